@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChildServicesConfig(AppConfig):
+    name = "child_services"
+    verbose_name = "儿童服务"

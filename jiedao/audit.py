@@ -1,0 +1,49 @@
+"""The audit log's one writer. Services call record(); the request's address comes from the
+middleware below, so that services need not be handed a request."""
+
+from contextvars import ContextVar
+
+from .models import AuditAction, AuditEntry
+
+_client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+
+
+def client_ip(request) -> str | None:
+    # REMOTE_ADDR only: behind a proxy, set PROXY_COUNT and let the proxy overwrite it.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _client_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _client_ip.reset(token)
+
+
+def record(*, actor, action: AuditAction, target=None, changes: dict | None = None,
+           subdistrict_id: int | None = None, username: str | None = None, ip: str | None = None) -> AuditEntry:
+    """Append one entry. The sub-district (what an auditor may read) is the target's, else the actor's."""
+    if subdistrict_id is None and target is not None:
+        subdistrict_id = getattr(target, "audit_subdistrict_id", None)
+    if subdistrict_id is None and actor is not None:
+        subdistrict_id = getattr(actor, "subdistrict_id", None)
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_username=username or (actor.get_username() if actor is not None else ""),
+        action=action,
+        target_type=target._meta.model_name if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        subdistrict_id=subdistrict_id,
+        ip=ip or _client_ip.get(),
+        changes=changes or {},
+    )
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [before, after]} for the fields whose value changed."""
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}

@@ -1,0 +1,122 @@
+"""The sub-district admin's pages for accounts, communities and grids."""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.views.generic import FormView, ListView
+
+from residents.models import Community, Grid
+
+from . import services
+from .forms import CommunityForm, GridForm, UserForm
+from .models import User
+from .views import PlaceManagerMixin
+
+
+class ManagedListView(PlaceManagerMixin, ListView):
+    paginate_by = 100
+    template_name = "manage/list.html"
+    kind: str = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(kind=self.kind, **kwargs)
+
+
+class UserListView(ManagedListView):
+    kind = "users"
+
+    def get_queryset(self):
+        return User.objects.filter(subdistrict_id=self.request.user.subdistrict_id).prefetch_related(
+            "communities", "grids")
+
+
+class CommunityListView(ManagedListView):
+    kind = "communities"
+
+    def get_queryset(self):
+        return Community.objects.visible_to(self.request.user).annotate(grid_count=Count("grids"))
+
+
+class GridListView(ManagedListView):
+    kind = "grids"
+
+    def get_queryset(self):
+        return Grid.objects.visible_to(self.request.user).select_related("community").prefetch_related("workers")
+
+
+class ManagedFormView(PlaceManagerMixin, FormView):
+    """Edit one object of the admin's own sub-district (404 for another's), through its service."""
+
+    template_name = "manage/form.html"
+    model = None
+    kind = ""
+    takes_actor = True
+
+    def scoped(self):
+        return self.model.objects.filter(**{self.subdistrict_path: self.request.user.subdistrict_id})
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.takes_actor:
+            kwargs["actor"] = self.request.user
+        if "pk" in self.kwargs:
+            kwargs["instance"] = get_object_or_404(self.scoped(), pk=self.kwargs["pk"])
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            self.save(form)
+        except ValidationError as e:
+            form.add_error(None, e)
+            return self.form_invalid(form)
+        return redirect(f"manage:{self.kind}")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(kind=self.kind, editing="pk" in self.kwargs, **kwargs)
+
+
+class UserFormView(ManagedFormView):
+    form_class = UserForm
+    model = User
+    kind = "users"
+    subdistrict_path = "subdistrict_id"
+
+    def save(self, form):
+        user = form.save(commit=False)
+        services.user_save(actor=self.request.user, user=user, communities=list(form.cleaned_data["communities"]),
+                           grids=list(form.cleaned_data["grids"]), password=form.cleaned_data["password"] or None)
+
+
+class CommunityFormView(ManagedFormView):
+    form_class = CommunityForm
+    model = Community
+    kind = "communities"
+    subdistrict_path = "subdistrict_id"
+    takes_actor = False
+
+    def save(self, form):
+        services.community_save(actor=self.request.user, community=form.save(commit=False))
+
+
+class GridFormView(ManagedFormView):
+    form_class = GridForm
+    model = Grid
+    kind = "grids"
+    subdistrict_path = "community__subdistrict_id"
+
+    def save(self, form):
+        services.grid_save(actor=self.request.user, grid=form.save(commit=False))
+
+
+urlpatterns = [
+    path("users/", UserListView.as_view(), name="users"),
+    path("users/new/", UserFormView.as_view(), name="user_create"),
+    path("users/<int:pk>/", UserFormView.as_view(), name="user_update"),
+    path("communities/", CommunityListView.as_view(), name="communities"),
+    path("communities/new/", CommunityFormView.as_view(), name="community_create"),
+    path("communities/<int:pk>/", CommunityFormView.as_view(), name="community_update"),
+    path("grids/", GridListView.as_view(), name="grids"),
+    path("grids/new/", GridFormView.as_view(), name="grid_create"),
+    path("grids/<int:pk>/", GridFormView.as_view(), name="grid_update"),
+]

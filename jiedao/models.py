@@ -1,0 +1,107 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import PermissionDenied
+from django.db import models
+
+
+class Role(models.TextChoices):
+    DISTRICT_OFFICER = "district_officer", "区民政局"
+    SUBDISTRICT_ADMIN = "subdistrict_admin", "街道管理员"
+    SUBDISTRICT_LEADER = "subdistrict_leader", "街道领导"
+    COMMUNITY_STAFF = "community_staff", "社区工作人员"
+    GRID_WORKER = "grid_worker", "网格员"
+    POINT_OPERATOR = "point_operator", "服务点工作人员"
+    AUDITOR = "auditor", "审计员"
+
+
+class User(AbstractUser):
+    """A portal account: its role says what it may do, the places below say where (jiedao.scope)."""
+
+    role = models.CharField("角色", max_length=32, choices=Role.choices, default=Role.COMMUNITY_STAFF)
+    subdistrict = models.ForeignKey(
+        "residents.Subdistrict", verbose_name="街道", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+        help_text="区民政局账号可留空（可查看所有街道）。",
+    )
+    communities = models.ManyToManyField(
+        "residents.Community", verbose_name="负责社区", blank=True, related_name="staff")
+    grids = models.ManyToManyField("residents.Grid", verbose_name="负责网格", blank=True, related_name="workers")
+    phone = models.CharField("手机号", max_length=20, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        ordering = ["username"]
+
+    def __str__(self):
+        return f"{self.get_full_name() or self.username}（{self.get_role_display()}）"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.subdistrict_id
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "新建"
+    UPDATE = "update", "修改"
+    ARCHIVE = "archive", "归档"
+    VIEW_FULL = "view_full", "查看完整号码"
+    EXPORT = "export", "导出"
+    LOGIN = "login", "登录"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOGOUT = "logout", "退出"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied("审计日志不可修改。")
+
+    def delete(self):
+        raise PermissionDenied("审计日志不可删除。")
+
+    def visible_to(self, user):
+        """Auditors read their own sub-district's log; nobody else reads it."""
+        from .scope import is_auditor
+
+        return self.filter(subdistrict_id=user.subdistrict_id) if is_auditor(user) else self.none()
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only audit log. Written only by jiedao.audit.record()."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Kept as text too, so the entry still names who acted when the account is gone or unknown.
+    actor_username = models.CharField("用户名", max_length=150, db_index=True)
+    action = models.CharField("操作", max_length=20, choices=AuditAction.choices, db_index=True)
+    target_type = models.CharField("对象类型", max_length=50, blank=True)
+    target_id = models.CharField("对象编号", max_length=50, blank=True)
+    subdistrict = models.ForeignKey(
+        "residents.Subdistrict", verbose_name="街道", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+")
+    ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+            models.Index(fields=["subdistrict", "-at"], name="audit_subdistrict_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("审计日志不可修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("审计日志不可删除。")

@@ -1,0 +1,28 @@
+"""Kept apart from jiedao.api: DRF reads this class while its own generic views are being imported."""
+
+from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
+
+MAX_PAGE_SIZE = 200
+
+
+class Pagination(PageNumberPagination):
+    """{count, next, previous, results}; a bad page_size is a 400, not a silent default."""
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    invalid_page_message = "页码无效：%(message)s"
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            raise exceptions.ValidationError({"page_size": [f"每页条数应为 1 到 {MAX_PAGE_SIZE} 之间的整数。"]})
+        return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and raw != "last" and not (raw.isdigit() and int(raw) >= 1):
+            raise exceptions.ValidationError({"page": ["页码应为正整数。"]})
+        return super().paginate_queryset(queryset, request, view)

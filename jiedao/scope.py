@@ -1,0 +1,83 @@
+"""Access scope: the one place that decides which places a user may see and what a role may do.
+
+Every queryset's visible_to(user) builds its filter here, so pages, API, exports and tasks agree.
+Outside the scope an object answers 404 (it is filtered out); a write the role may not make, 403.
+"""
+
+from django.db.models import Q
+
+from .models import Role
+
+# Matches nothing: roles with no business in the registry (auditors, point operators) get this.
+NOTHING = Q(pk__in=[])
+
+REGISTRY_READERS = {
+    Role.DISTRICT_OFFICER,
+    Role.SUBDISTRICT_ADMIN,
+    Role.SUBDISTRICT_LEADER,
+    Role.COMMUNITY_STAFF,
+    Role.GRID_WORKER,
+}
+REGISTRY_WRITERS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
+PLACE_MANAGERS = {Role.SUBDISTRICT_ADMIN}
+
+
+def places_filter(user, *, subdistrict: str, community: str | None, grid: str | None) -> Q:
+    """The Q that keeps a user's places, given the lookup paths from the model to each level.
+
+    `community` or `grid` is None for models that sit above that level (a Community has no grid):
+    a community staff member sees their communities, a grid worker their grids and the
+    communities those grids belong to.
+    """
+    if not (user and user.is_authenticated and user.is_active) or user.role not in REGISTRY_READERS:
+        return NOTHING
+    if user.role == Role.DISTRICT_OFFICER:
+        return Q()
+    if not user.subdistrict_id:
+        return NOTHING
+    own = Q(**{subdistrict: user.subdistrict_id})
+    if user.role in (Role.SUBDISTRICT_ADMIN, Role.SUBDISTRICT_LEADER):
+        return own
+    if user.role == Role.COMMUNITY_STAFF:
+        if community is None:
+            return own  # Subdistrict level: their sub-district's name is no secret.
+        return own & Q(**{f"{community}__in": community_ids(user)})
+    # Grid worker.
+    if grid is not None:
+        return own & Q(**{f"{grid}__in": grid_ids(user)})
+    if community is not None:
+        return own & Q(**{f"{community}__in": grid_community_ids(user)})
+    return own
+
+
+def community_ids(user) -> list[int]:
+    if not hasattr(user, "_scope_community_ids"):
+        user._scope_community_ids = list(user.communities.values_list("id", flat=True))
+    return user._scope_community_ids
+
+
+def grid_ids(user) -> list[int]:
+    if not hasattr(user, "_scope_grid_ids"):
+        user._scope_grid_ids = list(user.grids.values_list("id", flat=True))
+    return user._scope_grid_ids
+
+
+def grid_community_ids(user) -> list[int]:
+    if not hasattr(user, "_scope_grid_community_ids"):
+        user._scope_grid_community_ids = list(
+            user.grids.values_list("community_id", flat=True).distinct())
+    return user._scope_grid_community_ids
+
+
+def can_write_registry(user) -> bool:
+    """May create and edit residents and households (inside the scope their queryset gives)."""
+    return bool(user and user.is_authenticated and user.role in REGISTRY_WRITERS)
+
+
+def can_manage_places(user) -> bool:
+    """May manage users, communities and grids of their sub-district."""
+    return bool(user and user.is_authenticated and user.role in PLACE_MANAGERS and user.subdistrict_id)
+
+
+def is_auditor(user) -> bool:
+    return bool(user and user.is_authenticated and user.role == Role.AUDITOR and user.subdistrict_id)

@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from residents import api as residents_api
+
+from . import api_views, management_views, views
+
+router = DefaultRouter()
+router.register("communities", residents_api.CommunityViewSet, basename="community")
+router.register("grids", residents_api.GridViewSet, basename="grid")
+router.register("households", residents_api.HouseholdViewSet, basename="household")
+router.register("residents", residents_api.ResidentViewSet, basename="resident")
+router.register("audit", api_views.AuditEntryViewSet, basename="audit")
+
+api_patterns = [
+    path("auth/token/", api_views.TokenView.as_view(), name="api_token"),
+    path("me/", api_views.MeView.as_view(), name="api_me"),
+    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
+    path("residents/", include("residents.urls")),
+    path("audit/", views.AuditLogView.as_view(), name="audit_log"),
+    path("manage/", include((management_views.urlpatterns, "manage"))),
+    path("api/v1/", include(api_patterns)),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,118 @@
+"""Shared page plumbing (the scoped list view, role checks) and the project's own pages."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import InvalidPage
+from django.db.models import Count
+from django.http import Http404
+from django.views.generic import ListView, TemplateView
+
+from residents.models import Grid, Resident, Status
+
+from .filters import AuditEntryFilterSet
+from .models import AuditEntry, Role
+from .pagination import MAX_PAGE_SIZE
+from .scope import REGISTRY_READERS, can_manage_places, can_write_registry, is_auditor
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    """A page for some roles only: others get 403 (after login)."""
+
+    def allowed(self, user) -> bool:
+        return True
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.allowed(request.user):
+            raise PermissionDenied("您的角色无权访问此页面。")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class RegistryReaderMixin(RoleRequiredMixin):
+    def allowed(self, user):
+        return user.role in REGISTRY_READERS
+
+
+class RegistryWriterMixin(RoleRequiredMixin):
+    def allowed(self, user):
+        return can_write_registry(user)
+
+
+class PlaceManagerMixin(RoleRequiredMixin):
+    def allowed(self, user):
+        return can_manage_places(user)
+
+
+class FilteredListView(ListView):
+    """A list page: Model.objects.visible_to(user), narrowed by the same FilterSet as the API.
+
+    Subclasses set `model`, `filterset_class`, `template_name`, and may override `base_queryset()`
+    to add select_related/prefetch for the columns they show.
+    """
+
+    filterset_class = None
+    paginate_by = 50
+
+    def base_queryset(self):
+        return self.model.objects.visible_to(self.request.user)
+
+    def get_queryset(self):
+        self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset(),
+                                              request=self.request)
+        self.filterset.is_valid()
+        return self.filterset.qs
+
+    def get_paginate_by(self, queryset):
+        raw = self.request.GET.get("page_size", "")
+        return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE else self.paginate_by
+
+    def paginate_queryset(self, queryset, page_size):
+        try:
+            return super().paginate_queryset(queryset, page_size)
+        except Http404:
+            # A page number past the end (or not a number) shows the last page, not an error.
+            paginator = self.get_paginator(queryset, page_size)
+            try:
+                page = paginator.page(paginator.num_pages)
+            except InvalidPage:
+                page = paginator.page(1)
+            return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(filterset=self.filterset, filter_form=self.filterset.form, query=query.urlencode())
+        return context
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """Each role's start page: what it is there to do, with the figures of its scope."""
+
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["role"] = user.role
+        if user.role in REGISTRY_READERS:
+            residents = Resident.objects.visible_to(user).filter(status=Status.ACTIVE)
+            context["by_community"] = (
+                residents.values("community_id", "community__name").annotate(n=Count("id")).order_by("community__name")
+            )
+            context["total"] = residents.count()
+            context["key_residents"] = residents.filter(care_tier="key").select_related("grid")[:20]
+            context["grids"] = Grid.objects.visible_to(user).select_related("community")
+        context["can_write"] = can_write_registry(user)
+        context["can_manage"] = can_manage_places(user)
+        context["is_auditor"] = is_auditor(user)
+        context["is_point_operator"] = user.role == Role.POINT_OPERATOR
+        return context
+
+
+class AuditLogView(RoleRequiredMixin, FilteredListView):
+    model = AuditEntry
+    filterset_class = AuditEntryFilterSet
+    template_name = "audit/list.html"
+
+    def allowed(self, user):
+        return is_auditor(user)

@@ -1,0 +1,216 @@
+"""A plausible demo sub-district, deterministic for a seed: places, households, residents, accounts.
+
+Rates are rough figures from sub-district reports: a fifth of residents over 60, about 8% over 80,
+one elder in eight living alone, a few percent on 低保 or with a disability.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from jiedao.models import Role, User
+
+from . import id_numbers
+from .models import (
+    CareDependency,
+    CareTier,
+    Community,
+    DisabilityType,
+    Grid,
+    Household,
+    RelationToHead,
+    ResidenceType,
+    Resident,
+    ResidentTag,
+    Subdistrict,
+    Tag,
+)
+from .pinyin import name_keys
+
+SUBDISTRICT = "和平里街道"
+COMMUNITIES = ["和平里一区社区", "和平里二区社区", "青年沟东路社区", "民旺社区", "兴化社区"]
+GRIDS_PER_COMMUNITY = 4
+ESTATES = ["和平里一区", "和平里二区", "青年沟小区", "民旺园", "兴化西里", "化工小区", "北街家园", "雍和家园"]
+REGIONS = ["110105", "110101", "110102", "110108", "130102", "370102", "410105", "420106", "510104", "230103"]
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+            "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵"
+            "万钱严覃武戴莫孔向汤单解查")
+GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉兰凤春梅建国建华志强淑珍秀兰桂兰玉珍"
+         "德明宏伟晓东海燕红梅丽华文静子涵浩然欣怡梓轩雨桐一诺宇航思远佳怡俊杰嘉怡露晨阳光辉云飞秋菊")
+# Share of residents by age band (years): old-skewed, a fifth over 60.
+AGE_BANDS = [((0, 17), 13), ((18, 39), 27), ((40, 59), 38), ((60, 79), 14), ((80, 99), 8)]
+
+PASSWORD_DEFAULT = "Jiedao@2026"
+
+
+@dataclass
+class SeedResult:
+    subdistrict: Subdistrict
+    residents: int
+    households: int
+    created: bool
+
+
+def _name(rng: random.Random) -> str:
+    given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    return rng.choice(SURNAMES) + given
+
+
+def _birth(rng: random.Random, today: date) -> date:
+    (low, high), = rng.choices([b for b, _ in AGE_BANDS], weights=[w for _, w in AGE_BANDS])
+    age = rng.randint(low, high)
+    return today - timedelta(days=age * 365 + rng.randint(0, 364))
+
+
+def _tags(rng: random.Random, age: int) -> list[str]:
+    tags = []
+    chance = rng.random
+    if age >= 60:
+        if chance() < 0.12:
+            tags.append(Tag.LIVING_ALONE)
+        elif chance() < 0.25:
+            tags.append(Tag.EMPTY_NEST)
+        if chance() < (0.12 if age >= 80 else 0.03):
+            tags.append(Tag.DISABLED_CARE)
+        if chance() < 0.01:
+            tags.append(Tag.CHILDLESS_WIDOWED)
+    if age >= 50 and chance() < 0.004:
+        tags.append(Tag.BEREAVED_PARENT)
+    if chance() < 0.06:
+        tags.append(Tag.DISABILITY)
+    if chance() < 0.02:
+        tags.append(Tag.DIBAO)
+    elif chance() < 0.01:
+        tags.append(Tag.LOW_INCOME_EDGE)
+    if chance() < 0.003:
+        tags.append(Tag.TEKUN)
+    if age < 18:
+        if chance() < 0.01:
+            tags.append(Tag.CHILD_IN_DIFFICULTY)
+        if chance() < 0.02:
+            tags.append(Tag.LEFT_BEHIND_CHILD)
+        if chance() < 0.001:
+            tags.append(Tag.ORPHAN)
+    if 18 <= age < 60 and chance() < 0.02:
+        tags.append(Tag.EMPLOYMENT_DIFFICULTY)
+    return tags
+
+
+def _care_tier(age: int, tags: list[str]) -> str:
+    if Tag.TEKUN in tags or Tag.DISABLED_CARE in tags or (Tag.LIVING_ALONE in tags and age >= 80):
+        return CareTier.KEY
+    if Tag.LIVING_ALONE in tags or Tag.CHILDLESS_WIDOWED in tags or Tag.BEREAVED_PARENT in tags:
+        return CareTier.REGULAR
+    if age >= 60 and (Tag.EMPTY_NEST in tags or Tag.DISABILITY in tags or Tag.DIBAO in tags):
+        return CareTier.GENERAL
+    return CareTier.NONE
+
+
+def ensure_accounts(subdistrict: Subdistrict, password: str) -> list[tuple[str, str, str]]:
+    """The demo accounts (created or reset to `password`): (username, role label, scope)."""
+    communities = list(subdistrict.communities.order_by("id")[:3])
+    spec = [
+        ("admin", Role.SUBDISTRICT_ADMIN, "街道管理员", [], []),
+        ("leader", Role.SUBDISTRICT_LEADER, "街道领导", [], []),
+        ("auditor", Role.AUDITOR, "审计员", [], []),
+        ("district", Role.DISTRICT_OFFICER, "区民政局", [], []),
+    ]
+    for i, community in enumerate(communities, start=1):
+        spec.append((f"staff{i}", Role.COMMUNITY_STAFF, f"{community.name}工作人员", [community], []))
+    for i, community in enumerate(communities, start=1):
+        grid = community.grids.order_by("id").first()
+        spec.append((f"grid{i}", Role.GRID_WORKER, f"{community.name}网格员", [], [grid]))
+    rows = []
+    for username, role, label, comms, grids in spec:
+        user, _ = User.objects.get_or_create(username=username)
+        user.role = role
+        user.first_name = label
+        user.subdistrict = None if role == Role.DISTRICT_OFFICER else subdistrict
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        user.communities.set(comms)
+        user.grids.set(grids)
+        scope = "、".join(str(x) for x in [*comms, *grids]) or ("全区" if role == Role.DISTRICT_OFFICER
+                                                               else subdistrict.name)
+        rows.append((username, role.label, scope))
+    return rows
+
+
+@transaction.atomic
+def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedResult:
+    """Create the demo sub-district with `residents` residents; a second call changes nothing."""
+    existing = Subdistrict.objects.filter(name=SUBDISTRICT).first()
+    if existing is not None:
+        count = Resident.objects.filter(community__subdistrict=existing).count()
+        return SeedResult(existing, count, Household.objects.filter(grid__community__subdistrict=existing).count(),
+                          created=False)
+    rng = random.Random(seed)
+    today = today or timezone.localdate()
+    subdistrict = Subdistrict.objects.create(name=SUBDISTRICT, code="110105001")
+    grids = []
+    for c, name in enumerate(COMMUNITIES, start=1):
+        community = Community.objects.create(subdistrict=subdistrict, name=name, code=f"{c:03d}",
+                                             phone=f"010-6421{c:04d}")
+        for g in range(1, GRIDS_PER_COMMUNITY + 1):
+            grids.append(Grid.objects.create(community=community, name=f"第{g}网格", code=f"{c:02d}{g:02d}"))
+
+    # Households of one to five people, each at an address of its grid.
+    households, sizes = [], []
+    remaining = residents
+    while remaining > 0:
+        size = min(remaining, rng.choices([1, 2, 3, 4, 5], weights=[18, 34, 26, 15, 7])[0])
+        grid = rng.choice(grids)
+        households.append(Household(
+            grid=grid, number=f"{grid.code}{len(households) + 1:06d}", estate=rng.choice(ESTATES),
+            building=str(rng.randint(1, 30)), unit=str(rng.randint(1, 6)),
+            room=f"{rng.randint(1, 18)}{rng.randint(1, 4):02d}"))
+        sizes.append(size)
+        remaining -= size
+    Household.objects.bulk_create(households, batch_size=2000)
+
+    seen: set[str] = set()
+    people, tag_lists = [], []
+    relations = [RelationToHead.SPOUSE, RelationToHead.CHILD, RelationToHead.CHILD, RelationToHead.PARENT,
+                 RelationToHead.GRANDCHILD]
+    for household, size in zip(households, sizes, strict=True):
+        for member in range(size):
+            birth = _birth(rng, today)
+            female = rng.random() < 0.52
+            while True:
+                number = id_numbers.make(rng.choice(REGIONS), birth, rng.randint(0, 999), female=female)
+                if number not in seen:
+                    seen.add(number)
+                    break
+            name = _name(rng)
+            pinyin, initials = name_keys(name)
+            age = id_numbers.age_between(birth, today)
+            tags = _tags(rng, age)
+            if size > 1 and Tag.LIVING_ALONE in tags:
+                tags.remove(Tag.LIVING_ALONE)
+            people.append(Resident(
+                name=name, id_number=number, id_last4=number[-4:], gender="F" if female else "M",
+                birth_date=birth, phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}"
+                if rng.random() < 0.85 else "",
+                residence_type=rng.choices(list(ResidenceType), weights=[70, 20, 10])[0],
+                grid=household.grid, community_id=household.grid.community_id, household=household,
+                relation_to_head=RelationToHead.SELF if member == 0 else rng.choice(relations),
+                estate=household.estate, building=household.building, unit=household.unit, room=household.room,
+                care_tier=_care_tier(age, tags),
+                care_dependency=rng.choice(list(CareDependency)) if Tag.DISABLED_CARE in tags else "",
+                disability_type=rng.choice(list(DisabilityType)) if Tag.DISABILITY in tags else "",
+                disability_grade=rng.randint(1, 4) if Tag.DISABILITY in tags else None,
+                name_pinyin=pinyin, name_initials=initials,
+            ))
+            tag_lists.append(tags)
+    Resident.objects.bulk_create(people, batch_size=2000)
+    ResidentTag.objects.bulk_create(
+        [ResidentTag(resident_id=p.pk, tag=t) for p, tags in zip(people, tag_lists, strict=True) for t in tags],
+        batch_size=5000)
+    Household.objects.filter(grid__community__subdistrict=subdistrict).update(head=Subquery(
+        Resident.objects.filter(household=OuterRef("pk"), relation_to_head=RelationToHead.SELF).values("pk")[:1]))
+    return SeedResult(subdistrict, len(people), len(households), created=True)

@@ -1,0 +1,122 @@
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from jiedao.filters import CSVChoiceFilter, IntegerFilter, compact, years_before
+
+from . import selectors
+from .models import CareTier, Community, Gender, Grid, Household, ResidenceType, Resident, Status, Tag
+
+ALL_STATUSES = "all"
+_ID_NUMBER = re.compile(r"\d{17}[\dX]")
+_ID_LAST4 = re.compile(r"\d{3}[\dX]")
+
+
+def _scoped(model):
+    # The choices offered and accepted are the user's own places: another community's id is refused.
+    def queryset(request):
+        return model.objects.visible_to(getattr(request, "user", None))
+
+    return queryset
+
+
+class ResidentFilterSet(django_filters.FilterSet):
+    """The resident list's filters, shared by the page, /api/v1/residents/ and the export.
+
+    With no `status`, only active residents are listed (`status=all` lists everyone).
+    """
+
+    search = django_filters.CharFilter(label="搜索", method="filter_search", max_length=50,
+                                       help_text="姓名、拼音、首字母、身份证号（或后四位）、电话")
+    community = django_filters.ModelChoiceFilter(label="社区", queryset=_scoped(Community))
+    grid = django_filters.ModelChoiceFilter(label="网格", queryset=_scoped(Grid))
+    household = django_filters.ModelChoiceFilter(label="户", queryset=_scoped(Household),
+                                                 widget=forms.HiddenInput)
+    tags = CSVChoiceFilter(label="特殊群体（同时具备）", choices=Tag.choices, method="filter_tags")
+    age_min = IntegerFilter(label="最小年龄", method="filter_age_min", min_value=0, max_value=130)
+    age_max = IntegerFilter(label="最大年龄", method="filter_age_max", min_value=0, max_value=130)
+    gender = django_filters.ChoiceFilter(label="性别", choices=Gender.choices)
+    care_tier = django_filters.ChoiceFilter(label="关爱等级", choices=CareTier.choices)
+    residence_type = django_filters.ChoiceFilter(label="居住类型", choices=ResidenceType.choices)
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=[*Status.choices, (ALL_STATUSES, "全部")], method="filter_status",
+        empty_label="在册")
+    ordering = django_filters.OrderingFilter(
+        label="排序",
+        fields=(("name_pinyin", "name"), ("birth_date", "birth_date"), ("updated_at", "updated_at"),
+                ("grid__name", "grid")),
+        field_labels={"name_pinyin": "姓名", "birth_date": "出生日期", "updated_at": "修改时间",
+                      "grid__name": "网格"},
+    )
+
+    class Meta:
+        model = Resident
+        fields = []
+
+    @property
+    def qs(self):
+        qs = super().qs
+        # The default status applies even when the form sent nothing for it.
+        if not self.form.is_bound or not self.form.cleaned_data.get("status"):
+            qs = qs.filter(status=Status.ACTIVE)
+        return qs
+
+    def filter_status(self, queryset, name, value):
+        return queryset if value == ALL_STATUSES else queryset.filter(status=value)
+
+    def filter_tags(self, queryset, name, value):
+        return queryset.with_tags(value)
+
+    def filter_age_min(self, queryset, name, value):
+        return queryset.filter(birth_date__lte=years_before(timezone.localdate(), value))
+
+    def filter_age_max(self, queryset, name, value):
+        return queryset.filter(birth_date__gt=years_before(timezone.localdate(), value + 1))
+
+    def filter_search(self, queryset, name, value):
+        term = value.strip()
+        key = compact(term)
+        if not term:
+            return queryset
+        if _ID_NUMBER.fullmatch(key):
+            return selectors.filter_by_id_number(queryset, key)
+        if _ID_LAST4.fullmatch(key):
+            return selectors.filter_by_id_last4(queryset, key) | queryset.filter(phone__endswith=key)
+        if key.isdigit():
+            return queryset.filter(phone__startswith=key)
+        if term.isascii() and term.replace(" ", "").isalpha():
+            letters = term.replace(" ", "").lower()
+            return queryset.filter(Q(name_pinyin__startswith=letters) | Q(name_initials__startswith=letters))
+        return queryset.filter(name__contains=term)
+
+
+class HouseholdFilterSet(django_filters.FilterSet):
+    community = django_filters.ModelChoiceFilter(label="社区", field_name="grid__community",
+                                                 queryset=_scoped(Community))
+    grid = django_filters.ModelChoiceFilter(label="网格", queryset=_scoped(Grid))
+    search = django_filters.CharFilter(label="地址", method="filter_search", max_length=50)
+
+    class Meta:
+        model = Household
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        term = value.strip()
+        return queryset.filter(Q(estate__contains=term) | Q(number=term)) if term else queryset
+
+
+class CommunityFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Community
+        fields = ["subdistrict"]
+
+
+class GridFilterSet(django_filters.FilterSet):
+    community = django_filters.ModelChoiceFilter(label="社区", queryset=_scoped(Community))
+
+    class Meta:
+        model = Grid
+        fields = []

@@ -1,0 +1,72 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from . import id_numbers
+from .models import Grid, Household, Resident, Status, Tag
+
+
+class ResidentForm(forms.ModelForm):
+    id_number = forms.CharField(label="身份证号", max_length=30,
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
+    tags = forms.MultipleChoiceField(label="特殊群体", choices=Tag.choices, required=False,
+                                     widget=forms.CheckboxSelectMultiple)
+    household = forms.ModelChoiceField(
+        label="户编号", queryset=Household.objects.none(), required=False,
+        widget=forms.NumberInput(attrs={"min": 1}),
+        help_text="可在“户”页面查到编号；留空表示暂不归户。",
+        error_messages={"invalid_choice": "找不到该户，或该户不在您的管辖范围内。"},
+    )
+    phone = forms.RegexField(label="联系电话", regex=r"^[0-9+\- ]{0,20}$", required=False,
+                             error_messages={"invalid": "电话只能包含数字、空格、+ 和 -。"},
+                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
+
+    class Meta:
+        model = Resident
+        fields = [
+            "name", "id_number", "phone", "residence_type", "grid", "household", "relation_to_head",
+            "estate", "building", "unit", "room", "care_tier", "care_dependency", "disability_type",
+            "disability_grade", "tags", "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = Grid.objects.visible_to(user).select_related("community")
+        self.fields["grid"].error_messages["invalid_choice"] = "请选择您管辖范围内的网格。"
+        self.fields["household"].queryset = Household.objects.visible_to(user)
+        if self.instance.pk:
+            self.initial.setdefault("tags", self.instance.tag_codes)
+
+    def clean_id_number(self):
+        # The format is checked here so its message shows at once; duplicates are the service's.
+        try:
+            return id_numbers.parse(self.cleaned_data["id_number"]).number
+        except ValidationError as e:
+            raise ValidationError(e.messages) from None
+
+    def validate_unique(self):
+        # resident_create/update decide duplicates, with a message that respects the user's scope.
+        pass
+
+
+class ArchiveForm(forms.Form):
+    status = forms.ChoiceField(label="归档类型", choices=[(Status.MOVED_OUT, "迁出"), (Status.DECEASED, "去世")])
+    on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="原因", max_length=200, widget=forms.TextInput)
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if on > timezone.localdate():
+            raise ValidationError("日期不能晚于今天。")
+        return on
+
+
+class HouseholdForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ["grid", "number", "estate", "building", "unit", "room"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = Grid.objects.visible_to(user).select_related("community")

@@ -1,0 +1,91 @@
+"""居民身份证号 (GB 11643): normalisation, validation and what the number tells.
+
+The rules as checked on these machines (../shared/STACK.md): 18 characters, ISO 7064 MOD 11-2
+check digit, a real birth date between 1900-01-01 and today. The region code is never a reason to
+refuse: numbers are issued at registration, often years after the code changed, and 9xxxxx
+(foreigners' permanent residence cards) and 81/82/83 (HK/Macao/Taiwan permits) use the same scheme.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+_CHECK_CHARS = "10X98765432"
+# Full-width digits and X, as typed by Chinese input methods.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class IdInfo:
+    number: str
+    birth_date: date
+    gender: str  # "M" or "F"
+
+
+def normalize(raw: str) -> str:
+    """Strip spaces, read full-width digits as digits and 'x' as 'X'."""
+    return "".join(str(raw or "").translate(_FULL_WIDTH).split()).upper()
+
+
+def check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    return _CHECK_CHARS[total % 11]
+
+
+def parse(raw: str, *, today: date | None = None) -> IdInfo:
+    """Validate an ID number and return what it says; raise ValidationError naming what is wrong."""
+    number = normalize(raw)
+    if len(number) != 18:
+        raise ValidationError(
+            "身份证号应为 18 位，当前为 %(n)d 位。", code="length", params={"n": len(number)}
+        )
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise ValidationError("身份证号前 17 位应为数字，最后一位为数字或 X。", code="characters")
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(
+            "身份证号中的出生日期 %(d)s 不是有效日期。", code="date", params={"d": number[6:14]}
+        ) from None
+    today = today or timezone.localdate()
+    if not EARLIEST_BIRTH <= birth <= today:
+        raise ValidationError(
+            "身份证号中的出生日期 %(d)s 不在 1900 年至今天之间。", code="date", params={"d": birth.isoformat()}
+        )
+    expected = check_char(number[:17])
+    if number[17] != expected:
+        raise ValidationError("身份证号校验位错误：请核对号码（按前 17 位，最后一位应为 %(c)s）。",
+                              code="checksum", params={"c": expected})
+    return IdInfo(number=number, birth_date=birth, gender="M" if int(number[16]) % 2 else "F")
+
+
+def mask(number: str) -> str:
+    """110101********1234: the region and the last four stay, the birth date goes."""
+    if not number:
+        return ""
+    return number[:6] + "*" * 8 + number[-4:] if len(number) == 18 else "*" * len(number)
+
+
+def mask_phone(phone: str) -> str:
+    """139****5678 for mobiles; other numbers keep only their last four."""
+    if not phone:
+        return ""
+    if len(phone) == 11:
+        return phone[:3] + "****" + phone[-4:]
+    return "*" * max(len(phone) - 4, 0) + phone[-4:]
+
+
+def make(region: str, birth: date, sequence: int, *, female: bool) -> str:
+    """Build a valid number (demo data and tests): sequence 0–999, its parity set by sex."""
+    seq = sequence - sequence % 2 + (0 if female else 1)
+    seq %= 1000
+    first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return first17 + check_char(first17)
+
+
+def age_between(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))

@@ -1,0 +1,309 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from . import id_numbers
+from .querysets import (
+    CommunityQuerySet,
+    GridQuerySet,
+    HouseholdQuerySet,
+    ResidentQuerySet,
+    SubdistrictQuerySet,
+)
+
+
+class Subdistrict(models.Model):
+    name = models.CharField("街道名称", max_length=50, unique=True)
+    code = models.CharField("街道代码", max_length=20, blank=True)
+
+    objects = SubdistrictQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "街道"
+        verbose_name_plural = "街道"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.pk
+
+
+class Community(models.Model):
+    subdistrict = models.ForeignKey(Subdistrict, verbose_name="街道", on_delete=models.PROTECT,
+                                    related_name="communities")
+    name = models.CharField("社区名称", max_length=50)
+    code = models.CharField("社区代码", max_length=20, blank=True)
+    address = models.CharField("居委会地址", max_length=200, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "社区"
+        verbose_name_plural = "社区"
+        ordering = ["subdistrict_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["subdistrict", "name"], name="community_name_unique_in_subdistrict",
+                                    violation_error_message="本街道已有同名社区。"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.subdistrict_id
+
+
+class Grid(models.Model):
+    community = models.ForeignKey(Community, verbose_name="社区", on_delete=models.PROTECT, related_name="grids")
+    name = models.CharField("网格名称", max_length=50)
+    code = models.CharField("网格编号", max_length=20, blank=True)
+    description = models.CharField("范围说明", max_length=200, blank=True)
+
+    objects = GridQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "网格"
+        verbose_name_plural = "网格"
+        ordering = ["community_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="grid_name_unique_in_community",
+                                    violation_error_message="本社区已有同名网格。"),
+        ]
+
+    def __str__(self):
+        return f"{self.community.name} · {self.name}"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.community.subdistrict_id
+
+
+class AddressParts(models.Model):
+    """小区 / 楼栋 / 单元 / 房号, shared by households and residents."""
+
+    estate = models.CharField("小区", max_length=50, blank=True)
+    building = models.CharField("楼栋", max_length=20, blank=True)
+    unit = models.CharField("单元", max_length=20, blank=True)
+    room = models.CharField("房号", max_length=20, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def address(self) -> str:
+        parts = [
+            self.estate,
+            f"{self.building}号楼" if self.building else "",
+            f"{self.unit}单元" if self.unit else "",
+            f"{self.room}室" if self.room else "",
+        ]
+        return "".join(p for p in parts if p)
+
+
+class Household(AddressParts):
+    grid = models.ForeignKey(Grid, verbose_name="网格", on_delete=models.PROTECT, related_name="households")
+    number = models.CharField("户编号", max_length=30, blank=True, db_index=True)
+    head = models.ForeignKey("Resident", verbose_name="户主", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "户"
+        verbose_name_plural = "户"
+        ordering = ["grid_id", "estate", "building", "unit", "room"]
+
+    def __str__(self):
+        return self.address or f"户 {self.pk}"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.grid.community.subdistrict_id
+
+
+class Gender(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class ResidenceType(models.TextChoices):
+    REGISTERED = "registered", "户籍"
+    PERMANENT = "permanent", "常住"
+    FLOATING = "floating", "流动"
+
+
+class RelationToHead(models.TextChoices):
+    SELF = "self", "本人（户主）"
+    SPOUSE = "spouse", "配偶"
+    CHILD = "child", "子女"
+    PARENT = "parent", "父母"
+    GRANDCHILD = "grandchild", "孙子女"
+    GRANDPARENT = "grandparent", "祖父母"
+    SIBLING = "sibling", "兄弟姐妹"
+    CHILD_IN_LAW = "child_in_law", "儿媳/女婿"
+    OTHER = "other", "其他"
+
+
+class CareTier(models.TextChoices):
+    NONE = "none", "无"
+    KEY = "key", "重点关爱"
+    REGULAR = "regular", "常规关爱"
+    GENERAL = "general", "一般关爱"
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", "在册"
+    MOVED_OUT = "moved_out", "迁出"
+    DECEASED = "deceased", "去世"
+
+
+class Tag(models.TextChoices):
+    LIVING_ALONE = "living_alone", "独居"
+    EMPTY_NEST = "empty_nest", "空巢"
+    DISABLED_CARE = "disabled_care", "失能/半失能"
+    DISABILITY = "disability", "残疾人"
+    CHILDLESS_WIDOWED = "childless_widowed", "孤寡"
+    BEREAVED_PARENT = "bereaved_parent", "计划生育特殊家庭"
+    DIBAO = "dibao", "低保"
+    LOW_INCOME_EDGE = "low_income_edge", "低边"
+    TEKUN = "tekun", "特困"
+    CHILD_IN_DIFFICULTY = "child_in_difficulty", "困境儿童"
+    LEFT_BEHIND_CHILD = "left_behind_child", "留守儿童"
+    ORPHAN = "orphan", "孤儿"
+    EMPLOYMENT_DIFFICULTY = "employment_difficulty", "就业困难人员"
+
+
+class CareDependency(models.TextChoices):
+    FULL = "full", "失能"
+    PARTIAL = "partial", "半失能"
+
+
+class DisabilityType(models.TextChoices):
+    VISUAL = "visual", "视力残疾"
+    HEARING = "hearing", "听力残疾"
+    SPEECH = "speech", "言语残疾"
+    PHYSICAL = "physical", "肢体残疾"
+    INTELLECTUAL = "intellectual", "智力残疾"
+    MENTAL = "mental", "精神残疾"
+    MULTIPLE = "multiple", "多重残疾"
+
+
+ELDERLY_AGE = 80  # 高龄: derived from age, never stored as a tag
+
+
+class Resident(AddressParts):
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    # Read and looked up only through residents.selectors.resident_by_id_number, so that the number
+    # can be encrypted at rest later (with a keyed index) without touching any caller.
+    id_number = models.CharField("身份证号", max_length=18, unique=True)
+    id_last4 = models.CharField("身份证后四位", max_length=4, db_index=True, editable=False)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices, db_index=True, editable=False)
+    birth_date = models.DateField("出生日期", db_index=True, editable=False)
+    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+    residence_type = models.CharField("居住类型", max_length=12, choices=ResidenceType.choices,
+                                      default=ResidenceType.REGISTERED, db_index=True)
+    grid = models.ForeignKey(Grid, verbose_name="网格", on_delete=models.PROTECT, related_name="residents")
+    # Denormalised from grid (set on save) so that scope and the community filter hit one index.
+    community = models.ForeignKey(Community, verbose_name="社区", on_delete=models.PROTECT,
+                                  related_name="residents", editable=False)
+    household = models.ForeignKey(Household, verbose_name="户", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="members")
+    relation_to_head = models.CharField("与户主关系", max_length=16, choices=RelationToHead.choices, blank=True)
+    care_tier = models.CharField("关爱等级", max_length=12, choices=CareTier.choices, default=CareTier.NONE,
+                                 db_index=True)
+    care_dependency = models.CharField("失能程度", max_length=10, choices=CareDependency.choices, blank=True)
+    disability_type = models.CharField("残疾类别", max_length=16, choices=DisabilityType.choices, blank=True)
+    disability_grade = models.PositiveSmallIntegerField(
+        "残疾等级", null=True, blank=True, choices=[(g, f"{g}级") for g in range(1, 5)])
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.ACTIVE,
+                              db_index=True)
+    status_date = models.DateField("状态变更日期", null=True, blank=True)
+    status_reason = models.CharField("归档原因", max_length=200, blank=True)
+    notes = models.TextField("备注", blank=True, max_length=2000)
+    name_pinyin = models.CharField("姓名全拼", max_length=200, db_index=True, editable=False)
+    name_initials = models.CharField("姓名首字母", max_length=50, db_index=True, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+", editable=False)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="修改人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+", editable=False)
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "居民"
+        verbose_name_plural = "居民"
+        ordering = ["name_pinyin", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(disability_grade__isnull=True) | models.Q(disability_grade__range=(1, 4)),
+                name="resident_disability_grade_1_to_4",
+                violation_error_message="残疾等级应为 1–4 级。",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="active") | models.Q(status_date__isnull=False),
+                name="resident_archived_has_date",
+                violation_error_message="迁出或去世须填写日期。",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "name_pinyin"], name="resident_community_pinyin_idx"),
+            models.Index(fields=["grid", "name_pinyin"], name="resident_grid_pinyin_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.community.subdistrict_id
+
+    @property
+    def age(self) -> int:
+        return id_numbers.age_between(self.birth_date, timezone.localdate())
+
+    @property
+    def is_elderly(self) -> bool:
+        return self.age >= ELDERLY_AGE
+
+    @property
+    def id_number_masked(self) -> str:
+        return id_numbers.mask(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return id_numbers.mask_phone(self.phone)
+
+    @property
+    def tag_codes(self) -> list[str]:
+        # Reads the prefetched links when a list prefetched them (ResidentQuerySet.with_related).
+        return sorted(link.tag for link in self.tag_links.all())
+
+    @property
+    def tag_labels(self) -> list[str]:
+        labels = dict(Tag.choices)
+        return [labels[c] for c in self.tag_codes if c in labels]
+
+
+class ResidentTag(models.Model):
+    """A special-group tag on a resident: a row per tag, so that "has all of these" uses the index."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.CharField("标签", max_length=32, choices=Tag.choices)
+
+    class Meta:
+        verbose_name = "居民标签"
+        verbose_name_plural = "居民标签"
+        constraints = [models.UniqueConstraint(fields=["resident", "tag"], name="resident_tag_unique")]
+        indexes = [models.Index(fields=["tag", "resident"], name="resident_tag_lookup_idx")]
+
+    def __str__(self):
+        return self.get_tag_display()
+

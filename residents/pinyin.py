@@ -1,0 +1,26 @@
+"""Pinyin keys for searching names: 张春露 → ("zhangchunlu", "zcl")."""
+
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+
+# Surnames that pypinyin reads with their common, not their surname, reading (../shared/STACK.md).
+SURNAME_READINGS = {
+    "万俟": ["mo", "qi"], "尉迟": ["yu", "chi"], "长孙": ["zhang", "sun"],
+    "单": ["shan"], "曾": ["zeng"], "解": ["xie"], "朴": ["piao"], "区": ["ou"], "仇": ["qiu"],
+    "查": ["zha"], "乐": ["yue"], "盖": ["ge"], "种": ["chong"], "覃": ["qin"], "尉": ["yu"],
+    "员": ["yun"], "召": ["shao"], "缪": ["miao"], "繁": ["po"],
+}
+
+
+@lru_cache(maxsize=50_000)
+def name_keys(name: str) -> tuple[str, str]:
+    """(full pinyin, initials), lower case, with the surname read as a surname."""
+    name = (name or "").strip()
+    head: list[str] = []
+    for surname, reading in SURNAME_READINGS.items():  # two-character surnames come first
+        if name.startswith(surname):
+            head, name = list(reading), name[len(surname):]
+            break
+    syllables = [s.lower() for s in head + lazy_pinyin(name, errors="ignore") if s.isascii() and s.isalpha()]
+    return "".join(syllables), "".join(s[0] for s in syllables)

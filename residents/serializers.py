@@ -1,0 +1,87 @@
+from rest_framework import serializers
+
+from jiedao.scope import can_write_registry
+
+from . import id_numbers
+from .models import Community, Grid, Household, Resident, Tag
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """Accepts only ids the caller may see: another community's grid is 'not found', like a 404."""
+
+    default_error_messages = {
+        "does_not_exist": "编号为 {pk_value} 的对象不存在或不在您的管辖范围内。",
+        "incorrect_type": "应为整数编号，收到的是 {data_type}。",
+        "required": "此项为必填项。",
+        "null": "此项不能为空。",
+    }
+
+    def get_queryset(self):
+        return self.queryset.model.objects.visible_to(self.context["request"].user)
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Community
+        fields = ["id", "name", "code", "subdistrict", "address", "phone"]
+
+
+class GridSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Grid
+        fields = ["id", "name", "code", "community", "description"]
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    address = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Household
+        fields = ["id", "number", "grid", "head", "estate", "building", "unit", "room", "address"]
+        read_only_fields = fields
+
+
+class ResidentSerializer(serializers.ModelSerializer):
+    """A resident as the API shows it. ID number and phone are masked unless the view says
+    `full_numbers` (the detail, for a role that may write in that scope)."""
+
+    id_number = serializers.CharField(max_length=30)
+    phone = serializers.RegexField(r"^[0-9+\- ]{0,20}$", required=False, allow_blank=True,
+                                   error_messages={"invalid": "电话只能包含数字、空格、+ 和 -，最多 20 位。"})
+    grid = ScopedPrimaryKeyRelatedField(queryset=Grid.objects.all())
+    household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
+    tags = serializers.ListField(
+        child=serializers.ChoiceField(choices=Tag.choices), required=False, max_length=len(Tag.choices),
+        source="tag_codes")
+    age = serializers.IntegerField(read_only=True)
+    address = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Resident
+        fields = [
+            "id", "name", "id_number", "gender", "birth_date", "age", "phone", "community", "grid",
+            "household", "relation_to_head", "address", "estate", "building", "unit", "room",
+            "residence_type", "tags", "care_tier", "care_dependency", "disability_type", "disability_grade",
+            "status", "status_date", "status_reason", "notes", "created_at", "updated_at",
+        ]
+        read_only_fields = ["gender", "birth_date", "community", "status", "status_date", "status_reason",
+                            "created_at", "updated_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("full_numbers"):
+            data["id_number"] = id_numbers.mask(instance.id_number)
+            data["phone"] = id_numbers.mask_phone(instance.phone)
+        return data
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if "tag_codes" in values:
+            values["tags"] = values.pop("tag_codes")
+        return values
+
+
+def shows_full_numbers(user, resident) -> bool:
+    """Full ID number and phone for a role that may write where the resident lives (the scope
+    already holds, since the resident came from visible_to)."""
+    return can_write_registry(user)

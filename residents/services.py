@@ -1,0 +1,176 @@
+"""Writes to the registry. Pages, API, imports and seed all call these, so each rule lives once."""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jiedao import audit
+from jiedao.models import AuditAction
+from jiedao.scope import can_write_registry
+
+from . import id_numbers
+from .models import Grid, Household, RelationToHead, Resident, ResidentTag, Status
+from .pinyin import name_keys
+from .selectors import resident_by_id_number
+
+EDITABLE_FIELDS = [
+    "name", "id_number", "phone", "residence_type", "grid", "household", "relation_to_head",
+    "estate", "building", "unit", "room", "care_tier", "care_dependency", "disability_type",
+    "disability_grade", "notes",
+]
+
+
+def id_number_check(*, user, raw: str, exclude_pk: int | None = None) -> id_numbers.IdInfo:
+    """Parse a new or changed ID number and refuse one already registered.
+
+    The clash names the other resident only when `user` may see them; otherwise it says only
+    that the number is taken, so the message leaks no one outside the user's scope.
+    """
+    info = id_numbers.parse(raw)
+    existing = resident_by_id_number(info.number)
+    if existing is not None and existing.pk != exclude_pk:
+        if Resident.objects.visible_to(user).filter(pk=existing.pk).exists():
+            raise ValidationError(
+                "该身份证号已登记：%(name)s（%(community)s）。", code="duplicate",
+                params={"name": existing.name, "community": existing.community.name})
+        raise ValidationError("该身份证号已登记在其他社区，请联系街道管理员核实。", code="duplicate")
+    return info
+
+
+def set_derived_fields(resident: Resident) -> None:
+    """What the ID number, name and grid determine: birth date, sex, pinyin keys, community."""
+    info = id_numbers.parse(resident.id_number)
+    resident.id_number = info.number
+    resident.id_last4 = info.number[-4:]
+    resident.birth_date = info.birth_date
+    resident.gender = info.gender
+    resident.name_pinyin, resident.name_initials = name_keys(resident.name)
+    resident.community_id = resident.grid.community_id
+
+
+def _audit_state(resident: Resident, tags: list[str]) -> dict[str, Any]:
+    # ID numbers and phones go into the log masked: the auditor needs to see that they changed.
+    state = {f: getattr(resident, f"{f}_id" if f in ("grid", "household") else f) for f in EDITABLE_FIELDS}
+    state["id_number"] = id_numbers.mask(resident.id_number)
+    state["phone"] = id_numbers.mask_phone(resident.phone)
+    state.update(status=resident.status, status_date=resident.status_date, status_reason=resident.status_reason)
+    state["tags"] = sorted(tags)
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in state.items()}
+
+
+def _check_writable(*, actor, grid: Grid, household: Household | None) -> None:
+    if not can_write_registry(actor):
+        raise PermissionDenied("您的角色不能修改居民信息。")
+    if not Grid.objects.visible_to(actor).filter(pk=grid.pk).exists():
+        raise ValidationError({"grid": "该网格不在您的管辖范围内。"})
+    if household is not None and household.grid_id != grid.pk:
+        raise ValidationError({"household": "所选户不在该居民的网格内。"})
+
+
+def _save(resident: Resident, *, actor, tags: list[str] | None) -> None:
+    resident.full_clean(exclude=["id_number", "community", "created_by", "updated_by"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError:
+        # Two people registering the same number at once: the database constraint decides.
+        raise ValidationError({"id_number": "该身份证号已登记。"}) from None
+    if resident.household_id and resident.relation_to_head == RelationToHead.SELF:
+        Household.objects.filter(pk=resident.household_id).update(head=resident)
+    if tags is not None:
+        getattr(resident, "_prefetched_objects_cache", {}).pop("tag_links", None)
+        ResidentTag.objects.filter(resident=resident).exclude(tag__in=tags).delete()
+        have = set(ResidentTag.objects.filter(resident=resident).values_list("tag", flat=True))
+        ResidentTag.objects.bulk_create([ResidentTag(resident=resident, tag=t) for t in tags if t not in have])
+
+
+@transaction.atomic
+def resident_create(*, actor, data: dict[str, Any]) -> Resident:
+    """Register a resident from cleaned data (`name`, `id_number`, `grid` required; `tags` a list)."""
+    data = dict(data)
+    tags = sorted(set(data.pop("tags", None) or []))
+    grid = data["grid"]
+    _check_writable(actor=actor, grid=grid, household=data.get("household"))
+    try:
+        info = id_number_check(user=actor, raw=data["id_number"])
+    except ValidationError as e:
+        raise ValidationError({"id_number": e.messages}) from None
+    resident = Resident(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
+    resident.id_number = info.number
+    resident.created_by = resident.updated_by = actor
+    set_derived_fields(resident)
+    _save(resident, actor=actor, tags=tags)
+    audit.record(actor=actor, action=AuditAction.CREATE, target=resident,
+                 changes={"after": _audit_state(resident, tags)})
+    return resident
+
+
+@transaction.atomic
+def resident_update(*, actor, resident: Resident, data: dict[str, Any]) -> Resident:
+    """Change the given fields; the audit entry lists each changed field with before and after."""
+    data = dict(data)
+    before_tags = resident.tag_codes
+    tags = sorted(set(data.pop("tags"))) if "tags" in data else None
+    before = _audit_state(resident, before_tags)
+    grid = data.get("grid", resident.grid)
+    household = data["household"] if "household" in data else resident.household
+    _check_writable(actor=actor, grid=resident.grid, household=None)
+    _check_writable(actor=actor, grid=grid, household=household)
+    if "id_number" in data and id_numbers.normalize(data["id_number"]) != resident.id_number:
+        try:
+            data["id_number"] = id_number_check(user=actor, raw=data["id_number"], exclude_pk=resident.pk).number
+        except ValidationError as e:
+            raise ValidationError({"id_number": e.messages}) from None
+    for field, value in data.items():
+        if field in EDITABLE_FIELDS:
+            setattr(resident, field, value)
+    resident.updated_by = actor
+    set_derived_fields(resident)
+    _save(resident, actor=actor, tags=tags)
+    changes = audit.diff(before, _audit_state(resident, tags if tags is not None else before_tags))
+    if changes:
+        audit.record(actor=actor, action=AuditAction.UPDATE, target=resident, changes=changes)
+    return resident
+
+
+@transaction.atomic
+def resident_archive(*, actor, resident: Resident, status: str, on: date, reason: str) -> Resident:
+    """Move a resident out of the active registry (moved out or deceased). Nothing is deleted."""
+    _check_writable(actor=actor, grid=resident.grid, household=None)
+    errors = {}
+    if status not in (Status.MOVED_OUT, Status.DECEASED):
+        errors["status"] = "请选择“迁出”或“去世”。"
+    if resident.status != Status.ACTIVE:
+        errors["status"] = "该居民已归档。"
+    if on > timezone.localdate():
+        errors["on"] = "日期不能晚于今天。"
+    if not (reason or "").strip():
+        errors["reason"] = "请填写归档原因。"
+    if errors:
+        raise ValidationError(errors)
+    resident.status, resident.status_date, resident.status_reason = status, on, reason.strip()
+    resident.updated_by = actor
+    resident.save(update_fields=["status", "status_date", "status_reason", "updated_by", "updated_at"])
+    audit.record(actor=actor, action=AuditAction.ARCHIVE, target=resident,
+                 changes={"status": status, "date": on.isoformat(), "reason": resident.status_reason})
+    return resident
+
+
+def resident_view_full(*, actor, resident: Resident) -> None:
+    """Log that `actor` was shown the full ID number and phone (the detail page and API do this)."""
+    audit.record(actor=actor, action=AuditAction.VIEW_FULL, target=resident)
+
+
+@transaction.atomic
+def household_save(*, actor, household: Household) -> Household:
+    """Create or change a household (its head is the member whose relation is 本人)."""
+    _check_writable(actor=actor, grid=household.grid, household=None)
+    creating = household.pk is None
+    household.full_clean()
+    household.save()
+    audit.record(actor=actor, action=AuditAction.CREATE if creating else AuditAction.UPDATE, target=household,
+                 changes={"grid": household.grid_id, "number": household.number, "address": household.address})
+    return household

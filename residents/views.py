@@ -1,0 +1,177 @@
+import copy
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import DetailView, FormView
+
+from jiedao.models import AuditEntry
+from jiedao.scope import can_write_registry
+from jiedao.views import FilteredListView, RegistryReaderMixin, RegistryWriterMixin
+
+from . import selectors, services
+from .filters import HouseholdFilterSet, ResidentFilterSet
+from .forms import ArchiveForm, HouseholdForm, ResidentForm
+from .models import Household, Resident
+from .serializers import shows_full_numbers
+
+
+class ResidentListView(RegistryReaderMixin, FilteredListView):
+    model = Resident
+    filterset_class = ResidentFilterSet
+    template_name = "residents/resident_list.html"
+
+    def base_queryset(self):
+        return super().base_queryset().with_related()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_write=can_write_registry(self.request.user), **kwargs)
+
+
+class ResidentDetailView(RegistryReaderMixin, DetailView):
+    template_name = "residents/resident_detail.html"
+    context_object_name = "resident"
+
+    def get_queryset(self):
+        return Resident.objects.visible_to(self.request.user).with_related().select_related(
+            "household", "created_by", "updated_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        resident, user = self.object, self.request.user
+        full = shows_full_numbers(user, resident)
+        if full:
+            services.resident_view_full(actor=user, resident=resident)
+        context.update(
+            full_numbers=full,
+            can_write=can_write_registry(user),
+            members=selectors.household_members(resident.household) if resident.household_id else [],
+            history=AuditEntry.objects.filter(target_type="resident", target_id=str(resident.pk))
+            .exclude(action="view_full")[:50],
+        )
+        return context
+
+
+class ScopedResidentMixin(RegistryReaderMixin):
+    """Find the resident in the user's scope (404 outside it), then ask for write rights (403)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.resident = get_object_or_404(Resident.objects.visible_to(request.user).with_related(),
+                                              pk=kwargs["pk"])
+            if not can_write_registry(request.user):
+                raise PermissionDenied("您的角色不能修改居民信息。")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ServiceFormMixin:
+    """Run the form's service; its ValidationErrors land at the fields, the data stays as typed."""
+
+    def form_valid(self, form):
+        try:
+            obj = self.run_service(form)
+        except ValidationError as e:
+            form.add_error(None, e)
+            return self.form_invalid(form)
+        return redirect(self.success_url_for(obj))
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+
+class ResidentCreateView(RegistryWriterMixin, ServiceFormMixin, FormView):
+    form_class = ResidentForm
+    template_name = "residents/resident_form.html"
+
+    def get_initial(self):
+        initial = super().get_initial()
+        household = self.request.GET.get("household", "")
+        if household.isdigit():
+            found = Household.objects.visible_to(self.request.user).filter(pk=household).first()
+            if found:
+                initial.update(household=found.pk, grid=found.grid_id, estate=found.estate,
+                               building=found.building, unit=found.unit, room=found.room)
+        return initial
+
+    def run_service(self, form):
+        return services.resident_create(actor=self.request.user, data=form.cleaned_data)
+
+    def success_url_for(self, resident):
+        return reverse("residents:resident_detail", args=[resident.pk])
+
+
+class ResidentUpdateView(ScopedResidentMixin, ServiceFormMixin, FormView):
+    form_class = ResidentForm
+    template_name = "residents/resident_form.html"
+
+    def get_form_kwargs(self):
+        # The form works on a copy, so the service still sees the stored values to diff against.
+        return {**super().get_form_kwargs(), "instance": copy.copy(self.resident)}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(resident=self.resident, **kwargs)
+
+    def run_service(self, form):
+        return services.resident_update(actor=self.request.user, resident=self.resident, data=form.cleaned_data)
+
+    def success_url_for(self, resident):
+        return reverse("residents:resident_detail", args=[resident.pk])
+
+
+class ResidentArchiveView(ScopedResidentMixin, ServiceFormMixin, FormView):
+    form_class = ArchiveForm
+    template_name = "residents/resident_archive.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("user")
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(resident=self.resident, **kwargs)
+
+    def run_service(self, form):
+        return services.resident_archive(actor=self.request.user, resident=self.resident, **form.cleaned_data)
+
+    def success_url_for(self, resident):
+        return reverse("residents:resident_detail", args=[resident.pk])
+
+
+class HouseholdListView(RegistryReaderMixin, FilteredListView):
+    model = Household
+    filterset_class = HouseholdFilterSet
+    template_name = "residents/household_list.html"
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("grid__community", "head")
+
+
+class HouseholdDetailView(RegistryReaderMixin, DetailView):
+    template_name = "residents/household_detail.html"
+    context_object_name = "household"
+
+    def get_queryset(self):
+        return Household.objects.visible_to(self.request.user).select_related("grid__community", "head")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            members=selectors.household_members(self.object), can_write=can_write_registry(self.request.user),
+            **kwargs)
+
+
+class HouseholdFormView(RegistryWriterMixin, ServiceFormMixin, FormView):
+    form_class = HouseholdForm
+    template_name = "residents/household_form.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if "pk" in self.kwargs:
+            kwargs["instance"] = get_object_or_404(Household.objects.visible_to(self.request.user),
+                                                   pk=self.kwargs["pk"])
+        return kwargs
+
+    def run_service(self, form):
+        return services.household_save(actor=self.request.user, household=form.instance)
+
+    def success_url_for(self, household):
+        return reverse("residents:household_detail", args=[household.pk])
