@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, viewsets
 from rest_framework.views import exception_handler as drf_exception_handler
 
+
 def exception_handler(exc, context):
     # Services raise Django's ValidationError (so forms can use them too); the API answers 400 with it.
     if isinstance(exc, DjangoValidationError):

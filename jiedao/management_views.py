@@ -35,7 +35,7 @@ class CommunityListView(ManagedListView):
     kind = "communities"
 
     def get_queryset(self):
-        return Community.objects.visible_to(self.request.user).annotate(grid_count=Count("grids"))
+        return Community.objects.visible_to(self.request.user).annotate(grid_count=Count("grids")).order_by("name")
 
 
 class GridListView(ManagedListView):

@@ -15,10 +15,10 @@ _ID_NUMBER = re.compile(r"\d{17}[\dX]")
 _ID_LAST4 = re.compile(r"\d{3}[\dX]")
 
 
-def _scoped(model):
+def _scoped(model, *related):
     # The choices offered and accepted are the user's own places: another community's id is refused.
     def queryset(request):
-        return model.objects.visible_to(getattr(request, "user", None))
+        return model.objects.visible_to(getattr(request, "user", None)).select_related(*related)
 
     return queryset
 
@@ -32,7 +32,7 @@ class ResidentFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(label="搜索", method="filter_search", max_length=50,
                                        help_text="姓名、拼音、首字母、身份证号（或后四位）、电话")
     community = django_filters.ModelChoiceFilter(label="社区", queryset=_scoped(Community))
-    grid = django_filters.ModelChoiceFilter(label="网格", queryset=_scoped(Grid))
+    grid = django_filters.ModelChoiceFilter(label="网格", queryset=_scoped(Grid, "community"))
     household = django_filters.ModelChoiceFilter(label="户", queryset=_scoped(Household),
                                                  widget=forms.HiddenInput)
     tags = CSVChoiceFilter(label="特殊群体（同时具备）", choices=Tag.choices, method="filter_tags")
@@ -96,7 +96,7 @@ class ResidentFilterSet(django_filters.FilterSet):
 class HouseholdFilterSet(django_filters.FilterSet):
     community = django_filters.ModelChoiceFilter(label="社区", field_name="grid__community",
                                                  queryset=_scoped(Community))
-    grid = django_filters.ModelChoiceFilter(label="网格", queryset=_scoped(Grid))
+    grid = django_filters.ModelChoiceFilter(label="网格", queryset=_scoped(Grid, "community"))
     search = django_filters.CharFilter(label="地址", method="filter_search", max_length=50)
 
     class Meta:

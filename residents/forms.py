@@ -12,9 +12,9 @@ class ResidentForm(forms.ModelForm):
     tags = forms.MultipleChoiceField(label="特殊群体", choices=Tag.choices, required=False,
                                      widget=forms.CheckboxSelectMultiple)
     household = forms.ModelChoiceField(
-        label="户编号", queryset=Household.objects.none(), required=False,
+        label="户（系统编号）", queryset=Household.objects.none(), required=False,
         widget=forms.NumberInput(attrs={"min": 1}),
-        help_text="可在“户”页面查到编号；留空表示暂不归户。",
+        help_text="填写“户”页面上显示的系统编号（不是户编号）；从户页面点“添加成员”会自动填好；留空表示暂不归户。",
         error_messages={"invalid_choice": "找不到该户，或该户不在您的管辖范围内。"},
     )
     phone = forms.RegexField(label="联系电话", regex=r"^[0-9+\- ]{0,20}$", required=False,

@@ -56,10 +56,10 @@ def parse(raw: str, *, today: date | None = None) -> IdInfo:
         raise ValidationError(
             "身份证号中的出生日期 %(d)s 不在 1900 年至今天之间。", code="date", params={"d": birth.isoformat()}
         )
-    expected = check_char(number[:17])
-    if number[17] != expected:
-        raise ValidationError("身份证号校验位错误：请核对号码（按前 17 位，最后一位应为 %(c)s）。",
-                              code="checksum", params={"c": expected})
+    if number[17] != check_char(number[:17]):
+        # Not "the last digit should be …": the typo is more often in the first 17 digits, and the
+        # hint would turn a caught typo into a valid-looking wrong number.
+        raise ValidationError("身份证号校验位不符：号码中有数字输错，请对照身份证逐位核对。", code="checksum")
     return IdInfo(number=number, birth_date=birth, gender="M" if int(number[16]) % 2 else "F")
 
 

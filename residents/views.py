@@ -25,7 +25,9 @@ class ResidentListView(RegistryReaderMixin, FilteredListView):
         return super().base_queryset().with_related()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(can_write=can_write_registry(self.request.user), **kwargs)
+        more = set(self.request.GET) - {"search", "community", "grid", "household", "page", "page_size"}
+        return super().get_context_data(can_write=can_write_registry(self.request.user),
+                                        more_filters_used=bool(more), **kwargs)
 
 
 class ResidentDetailView(RegistryReaderMixin, DetailView):

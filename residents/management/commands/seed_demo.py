@@ -24,7 +24,8 @@ class Command(BaseCommand):
             self.stdout.write(f"已生成 {result.subdistrict.name}：{result.residents} 名居民，"
                               f"{result.households} 户，用时 {took:.1f} 秒。")
         else:
-            self.stdout.write(f"{result.subdistrict.name} 已存在（{result.residents} 名居民），未重复生成；账号密码已重置。")
+            self.stdout.write(f"{result.subdistrict.name} 已存在（{result.residents} 名居民），"
+                              "未重复生成；账号密码已重置。")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for username, role, scope in accounts:
             self.stdout.write(f"  {username:<10} {role:<8} {scope}")

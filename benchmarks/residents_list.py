@@ -1,0 +1,258 @@
+#!/usr/bin/env python
+"""Resident list / search / detail timings on 100,000 demo residents (page and API).
+
+    python benchmarks/residents_list.py                      # SQLite: benchmarks/bench.sqlite3
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jiedao_bench python benchmarks/residents_list.py
+
+Migrates the benchmark database (a PostgreSQL database is created if missing), seeds the demo
+sub-district once (later runs reuse it), then times each case with django.test.Client as "admin"
+(the whole sub-district) and "staff1" (one community): p50 / p95 / max over --runs requests after
+--warmup requests, and the SQL queries one request makes. On PostgreSQL the main statements of the
+list, filter and search cases are run through EXPLAIN ANALYZE (summary printed, plans written to
+benchmarks/results/). Ends with a Markdown table. See benchmarks/README.md.
+"""
+
+import argparse
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_URL = f"sqlite:///{HERE / 'bench.sqlite3'}"
+TARGET_P95_MS = 150.0
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed requests per case (default 30)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests first (default 3)")
+    parser.add_argument("--residents", type=int, default=100_000, help="residents to seed (default 100000)")
+    parser.add_argument("--users", default="admin,staff1", help="demo accounts to measure as (default admin,staff1)")
+    parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN (PostgreSQL)")
+    parser.add_argument("--show-plans", action="store_true", help="print full EXPLAIN plans, not only a summary")
+    parser.add_argument("--allow-any-database", action="store_true",
+                        help="run even if the database name does not contain 'bench' (it resets demo passwords "
+                             "and writes audit entries)")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.warmup < 0:
+        parser.error("--runs must be at least 1 and --warmup at least 0")
+    return args
+
+
+def configure_environment(args) -> str:
+    """Environment for jiedao.settings, set before django.setup(); returns the database URL."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "jiedao.settings"
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-insecure-key")
+    hosts = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+    if "testserver" not in hosts:
+        hosts.append("testserver")
+    os.environ["ALLOWED_HOSTS"] = ",".join(hosts)
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    os.environ["DATABASE_URL"] = url
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+    import dj_database_url
+
+    db = dj_database_url.parse(url)
+    name = str(db.get("NAME") or "")
+    if db["ENGINE"].endswith("sqlite3"):
+        if name in ("", ":memory:"):
+            sys.exit("A file SQLite database is needed (the seed must survive between runs).")
+        path = Path(name).resolve()
+        if path == (ROOT / "db.sqlite3").resolve():
+            sys.exit(f"Refusing to benchmark the project's own database {path}; "
+                     f"leave DATABASE_URL unset to use {HERE / 'bench.sqlite3'}.")
+    elif "postgresql" in db["ENGINE"] or "postgis" in db["ENGINE"]:
+        if "bench" not in name and not args.allow_any_database:
+            sys.exit(f"Database {name!r} does not look like a benchmark database (no 'bench' in its name); "
+                     "the benchmark resets demo passwords and writes audit entries. "
+                     "Use e.g. .../jiedao_bench, or pass --allow-any-database.")
+        create_postgres_database(db)
+    else:
+        sys.exit(f"Unsupported database engine {db['ENGINE']}")
+    return url
+
+
+def create_postgres_database(db: dict) -> None:
+    import psycopg
+    from psycopg import sql
+
+    params = {"dbname": "postgres", "user": db.get("USER") or None, "password": db.get("PASSWORD") or None,
+              "host": db.get("HOST") or None, "port": db.get("PORT") or None}
+    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+            print(f"Created PostgreSQL database {db['NAME']}.")
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    configure_environment(args)
+
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connection, reset_queries
+    from django.db.models import Count
+    from django.db.models.functions import Length
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from jiedao.models import User
+    from residents import demo
+    from residents.models import Resident, Status, Tag
+
+    vendor = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(connection.vendor, connection.vendor)
+    print(f"Database: {vendor} {connection.settings_dict['NAME']}")
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    print(f"migrate: {time.perf_counter() - started:.1f} s")
+
+    started = time.perf_counter()
+    result = demo.seed(residents=args.residents, seed=1)
+    took = time.perf_counter() - started
+    if result.created:
+        print(f"seed: {result.residents} residents, {result.households} households in {took:.1f} s")
+    else:
+        print(f"seed: reused existing demo sub-district ({result.residents} residents; check {took:.2f} s)")
+        if result.residents < args.residents:
+            print(f"WARNING: the database holds {result.residents} demo residents, fewer than {args.residents}; "
+                  "drop the benchmark database to reseed.")
+    started = time.perf_counter()
+    demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
+    print(f"ensure_accounts: {time.perf_counter() - started:.1f} s")
+    if connection.vendor == "postgresql" and result.created:
+        # Autovacuum would do this shortly after a bulk load; without it the first plans are guesses.
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"ANALYZE: {time.perf_counter() - started:.1f} s")
+
+    # Parameters that exist in the seeded data, inside staff1's community so both users find rows.
+    staff1 = User.objects.get(username="staff1")
+    community = staff1.communities.order_by("id").first()
+    in_community = Resident.objects.filter(community=community, status=Status.ACTIVE)
+    initials = "zcl"
+    if not in_community.filter(name_initials__startswith=initials).exists():
+        initials = (in_community.annotate(n_len=Length("name_initials")).filter(n_len=3)
+                    .values("name_initials").annotate(n=Count("id")).order_by("-n")
+                    .values_list("name_initials", flat=True).first()) or "zh"
+    detail_id = (in_community.filter(household__isnull=False).order_by("id").values_list("id", flat=True).first())
+    print(f"community={community.pk} ({community.name}), initials={initials!r}, detail resident={detail_id}")
+
+    filter_query = f"community={community.pk}&age_min=60&tags={Tag.LIVING_ALONE}"
+    cases = [
+        ("list", "/residents/", "/api/v1/residents/"),
+        ("filter", f"/residents/?{filter_query}", f"/api/v1/residents/?{filter_query}"),
+        ("search zh", "/residents/?search=zh", "/api/v1/residents/?search=zh"),
+        (f"search {initials}", f"/residents/?search={initials}", f"/api/v1/residents/?search={initials}"),
+        ("detail", f"/residents/{detail_id}/", f"/api/v1/residents/{detail_id}/"),
+    ]
+
+    rows, captured = [], {}
+    for username in [u.strip() for u in args.users.split(",") if u.strip()]:
+        user = User.objects.get(username=username)
+        client = Client()
+        client.force_login(user)
+        for name, page_url, api_url in cases:
+            for kind, url in (("page", page_url), ("api", api_url)):
+                label = f"{username} {kind} {name}"
+                # The first request counts queries (and keeps them for EXPLAIN); the rest are untimed
+                # warm-ups, then the timed runs, which do not capture.
+                reset_queries()  # the log holds at most 9000 queries; a full one would count none
+                with CaptureQueriesContext(connection) as ctx:
+                    response = client.get(url)
+                if response.status_code != 200:
+                    print(f"{label}: GET {url} answered {response.status_code}", file=sys.stderr)
+                    return 1
+                captured[(username, kind, name)] = [q["sql"] for q in ctx.captured_queries]
+                for _ in range(max(0, args.warmup - 1)):
+                    client.get(url)
+                times = []
+                for _ in range(args.runs):
+                    t0 = time.perf_counter()
+                    response = client.get(url)
+                    times.append((time.perf_counter() - t0) * 1000)
+                    assert response.status_code == 200, (url, response.status_code)
+                times.sort()
+                rows.append((label, percentile(times, 50), percentile(times, 95), times[-1],
+                             len(ctx.captured_queries)))
+                print(f"  {label:<32} p50 {rows[-1][1]:7.1f} ms  p95 {rows[-1][2]:7.1f} ms  "
+                      f"queries {rows[-1][4]}", flush=True)
+
+    if connection.vendor == "postgresql" and not args.no_explain:
+        explain(connection, captured, show_plans=args.show_plans)
+
+    print()
+    print(f"Residents: {result.residents}; runs: {args.runs} after {args.warmup} warm-ups; "
+          f"DEBUG={os.environ['DEBUG']}")
+    print()
+    print("| case | database | p50 ms | p95 ms | max ms | queries |")
+    print("|---|---|---:|---:|---:|---:|")
+    for label, p50, p95, worst, queries in rows:
+        print(f"| {label} | {vendor} | {p50:.1f} | {p95:.1f} | {worst:.1f} | {queries} |")
+    slow = [r[0] for r in rows if r[2] > TARGET_P95_MS]
+    print()
+    print(f"p95 over {TARGET_P95_MS:.0f} ms: {', '.join(slow) if slow else 'none'}")
+    return 0
+
+
+def explain(connection, captured: dict, *, show_plans: bool) -> None:
+    """EXPLAIN ANALYZE the statements on the resident tables of the list/filter/search cases."""
+    results_dir = HERE / "results"
+    results_dir.mkdir(exist_ok=True)
+    out_path = results_dir / "explain-postgresql.txt"
+    seen: set[str] = set()
+    lines = []
+    print()
+    print("EXPLAIN ANALYZE (PostgreSQL): statements on residents_resident / residents_residenttag")
+    for (username, kind, name), statements in captured.items():
+        if name == "detail":
+            continue
+        for sql in statements:
+            head = sql.lstrip().upper()
+            if not head.startswith("SELECT") or '"residents_resident' not in sql:
+                continue
+            prefetch = sql.lstrip().startswith('SELECT "residents_residenttag"')
+            # Prefetches differ only by the ids of the page shown: one per case is enough.
+            key = f"{username} {kind} {name} tags" if prefetch else sql
+            if key in seen:
+                continue
+            seen.add(key)
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = [r[0] for r in cursor.fetchall()]
+            total = next((p for p in plan if p.startswith("Execution Time")), "")
+            seq = [p.strip() for p in plan if "Seq Scan" in p]
+            indexes = sorted({p.split(" using ", 1)[1].split(" on ")[0].split()[0] for p in plan if " using " in p}
+                             | {p.split("Bitmap Index Scan on ", 1)[1].split()[0] for p in plan
+                                if "Bitmap Index Scan on " in p})
+            kind_of = "tags prefetch" if prefetch else ("count" if "COUNT(*)" in sql.upper() else "rows")
+            summary = (f"  {username} {kind} {name} [{kind_of}]: {total.replace('Execution Time: ', '')}; "
+                       f"indexes: {', '.join(indexes) or '-'}"
+                       + (f"; SEQ SCAN: {'; '.join(s.split('(')[0].strip() for s in seq)}" if seq else ""))
+            print(summary)
+            lines += [f"-- {username} {kind} {name} [{kind_of}]", sql, *plan, ""]
+            if show_plans:
+                print("\n".join("      " + p for p in plan))
+    out_path.write_text("\n".join(lines), encoding="utf-8")
+    print(f"  full plans: {out_path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

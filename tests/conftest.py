@@ -1,0 +1,173 @@
+"""Personas and places shared by every test.
+
+和平里街道 has two communities: 东园 (grids 东一, 东二) and 西园 (grid 西一). 青龙街道 next door
+has its own. The people who work there:
+
+- admin 赵管理 (sub-district admin), leader 钱领导, auditor 孙审计 — all of 和平里;
+- staff_east 王丽 (community staff of 东园), staff_west 李强 (of 西园);
+- gridder 周网格 (grid worker of 东一), operator 吴服务 (point operator);
+- district 郑区局 (district officer, every sub-district); other_admin (青龙's admin).
+
+Residents: 张春露 in 东一, 李秀英 in 东二, 王建国 in 西一, 陈青龙 in 青龙.
+"""
+
+from datetime import date
+
+import pytest
+from rest_framework.test import APIClient
+
+from jiedao.models import Role
+from tests.factories import (
+    CommunityFactory,
+    GridFactory,
+    ResidentFactory,
+    SubdistrictFactory,
+    UserFactory,
+)
+
+PASSWORD = "Str0ng-pass-2026"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_local(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AXES_ENABLED = True
+
+
+@pytest.fixture
+def heping(db):
+    return SubdistrictFactory(name="和平里街道")
+
+
+@pytest.fixture
+def qinglong(db):
+    return SubdistrictFactory(name="青龙街道")
+
+
+@pytest.fixture
+def east(heping):
+    return CommunityFactory(subdistrict=heping, name="东园社区")
+
+
+@pytest.fixture
+def west(heping):
+    return CommunityFactory(subdistrict=heping, name="西园社区")
+
+
+@pytest.fixture
+def east1(east):
+    return GridFactory(community=east, name="东一网格")
+
+
+@pytest.fixture
+def east2(east):
+    return GridFactory(community=east, name="东二网格")
+
+
+@pytest.fixture
+def west1(west):
+    return GridFactory(community=west, name="西一网格")
+
+
+@pytest.fixture
+def qinglong_grid(qinglong):
+    return GridFactory(community=CommunityFactory(subdistrict=qinglong, name="青龙社区"), name="青龙一网格")
+
+
+@pytest.fixture
+def zhang(east1):
+    return ResidentFactory(name="张春露", grid=east1, birth=date(1941, 5, 2), female=True,
+                           tags=["living_alone"], care_tier="key")
+
+
+@pytest.fixture
+def li(east2):
+    return ResidentFactory(name="李秀英", grid=east2, birth=date(1958, 8, 9), female=True, tags=["dibao"])
+
+
+@pytest.fixture
+def wang(west1):
+    return ResidentFactory(name="王建国", grid=west1, birth=date(1985, 1, 20), female=False)
+
+
+@pytest.fixture
+def chen(qinglong_grid):
+    return ResidentFactory(name="陈青龙", grid=qinglong_grid, birth=date(1960, 2, 2))
+
+
+@pytest.fixture
+def people(zhang, li, wang, chen):
+    return {"zhang": zhang, "li": li, "wang": wang, "chen": chen}
+
+
+@pytest.fixture
+def admin(heping):
+    return UserFactory(username="admin", first_name="赵管理", role=Role.SUBDISTRICT_ADMIN, subdistrict=heping)
+
+
+@pytest.fixture
+def leader(heping):
+    return UserFactory(username="leader", first_name="钱领导", role=Role.SUBDISTRICT_LEADER, subdistrict=heping)
+
+
+@pytest.fixture
+def auditor(heping):
+    return UserFactory(username="auditor", first_name="孙审计", role=Role.AUDITOR, subdistrict=heping)
+
+
+@pytest.fixture
+def staff_east(heping, east):
+    return UserFactory(username="staff_east", first_name="王丽", role=Role.COMMUNITY_STAFF, subdistrict=heping,
+                       communities=[east])
+
+
+@pytest.fixture
+def staff_west(heping, west):
+    return UserFactory(username="staff_west", first_name="李强", role=Role.COMMUNITY_STAFF, subdistrict=heping,
+                       communities=[west])
+
+
+@pytest.fixture
+def gridder(heping, east1):
+    return UserFactory(username="gridder", first_name="周网格", role=Role.GRID_WORKER, subdistrict=heping,
+                       grids=[east1])
+
+
+@pytest.fixture
+def operator(heping):
+    return UserFactory(username="operator", first_name="吴服务", role=Role.POINT_OPERATOR, subdistrict=heping)
+
+
+@pytest.fixture
+def district(db):
+    return UserFactory(username="district", first_name="郑区局", role=Role.DISTRICT_OFFICER, subdistrict=None)
+
+
+@pytest.fixture
+def other_admin(qinglong):
+    return UserFactory(username="other_admin", role=Role.SUBDISTRICT_ADMIN, subdistrict=qinglong)
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_(user)` logs it in as that persona."""
+    client = APIClient()
+
+    def as_(user):
+        client.force_authenticate(user)
+        return client
+
+    client.as_ = as_
+    return client
+
+
+@pytest.fixture
+def web(client):
+    """A browser-like client; `web.as_(user)` logs in as that persona."""
+
+    def as_(user):
+        client.force_login(user)
+        return client
+
+    client.as_ = as_
+    return client

@@ -1,0 +1,113 @@
+"""The audit log: what it records, who reads it, and that no one can change it."""
+
+import pytest
+from django.contrib import admin as django_admin
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.urls import reverse
+
+from jiedao.models import AuditEntry
+from residents.id_numbers import make
+
+pytestmark = pytest.mark.django_db
+
+
+def test_creating_changing_archiving_and_full_views_are_all_logged(api, web, staff_east, east1):
+    from datetime import date
+
+    client = api.as_(staff_east)
+    created = client.post("/api/v1/residents/", {"name": "马大爷", "grid": east1.pk,
+                                                  "id_number": make("110105", date(1940, 1, 1), 1, female=False)},
+                          format="json").json()
+    client.patch(f"/api/v1/residents/{created['id']}/", {"care_tier": "key"}, format="json")
+    client.get(f"/api/v1/residents/{created['id']}/")
+    web.as_(staff_east).post(reverse("residents:resident_archive", args=[created["id"]]),
+                             {"status": "deceased", "on": "2026-11-01", "reason": "病故"})
+    actions = list(AuditEntry.objects.filter(target_id=str(created["id"])).order_by("id")
+                   .values_list("action", flat=True))
+    assert actions == ["create", "update", "view_full", "archive"]
+    update = AuditEntry.objects.get(action="update")
+    assert update.changes == {"care_tier": ["none", "key"]}
+    assert update.actor_username == "staff_east" and update.ip == "127.0.0.1"
+
+
+def test_a_leader_sees_masked_numbers_and_no_full_view_is_logged(api, leader, zhang):
+    api.as_(leader).get(f"/api/v1/residents/{zhang.pk}/")
+    assert not AuditEntry.objects.filter(action="view_full").exists()
+
+
+def test_the_detail_page_logs_a_full_view_for_writers(web, staff_east, zhang):
+    page = web.as_(staff_east).get(reverse("residents:resident_detail", args=[zhang.pk]))
+    assert zhang.id_number in page.content.decode()
+    assert AuditEntry.objects.filter(action="view_full", actor=staff_east, target_id=str(zhang.pk)).count() == 1
+
+
+def test_logins_and_failed_logins_are_logged(client, staff_east):
+    client.post(reverse("login"), {"username": "staff_east", "password": "wrong-password"})
+    client.post(reverse("login"), {"username": "staff_east", "password": "Str0ng-pass-2026"})
+    assert list(AuditEntry.objects.order_by("id").values_list("action", "actor_username")) == [
+        ("login_failed", "staff_east"), ("login", "staff_east")]
+
+
+def test_the_auditor_reads_their_own_subdistricts_log_with_filters(api, auditor, staff_east, other_admin, zhang,
+                                                                  chen):
+    api.as_(staff_east).get(f"/api/v1/residents/{zhang.pk}/")
+    api.as_(other_admin).get(f"/api/v1/residents/{chen.pk}/")  # 青龙街道: not this auditor's business
+    data = api.as_(auditor).get("/api/v1/audit/").json()
+    assert [(e["actor"], e["action"], e["target_type"], e["target_id"]) for e in data["results"]] == [
+        ("staff_east", "view_full", "resident", str(zhang.pk))]
+    assert set(data["results"][0]) == {"id", "actor", "action", "target_type", "target_id", "at", "ip", "changes"}
+    assert api.as_(auditor).get("/api/v1/audit/?actor=nobody").json()["count"] == 0
+    assert api.as_(auditor).get("/api/v1/audit/?action=view_full").json()["count"] == 1
+    assert api.as_(auditor).get("/api/v1/audit/?action=bogus").status_code == 400
+
+
+@pytest.mark.parametrize("persona", ["admin", "leader", "staff_east", "gridder", "district", "operator"])
+def test_nobody_but_the_auditor_reads_the_log(request, api, web, persona):
+    user = request.getfixturevalue(persona)
+    assert api.as_(user).get("/api/v1/audit/").status_code == 403
+    assert web.as_(user).get(reverse("audit_log")).status_code == 403
+
+
+def test_the_audit_page_filters_by_action(web, auditor, staff_east, zhang):
+    web.as_(staff_east).get(reverse("residents:resident_detail", args=[zhang.pk]))
+    page = web.as_(auditor).get(reverse("audit_log") + "?action=view_full")
+    assert page.status_code == 200 and len(page.context["object_list"]) == 1
+
+
+def test_an_entry_cannot_be_changed_or_deleted_through_the_orm(staff_east, zhang):
+    from jiedao import audit
+
+    entry = audit.record(actor=staff_east, action="view_full", target=zhang)
+    entry.action = "login"
+    with pytest.raises(PermissionDenied):
+        entry.save()
+    with pytest.raises(PermissionDenied):
+        entry.delete()
+    with pytest.raises(PermissionDenied):
+        AuditEntry.objects.all().delete()
+    with pytest.raises(PermissionDenied):
+        AuditEntry.objects.update(action="login")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_postgresql_itself_refuses_to_change_an_entry(staff_east, zhang):
+    from django.db import InternalError
+
+    from jiedao import audit
+
+    entry = audit.record(actor=staff_east, action="view_full", target=zhang)
+    with pytest.raises(InternalError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE jiedao_auditentry SET action = 'login' WHERE id = %s", [entry.pk])
+    with pytest.raises(InternalError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM jiedao_auditentry WHERE id = %s", [entry.pk])
+
+
+def test_djangos_admin_offers_no_add_change_or_delete(rf, admin):
+    model_admin = django_admin.site._registry[AuditEntry]
+    request = rf.get("/")
+    request.user = admin
+    admin.is_superuser = admin.is_staff = True
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)

@@ -1,0 +1,87 @@
+"""赵管理, the sub-district admin, runs accounts, communities and grids in the portal."""
+
+import pytest
+from django.urls import reverse
+
+from jiedao.models import AuditEntry, User
+from residents.models import Community, Grid
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_admin_creates_a_grid_worker_who_can_then_log_in(web, client, admin, east1):
+    response = web.as_(admin).post(reverse("manage:user_create"), {
+        "username": "grid9", "first_name": "孙网格", "role": "grid_worker", "grids": [east1.pk],
+        "password": "Grid-worker-2026", "is_active": "on"})
+    assert response.status_code == 302, response.context["form"].errors
+    user = User.objects.get(username="grid9")
+    assert user.subdistrict == admin.subdistrict and list(user.grids.all()) == [east1]
+    assert AuditEntry.objects.filter(action="create", target_type="user", target_id=str(user.pk)).exists()
+    client.logout()
+    login = client.post(reverse("login"), {"username": "grid9", "password": "Grid-worker-2026"})
+    assert login.status_code == 302
+
+
+@pytest.mark.parametrize("password, words", [("a1b2", "太短"), ("1234567890123", "只包含数字"),
+                                             ("password1234", "太常见")])
+def test_weak_passwords_are_refused_at_the_field(web, admin, east, password, words):
+    response = web.as_(admin).post(reverse("manage:user_create"), {
+        "username": "staff9", "role": "community_staff", "communities": [east.pk], "password": password})
+    assert response.status_code == 200
+    assert any(words in e for e in response.context["form"].errors["password"])
+    assert not User.objects.filter(username="staff9").exists()
+
+
+def test_community_staff_must_be_given_a_community(web, admin):
+    response = web.as_(admin).post(reverse("manage:user_create"), {
+        "username": "staff9", "role": "community_staff", "password": "Staff-member-2026"})
+    assert "至少要负责一个社区" in response.context["form"].errors["communities"][0]
+
+
+def test_the_admin_cannot_hand_out_district_powers(web, admin):
+    response = web.as_(admin).post(reverse("manage:user_create"), {
+        "username": "boss", "role": "district_officer", "password": "District-boss-2026"})
+    assert "role" in response.context["form"].errors
+
+
+def test_the_admin_adds_a_community_and_a_grid(web, admin, heping):
+    client = web.as_(admin)
+    assert client.post(reverse("manage:community_create"), {"name": "南园社区"}).status_code == 302
+    south = Community.objects.get(name="南园社区")
+    assert south.subdistrict == heping
+    assert client.post(reverse("manage:grid_create"), {"community": south.pk, "name": "南一网格"}).status_code == 302
+    assert Grid.objects.filter(community=south, name="南一网格").exists()
+    duplicate = client.post(reverse("manage:community_create"), {"name": "南园社区"})
+    assert "同名社区" in str(duplicate.context["form"].errors)
+
+
+def test_another_subdistricts_objects_are_404_to_the_admin(web, admin, other_admin, qinglong_grid):
+    client = web.as_(admin)
+    assert client.get(reverse("manage:grid_update", args=[qinglong_grid.pk])).status_code == 404
+    assert client.get(reverse("manage:community_update", args=[qinglong_grid.community_id])).status_code == 404
+    assert client.get(reverse("manage:user_update", args=[other_admin.pk])).status_code == 404
+    response = client.post(reverse("manage:grid_create"), {"community": qinglong_grid.community_id, "name": "越界"})
+    assert "community" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("persona", ["leader", "staff_east", "gridder", "auditor", "district", "operator"])
+def test_only_the_admin_manages(request, web, persona):
+    client = web.as_(request.getfixturevalue(persona))
+    for name in ["manage:users", "manage:communities", "manage:grids", "manage:user_create"]:
+        assert client.get(reverse(name)).status_code == 403
+
+
+def test_the_management_lists_do_not_grow_queries_with_rows(web, admin, east, east1, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import GridFactory, UserFactory
+
+    client = web.as_(admin)
+    for name in ["manage:users", "manage:communities", "manage:grids"]:
+        with CaptureQueriesContext(connection) as before:
+            client.get(reverse(name))
+        for _ in range(3):
+            UserFactory(role="grid_worker", subdistrict=admin.subdistrict, grids=[GridFactory(community=east)])
+        with django_assert_num_queries(len(before.captured_queries)):
+            client.get(reverse(name))

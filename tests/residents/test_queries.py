@@ -1,0 +1,69 @@
+"""The resident list runs a fixed number of queries, however many rows a page shows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import HouseholdFactory, ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def many(east1, east2):
+    household = HouseholdFactory(grid=east1)
+    for i in range(30):
+        ResidentFactory(name=f"居民{i}", grid=east1 if i % 2 else east2, household=household,
+                        tags=["dibao", "living_alone"] if i % 3 else [])
+
+
+def _count(client, url):
+    client.get(url)  # the first request caches the persona's scope on the (shared, test-only) user object
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("query", [
+    "", "?tags=dibao,living_alone&age_min=60&search=jm", "?search=居民&ordering=-birth_date"])
+def test_the_api_list_costs_the_same_for_5_or_50_rows(api, staff_east, many, query):
+    client = api.as_(staff_east)
+    sep = "&" if query else "?"
+    small = _count(client, f"/api/v1/residents/{query}{sep}page_size=5")
+    large = _count(client, f"/api/v1/residents/{query}{sep}page_size=50")
+    assert small == large
+
+
+def test_the_api_list_runs_four_queries(api, django_assert_num_queries, staff_east, many):
+    client = api.as_(staff_east)
+    # 1 the user's communities (scope), 2 count, 3 the page of residents with grid and community,
+    # 4 their tags. (A fresh user object, as a real request would load.)
+    client.force_authenticate(type(staff_east).objects.get(pk=staff_east.pk))
+    with django_assert_num_queries(4):
+        client.get("/api/v1/residents/?page_size=50")
+
+
+def test_the_list_page_costs_the_same_for_5_or_50_rows(web, staff_east, many):
+    client = web.as_(staff_east)
+    url = reverse("residents:resident_list")
+    assert _count(client, url + "?page_size=5") == _count(client, url + "?page_size=50")
+
+
+def test_the_list_page_query_count_is_fixed(web, django_assert_num_queries, staff_east, many, east):
+    client = web.as_(staff_east)
+    # 1 session, 2 user, 3 scope communities, 4 the community filter's lookup, 5 count, 6-7 the community
+    # and grid choices of the filter form, 8 page rows, 9 their tags, 10-12 the session save
+    # (savepoint, update, release).
+    with django_assert_num_queries(12):
+        client.get(reverse("residents:resident_list") + f"?community={east.pk}&page_size=50")
+
+
+def test_the_household_list_and_audit_list_do_not_grow_with_rows(web, staff_east, auditor, many, zhang):
+    client = web.as_(staff_east)
+    url = reverse("residents:household_list")
+    assert _count(client, url + "?page_size=1") == _count(client, url + "?page_size=50")
+    client = web.as_(auditor)
+    url = reverse("audit_log")
+    assert _count(client, url + "?page_size=1") == _count(client, url + "?page_size=50")
