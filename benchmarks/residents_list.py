@@ -8,8 +8,9 @@ Migrates the benchmark database (a PostgreSQL database is created if missing), s
 sub-district once (later runs reuse it), then times each case with django.test.Client as "admin"
 (the whole sub-district) and "staff1" (one community): p50 / p95 / max over --runs requests after
 --warmup requests, and the SQL queries one request makes. On PostgreSQL the main statements of the
-list, filter and search cases are run through EXPLAIN ANALYZE (summary printed, plans written to
-benchmarks/results/). Ends with a Markdown table. See benchmarks/README.md.
+list, filter and search cases are run through EXPLAIN ANALYZE (on SQLite, EXPLAIN QUERY PLAN); a summary
+is printed and the plans are written to benchmarks/results/. Ends with a Markdown table.
+See benchmarks/README.md.
 """
 
 import argparse
@@ -31,7 +32,7 @@ def parse_args(argv=None):
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests first (default 3)")
     parser.add_argument("--residents", type=int, default=100_000, help="residents to seed (default 100000)")
     parser.add_argument("--users", default="admin,staff1", help="demo accounts to measure as (default admin,staff1)")
-    parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN (PostgreSQL)")
+    parser.add_argument("--no-explain", action="store_true", help="skip the query plans")
     parser.add_argument("--show-plans", action="store_true", help="print full EXPLAIN plans, not only a summary")
     parser.add_argument("--allow-any-database", action="store_true",
                         help="run even if the database name does not contain 'bench' (it resets demo passwords "
@@ -172,8 +173,8 @@ def main(argv=None) -> int:
         for name, page_url, api_url in cases:
             for kind, url in (("page", page_url), ("api", api_url)):
                 label = f"{username} {kind} {name}"
-                # The first request counts queries (and keeps them for EXPLAIN); the rest are untimed
-                # warm-ups, then the timed runs, which do not capture.
+                # The first warm-up counts the queries (and keeps them for EXPLAIN); the other warm-ups
+                # and the timed runs do not capture.
                 reset_queries()  # the log holds at most 9000 queries; a full one would count none
                 with CaptureQueriesContext(connection) as ctx:
                     response = client.get(url)
@@ -181,6 +182,7 @@ def main(argv=None) -> int:
                     print(f"{label}: GET {url} answered {response.status_code}", file=sys.stderr)
                     return 1
                 captured[(username, kind, name)] = [q["sql"] for q in ctx.captured_queries]
+                found = response.json().get("count", 1) if kind == "api" else None
                 for _ in range(max(0, args.warmup - 1)):
                     client.get(url)
                 times = []
@@ -188,14 +190,17 @@ def main(argv=None) -> int:
                     t0 = time.perf_counter()
                     response = client.get(url)
                     times.append((time.perf_counter() - t0) * 1000)
-                    assert response.status_code == 200, (url, response.status_code)
+                    if response.status_code != 200:
+                        print(f"{label}: GET {url} answered {response.status_code}", file=sys.stderr)
+                        return 1
                 times.sort()
                 rows.append((label, percentile(times, 50), percentile(times, 95), times[-1],
                              len(ctx.captured_queries)))
                 print(f"  {label:<32} p50 {rows[-1][1]:7.1f} ms  p95 {rows[-1][2]:7.1f} ms  "
-                      f"queries {rows[-1][4]}", flush=True)
+                      f"queries {rows[-1][4]:3d}" + (f"  ({found} residents)" if found is not None else ""),
+                      flush=True)
 
-    if connection.vendor == "postgresql" and not args.no_explain:
+    if not args.no_explain:
         explain(connection, captured, show_plans=args.show_plans)
 
     print()
@@ -213,40 +218,56 @@ def main(argv=None) -> int:
 
 
 def explain(connection, captured: dict, *, show_plans: bool) -> None:
-    """EXPLAIN ANALYZE the statements on the resident tables of the list/filter/search cases."""
+    """Plan the statements on the resident tables of the list/filter/search cases.
+
+    PostgreSQL: EXPLAIN (ANALYZE, BUFFERS), summarised as time, indexes used and sequential scans.
+    SQLite: EXPLAIN QUERY PLAN, with the statement's own time measured by running it.
+    Statements the API shares with the page are planned once; full plans go to benchmarks/results/.
+    """
+    postgres = connection.vendor == "postgresql"
     results_dir = HERE / "results"
     results_dir.mkdir(exist_ok=True)
-    out_path = results_dir / "explain-postgresql.txt"
+    out_path = results_dir / f"explain-{connection.vendor}.txt"
     seen: set[str] = set()
     lines = []
     print()
-    print("EXPLAIN ANALYZE (PostgreSQL): statements on residents_resident / residents_residenttag")
+    print(f"{'EXPLAIN ANALYZE' if postgres else 'EXPLAIN QUERY PLAN'} ({connection.vendor}): statements on "
+          "residents_resident / residents_residenttag (API statements equal to the page's are not repeated)")
     for (username, kind, name), statements in captured.items():
         if name == "detail":
             continue
         for sql in statements:
-            head = sql.lstrip().upper()
-            if not head.startswith("SELECT") or '"residents_resident' not in sql:
+            if not sql.lstrip().upper().startswith("SELECT") or '"residents_resident' not in sql:
                 continue
             prefetch = sql.lstrip().startswith('SELECT "residents_residenttag"')
             # Prefetches differ only by the ids of the page shown: one per case is enough.
-            key = f"{username} {kind} {name} tags" if prefetch else sql
+            key = f"{username} {name} tags" if prefetch else sql
             if key in seen:
                 continue
             seen.add(key)
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-                plan = [r[0] for r in cursor.fetchall()]
-            total = next((p for p in plan if p.startswith("Execution Time")), "")
-            seq = [p.strip() for p in plan if "Seq Scan" in p]
-            indexes = sorted({p.split(" using ", 1)[1].split(" on ")[0].split()[0] for p in plan if " using " in p}
-                             | {p.split("Bitmap Index Scan on ", 1)[1].split()[0] for p in plan
-                                if "Bitmap Index Scan on " in p})
             kind_of = "tags prefetch" if prefetch else ("count" if "COUNT(*)" in sql.upper() else "rows")
-            summary = (f"  {username} {kind} {name} [{kind_of}]: {total.replace('Execution Time: ', '')}; "
-                       f"indexes: {', '.join(indexes) or '-'}"
-                       + (f"; SEQ SCAN: {'; '.join(s.split('(')[0].strip() for s in seq)}" if seq else ""))
-            print(summary)
+            with connection.cursor() as cursor:
+                if postgres:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                    plan = [r[0] for r in cursor.fetchall()]
+                    took = next((p for p in plan if p.startswith("Execution Time")), "").split(": ")[-1]
+                    indexes = sorted(
+                        {p.split(" using ", 1)[1].split(" on ")[0].split()[0] for p in plan if " using " in p}
+                        | {p.split("Bitmap Index Scan on ", 1)[1].split()[0] for p in plan
+                           if "Bitmap Index Scan on " in p})
+                    seq = sorted({p.split("Seq Scan on ", 1)[1].split()[0] for p in plan if "Seq Scan on " in p})
+                    summary = f"{took}; indexes: {', '.join(indexes) or '-'}"
+                    if seq:
+                        summary += f"; seq scan: {', '.join(seq)}"
+                else:
+                    cursor.execute("EXPLAIN QUERY PLAN " + sql)
+                    plan = [r[-1] for r in cursor.fetchall()]
+                    t0 = time.perf_counter()
+                    cursor.execute(sql)
+                    cursor.fetchall()
+                    took = (time.perf_counter() - t0) * 1000
+                    summary = f"{took:.3f} ms; " + " | ".join(plan)
+            print(f"  {username} {kind} {name} [{kind_of}]: {summary}")
             lines += [f"-- {username} {kind} {name} [{kind_of}]", sql, *plan, ""]
             if show_plans:
                 print("\n".join("      " + p for p in plan))

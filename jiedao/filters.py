@@ -4,6 +4,8 @@ from datetime import date
 
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from residents.id_numbers import normalize
 
@@ -42,10 +44,12 @@ class CSVChoiceField(forms.CharField):
         return codes
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CSVChoiceFilter(django_filters.Filter):
     field_class = CSVChoiceField
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(django_filters.Filter):
     field_class = forms.IntegerField
 

@@ -60,19 +60,21 @@ def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + given
 
 
-def _birth(rng: random.Random, today: date) -> date:
-    (low, high), = rng.choices([b for b, _ in AGE_BANDS], weights=[w for _, w in AGE_BANDS])
+def _birth(rng: random.Random, today: date, *, alone: bool = False) -> date:
+    # One-person households are mostly elders: that is where 独居 comes from.
+    bands = AGE_BANDS[3:] if alone and rng.random() < 0.55 else AGE_BANDS[1:] if alone else AGE_BANDS
+    (low, high), = rng.choices([b for b, _ in bands], weights=[w for _, w in bands])
     age = rng.randint(low, high)
     return today - timedelta(days=age * 365 + rng.randint(0, 364))
 
 
-def _tags(rng: random.Random, age: int) -> list[str]:
+def _tags(rng: random.Random, age: int, household_size: int) -> list[str]:
     tags = []
     chance = rng.random
     if age >= 60:
-        if chance() < 0.12:
+        if household_size == 1 and chance() < 0.85:
             tags.append(Tag.LIVING_ALONE)
-        elif chance() < 0.25:
+        elif household_size == 2 and chance() < 0.6:
             tags.append(Tag.EMPTY_NEST)
         if chance() < (0.12 if age >= 80 else 0.03):
             tags.append(Tag.DISABLED_CARE)
@@ -179,7 +181,7 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
                  RelationToHead.GRANDCHILD]
     for household, size in zip(households, sizes, strict=True):
         for member in range(size):
-            birth = _birth(rng, today)
+            birth = _birth(rng, today, alone=size == 1)
             female = rng.random() < 0.52
             while True:
                 number = id_numbers.make(rng.choice(REGIONS), birth, rng.randint(0, 999), female=female)
@@ -189,9 +191,7 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
             name = _name(rng)
             pinyin, initials = name_keys(name)
             age = id_numbers.age_between(birth, today)
-            tags = _tags(rng, age)
-            if size > 1 and Tag.LIVING_ALONE in tags:
-                tags.remove(Tag.LIVING_ALONE)
+            tags = _tags(rng, age, size)
             people.append(Resident(
                 name=name, id_number=number, id_last4=number[-4:], gender="F" if female else "M",
                 birth_date=birth, phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}"

@@ -1,0 +1,11 @@
+# The portal's image: the same for web, worker and beat (docker-compose.yml).
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY . .
+RUN pip install --no-cache-dir . \
+    && DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
+RUN useradd --system jiedao && chown -R jiedao /app
+USER jiedao
+EXPOSE 8000
+CMD ["gunicorn", "jiedao.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

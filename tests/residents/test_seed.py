@@ -1,0 +1,72 @@
+"""seed_demo builds a believable sub-district, the same one for the same seed."""
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
+
+from jiedao.models import Role, User
+from residents import demo, id_numbers
+from residents.models import Community, Grid, Household, Resident, ResidentTag
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    return list(Resident.objects.order_by("id_number").values_list("name", "id_number", "grid__name", "care_tier"))
+
+
+def test_the_demo_has_places_people_and_every_account(capsys):
+    call_command("seed_demo", "--residents", "1500", "--password", "Demo-pass-2026", "--seed", "7")
+    out = capsys.readouterr().out
+    assert "Demo-pass-2026" in out and "staff1" in out
+    assert Community.objects.count() >= 3
+    assert all(n >= 2 for n in Community.objects.annotate(n=Count("grids")).values_list("n", flat=True))
+    assert Resident.objects.count() == 1500 and Household.objects.exists()
+    roles = dict(User.objects.values_list("username", "role"))
+    assert roles == {
+        "admin": Role.SUBDISTRICT_ADMIN, "leader": Role.SUBDISTRICT_LEADER, "auditor": Role.AUDITOR,
+        "district": Role.DISTRICT_OFFICER, "staff1": Role.COMMUNITY_STAFF, "staff2": Role.COMMUNITY_STAFF,
+        "staff3": Role.COMMUNITY_STAFF, "grid1": Role.GRID_WORKER, "grid2": Role.GRID_WORKER,
+        "grid3": Role.GRID_WORKER}
+    first_three = list(Community.objects.order_by("id")[:3])
+    for i, community in enumerate(first_three, start=1):
+        assert list(User.objects.get(username=f"staff{i}").communities.all()) == [community]
+        assert list(User.objects.get(username=f"grid{i}").grids.all()) == [
+            Grid.objects.filter(community=community).order_by("id").first()]
+    assert User.objects.get(username="admin").check_password("Demo-pass-2026")
+
+
+def test_every_demo_resident_has_a_valid_id_number_and_plausible_ages_and_tags():
+    demo.seed(residents=3000, seed=3)
+    today = timezone.localdate()
+    ages = [id_numbers.age_between(b, today) for b in Resident.objects.values_list("birth_date", flat=True)]
+    for number in Resident.objects.values_list("id_number", flat=True):
+        id_numbers.parse(number)
+    over60 = sum(a >= 60 for a in ages) / len(ages)
+    over80 = sum(a >= 80 for a in ages) / len(ages)
+    assert 0.15 < over60 < 0.30 and 0.04 < over80 < 0.12
+    alone = ResidentTag.objects.filter(tag="living_alone").count() / sum(a >= 60 for a in ages)
+    assert 0.05 < alone < 0.20
+    assert ResidentTag.objects.filter(tag="dibao").count() < 0.05 * len(ages)
+    assert not Household.objects.filter(head__isnull=True).exists()
+
+
+def test_the_same_seed_gives_the_same_sub_district():
+    demo.seed(residents=400, seed=11)
+    first = _snapshot()
+    Resident.objects.all().delete()
+    Household.objects.all().delete()
+    Grid.objects.all().delete()
+    Community.objects.all().delete()
+    from residents.models import Subdistrict
+
+    Subdistrict.objects.all().delete()
+    demo.seed(residents=400, seed=11)
+    assert _snapshot() == first
+
+
+def test_seeding_twice_adds_nothing():
+    demo.seed(residents=300, seed=1)
+    again = demo.seed(residents=300, seed=1)
+    assert not again.created and Resident.objects.count() == 300
