@@ -12,9 +12,15 @@ from django.core.management import call_command
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _clean_env():
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for this process; a production process has none.
+    drop = {"DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY", "PYTEST_VERSION"}
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
 def _manage(*args, **env):
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=120)
+                          env={**_clean_env(), **env}, timeout=120)
 
 
 def test_production_settings_pass_the_deploy_check():
@@ -24,9 +30,7 @@ def test_production_settings_pass_the_deploy_check():
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "PYTEST_VERSION")}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
-                            env={**env, "DEBUG": "0"}, timeout=120)
+    result = _manage("check", DEBUG="0")
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
