@@ -74,6 +74,12 @@ def can_write_registry(user) -> bool:
     return bool(user and user.is_authenticated and user.role in REGISTRY_WRITERS)
 
 
+def sees_full_numbers(user) -> bool:
+    """Full ID number and phone on a detail, for a role that may write there. The object came from
+    visible_to(user), so "there" already holds; lists and exports always mask."""
+    return can_write_registry(user)
+
+
 def can_manage_places(user) -> bool:
     """May manage users, communities and grids of their sub-district."""
     return bool(user and user.is_authenticated and user.role in PLACE_MANAGERS and user.subdistrict_id)

@@ -3,7 +3,7 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 
 from jiedao.api import ScopedReadOnlyViewSet
-from jiedao.scope import REGISTRY_READERS, can_write_registry
+from jiedao.scope import REGISTRY_READERS, can_write_registry, sees_full_numbers
 
 from . import services
 from .filters import CommunityFilterSet, GridFilterSet, HouseholdFilterSet, ResidentFilterSet
@@ -13,7 +13,6 @@ from .serializers import (
     GridSerializer,
     HouseholdSerializer,
     ResidentSerializer,
-    shows_full_numbers,
 )
 
 
@@ -64,7 +63,7 @@ class ResidentViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
 
     def retrieve(self, request, *args, **kwargs):
         resident = self.get_object()
-        full = shows_full_numbers(request.user, resident)
+        full = sees_full_numbers(request.user)
         if full:
             services.resident_view_full(actor=request.user, resident=resident)
         serializer = self.get_serializer(resident, context={**self.get_serializer_context(), "full_numbers": full})

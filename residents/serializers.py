@@ -1,7 +1,5 @@
 from rest_framework import serializers
 
-from jiedao.scope import can_write_registry
-
 from . import id_numbers
 from .models import Community, Grid, Household, Resident, Tag
 
@@ -80,8 +78,3 @@ class ResidentSerializer(serializers.ModelSerializer):
             values["tags"] = values.pop("tag_codes")
         return values
 
-
-def shows_full_numbers(user, resident) -> bool:
-    """Full ID number and phone for a role that may write where the resident lives (the scope
-    already holds, since the resident came from visible_to)."""
-    return can_write_registry(user)

@@ -6,14 +6,15 @@ from django.urls import reverse
 from django.views.generic import DetailView, FormView
 
 from jiedao.models import AuditEntry
-from jiedao.scope import can_write_registry
+from jiedao.scope import can_write_registry, sees_full_numbers
 from jiedao.views import FilteredListView, RegistryReaderMixin, RegistryWriterMixin
 
 from . import selectors, services
 from .filters import HouseholdFilterSet, ResidentFilterSet
 from .forms import ArchiveForm, HouseholdForm, ResidentForm
 from .models import Household, Resident
-from .serializers import shows_full_numbers
+
+MAIN_FILTERS = {"search", "community", "grid"}
 
 
 class ResidentListView(RegistryReaderMixin, FilteredListView):
@@ -25,9 +26,13 @@ class ResidentListView(RegistryReaderMixin, FilteredListView):
         return super().base_queryset().with_related()
 
     def get_context_data(self, **kwargs):
-        more = set(self.request.GET) - {"search", "community", "grid", "household", "page", "page_size"}
-        return super().get_context_data(can_write=can_write_registry(self.request.user),
-                                        more_filters_used=bool(more), **kwargs)
+        context = super().get_context_data(can_write=can_write_registry(self.request.user), **kwargs)
+        form = context["filter_form"]
+        # The rarer filters fold away on a phone, open when one of them is in use.
+        more = [form[name] for name in form.fields if name not in MAIN_FILTERS | {"household", "tags"}]
+        folded = {f.name for f in more} | {"tags"}
+        context.update(more_filters=more, more_filters_used=bool(folded & set(self.request.GET)))
+        return context
 
 
 class ResidentDetailView(RegistryReaderMixin, DetailView):
@@ -41,7 +46,7 @@ class ResidentDetailView(RegistryReaderMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         resident, user = self.object, self.request.user
-        full = shows_full_numbers(user, resident)
+        full = sees_full_numbers(user)
         if full:
             services.resident_view_full(actor=user, resident=resident)
         context.update(
