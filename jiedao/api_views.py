@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from residents.models import Community, Grid
 
 from . import audit
+from .authentication import token_expired
 from .filters import AuditEntryFilterSet
 from .models import AuditAction, AuditEntry
 from .scope import is_auditor
@@ -47,6 +48,9 @@ class TokenView(APIView):
                 return Response({"detail": LOCKED_MESSAGE}, status=status.HTTP_403_FORBIDDEN)
             return Response({"detail": "用户名或密码错误。"}, status=status.HTTP_400_BAD_REQUEST)
         token, _ = Token.objects.get_or_create(user=user)
+        if token_expired(token):
+            token.delete()
+            token = Token.objects.create(user=user)
         audit.record(actor=user, action=AuditAction.LOGIN, changes={"via": "api_token"})
         return Response({"token": token.key})
 

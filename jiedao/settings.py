@@ -153,10 +153,13 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / "media"
 
+# API tokens lapse after 12 hours; clients log in again (the same lockout applies).
+API_TOKEN_TTL_SECONDS = int(env("API_TOKEN_TTL_SECONDS", str(12 * 3600)))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first, so a missing or lapsed token answers 401 with a WWW-Authenticate header.
+        "jiedao.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

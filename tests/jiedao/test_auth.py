@@ -73,3 +73,21 @@ def test_an_expired_session_is_sent_back_to_login(client, staff_east, settings):
     session.set_expiry(-1)
     session.save()
     assert client.get(reverse("residents:resident_list")).status_code == 302
+
+
+def test_an_api_token_lapses_and_a_fresh_login_gives_a_new_one(staff_east, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    key = client.post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD},
+                      format="json").json()["token"]
+    Token.objects.filter(key=key).update(created=timezone.now() - timedelta(seconds=settings.API_TOKEN_TTL_SECONDS + 1))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401 and "过期" in response.json()["detail"]
+    fresh = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD},
+                             format="json").json()["token"]
+    assert fresh != key
