@@ -44,6 +44,25 @@ def record(*, actor, action: AuditAction, target=None, changes: dict | None = No
     )
 
 
+def snapshot(obj, fields: list[str]) -> dict:
+    """The values of `fields` on `obj`, as the log stores them (dates as ISO strings)."""
+    out = {}
+    for field in fields:
+        value = getattr(obj, field)
+        out[field] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+def record_save(*, actor, obj, before: dict | None, after: dict) -> None:
+    """Log a create (the new state) or a change (each changed field, before and after; nothing if none)."""
+    if before is None:
+        record(actor=actor, action=AuditAction.CREATE, target=obj, changes={"after": after})
+        return
+    changes = diff(before, after)
+    if changes:
+        record(actor=actor, action=AuditAction.UPDATE, target=obj, changes=changes)
+
+
 def diff(before: dict, after: dict) -> dict:
     """{field: [before, after]} for the fields whose value changed."""
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}

@@ -1,17 +1,16 @@
 """The sub-district admin's pages for accounts, communities and grids."""
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.views.generic import FormView, ListView
 
 from residents.models import Community, Grid
 
 from . import services
 from .forms import CommunityForm, GridForm, UserForm
-from .models import User
-from .views import PlaceManagerMixin
+from .models import Role, User
+from .views import PlaceManagerMixin, ServiceFormMixin
 
 
 class ManagedListView(PlaceManagerMixin, ListView):
@@ -27,8 +26,8 @@ class UserListView(ManagedListView):
     kind = "users"
 
     def get_queryset(self):
-        return User.objects.filter(subdistrict_id=self.request.user.subdistrict_id).prefetch_related(
-            "communities", "grids")
+        return User.objects.filter(subdistrict_id=self.request.user.subdistrict_id, is_superuser=False
+                                   ).prefetch_related("communities", "grids")
 
 
 class CommunityListView(ManagedListView):
@@ -45,7 +44,7 @@ class GridListView(ManagedListView):
         return Grid.objects.visible_to(self.request.user).select_related("community").prefetch_related("workers")
 
 
-class ManagedFormView(PlaceManagerMixin, FormView):
+class ManagedFormView(PlaceManagerMixin, ServiceFormMixin, FormView):
     """Edit one object of the admin's own sub-district (404 for another's), through its service."""
 
     template_name = "manage/form.html"
@@ -64,13 +63,8 @@ class ManagedFormView(PlaceManagerMixin, FormView):
             kwargs["instance"] = get_object_or_404(self.scoped(), pk=self.kwargs["pk"])
         return kwargs
 
-    def form_valid(self, form):
-        try:
-            self.save(form)
-        except ValidationError as e:
-            form.add_error(None, e)
-            return self.form_invalid(form)
-        return redirect(f"manage:{self.kind}")
+    def success_url_for(self, obj):
+        return reverse(f"manage:{self.kind}")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(kind=self.kind, editing="pk" in self.kwargs, **kwargs)
@@ -82,10 +76,15 @@ class UserFormView(ManagedFormView):
     kind = "users"
     subdistrict_path = "subdistrict_id"
 
-    def save(self, form):
-        user = form.save(commit=False)
-        services.user_save(actor=self.request.user, user=user, communities=list(form.cleaned_data["communities"]),
-                           grids=list(form.cleaned_data["grids"]), password=form.cleaned_data["password"] or None)
+    def scoped(self):
+        # Auditors' and system operators' accounts are not the admin's to change (三权分立).
+        return super().scoped().filter(is_superuser=False).exclude(role=Role.AUDITOR)
+
+    def run_service(self, form):
+        data = form.cleaned_data
+        return services.user_save(actor=self.request.user, user=form.save(commit=False),
+                                  communities=list(data["communities"]), grids=list(data["grids"]),
+                                  password=data["password"] or None)
 
 
 class CommunityFormView(ManagedFormView):
@@ -95,8 +94,8 @@ class CommunityFormView(ManagedFormView):
     subdistrict_path = "subdistrict_id"
     takes_actor = False
 
-    def save(self, form):
-        services.community_save(actor=self.request.user, community=form.save(commit=False))
+    def run_service(self, form):
+        return services.community_save(actor=self.request.user, community=form.save(commit=False))
 
 
 class GridFormView(ManagedFormView):
@@ -105,8 +104,8 @@ class GridFormView(ManagedFormView):
     kind = "grids"
     subdistrict_path = "community__subdistrict_id"
 
-    def save(self, form):
-        services.grid_save(actor=self.request.user, grid=form.save(commit=False))
+    def run_service(self, form):
+        return services.grid_save(actor=self.request.user, grid=form.save(commit=False))
 
 
 urlpatterns = [

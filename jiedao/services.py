@@ -9,7 +9,7 @@ from django.db import transaction
 from residents.models import Community, Grid
 
 from . import audit
-from .models import AuditAction, Role, User
+from .models import Role, User
 from .scope import can_manage_places
 
 ASSIGNABLE_ROLES = [r for r in Role if r != Role.DISTRICT_OFFICER]
@@ -24,7 +24,7 @@ def _require_manager(actor) -> None:
 def user_save(*, actor, user: User, communities, grids, password: str | None = None) -> User:
     """Create or change an account of the actor's sub-district; a new one needs a password."""
     _require_manager(actor)
-    creating = user.pk is None
+    creating = user._state.adding
     errors: dict[str, Any] = {}
     if user.role not in ASSIGNABLE_ROLES:
         errors["role"] = "不能分配该角色。"
@@ -45,6 +45,11 @@ def user_save(*, actor, user: User, communities, grids, password: str | None = N
             errors["password"] = e.messages
     if errors:
         raise ValidationError(errors)
+    stored = None if creating else User.objects.get(pk=user.pk)
+    if stored is not None and (stored.is_superuser or stored.role == Role.AUDITOR):
+        # 三权分立: the admin does not hold the keys to the auditor's (or the operator's) account.
+        raise PermissionDenied("街道管理员不能修改审计员或系统管理员账号。")
+    before = None if stored is None else {**audit.snapshot(stored, USER_FIELDS), **_places(stored)}
     user.subdistrict_id = actor.subdistrict_id
     if password:
         user.set_password(password)
@@ -52,23 +57,35 @@ def user_save(*, actor, user: User, communities, grids, password: str | None = N
     user.save()
     user.communities.set(communities)
     user.grids.set(grids)
-    audit.record(actor=actor, action=AuditAction.CREATE if creating else AuditAction.UPDATE, target=user,
-                 changes={"username": user.username, "role": user.role, "active": user.is_active,
-                          "communities": sorted(c.pk for c in communities), "grids": sorted(g.pk for g in grids),
-                          "password_set": bool(password)})
+    after = {**audit.snapshot(user, USER_FIELDS), **_places(user)}
+    if password and before is not None:
+        after["password"] = "已重置"
+    audit.record_save(actor=actor, obj=user, before=before, after=after)
     return user
+
+
+USER_FIELDS = ["username", "first_name", "role", "phone", "is_active"]
+
+
+def _places(user: User) -> dict:
+    return {"communities": sorted(user.communities.values_list("pk", flat=True)),
+            "grids": sorted(user.grids.values_list("pk", flat=True))}
 
 
 @transaction.atomic
 def community_save(*, actor, community: Community) -> Community:
     _require_manager(actor)
-    creating = community.pk is None
+    stored = Community.objects.filter(pk=community.pk).first() if community.pk else None
     community.subdistrict_id = actor.subdistrict_id
     community.full_clean()
     community.save()
-    audit.record(actor=actor, action=AuditAction.CREATE if creating else AuditAction.UPDATE, target=community,
-                 changes={"name": community.name, "code": community.code})
+    audit.record_save(actor=actor, obj=community, before=stored and audit.snapshot(stored, COMMUNITY_FIELDS),
+                      after=audit.snapshot(community, COMMUNITY_FIELDS))
     return community
+
+
+COMMUNITY_FIELDS = ["name", "code", "address", "phone"]
+GRID_FIELDS = ["community_id", "name", "code", "description"]
 
 
 @transaction.atomic
@@ -76,9 +93,9 @@ def grid_save(*, actor, grid: Grid) -> Grid:
     _require_manager(actor)
     if grid.community.subdistrict_id != actor.subdistrict_id:
         raise ValidationError({"community": "只能选择本街道的社区。"})
-    creating = grid.pk is None
+    stored = Grid.objects.filter(pk=grid.pk).first() if grid.pk else None
     grid.full_clean()
     grid.save()
-    audit.record(actor=actor, action=AuditAction.CREATE if creating else AuditAction.UPDATE, target=grid,
-                 changes={"name": grid.name, "community": grid.community_id})
+    audit.record_save(actor=actor, obj=grid, before=stored and audit.snapshot(stored, GRID_FIELDS),
+                      after=audit.snapshot(grid, GRID_FIELDS))
     return grid

@@ -1,10 +1,11 @@
 """Shared page plumbing (the scoped list view, role checks) and the project's own pages."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage
 from django.db.models import Count
 from django.http import Http404
+from django.shortcuts import redirect
 from django.views.generic import ListView, TemplateView
 
 from residents.models import Grid, Resident, Status
@@ -42,6 +43,30 @@ class PlaceManagerMixin(RoleRequiredMixin):
         return can_manage_places(user)
 
 
+def add_service_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: at its field when the form has one, else on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class ServiceFormMixin:
+    """Run the form's service; its ValidationErrors land at the fields and the data stays as typed.
+
+    Subclasses define run_service(form) and success_url_for(obj).
+    """
+
+    def form_valid(self, form):
+        try:
+            obj = self.run_service(form)
+        except ValidationError as e:
+            add_service_errors(form, e)
+            return self.form_invalid(form)
+        return redirect(self.success_url_for(obj))
+
+
 class FilteredListView(ListView):
     """A list page: Model.objects.visible_to(user), narrowed by the same FilterSet as the API.
 
@@ -58,7 +83,10 @@ class FilteredListView(ListView):
     def get_queryset(self):
         self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset(),
                                               request=self.request)
-        self.filterset.is_valid()
+        # A filter the user got wrong shows its error and no rows, as the API answers 400: never rows
+        # that quietly ignore part of the query.
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return self.filterset.queryset.none()
         return self.filterset.qs
 
     def get_paginate_by(self, queryset):

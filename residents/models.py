@@ -226,8 +226,8 @@ class Resident(AddressParts):
     status_date = models.DateField("状态变更日期", null=True, blank=True)
     status_reason = models.CharField("归档原因", max_length=200, blank=True)
     notes = models.TextField("备注", blank=True, max_length=2000)
-    name_pinyin = models.CharField("姓名全拼", max_length=200, db_index=True, editable=False)
-    name_initials = models.CharField("姓名首字母", max_length=50, db_index=True, editable=False)
+    name_pinyin = models.CharField("姓名全拼", max_length=300, db_index=True, editable=False)
+    name_initials = models.CharField("姓名首字母", max_length=100, db_index=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+", editable=False)

@@ -1,5 +1,6 @@
 """Pinyin keys for searching names: 张春露 → ("zhangchunlu", "zcl")."""
 
+import re
 from functools import lru_cache
 
 from pypinyin import lazy_pinyin
@@ -15,12 +16,18 @@ SURNAME_READINGS = {
 
 @lru_cache(maxsize=50_000)
 def name_keys(name: str) -> tuple[str, str]:
-    """(full pinyin, initials), lower case, with the surname read as a surname."""
+    """(full pinyin, initials), lower case, with the surname read as a surname.
+
+    Latin letters in a name (foreigners' permanent residence cards: "John Smith", "阿卜杜·Ali") are
+    kept as words of their own, so "johnsmith" and "js" find them too; other scripts are dropped.
+    """
     name = (name or "").strip()
     head: list[str] = []
     for surname, reading in SURNAME_READINGS.items():  # two-character surnames come first
         if name.startswith(surname):
             head, name = list(reading), name[len(surname):]
             break
-    syllables = [s.lower() for s in head + lazy_pinyin(name, errors="ignore") if s.isascii() and s.isalpha()]
-    return "".join(syllables), "".join(s[0] for s in syllables)
+    words: list[str] = list(head)
+    for chunk in lazy_pinyin(name, errors="default"):
+        words.extend(re.findall(r"[a-z]+", chunk.lower()))
+    return "".join(words), "".join(w[0] for w in words)

@@ -24,5 +24,14 @@ def resident_by_id_number(raw: str, *, queryset: QuerySet | None = None) -> Resi
     return filter_by_id_number(base.select_related("community"), raw).first()
 
 
-def household_members(household) -> QuerySet:
-    return household.members.order_by("birth_date").select_related("grid", "community")
+def household_members(household, user) -> QuerySet:
+    """The members of a household that `user` may see (a member may have moved out of scope)."""
+    return Resident.objects.visible_to(user).filter(household=household).order_by("birth_date")
+
+
+def resident_history(resident: Resident, limit: int = 50) -> QuerySet:
+    """What was done to a resident, newest first (full views are left out: they change nothing)."""
+    from jiedao.models import AuditAction, AuditEntry
+
+    return (AuditEntry.objects.filter(target_type="resident", target_id=str(resident.pk))
+            .exclude(action=AuditAction.VIEW_FULL)[:limit])

@@ -52,13 +52,24 @@ def set_derived_fields(resident: Resident) -> None:
 
 
 def _audit_state(resident: Resident, tags: list[str]) -> dict[str, Any]:
-    # ID numbers and phones go into the log masked: the auditor needs to see that they changed.
     state = {f: getattr(resident, f"{f}_id" if f in ("grid", "household") else f) for f in EDITABLE_FIELDS}
-    state["id_number"] = id_numbers.mask(resident.id_number)
-    state["phone"] = id_numbers.mask_phone(resident.phone)
-    state.update(status=resident.status, status_date=resident.status_date, status_reason=resident.status_reason)
-    state["tags"] = sorted(tags)
+    state.update(gender=resident.gender, birth_date=resident.birth_date, status=resident.status,
+                 status_date=resident.status_date, status_reason=resident.status_reason, tags=sorted(tags))
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in state.items()}
+
+
+def _masked(changes: dict[str, Any]) -> dict[str, Any]:
+    """ID numbers and phones go into the log masked: the auditor needs to see that they changed,
+    not what they are. (Compared unmasked first, so a change that keeps the last four still shows.)"""
+    maskers = {"id_number": id_numbers.mask, "phone": id_numbers.mask_phone}
+    out = {}
+    for key, value in changes.items():
+        if key in maskers and isinstance(value, list):
+            value = [maskers[key](v or "") for v in value]
+        elif key in maskers:
+            value = maskers[key](value or "")
+        out[key] = value
+    return out
 
 
 def _check_writable(*, actor, grid: Grid, household: Household | None) -> None:
@@ -71,13 +82,27 @@ def _check_writable(*, actor, grid: Grid, household: Household | None) -> None:
 
 
 def _save(resident: Resident, *, actor, tags: list[str] | None) -> None:
-    resident.full_clean(exclude=["id_number", "community", "created_by", "updated_by"], validate_unique=False)
+    try:
+        resident.full_clean(exclude=["id_number", "community", "created_by", "updated_by"], validate_unique=False)
+    except ValidationError as e:
+        # The pinyin keys are derived from the name: their errors are the name's.
+        errors = e.update_error_dict({})
+        for derived in ("name_pinyin", "name_initials"):
+            if derived in errors:
+                errors.setdefault("name", []).extend(["姓名过长或含有无法识别的字符。"])
+                del errors[derived]
+        raise ValidationError(errors) from None
     try:
         with transaction.atomic():
             resident.save()
     except IntegrityError:
-        # Two people registering the same number at once: the database constraint decides.
-        raise ValidationError({"id_number": "该身份证号已登记。"}) from None
+        # Two people registering the same number at once: the database's unique index decides.
+        if resident_by_id_number(resident.id_number) is not None:
+            raise ValidationError({"id_number": "该身份证号已登记。"}) from None
+        raise
+    # A household's head is the member marked 本人; one who leaves or stops being 本人 is no longer head.
+    Household.objects.filter(head=resident).exclude(
+        pk=resident.household_id if resident.relation_to_head == RelationToHead.SELF else None).update(head=None)
     if resident.household_id and resident.relation_to_head == RelationToHead.SELF:
         Household.objects.filter(pk=resident.household_id).update(head=resident)
     if tags is not None:
@@ -104,7 +129,7 @@ def resident_create(*, actor, data: dict[str, Any]) -> Resident:
     set_derived_fields(resident)
     _save(resident, actor=actor, tags=tags)
     audit.record(actor=actor, action=AuditAction.CREATE, target=resident,
-                 changes={"after": _audit_state(resident, tags)})
+                 changes={"after": _masked(_audit_state(resident, tags))})
     return resident
 
 
@@ -132,7 +157,7 @@ def resident_update(*, actor, resident: Resident, data: dict[str, Any]) -> Resid
     _save(resident, actor=actor, tags=tags)
     changes = audit.diff(before, _audit_state(resident, tags if tags is not None else before_tags))
     if changes:
-        audit.record(actor=actor, action=AuditAction.UPDATE, target=resident, changes=changes)
+        audit.record(actor=actor, action=AuditAction.UPDATE, target=resident, changes=_masked(changes))
     return resident
 
 
@@ -164,13 +189,21 @@ def resident_view_full(*, actor, resident: Resident) -> None:
     audit.record(actor=actor, action=AuditAction.VIEW_FULL, target=resident)
 
 
+HOUSEHOLD_FIELDS = ["grid_id", "number", "estate", "building", "unit", "room"]
+
+
 @transaction.atomic
 def household_save(*, actor, household: Household) -> Household:
-    """Create or change a household (its head is the member whose relation is 本人)."""
+    """Create or change a household. Its grid is fixed once it has members: they live there too,
+    and moving them is a change to each resident (with its own scope check and audit)."""
     _check_writable(actor=actor, grid=household.grid, household=None)
-    creating = household.pk is None
+    stored = Household.objects.filter(pk=household.pk).first() if household.pk else None
+    if stored is not None:
+        _check_writable(actor=actor, grid=stored.grid, household=None)
+        if stored.grid_id != household.grid_id and stored.members.exists():
+            raise ValidationError({"grid": "该户已有成员，不能直接改到其他网格；请先逐一调整成员的网格。"})
     household.full_clean()
     household.save()
-    audit.record(actor=actor, action=AuditAction.CREATE if creating else AuditAction.UPDATE, target=household,
-                 changes={"grid": household.grid_id, "number": household.number, "address": household.address})
+    audit.record_save(actor=actor, obj=household, before=stored and audit.snapshot(stored, HOUSEHOLD_FIELDS),
+                      after=audit.snapshot(household, HOUSEHOLD_FIELDS))
     return household

@@ -1,13 +1,12 @@
 import copy
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
 
-from jiedao.models import AuditEntry
 from jiedao.scope import can_write_registry, sees_full_numbers
-from jiedao.views import FilteredListView, RegistryReaderMixin, RegistryWriterMixin
+from jiedao.views import FilteredListView, RegistryReaderMixin, RegistryWriterMixin, ServiceFormMixin
 
 from . import selectors, services
 from .filters import HouseholdFilterSet, ResidentFilterSet
@@ -52,41 +51,46 @@ class ResidentDetailView(RegistryReaderMixin, DetailView):
         context.update(
             full_numbers=full,
             can_write=can_write_registry(user),
-            members=selectors.household_members(resident.household) if resident.household_id else [],
-            history=AuditEntry.objects.filter(target_type="resident", target_id=str(resident.pk))
-            .exclude(action="view_full")[:50],
+            members=selectors.household_members(resident.household, user) if resident.household_id else [],
+            history=selectors.resident_history(resident),
         )
         return context
 
 
-class ScopedResidentMixin(RegistryReaderMixin):
-    """Find the resident in the user's scope (404 outside it), then ask for write rights (403)."""
+class ScopedWriteMixin(RegistryReaderMixin):
+    """Find the object in the user's scope (404 outside it), then ask for write rights (403).
+
+    Creating (no pk in the URL) only needs the rights.
+    """
+
+    def scoped_queryset(self):
+        raise NotImplementedError
 
     def dispatch(self, request, *args, **kwargs):
+        self.target = None
         if request.user.is_authenticated:
-            self.resident = get_object_or_404(Resident.objects.visible_to(request.user).with_related(),
-                                              pk=kwargs["pk"])
+            if "pk" in kwargs:
+                self.target = get_object_or_404(self.scoped_queryset(), pk=kwargs["pk"])
             if not can_write_registry(request.user):
                 raise PermissionDenied("您的角色不能修改居民信息。")
         return super().dispatch(request, *args, **kwargs)
 
 
-class ServiceFormMixin:
-    """Run the form's service; its ValidationErrors land at the fields, the data stays as typed."""
+class ScopedResidentMixin(ScopedWriteMixin):
+    def scoped_queryset(self):
+        return Resident.objects.visible_to(self.request.user).with_related()
 
-    def form_valid(self, form):
-        try:
-            obj = self.run_service(form)
-        except ValidationError as e:
-            form.add_error(None, e)
-            return self.form_invalid(form)
-        return redirect(self.success_url_for(obj))
+    @property
+    def resident(self):
+        return self.target
 
+
+class UserFormMixin:
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
 
-class ResidentCreateView(RegistryWriterMixin, ServiceFormMixin, FormView):
+class ResidentCreateView(RegistryWriterMixin, UserFormMixin, ServiceFormMixin, FormView):
     form_class = ResidentForm
     template_name = "residents/resident_form.html"
 
@@ -107,9 +111,14 @@ class ResidentCreateView(RegistryWriterMixin, ServiceFormMixin, FormView):
         return reverse("residents:resident_detail", args=[resident.pk])
 
 
-class ResidentUpdateView(ScopedResidentMixin, ServiceFormMixin, FormView):
+class ResidentUpdateView(ScopedResidentMixin, UserFormMixin, ServiceFormMixin, FormView):
     form_class = ResidentForm
     template_name = "residents/resident_form.html"
+
+    def get(self, request, *args, **kwargs):
+        # The form shows the full ID number and phone to edit: that is a full view, and logged as one.
+        services.resident_view_full(actor=request.user, resident=self.resident)
+        return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         # The form works on a copy, so the service still sees the stored values to diff against.
@@ -128,11 +137,6 @@ class ResidentUpdateView(ScopedResidentMixin, ServiceFormMixin, FormView):
 class ResidentArchiveView(ScopedResidentMixin, ServiceFormMixin, FormView):
     form_class = ArchiveForm
     template_name = "residents/resident_archive.html"
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs.pop("user")
-        return kwargs
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(resident=self.resident, **kwargs)
@@ -162,20 +166,19 @@ class HouseholdDetailView(RegistryReaderMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            members=selectors.household_members(self.object), can_write=can_write_registry(self.request.user),
-            **kwargs)
+            members=selectors.household_members(self.object, self.request.user),
+            can_write=can_write_registry(self.request.user), **kwargs)
 
 
-class HouseholdFormView(RegistryWriterMixin, ServiceFormMixin, FormView):
+class HouseholdFormView(ScopedWriteMixin, UserFormMixin, ServiceFormMixin, FormView):
     form_class = HouseholdForm
     template_name = "residents/household_form.html"
 
+    def scoped_queryset(self):
+        return Household.objects.visible_to(self.request.user)
+
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        if "pk" in self.kwargs:
-            kwargs["instance"] = get_object_or_404(Household.objects.visible_to(self.request.user),
-                                                   pk=self.kwargs["pk"])
-        return kwargs
+        return {**super().get_form_kwargs(), "instance": self.target}
 
     def run_service(self, form):
         return services.household_save(actor=self.request.user, household=form.instance)
