@@ -3,11 +3,26 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEntry, User
+from . import audit
+from .models import AuditAction, AuditEntry, User
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Changes made in Django's admin are logged like the portal's; nothing is deleted here."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        fields = [f for f in form.changed_data if f not in ("password", "password1", "password2")]
+        changes = {f: [str(form.initial.get(f, "")), str(form.cleaned_data.get(f, ""))] for f in fields}
+        audit.record(actor=request.user, action=AuditAction.UPDATE if change else AuditAction.CREATE, target=obj,
+                     changes={"via": "django_admin", **changes})
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ["username", "first_name", "role", "subdistrict", "is_active"]
     list_filter = ["role", "subdistrict", "is_active"]
     fieldsets = BaseUserAdmin.fieldsets + (("岗位与范围", {"fields": ["role", "subdistrict", "communities", "grids",

@@ -13,7 +13,7 @@ from residents.models import Community, Grid
 from . import audit
 from .authentication import token_expired
 from .filters import AuditEntryFilterSet
-from .models import AuditAction, AuditEntry
+from .models import AuditAction, AuditEntry, User
 from .scope import is_auditor
 
 
@@ -40,6 +40,9 @@ class TokenView(APIView):
         data.is_valid(raise_exception=True)
         credentials = {"username": data.validated_data["username"]}
         if AxesProxyHandler.is_locked(request._request, credentials):
+            user = User.objects.filter(username=credentials["username"]).first()
+            audit.record(actor=user, username=credentials["username"], action=AuditAction.LOGIN_FAILED,
+                         changes={"via": "api_token", "locked": True})
             return Response({"detail": LOCKED_MESSAGE}, status=status.HTTP_403_FORBIDDEN)
         user = authenticate(request._request, username=credentials["username"],
                             password=data.validated_data["password"])

@@ -7,8 +7,6 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from residents.id_numbers import normalize
-
 from .models import AuditAction, AuditEntry
 
 
@@ -61,9 +59,6 @@ def years_before(today: date, years: int) -> date:
     except ValueError:
         return today.replace(year=today.year - years, day=28)
 
-
-def compact(term: str) -> str:
-    return normalize(term)
 
 
 class AuditEntryFilterSet(django_filters.FilterSet):

@@ -61,10 +61,13 @@ class AuditEntryQuerySet(models.QuerySet):
         raise PermissionDenied("审计日志不可删除。")
 
     def visible_to(self, user):
-        """Auditors read their own sub-district's log; nobody else reads it."""
+        """Auditors read their own sub-district's log, and the entries that belong to no sub-district
+        (failed logins under unknown names, district officers' logins): nobody else reads it."""
         from .scope import is_auditor
 
-        return self.filter(subdistrict_id=user.subdistrict_id) if is_auditor(user) else self.none()
+        if not is_auditor(user):
+            return self.none()
+        return self.filter(models.Q(subdistrict_id=user.subdistrict_id) | models.Q(subdistrict__isnull=True))
 
 
 class AuditEntry(models.Model):

@@ -1,7 +1,9 @@
 from django.contrib import admin
 
+from jiedao.admin import AuditedAdmin
+
 from .models import Community, Grid, Subdistrict
 
-admin.site.register(Subdistrict)
-admin.site.register(Community)
-admin.site.register(Grid)
+admin.site.register(Subdistrict, AuditedAdmin)
+admin.site.register(Community, AuditedAdmin)
+admin.site.register(Grid, AuditedAdmin)

@@ -50,8 +50,8 @@ class HouseholdViewSet(ScopedReadOnlyViewSet):
 
 
 class ResidentViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Residents in the caller's scope. List masks ID numbers and phones; the detail shows them in
-    full to a role that may write there, and logs that it did."""
+    """Residents in the caller's scope. Lists and the answers to writes mask ID numbers and phones;
+    only the detail (GET) shows them in full, to a role that may write there, and logs that it did."""
 
     serializer_class = ResidentSerializer
     filterset_class = ResidentFilterSet
@@ -75,12 +75,6 @@ class ResidentViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
     def perform_update(self, serializer):
         serializer.instance = services.resident_update(
             actor=self.request.user, resident=serializer.instance, data=serializer.validated_data)
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        # After a create or change the writer sees what they typed.
-        context["full_numbers"] = self.request.method in ("POST", "PATCH")
-        return context
 
     @extend_schema(summary="居民列表（身份证号、电话脱敏）")
     def list(self, request, *args, **kwargs):

@@ -29,7 +29,7 @@ from .models import (
     Subdistrict,
     Tag,
 )
-from .pinyin import name_keys
+from .services import set_derived_fields
 
 SUBDISTRICT = "和平里街道"
 COMMUNITIES = ["和平里一区社区", "和平里二区社区", "青年沟东路社区", "民旺社区", "兴化社区"]
@@ -189,23 +189,22 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
                     seen.add(number)
                     break
             name = _name(rng)
-            pinyin, initials = name_keys(name)
             age = id_numbers.age_between(birth, today)
             tags = _tags(rng, age, size)
-            people.append(Resident(
-                name=name, id_number=number, id_last4=number[-4:], gender="F" if female else "M",
-                birth_date=birth, phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}"
+            resident = Resident(
+                name=name, id_number=number, phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}"
                 if rng.random() < 0.85 else "",
                 residence_type=rng.choices(list(ResidenceType), weights=[70, 20, 10])[0],
-                grid=household.grid, community_id=household.grid.community_id, household=household,
+                grid=household.grid, household=household,
                 relation_to_head=RelationToHead.SELF if member == 0 else rng.choice(relations),
                 estate=household.estate, building=household.building, unit=household.unit, room=household.room,
                 care_tier=_care_tier(age, tags),
                 care_dependency=rng.choice(list(CareDependency)) if Tag.DISABLED_CARE in tags else "",
                 disability_type=rng.choice(list(DisabilityType)) if Tag.DISABILITY in tags else "",
                 disability_grade=rng.randint(1, 4) if Tag.DISABILITY in tags else None,
-                name_pinyin=pinyin, name_initials=initials,
-            ))
+            )
+            set_derived_fields(resident)  # birth date, sex, pinyin keys, community: the services' rule
+            people.append(resident)
             tag_lists.append(tags)
     Resident.objects.bulk_create(people, batch_size=2000)
     ResidentTag.objects.bulk_create(

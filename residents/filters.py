@@ -5,10 +5,10 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from jiedao.filters import CSVChoiceFilter, IntegerFilter, compact, years_before
+from jiedao.filters import CSVChoiceFilter, IntegerFilter, years_before
 
-from . import selectors
-from .models import CareTier, Community, Gender, Grid, Household, ResidenceType, Resident, Status, Tag
+from . import id_numbers, selectors
+from .models import CareTier, Community, Gender, Grid, Household, ResidenceType, Resident, Status, Subdistrict, Tag
 
 ALL_STATUSES = "all"
 _ID_NUMBER = re.compile(r"\d{17}[\dX]")
@@ -78,7 +78,7 @@ class ResidentFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         term = value.strip()
-        key = compact(term)
+        key = id_numbers.normalize(term)
         if not term:
             return queryset
         if _ID_NUMBER.fullmatch(key):
@@ -114,9 +114,11 @@ class HouseholdFilterSet(django_filters.FilterSet):
 
 
 class CommunityFilterSet(django_filters.FilterSet):
+    subdistrict = django_filters.ModelChoiceFilter(label="街道", queryset=_scoped(Subdistrict))
+
     class Meta:
         model = Community
-        fields = ["subdistrict"]
+        fields = []
 
 
 class GridFilterSet(django_filters.FilterSet):

@@ -5,7 +5,7 @@ import factory
 from jiedao.models import Role, User
 from residents import id_numbers
 from residents.models import Community, Grid, Household, Resident, ResidentTag, Subdistrict
-from residents.pinyin import name_keys
+from residents.services import set_derived_fields
 
 
 class SubdistrictFactory(factory.django.DjangoModelFactory):
@@ -70,10 +70,7 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         tags = kwargs.pop("tags", [])
         resident = model_class(*args, **kwargs)
-        info = id_numbers.parse(resident.id_number)
-        resident.birth_date, resident.gender, resident.id_last4 = info.birth_date, info.gender, info.number[-4:]
-        resident.name_pinyin, resident.name_initials = name_keys(resident.name)
-        resident.community_id = resident.grid.community_id
+        set_derived_fields(resident)  # the services' own rule, so test data is what they would store
         resident.save()
         ResidentTag.objects.bulk_create([ResidentTag(resident=resident, tag=t) for t in tags])
         return resident

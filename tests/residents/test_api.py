@@ -139,3 +139,46 @@ def test_an_oversized_body_answers_400_in_json_and_stores_nothing(api, staff_eas
     response = api.as_(staff_east).post("/api/v1/residents/", body, content_type="application/json")
     assert response.status_code == 400 and "过大" in response.json()["detail"]
     assert not Resident.objects.exists()
+
+
+def test_the_answer_to_a_write_is_masked_and_only_the_detail_is_a_full_view(api, staff_east, zhang):
+    response = api.as_(staff_east).patch(f"/api/v1/residents/{zhang.pk}/", {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["id_number"] == zhang.id_number_masked and response.json()["phone"] == "139****5678"
+    assert not AuditEntry.objects.filter(action="view_full").exists()
+
+
+def test_changing_an_id_number_logs_the_new_birth_date_and_both_numbers_masked(api, staff_east, zhang):
+    from residents.id_numbers import check_char
+
+    first17 = "11010519410503" + zhang.id_number[14:17]  # one day later, same sequence
+    new = first17 + check_char(first17)
+    response = api.as_(staff_east).patch(f"/api/v1/residents/{zhang.pk}/", {"id_number": new}, format="json")
+    assert response.status_code == 200, response.json()
+    entry = AuditEntry.objects.get(action="update")
+    assert entry.changes["birth_date"] == ["1941-05-02", "1941-05-03"]
+    before, after = entry.changes["id_number"]
+    assert "*" in before and "*" in after  # logged, masked
+
+
+def test_a_name_too_long_for_its_pinyin_is_refused_at_the_name(api, web, staff_east, east1):
+    from django.urls import reverse
+
+    payload = {"name": "庄" * 50, "id_number": make("110105", date(1970, 1, 1), 9, female=False), "grid": east1.pk}
+    response = api.as_(staff_east).post("/api/v1/residents/", payload, format="json")
+    assert response.status_code in (201, 400)
+    if response.status_code == 400:
+        assert "name" in response.json()
+    page = web.as_(staff_east).post(reverse("residents:resident_create"), {**payload, "residence_type": "registered",
+                                                                          "care_tier": "none", "name": "庄" * 51})
+    assert page.status_code == 200 and "name" in page.context["form"].errors
+
+
+def test_a_foreign_name_is_found_by_its_letters(api, admin, east1):
+    from tests.factories import ResidentFactory
+
+    # Foreigners' permanent residence cards (since 2023) start with 9 and use the same scheme.
+    ResidentFactory(name="John Smith", grid=east1, id_number=make("910000", date(1980, 1, 1), 1, female=False))
+    found = api.as_(admin).get("/api/v1/residents/?search=john").json()["results"]
+    assert [r["name"] for r in found] == ["John Smith"]
+    assert api.as_(admin).get("/api/v1/residents/?search=JS").json()["count"] == 1
