@@ -15,14 +15,12 @@ from .authentication import token_expired
 from .filters import AuditEntryFilterSet
 from .models import AuditAction, AuditEntry, User
 from .scope import is_auditor
+from .views import LOCKED_MESSAGE
 
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
-
-
-LOCKED_MESSAGE = "登录失败次数过多，账号已暂时锁定，请 30 分钟后再试或联系街道管理员。"
 
 
 class TokenView(APIView):

@@ -131,7 +131,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # colleague's typos must not lock everyone out.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "jiedao.views.lockout_response"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(env("PROXY_COUNT", "0")) or None
 
@@ -172,6 +172,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "jiedao 街道民政 API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

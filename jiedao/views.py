@@ -4,8 +4,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage
 from django.db.models import Count
-from django.http import Http404
-from django.shortcuts import redirect
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.generic import ListView, TemplateView
 
 from residents.models import Grid, Resident, Status
@@ -145,3 +145,13 @@ class AuditLogView(RoleRequiredMixin, FilteredListView):
 
     def allowed(self, user):
         return is_auditor(user)
+
+
+LOCKED_MESSAGE = "登录失败次数过多，账号已暂时锁定，请 30 分钟后再试或联系街道管理员解锁。"
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes calls this for a locked account: JSON for API clients, a page for people."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": LOCKED_MESSAGE}, status=403)
+    return render(request, "registration/locked_out.html", {"message": LOCKED_MESSAGE}, status=403)
