@@ -16,12 +16,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# SQLite in the project folder, tasks in-process: nothing but Python is needed.
+# SQLite in the project folder, tasks in-process: nothing but Python is needed. DEBUG stays off, as
+# in production (no technical error pages); WhiteNoise serves the collected static files.
+DEMO_ENV := DEBUG=0 SECRET_KEY=demo-only-not-for-production ALLOWED_HOSTS=127.0.0.1,localhost
 demo: install
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py seed_demo --residents $(DEMO_RESIDENTS) --password '$(DEMO_PASSWORD)'
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --residents $(DEMO_RESIDENTS) --password '$(DEMO_PASSWORD)'
 	@echo "门户地址: http://127.0.0.1:8000  (Ctrl+C 停止)"
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: install
 	$(BIN)/ruff check .

@@ -52,6 +52,11 @@ class IntegerFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
 
+class OrderingFilter(django_filters.OrderingFilter):
+    # django-filter's "%s (descending)" has no zh-hans translation.
+    descending_fmt = "%s（倒序）"
+
+
 def years_before(today: date, years: int) -> date:
     """The same day `years` years earlier (29 February becomes the 28th)."""
     try:

@@ -1,9 +1,21 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from residents.models import Community, Grid
 
 from .models import User
 from .services import ASSIGNABLE_ROLES
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's field, but an id too large for the database is "not a valid choice", not a 500."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not str(pk).isdigit() or int(pk) >= 2**63:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": str(pk)[:30]})
+        return super()._check_values(value)
 
 
 class UserForm(forms.ModelForm):
@@ -15,6 +27,8 @@ class UserForm(forms.ModelForm):
         fields = ["username", "first_name", "role", "phone", "communities", "grids", "is_active"]
         labels = {"first_name": "姓名", "is_active": "启用"}
         widgets = {"communities": forms.CheckboxSelectMultiple, "grids": forms.CheckboxSelectMultiple}
+        field_classes = {"communities": ModelMultipleChoiceField, "grids": ModelMultipleChoiceField}
+        help_texts = {"grids": "网格员必选；其他角色不需要。", "communities": "社区工作人员必选；其他角色不需要。"}
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -22,6 +36,14 @@ class UserForm(forms.ModelForm):
         self.fields["communities"].queryset = Community.objects.filter(subdistrict_id=actor.subdistrict_id)
         self.fields["grids"].queryset = Grid.objects.filter(
             community__subdistrict_id=actor.subdistrict_id).select_related("community")
+
+    def clean_username(self):
+        # One person, one account: "GRID1" next to "grid1" is a mistake waiting to happen.
+        username = self.cleaned_data["username"]
+        clash = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError("已有同名账号（不区分大小写）。")
+        return username
 
 
 class CommunityForm(forms.ModelForm):

@@ -1,8 +1,12 @@
 """The sub-district admin's pages for accounts, communities and grids."""
 
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView
 
 from residents.models import Community, Grid
@@ -10,6 +14,8 @@ from residents.models import Community, Grid
 from . import services
 from .forms import CommunityForm, GridForm, UserForm
 from .models import Role, User
+from .scope import can_manage_places
+from .selectors import locked_usernames
 from .views import PlaceManagerMixin, ServiceFormMixin
 
 
@@ -25,9 +31,14 @@ class ManagedListView(PlaceManagerMixin, ListView):
 class UserListView(ManagedListView):
     kind = "users"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["locked"] = locked_usernames(u.username for u in context["object_list"])
+        return context
+
     def get_queryset(self):
         return User.objects.filter(subdistrict_id=self.request.user.subdistrict_id, is_superuser=False
-                                   ).prefetch_related("communities", "grids")
+                                   ).prefetch_related("communities", "grids__community")
 
 
 class CommunityListView(ManagedListView):
@@ -108,10 +119,23 @@ class GridFormView(ManagedFormView):
         return services.grid_save(actor=self.request.user, grid=form.save(commit=False))
 
 
+@require_POST
+def user_unlock(request, pk):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can_manage_places(request.user):
+        raise PermissionDenied("只有街道管理员可以解锁账号。")
+    user = get_object_or_404(User, pk=pk, subdistrict_id=request.user.subdistrict_id, is_superuser=False)
+    services.user_unlock(actor=request.user, user=user)
+    messages.success(request, f"已解锁账号 {user.username}。")
+    return redirect("manage:users")
+
+
 urlpatterns = [
     path("users/", UserListView.as_view(), name="users"),
     path("users/new/", UserFormView.as_view(), name="user_create"),
     path("users/<int:pk>/", UserFormView.as_view(), name="user_update"),
+    path("users/<int:pk>/unlock/", user_unlock, name="user_unlock"),
     path("communities/", CommunityListView.as_view(), name="communities"),
     path("communities/new/", CommunityFormView.as_view(), name="community_create"),
     path("communities/<int:pk>/", CommunityFormView.as_view(), name="community_update"),

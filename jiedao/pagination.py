@@ -11,7 +11,7 @@ class Pagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
-    invalid_page_message = "页码无效：%(message)s"
+    invalid_page_message = "页码无效：{message}"
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

@@ -9,10 +9,12 @@ from django.db import transaction
 from residents.models import Community, Grid
 
 from . import audit
-from .models import Role, User
+from .models import AuditAction, Role, User
 from .scope import can_manage_places
 
-ASSIGNABLE_ROLES = [r for r in Role if r != Role.DISTRICT_OFFICER]
+# Not district officers (above the sub-district) nor auditors (三权分立: the operator of the deployment
+# creates those in Django's admin, so that the admin never holds an auditor's password).
+ASSIGNABLE_ROLES = [r for r in Role if r not in (Role.DISTRICT_OFFICER, Role.AUDITOR)]
 
 
 def _require_manager(actor) -> None:
@@ -45,6 +47,9 @@ def user_save(*, actor, user: User, communities, grids, password: str | None = N
             errors["password"] = e.messages
     if errors:
         raise ValidationError(errors)
+    # Only the places a role uses are kept, so the account's scope is exactly what the page shows.
+    communities = communities if user.role == Role.COMMUNITY_STAFF else []
+    grids = grids if user.role == Role.GRID_WORKER else []
     stored = None if creating else User.objects.get(pk=user.pk)
     if stored is not None and (stored.is_superuser or stored.role == Role.AUDITOR):
         # 三权分立: the admin does not hold the keys to the auditor's (or the operator's) account.
@@ -62,6 +67,18 @@ def user_save(*, actor, user: User, communities, grids, password: str | None = N
         after["password"] = "已重置"
     audit.record_save(actor=actor, obj=user, before=before, after=after)
     return user
+
+
+@transaction.atomic
+def user_unlock(*, actor, user: User) -> None:
+    """Lift a lockout after too many failed logins (the person rang the office)."""
+    from axes.utils import reset
+
+    _require_manager(actor)
+    if user.subdistrict_id != actor.subdistrict_id or user.is_superuser:
+        raise PermissionDenied("只能解锁本街道的账号。")
+    reset(username=user.username)
+    audit.record(actor=actor, action=AuditAction.UPDATE, target=user, changes={"unlocked": True})
 
 
 USER_FIELDS = ["username", "first_name", "role", "phone", "is_active"]

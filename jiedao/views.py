@@ -130,7 +130,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context["total"] = residents.count()
             context["key_residents"] = residents.filter(care_tier="key").select_related("grid")[:20]
             # A grid worker's or staff member's own grids; a whole sub-district's would be a wall of links.
-            context["grids"] = Grid.objects.visible_to(user).select_related("community")[:24]
+            if user.role in (Role.GRID_WORKER, Role.COMMUNITY_STAFF):
+                context["grids"] = Grid.objects.visible_to(user).select_related("community")[:24]
         context["can_write"] = can_write_registry(user)
         context["can_manage"] = can_manage_places(user)
         context["is_auditor"] = is_auditor(user)

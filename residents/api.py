@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 
-from jiedao.api import ScopedReadOnlyViewSet
+from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from jiedao.scope import REGISTRY_READERS, can_write_registry, sees_full_numbers
 
 from . import services
@@ -49,7 +49,8 @@ class HouseholdViewSet(ScopedReadOnlyViewSet):
     permission_classes = [permissions.IsAuthenticated, RegistryPermission]
 
 
-class ResidentViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ResidentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                      viewsets.ReadOnlyModelViewSet):
     """Residents in the caller's scope. Lists and the answers to writes mask ID numbers and phones;
     only the detail (GET) shows them in full, to a role that may write there, and logs that it did."""
 

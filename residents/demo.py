@@ -116,21 +116,22 @@ def ensure_accounts(subdistrict: Subdistrict, password: str) -> list[tuple[str, 
     """The demo accounts (created or reset to `password`): (username, role label, scope)."""
     communities = list(subdistrict.communities.order_by("id")[:3])
     spec = [
-        ("admin", Role.SUBDISTRICT_ADMIN, "街道管理员", [], []),
-        ("leader", Role.SUBDISTRICT_LEADER, "街道领导", [], []),
-        ("auditor", Role.AUDITOR, "审计员", [], []),
-        ("district", Role.DISTRICT_OFFICER, "区民政局", [], []),
+        ("admin", Role.SUBDISTRICT_ADMIN, "赵建华", [], []),
+        ("leader", Role.SUBDISTRICT_LEADER, "钱国强", [], []),
+        ("auditor", Role.AUDITOR, "孙丽娟", [], []),
+        ("district", Role.DISTRICT_OFFICER, "郑伟", [], []),
     ]
+    staff_names, grid_names = ["王丽", "李强", "陈静"], ["周敏", "吴涛", "徐芳"]
     for i, community in enumerate(communities, start=1):
-        spec.append((f"staff{i}", Role.COMMUNITY_STAFF, f"{community.name}工作人员", [community], []))
+        spec.append((f"staff{i}", Role.COMMUNITY_STAFF, staff_names[i - 1], [community], []))
     for i, community in enumerate(communities, start=1):
         grid = community.grids.order_by("id").first()
-        spec.append((f"grid{i}", Role.GRID_WORKER, f"{community.name}网格员", [], [grid]))
+        spec.append((f"grid{i}", Role.GRID_WORKER, grid_names[i - 1], [], [grid]))
     rows = []
-    for username, role, label, comms, grids in spec:
+    for username, role, person, comms, grids in spec:
         user, _ = User.objects.get_or_create(username=username)
         user.role = role
-        user.first_name = label
+        user.first_name = person
         user.subdistrict = None if role == Role.DISTRICT_OFFICER else subdistrict
         user.is_active = True
         user.set_password(password)

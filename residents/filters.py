@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from jiedao.filters import CSVChoiceFilter, IntegerFilter, years_before
+from jiedao.filters import CSVChoiceFilter, IntegerFilter, OrderingFilter, years_before
 
 from . import id_numbers, selectors
 from .models import CareTier, Community, Gender, Grid, Household, ResidenceType, Resident, Status, Subdistrict, Tag
@@ -42,9 +42,8 @@ class ResidentFilterSet(django_filters.FilterSet):
     care_tier = django_filters.ChoiceFilter(label="关爱等级", choices=CareTier.choices)
     residence_type = django_filters.ChoiceFilter(label="居住类型", choices=ResidenceType.choices)
     status = django_filters.ChoiceFilter(
-        label="状态", choices=[*Status.choices, (ALL_STATUSES, "全部")], method="filter_status",
-        empty_label="在册")
-    ordering = django_filters.OrderingFilter(
+        label="状态", choices=[*Status.choices, (ALL_STATUSES, "全部")], method="filter_status", empty_label=None)
+    ordering = OrderingFilter(
         label="排序",
         fields=(("name_pinyin", "name"), ("birth_date", "birth_date"), ("updated_at", "updated_at"),
                 ("grid__name", "grid")),

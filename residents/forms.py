@@ -17,9 +17,6 @@ class ResidentForm(forms.ModelForm):
         help_text="填写“户”页面上显示的系统编号（不是户编号）；从户页面点“添加成员”会自动填好；留空表示暂不归户。",
         error_messages={"invalid_choice": "找不到该户，或该户不在您的管辖范围内。"},
     )
-    phone = forms.RegexField(label="联系电话", regex=r"^[0-9+\- ]{0,20}$", required=False,
-                             error_messages={"invalid": "电话只能包含数字、空格、+ 和 -。"},
-                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
 
     class Meta:
         model = Resident
@@ -28,7 +25,7 @@ class ResidentForm(forms.ModelForm):
             "estate", "building", "unit", "room", "care_tier", "care_dependency", "disability_type",
             "disability_grade", "tags", "notes",
         ]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "phone": forms.TextInput(attrs={"inputmode": "tel"})}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,3 +67,4 @@ class HouseholdForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["grid"].queryset = Grid.objects.visible_to(user).select_related("community")
+        self.fields["estate"].required = True  # a household without an address cannot be visited

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -10,6 +11,8 @@ from .querysets import (
     ResidentQuerySet,
     SubdistrictQuerySet,
 )
+
+PHONE = RegexValidator(r"^[0-9+\- ]{3,20}$", "电话只能包含数字、空格、+ 和 -，3 到 20 位。")
 
 
 class Subdistrict(models.Model):
@@ -37,7 +40,7 @@ class Community(models.Model):
     name = models.CharField("社区名称", max_length=50)
     code = models.CharField("社区代码", max_length=20, blank=True)
     address = models.CharField("居委会地址", max_length=200, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True, validators=[PHONE])
 
     objects = CommunityQuerySet.as_manager()
 
@@ -48,6 +51,9 @@ class Community(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subdistrict", "name"], name="community_name_unique_in_subdistrict",
                                     violation_error_message="本街道已有同名社区。"),
+            models.UniqueConstraint(fields=["subdistrict", "code"], condition=~models.Q(code=""),
+                                    name="community_code_unique_in_subdistrict",
+                                    violation_error_message="本街道已有相同代码的社区。"),
         ]
 
     def __str__(self):
@@ -73,6 +79,9 @@ class Grid(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["community", "name"], name="grid_name_unique_in_community",
                                     violation_error_message="本社区已有同名网格。"),
+            models.UniqueConstraint(fields=["community", "code"], condition=~models.Q(code=""),
+                                    name="grid_code_unique_in_community",
+                                    violation_error_message="本社区已有相同编号的网格。"),
         ]
 
     def __str__(self):
@@ -118,6 +127,11 @@ class Household(AddressParts):
         verbose_name = "户"
         verbose_name_plural = "户"
         ordering = ["grid_id", "estate", "building", "unit", "room"]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "number"], condition=~models.Q(number=""),
+                                    name="household_number_unique_in_grid",
+                                    violation_error_message="本网格已有相同户编号的户。"),
+        ]
 
     def __str__(self):
         return self.address or f"户 {self.pk}"
@@ -205,7 +219,7 @@ class Resident(AddressParts):
     id_last4 = models.CharField("身份证后四位", max_length=4, db_index=True, editable=False)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices, db_index=True, editable=False)
     birth_date = models.DateField("出生日期", db_index=True, editable=False)
-    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True, validators=[PHONE])
     residence_type = models.CharField("居住类型", max_length=12, choices=ResidenceType.choices,
                                       default=ResidenceType.REGISTERED, db_index=True)
     grid = models.ForeignKey(Grid, verbose_name="网格", on_delete=models.PROTECT, related_name="residents")

@@ -44,8 +44,6 @@ class ResidentSerializer(serializers.ModelSerializer):
     `full_numbers` (the detail, for a role that may write in that scope)."""
 
     id_number = serializers.CharField(max_length=30)
-    phone = serializers.RegexField(r"^[0-9+\- ]{0,20}$", required=False, allow_blank=True,
-                                   error_messages={"invalid": "电话只能包含数字、空格、+ 和 -，最多 20 位。"})
     grid = ScopedPrimaryKeyRelatedField(queryset=Grid.objects.all())
     household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
     tags = serializers.ListField(

@@ -72,6 +72,15 @@ def _masked(changes: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _check_one_head(resident: Resident) -> None:
+    if not (resident.household_id and resident.relation_to_head == RelationToHead.SELF):
+        return
+    other = (Resident.objects.filter(household_id=resident.household_id, relation_to_head=RelationToHead.SELF,
+                                     status=Status.ACTIVE).exclude(pk=resident.pk).first())
+    if other is not None:
+        raise ValidationError({"relation_to_head": f"该户已有户主（{other.name}），请先修改其与户主关系。"})
+
+
 def _check_writable(*, actor, grid: Grid, household: Household | None) -> None:
     if not can_write_registry(actor):
         raise PermissionDenied("您的角色不能修改居民信息。")
@@ -82,6 +91,7 @@ def _check_writable(*, actor, grid: Grid, household: Household | None) -> None:
 
 
 def _save(resident: Resident, *, actor, tags: list[str] | None) -> None:
+    _check_one_head(resident)
     try:
         resident.full_clean(exclude=["id_number", "community", "created_by", "updated_by"], validate_unique=False)
     except ValidationError as e:
@@ -172,6 +182,8 @@ def resident_archive(*, actor, resident: Resident, status: str, on: date, reason
         errors["status"] = "该居民已归档。"
     if on > timezone.localdate():
         errors["on"] = "日期不能晚于今天。"
+    elif on < resident.birth_date:
+        errors["on"] = "日期不能早于出生日期。"
     if not (reason or "").strip():
         errors["reason"] = "请填写归档原因。"
     if errors:
@@ -179,6 +191,7 @@ def resident_archive(*, actor, resident: Resident, status: str, on: date, reason
     resident.status, resident.status_date, resident.status_reason = status, on, reason.strip()
     resident.updated_by = actor
     resident.save(update_fields=["status", "status_date", "status_reason", "updated_by", "updated_at"])
+    Household.objects.filter(head=resident).update(head=None)  # the household needs a new head
     audit.record(actor=actor, action=AuditAction.ARCHIVE, target=resident,
                  changes={"status": status, "date": on.isoformat(), "reason": resident.status_reason})
     return resident

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
 
-from jiedao.scope import can_write_registry, sees_full_numbers
+from jiedao.scope import REGISTRY_READERS, can_write_registry, sees_full_numbers
 from jiedao.views import FilteredListView, RegistryReaderMixin, RegistryWriterMixin, ServiceFormMixin
 
 from . import selectors, services
@@ -69,6 +69,8 @@ class ScopedWriteMixin(RegistryReaderMixin):
     def dispatch(self, request, *args, **kwargs):
         self.target = None
         if request.user.is_authenticated:
+            if request.user.role not in REGISTRY_READERS:
+                raise PermissionDenied("您的角色无权访问居民档案。")
             if "pk" in kwargs:
                 self.target = get_object_or_404(self.scoped_queryset(), pk=kwargs["pk"])
             if not can_write_registry(request.user):

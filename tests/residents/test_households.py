@@ -36,7 +36,7 @@ def test_a_head_who_leaves_the_household_is_no_longer_its_head(staff_east, home,
 def test_a_household_with_members_cannot_be_moved_to_another_grid(web, admin, home, east1, west1):
     ResidentFactory(name="王奶奶", grid=east1, household=home)
     response = web.as_(admin).post(reverse("residents:household_update", args=[home.pk]),
-                                   {"grid": west1.pk, "number": "H-001"})
+                                   {"grid": west1.pk, "number": "H-001", "estate": "和平里一区"})
     assert "已有成员" in response.context["form"].errors["grid"][0]
     home.refresh_from_db()
     assert home.grid == east1
