@@ -23,6 +23,15 @@ def _scoped(model, *related):
     return queryset
 
 
+class ResidentFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("age_min"), data.get("age_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("age_max", "最大年龄不能小于最小年龄。")
+        return data
+
+
 class ResidentFilterSet(django_filters.FilterSet):
     """The resident list's filters, shared by the page, /api/v1/residents/ and the export.
 
@@ -54,6 +63,7 @@ class ResidentFilterSet(django_filters.FilterSet):
     class Meta:
         model = Resident
         fields = []
+        form = ResidentFilterForm
 
     @property
     def qs(self):

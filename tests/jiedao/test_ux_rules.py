@@ -131,3 +131,17 @@ def test_a_wrong_filter_lists_nobody_rather_than_ignoring_it(web, staff_east, zh
 @pytest.mark.parametrize("url", ["residents:resident_update", "residents:resident_archive"])
 def test_roles_without_the_registry_get_403_on_write_pages_too(web, auditor, zhang, url):
     assert web.as_(auditor).get(reverse(url, args=[zhang.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("persona, most", [("staff_east", 12), ("gridder", 12), ("leader", 12), ("district", 12),
+                                           ("auditor", 6), ("admin", 12)])
+def test_each_home_page_runs_a_fixed_number_of_queries(request, web, django_assert_max_num_queries, people, persona,
+                                                       most):
+    from tests.factories import ResidentFactory
+
+    client = web.as_(request.getfixturevalue(persona))
+    for i in range(10):
+        ResidentFactory(name=f"重点{i}", grid=people["zhang"].grid, care_tier="key")
+    # session, user, scope, total, per-community counts, key residents, grids, session save…: not per row.
+    with django_assert_max_num_queries(most):
+        client.get("/")

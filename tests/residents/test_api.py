@@ -102,7 +102,8 @@ def test_broken_json_and_wrong_shapes_answer_400(api, staff_east, zhang):
 
 @pytest.mark.parametrize("query", [
     "page_size=0", "page_size=201", "page_size=abc", "page=0", "page=abc", "age_min=old", "age_min=-1",
-    "age_max=9999", "gender=X", "care_tier=gold", "tags=unknown", "community=abc", "community=999999",
+    "age_max=9999", "age_min=80&age_max=60", "gender=X", "care_tier=gold", "tags=unknown", "community=abc",
+    "community=999999",
     "grid=1.5", "status=gone", "residence_type=moon", "search=" + "张" * 60, "ordering=id_number",
 ])
 def test_bad_query_parameters_answer_400(api, staff_east, zhang, query):
