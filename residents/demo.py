@@ -178,11 +178,12 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
 
     seen: set[str] = set()
     people, tag_lists = [], []
-    relations = [RelationToHead.SPOUSE, RelationToHead.CHILD, RelationToHead.CHILD, RelationToHead.PARENT,
-                 RelationToHead.GRANDCHILD]
     for household, size in zip(households, sizes, strict=True):
-        for member in range(size):
-            birth = _birth(rng, today, alone=size == 1)
+        # The oldest member heads the household; the others relate to them by age.
+        births = sorted(_birth(rng, today, alone=size == 1) for _ in range(size))
+        head_age = id_numbers.age_between(births[0], today)
+        has_spouse = False
+        for member, birth in enumerate(births):
             female = rng.random() < 0.52
             while True:
                 number = id_numbers.make(rng.choice(REGIONS), birth, rng.randint(0, 999), female=female)
@@ -192,12 +193,22 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
             name = _name(rng)
             age = id_numbers.age_between(birth, today)
             tags = _tags(rng, age, size)
+            if member == 0:
+                relation = RelationToHead.SELF
+            elif head_age - age >= 40:
+                relation = RelationToHead.GRANDCHILD
+            elif head_age - age >= 18:
+                relation = RelationToHead.CHILD
+            elif not has_spouse:
+                relation, has_spouse = RelationToHead.SPOUSE, True
+            else:
+                relation = RelationToHead.SIBLING
             resident = Resident(
                 name=name, id_number=number, phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}"
                 if rng.random() < 0.85 else "",
                 residence_type=rng.choices(list(ResidenceType), weights=[70, 20, 10])[0],
                 grid=household.grid, household=household,
-                relation_to_head=RelationToHead.SELF if member == 0 else rng.choice(relations),
+                relation_to_head=relation,
                 estate=household.estate, building=household.building, unit=household.unit, room=household.room,
                 care_tier=_care_tier(age, tags),
                 care_dependency=rng.choice(list(CareDependency)) if Tag.DISABLED_CARE in tags else "",

@@ -50,6 +50,14 @@ def test_every_demo_resident_has_a_valid_id_number_and_plausible_ages_and_tags()
     assert 0.05 < alone < 0.20
     assert ResidentTag.objects.filter(tag="dibao").count() < 0.05 * len(ages)
     assert not Household.objects.filter(head__isnull=True).exists()
+    # The head is the oldest member, and a child is at least 18 years younger than the head.
+    from django.db.models import F, Min
+
+    assert not Household.objects.annotate(oldest=Min("members__birth_date")).exclude(
+        head__birth_date=F("oldest")).exists()
+    children = Resident.objects.filter(relation_to_head="child").select_related("household__head")
+    assert all(id_numbers.age_between(c.household.head.birth_date, today) - id_numbers.age_between(c.birth_date, today)
+               >= 18 for c in children)
 
 
 def test_the_same_seed_gives_the_same_sub_district():
