@@ -67,3 +67,21 @@ def test_the_household_list_and_audit_list_do_not_grow_with_rows(web, staff_east
     client = web.as_(auditor)
     url = reverse("audit_log")
     assert _count(client, url + "?page_size=1") == _count(client, url + "?page_size=50")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/communities/", "/api/v1/grids/", "/api/v1/households/"])
+def test_the_place_api_lists_do_not_grow_with_rows(api, admin, east, url):
+    from tests.factories import GridFactory
+
+    client = api.as_(admin)
+    for i in range(2):
+        HouseholdFactory(grid=GridFactory(community=east, name=f"网格A{i}"))
+    small = _count(client, url + "?page_size=1")
+    assert small == _count(client, url + "?page_size=50")
+
+
+def test_the_audit_api_list_does_not_grow_with_rows(api, auditor, staff_east, zhang):
+    for _ in range(5):
+        api.as_(staff_east).get(f"/api/v1/residents/{zhang.pk}/")
+    client = api.as_(auditor)
+    assert _count(client, "/api/v1/audit/?page_size=1") == _count(client, "/api/v1/audit/?page_size=50")
