@@ -29,6 +29,13 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
                                                                       "phone"]}),)
     filter_horizontal = ["communities", "grids", "groups", "user_permissions"]
 
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the form was accepted
+            audit.record(actor=request.user, action=AuditAction.UPDATE, target=self.get_object(request, id),
+                         changes={"via": "django_admin", "password": "已重置"})
+        return response
+
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
