@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiedao.settings")
 application = get_wsgi_application()
+
+from jiedao.security import require_production_secret  # noqa: E402  (needs the settings loaded)
+
+require_production_secret()

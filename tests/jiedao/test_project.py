@@ -29,9 +29,17 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = _manage("check", DEBUG="0")
-    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+def test_the_web_server_refuses_to_start_without_a_secret_key_in_production():
+    code = "import jiedao.wsgi"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            env={**_clean_env(), "DEBUG": "0"}, timeout=120)
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+    assert _manage("check", DEBUG="0").returncode == 0  # management commands still run
+
+
+def test_the_deploy_check_flags_the_development_key():
+    result = _manage("check", "--deploy", DEBUG="0", SECURE="1")
+    assert "security.W009" in result.stdout + result.stderr
 
 
 @pytest.mark.django_db
