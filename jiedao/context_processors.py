@@ -6,9 +6,16 @@ def access(request):
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {}
+    from visits.models import Notification
+    from visits.services import can_record_visits
+
+    registry = user.role in REGISTRY_READERS
     return {"access": {
-        "registry": user.role in REGISTRY_READERS,
+        "registry": registry,
         "write": can_write_registry(user),
         "manage": can_manage_places(user),
         "audit": is_auditor(user),
+        "visits": can_record_visits(user),
+        # One small indexed count per page: the red number on 提醒.
+        "unread": Notification.objects.visible_to(user).unread().count() if registry else 0,
     }}

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "child_services",
     "assistance",
     "volunteers",
+    "visits",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "HazardKindEnum": "visits.models.HazardKind",
+        "NotificationKindEnum": "visits.models.NotificationKind",
+    },
 }
 
 FILTERS_EMPTY_CHOICE_LABEL = "全部"
@@ -185,7 +190,16 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Every 15 minutes, day and night: due and overdue visits, missed curtain signs, escalations.
+    # The job is idempotent, so a run that overlaps the next one writes nothing twice.
+    "run-reminders": {"task": "visits.run_reminders_task", "schedule": 15 * 60},
+}
+
+# Reminders: where they go besides the inbox (a class with send(notification)), and how long after a
+# missed curtain sign without a home visit the community is told.
+NOTIFICATION_BACKEND = env("NOTIFICATION_BACKEND", "visits.delivery.LogBackend")
+CURTAIN_ESCALATE_AFTER_HOURS = int(env("CURTAIN_ESCALATE_AFTER_HOURS", "2"))
 
 # Content security: every asset is served from here, so nothing else is allowed.
 CONTENT_SECURITY_POLICY = {

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from residents import api as residents_api
+from visits import api as visits_api
 
 from . import api_views, management_views, views
 
@@ -15,6 +16,9 @@ router.register("grids", residents_api.GridViewSet, basename="grid")
 router.register("households", residents_api.HouseholdViewSet, basename="household")
 router.register("residents", residents_api.ResidentViewSet, basename="resident")
 router.register("audit", api_views.AuditEntryViewSet, basename="audit")
+router.register("visits", visits_api.VisitViewSet, basename="visit")
+router.register("hazards", visits_api.HazardViewSet, basename="hazard")
+router.register("notifications", visits_api.NotificationViewSet, basename="notification")
 
 api_patterns = [
     path("auth/token/", api_views.TokenView.as_view(), name="api_token"),
@@ -34,6 +38,7 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
     path("residents/", include("residents.urls")),
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
+    path("visits/", include("visits.urls")),
     path("manage/", include((management_views.urlpatterns, "manage"))),
     path("api/v1/", include(api_patterns)),
     path("django-admin/", admin.site.urls),

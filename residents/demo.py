@@ -6,7 +6,7 @@ one elder in eight living alone, a few percent on 低保 or with a disability.
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -225,3 +225,51 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
     Household.objects.filter(grid__community__subdistrict=subdistrict).update(head=Subquery(
         Resident.objects.filter(household=OuterRef("pk"), relation_to_head=RelationToHead.SELF).values("pk")[:1]))
     return SeedResult(subdistrict, len(people), len(households), created=True)
+
+
+def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=None) -> int:
+    """Visit plans and a plausible visit history for the demo: default rules, curtain pacts for most
+    elders living alone, and visits over the last `days` days with gaps, so that some are overdue.
+    A second call adds nothing."""
+    from visits.models import CarePlan, Method, Visit
+    from visits.schedule import next_due
+    from visits.services import default_rules_ensure
+
+    if Visit.objects.filter(resident__community__subdistrict=subdistrict).exists():
+        return 0
+    rng = random.Random(seed)
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    default_rules_ensure(subdistrict=subdistrict)
+    rules = {}
+    for rule in subdistrict.visit_rules.all():
+        rules.setdefault(rule.care_tier, []).append(rule)
+    users = list(User.objects.filter(subdistrict=subdistrict, role__in=[Role.GRID_WORKER, Role.COMMUNITY_STAFF,
+                                                                        Role.SUBDISTRICT_ADMIN]).order_by("id"))
+    if not users:
+        return 0
+    residents = Resident.objects.filter(community__subdistrict=subdistrict, care_tier__in=list(rules))
+    alone = set(ResidentTag.objects.filter(resident__in=residents, tag=Tag.LIVING_ALONE)
+                .values_list("resident_id", flat=True))
+    CarePlan.objects.bulk_create([CarePlan(resident_id=pk, curtain_pact=True) for pk in alone if rng.random() < 0.7])
+    visits = []
+    for pk, tier in residents.values_list("pk", "care_tier"):
+        diligence = rng.random()  # some residents' workers fall behind: that is what the demo must show
+        for rule in rules[tier]:
+            day = today - timedelta(days=rng.randint(days // 2, days))
+            while day < today:
+                if rng.random() < 0.6 + 0.4 * diligence:
+                    at = datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)),
+                                          tzinfo=timezone.get_current_timezone())
+                    visits.append(Visit(resident_id=pk, method=rule.method, visited_at=at, visitor=rng.choice(users),
+                                        ok=rng.random() > 0.03))
+                day = next_due(day, rule.frequency, rule.every_n_days, today)
+    for pk in alone:
+        for back in range(1, days):
+            if rng.random() < 0.9:
+                at = datetime.combine(today - timedelta(days=back), time(7, rng.randint(0, 59)),
+                                      tzinfo=timezone.get_current_timezone())
+                visits.append(Visit(resident_id=pk, method=Method.CURTAIN_SIGN, visited_at=at,
+                                    visitor=rng.choice(users)))
+    Visit.objects.bulk_create(visits, batch_size=2000)
+    return len(visits)

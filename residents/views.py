@@ -7,6 +7,7 @@ from django.views.generic import DetailView, FormView
 
 from jiedao.scope import REGISTRY_READERS, can_write_registry, sees_full_numbers
 from jiedao.views import FilteredListView, RegistryReaderMixin, RegistryWriterMixin, ServiceFormMixin
+from visits.models import CarePlan
 
 from . import selectors, services
 from .filters import HouseholdFilterSet, ResidentFilterSet
@@ -53,6 +54,8 @@ class ResidentDetailView(RegistryReaderMixin, DetailView):
             can_write=can_write_registry(user),
             members=selectors.household_members(resident.household, user) if resident.household_id else [],
             history=selectors.resident_history(resident),
+            recent_visits=resident.visits.select_related("visitor")[:5],
+            plan=CarePlan.objects.filter(resident=resident).select_related("responsible").first(),
         )
         return context
 

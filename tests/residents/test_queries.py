@@ -54,9 +54,9 @@ def test_the_list_page_costs_the_same_for_5_or_50_rows(web, staff_east, many):
 def test_the_list_page_query_count_is_fixed(web, django_assert_num_queries, staff_east, many, east):
     client = web.as_(staff_east)
     # 1 session, 2 user, 3 scope communities, 4 the community filter's lookup, 5 count, 6-7 the community
-    # and grid choices of the filter form, 8 page rows, 9 their tags, 10-12 the session save
-    # (savepoint, update, release).
-    with django_assert_num_queries(12):
+    # and grid choices of the filter form, 8 page rows, 9 their tags, 10 the unread reminders badge,
+    # 11-13 the session save (savepoint, update, release).
+    with django_assert_num_queries(13):
         client.get(reverse("residents:resident_list") + f"?community={east.pk}&page_size=50")
 
 

@@ -1,0 +1,26 @@
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from visits.tasks import run_reminders_task
+
+
+class Command(BaseCommand):
+    help = "运行一次探访提醒任务（与定时任务相同）；--now 指定时间，如 2026-11-23T08:05。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--now", help="按此时间运行（本地时间，ISO 格式）")
+
+    def handle(self, *args, now=None, **options):
+        if now:
+            try:
+                moment = datetime.fromisoformat(now)
+            except ValueError:
+                raise CommandError("--now 格式应为 2026-11-23T08:05。") from None
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+            now = moment.isoformat()
+        result = run_reminders_task(now)  # in this process, like the beat's worker would
+        self.stdout.write(f"应访/逾期 {result['due_items']} 项，写入提醒 {result['written']} 条（重复的不会再写），"
+                          f"推送 {result['delivered']} 条。")

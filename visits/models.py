@@ -1,0 +1,196 @@
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+
+from residents.models import CareTier
+
+from .querysets import HazardQuerySet, NotificationQuerySet, VisitQuerySet
+
+
+class Method(models.TextChoices):
+    HOME = "home", "上门"
+    PHONE = "phone", "电话"
+    CURTAIN_SIGN = "curtain_sign", "窗帘之约"
+    OTHER = "other", "其他"
+
+
+class Frequency(models.TextChoices):
+    DAILY = "daily", "每天"
+    WEEKLY = "weekly", "每周"
+    EVERY_N_DAYS = "every_n_days", "每 N 天"
+    MONTHLY = "monthly", "每月"
+    QUARTERLY = "quarterly", "每季度"
+
+
+class VisitRule(models.Model):
+    """One line of a care tier's visit plan: this method, this often, escalated after so many days."""
+
+    subdistrict = models.ForeignKey("residents.Subdistrict", verbose_name="街道", on_delete=models.CASCADE,
+                                    related_name="visit_rules")
+    care_tier = models.CharField("关爱等级", max_length=12, choices=CareTier.choices)
+    method = models.CharField("方式", max_length=16, choices=Method.choices)
+    frequency = models.CharField("频次", max_length=16, choices=Frequency.choices)
+    every_n_days = models.PositiveSmallIntegerField("间隔天数", null=True, blank=True,
+                                                    help_text="频次为“每 N 天”时填写。")
+    escalate_after_days = models.PositiveSmallIntegerField(
+        "逾期几天后上报社区", default=3, help_text="逾期超过这些天数，提醒转给社区工作人员。")
+
+    class Meta:
+        verbose_name = "探访规则"
+        verbose_name_plural = "探访规则"
+        ordering = ["subdistrict_id", "care_tier", "method"]
+        constraints = [
+            models.UniqueConstraint(fields=["subdistrict", "care_tier", "method"], name="visit_rule_unique",
+                                    violation_error_message="该关爱等级已有这种方式的规则。"),
+            models.CheckConstraint(
+                condition=~models.Q(frequency="every_n_days") | models.Q(every_n_days__gte=1),
+                name="visit_rule_every_n_days_given", violation_error_message="“每 N 天”须填写间隔天数（至少 1 天）。"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_care_tier_display()} · {self.get_method_display()} · {self.frequency_label}"
+
+    @property
+    def frequency_label(self) -> str:
+        if self.frequency == Frequency.EVERY_N_DAYS:
+            return f"每 {self.every_n_days} 天"
+        return self.get_frequency_display()
+
+
+class CarePlan(models.Model):
+    """What a resident's plan adds to their tier: a responsible worker by name, the curtain pact."""
+
+    resident = models.OneToOneField("residents.Resident", verbose_name="居民", on_delete=models.CASCADE,
+                                    related_name="care_plan")
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="care_plans",
+                                    help_text="留空则由所在网格的网格员负责。")
+    curtain_pact = models.BooleanField("窗帘之约", default=False)
+    curtain_deadline = models.TimeField("每日开窗帘截止时间", default=time(8, 0))
+
+    class Meta:
+        verbose_name = "关爱计划"
+        verbose_name_plural = "关爱计划"
+        indexes = [models.Index(fields=["curtain_pact"], name="careplan_curtain_idx",
+                                condition=models.Q(curtain_pact=True))]
+
+    def __str__(self):
+        return f"{self.resident} 的关爱计划"
+
+
+class Visit(models.Model):
+    resident = models.ForeignKey("residents.Resident", verbose_name="居民", on_delete=models.PROTECT,
+                                 related_name="visits")
+    method = models.CharField("方式", max_length=16, choices=Method.choices)
+    visited_at = models.DateTimeField("走访时间", db_index=True)
+    visitor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="走访人", on_delete=models.PROTECT,
+                                related_name="visits")
+    ok = models.BooleanField("情况正常", default=True, help_text="窗帘之约：窗帘已按时打开。")
+    health = models.CharField("健康状况", max_length=200, blank=True)
+    living = models.CharField("居住环境", max_length=200, blank=True)
+    needs = models.CharField("需求", max_length=200, blank=True)
+    notes = models.TextField("情况记录", blank=True, max_length=2000)
+    next_action = models.CharField("下一步", max_length=200, blank=True)
+    # How late this visit was against the plan when it was recorded: compliance counts these.
+    overdue_days = models.PositiveSmallIntegerField("逾期天数", default=0, editable=False)
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "走访记录"
+        verbose_name_plural = "走访记录"
+        ordering = ["-visited_at", "-id"]
+        indexes = [
+            models.Index(fields=["resident", "method", "-visited_at"], name="visit_last_idx"),
+            models.Index(fields=["visitor", "-visited_at"], name="visit_visitor_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.resident} · {self.get_method_display()} · {self.visited_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.resident.community.subdistrict_id
+
+
+class HazardKind(models.TextChoices):
+    FIRE = "fire", "消防"
+    GAS = "gas", "燃气"
+    ELECTRICITY = "electricity", "用电"
+    FRAUD = "fraud", "诈骗"
+    HEALTH = "health", "健康"
+    OTHER = "other", "其他"
+
+
+class HazardStatus(models.TextChoices):
+    OPEN = "open", "待处理"
+    IN_HAND = "in_hand", "处理中"
+    CLOSED = "closed", "已解决"
+
+
+class Hazard(models.Model):
+    """A danger found on a visit, followed up until someone closes it."""
+
+    visit = models.ForeignKey(Visit, verbose_name="发现于", on_delete=models.PROTECT, related_name="hazards")
+    resident = models.ForeignKey("residents.Resident", verbose_name="居民", on_delete=models.PROTECT,
+                                 related_name="hazards")
+    kind = models.CharField("类别", max_length=16, choices=HazardKind.choices)
+    description = models.CharField("描述", max_length=300)
+    status = models.CharField("状态", max_length=10, choices=HazardStatus.choices, default=HazardStatus.OPEN,
+                              db_index=True)
+    created_at = models.DateTimeField("发现时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="解决人", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField("解决时间", null=True, blank=True)
+
+    objects = HazardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "隐患"
+        verbose_name_plural = "隐患"
+        ordering = ["status", "-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.description}"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.resident.community.subdistrict_id
+
+
+class NotificationKind(models.TextChoices):
+    DUE = "due", "今日应访"
+    OVERDUE = "overdue", "逾期未访"
+    CURTAIN_MISSED = "curtain_missed", "窗帘未开"
+    ESCALATION = "escalation", "逾期上报"
+
+
+class Notification(models.Model):
+    """A line in a user's inbox. `key` says what it is about, so the same reminder is never written twice."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE,
+                                  related_name="notifications")
+    kind = models.CharField("类型", max_length=20, choices=NotificationKind.choices)
+    resident = models.ForeignKey("residents.Resident", verbose_name="居民", null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="+")
+    method = models.CharField("方式", max_length=16, choices=Method.choices, blank=True)
+    due_date = models.DateField("应访日期", null=True, blank=True)
+    message = models.CharField("内容", max_length=300)
+    key = models.CharField(max_length=120, unique=True, editable=False)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    delivered_at = models.DateTimeField("推送时间", null=True, blank=True, db_index=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "提醒"
+        verbose_name_plural = "提醒"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx")]
+
+    def __str__(self):
+        return self.message

@@ -1,0 +1,32 @@
+from django.db import models
+
+from jiedao.scope import places_filter
+
+
+def _resident_scope(user, prefix="resident__"):
+    return places_filter(user, subdistrict=f"{prefix}community__subdistrict_id",
+                         community=f"{prefix}community_id", grid=f"{prefix}grid_id")
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(_resident_scope(user))
+
+
+class HazardQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(_resident_scope(user))
+
+    def open(self):
+        return self.exclude(status="closed")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An inbox is its owner's alone."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)

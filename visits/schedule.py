@@ -1,0 +1,106 @@
+"""What is due and what is overdue: the one definition that the grid worker's day, the API, the
+dashboard and the reminders all use (screens that each decide "overdue" for themselves show users
+numbers that contradict each other).
+
+A resident's plan is the visit rules of their care tier in their sub-district, plus a daily curtain
+sign when they are in the curtain pact. For each (resident, method) the next visit is due one
+interval after the last visit of that method (daily: the next day; weekly: 7 days; every N days;
+monthly and quarterly: the same day one or three months on). Never visited: due today.
+"""
+
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from .models import CarePlan, Frequency, Method, Visit, VisitRule
+
+CURTAIN_ESCALATE_AFTER_DAYS = 0  # a missed curtain is urgent at once; see reminders for the hours
+
+
+@dataclass(frozen=True)
+class DueItem:
+    resident_id: int
+    method: str
+    due_date: date
+    last_visit: date | None
+    overdue_days: int  # 0: due today
+    escalate_after_days: int
+    deadline: time | None = None  # curtain pact: the sign is due by this time of day
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_days > 0
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def next_due(last: date | None, frequency: str, every_n_days: int | None, today: date) -> date:
+    if last is None:
+        return today
+    if frequency == Frequency.DAILY:
+        return last + timedelta(days=1)
+    if frequency == Frequency.WEEKLY:
+        return last + timedelta(days=7)
+    if frequency == Frequency.EVERY_N_DAYS:
+        return last + timedelta(days=every_n_days or 1)
+    if frequency == Frequency.MONTHLY:
+        return add_months(last, 1)
+    return add_months(last, 3)
+
+
+def last_visits(resident_ids: QuerySet, methods) -> dict[tuple[int, str], date]:
+    """{(resident, method): local date of the latest visit} in one grouped query."""
+    rows = (Visit.objects.filter(resident_id__in=resident_ids, method__in=list(methods))
+            .values("resident_id", "method").annotate(last=Max("visited_at")).order_by())
+    return {(r["resident_id"], r["method"]): timezone.localdate(r["last"]) for r in rows}
+
+
+def due_items(residents: QuerySet, today: date | None = None) -> list[DueItem]:
+    """Everything due today or overdue for these residents (a Resident queryset, already scoped),
+    most urgent first. A fixed number of queries, whatever the number of residents."""
+    today = today or timezone.localdate()
+    residents = residents.filter(status="active")
+    rules: dict[tuple[int, str], list[VisitRule]] = {}
+    for rule in VisitRule.objects.all():
+        rules.setdefault((rule.subdistrict_id, rule.care_tier), []).append(rule)
+    tiers = {tier for _, tier in rules}
+    people = list(residents.filter(care_tier__in=tiers).values_list("id", "care_tier", "community__subdistrict_id"))
+    curtains = dict(CarePlan.objects.filter(resident__in=residents, curtain_pact=True)
+                    .values_list("resident_id", "curtain_deadline"))
+    planned = residents.filter(Q(care_tier__in=tiers) | Q(care_plan__curtain_pact=True)).values("pk")
+    methods = {r.method for rs in rules.values() for r in rs} | {Method.CURTAIN_SIGN}
+    last = last_visits(planned, methods)
+    items = []
+    for pk, tier, subdistrict_id in people:
+        for rule in rules.get((subdistrict_id, tier), []):
+            previous = last.get((pk, rule.method))
+            due = next_due(previous, rule.frequency, rule.every_n_days, today)
+            if due <= today:
+                items.append(DueItem(pk, rule.method, due, previous, (today - due).days, rule.escalate_after_days))
+    for pk, deadline in curtains.items():
+        previous = last.get((pk, Method.CURTAIN_SIGN))
+        if previous != today:  # the pact is a sign every day, whatever the tier's rules
+            items.append(DueItem(pk, Method.CURTAIN_SIGN, today, previous, 0, CURTAIN_ESCALATE_AFTER_DAYS, deadline))
+    items.sort(key=lambda i: (i.method != Method.CURTAIN_SIGN, -i.overdue_days, i.due_date, i.resident_id))
+    return items
+
+
+def curtain_missed(item: DueItem, now: datetime) -> bool:
+    """A curtain sign still missing after its deadline today: someone goes to the door at once."""
+    return item.method == Method.CURTAIN_SIGN and item.deadline is not None and \
+        timezone.localtime(now).time() >= item.deadline
+
+
+def overdue_days_for(resident, method: str, on: date) -> int:
+    """How late a visit made on `on` is against the plan (recorded with the visit, for compliance)."""
+    from residents.models import Resident
+
+    items = [i for i in due_items(Resident.objects.filter(pk=resident.pk), today=on) if i.method == method]
+    return items[0].overdue_days if items else 0

@@ -1,0 +1,116 @@
+"""Reads that span models: the grid worker's day, compliance, the monthly visit rate."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from residents.models import Resident, Tag
+
+from . import schedule
+from .models import Method, Visit
+from .services import responsible_workers
+
+
+@dataclass
+class DayRow:
+    item: schedule.DueItem
+    resident: Resident
+    missed: bool  # a curtain sign past its deadline: go to the door now
+
+
+def day_of(user, now: datetime | None = None) -> dict:
+    """The grid worker's day: missed curtains, overdue, due today (most urgent first), and what was done.
+
+    Queries: rules, residents, curtain plans, last visits (the schedule), the residents shown, and the
+    visits done today: a fixed number, whatever the number of rows.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    scope = Resident.objects.visible_to(user)
+    items = schedule.due_items(scope, today=today)
+    people = Resident.objects.filter(pk__in={i.resident_id for i in items}).select_related("grid").in_bulk()
+    rows = [DayRow(i, people[i.resident_id], schedule.curtain_missed(i, now)) for i in items]
+    rows.sort(key=lambda r: (not r.missed, -r.item.overdue_days, r.item.method != Method.CURTAIN_SIGN))
+    done = (Visit.objects.visible_to(user).filter(visited_at__date=today)
+            .select_related("resident", "visitor").order_by("-visited_at")[:200])
+    return {"missed": [r for r in rows if r.missed], "overdue": [r for r in rows if not r.missed and r.item.is_overdue],
+            "due": [r for r in rows if not r.missed and not r.item.is_overdue], "done": done, "today": today}
+
+
+def compliance(user, start: date, end: date) -> dict:
+    """准时率 for a period: visits made on time ÷ (visits made + items overdue now).
+
+    A visit is on time when it was not overdue against the plan when recorded (Visit.overdue_days);
+    what is overdue and not yet visited counts against the rate as well.
+    """
+    visits = Visit.objects.visible_to(user).filter(visited_at__date__gte=start, visited_at__date__lte=end)
+    counts = visits.aggregate(total=Count("id"), on_time=Count("id", filter=Q(overdue_days=0)))
+    overdue = sum(1 for i in schedule.due_items(Resident.objects.visible_to(user)) if i.is_overdue)
+    denominator = counts["total"] + overdue
+    return {"visits": counts["total"], "on_time": counts["on_time"], "overdue_now": overdue,
+            "rate": round(100 * counts["on_time"] / denominator, 1) if denominator else 100.0}
+
+
+def overdue_by_worker(user) -> list[dict]:
+    """Overdue items in the user's scope, grouped by the worker responsible (None: nobody assigned)."""
+    from jiedao.models import User
+
+    items = [i for i in schedule.due_items(Resident.objects.visible_to(user)) if i.is_overdue]
+    workers = responsible_workers({i.resident_id for i in items})
+    counts = Counter(workers.get(i.resident_id) for i in items)
+    worst = defaultdict(int)
+    for i in items:
+        worst[workers.get(i.resident_id)] = max(worst[workers.get(i.resident_id)], i.overdue_days)
+    names = User.objects.in_bulk([w for w in counts if w])
+    return sorted(({"worker": names.get(w), "count": n, "worst": worst[w]} for w, n in counts.items()),
+                  key=lambda row: -row["count"])
+
+
+# 2022 opinion of the Ministry of Civil Affairs and nine departments on visiting elders: elders who live
+# alone, in empty nests, with disabilities (重残: grade 1–2) or lost capacity, or in bereaved families.
+ELDER_AGE = 60
+TARGET_TAGS = [Tag.LIVING_ALONE, Tag.EMPTY_NEST, Tag.DISABLED_CARE, Tag.BEREAVED_PARENT]
+
+
+def target_elders(user, today: date):
+    from jiedao.filters import years_before
+    from residents.models import ResidentTag
+
+    tagged = ResidentTag.objects.filter(Q(tag__in=TARGET_TAGS) | Q(
+        tag=Tag.DISABILITY, resident__disability_grade__in=[1, 2])).values("resident_id")
+    return (Resident.objects.visible_to(user).active()
+            .filter(birth_date__lte=years_before(today, ELDER_AGE), pk__in=tagged))
+
+
+def monthly_visit_rate(user, month: date) -> dict:
+    """Share of the target elders in the user's scope with at least one home visit in `month`,
+    per grid, per community and in all, with the list of those not yet visited."""
+    first = month.replace(day=1)
+    after = schedule.add_months(first, 1)
+    elders = target_elders(user, min(timezone.localdate(), after - timedelta(days=1)))
+    visited = set(Visit.objects.filter(resident__in=elders, method=Method.HOME, visited_at__date__gte=first,
+                                       visited_at__date__lt=after).values_list("resident_id", flat=True))
+    by_grid: dict = defaultdict(lambda: [0, 0])
+    by_community: dict = defaultdict(lambda: [0, 0])
+    missing = []
+    for elder in elders.select_related("grid", "community").order_by("community__name", "grid__name", "name_pinyin"):
+        seen = elder.pk in visited
+        for bucket in (by_grid[(elder.community.name, elder.grid.name)], by_community[elder.community.name]):
+            bucket[0] += 1
+            bucket[1] += seen
+        if not seen:
+            missing.append(elder)
+
+    def rate(total, seen):
+        return round(100 * seen / total, 1) if total else 100.0
+
+    total = sum(v[0] for v in by_community.values())
+    return {
+        "month": first, "total": total, "visited": len(visited), "rate": rate(total, len(visited)),
+        "by_community": [(name, t, s, rate(t, s)) for name, (t, s) in sorted(by_community.items())],
+        "by_grid": [(c, g, t, s, rate(t, s)) for (c, g), (t, s) in sorted(by_grid.items())],
+        "missing": missing,
+    }

@@ -1,0 +1,211 @@
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, ListView, TemplateView
+
+from jiedao.scope import can_manage_places
+from jiedao.views import FilteredListView, RegistryReaderMixin, RoleRequiredMixin, ServiceFormMixin
+from residents.models import Resident
+
+from . import selectors, services
+from .filters import HazardFilterSet, VisitFilterSet
+from .forms import CarePlanForm, VisitForm, VisitRuleForm
+from .models import CarePlan, Hazard, HazardStatus, Method, Notification, Visit, VisitRule
+
+
+class DayView(RegistryReaderMixin, TemplateView):
+    """The grid worker's day on a phone: missed curtains, overdue, due today, done."""
+
+    template_name = "visits/day.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**selectors.day_of(self.request.user),
+                                        can_record=services.can_record_visits(self.request.user), **kwargs)
+
+
+class RecorderMixin(RoleRequiredMixin):
+    def allowed(self, user):
+        return services.can_record_visits(user)
+
+
+class VisitCreateView(RecorderMixin, ServiceFormMixin, FormView):
+    form_class = VisitForm
+    template_name = "visits/visit_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=kwargs["resident"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        method = self.request.GET.get("method")
+        return {"method": method if method in Method.values else Method.HOME}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(resident=self.resident, **kwargs)
+
+    def run_service(self, form):
+        data = form.cleaned_data
+        return services.visit_record(actor=self.request.user, resident=self.resident, method=data["method"],
+                                     visited_at=data["visited_at"], hazards=form.hazards(), **form.findings())
+
+    def success_url_for(self, visit):
+        messages.success(self.request, f"已记录 {visit.resident.name} 的{visit.get_method_display()}。")
+        return reverse("visits:day")
+
+
+@require_POST
+def curtain_sign(request, resident):
+    """The curtain pact's second tap: "窗帘已开" on the day page records today's sign."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if not services.can_record_visits(request.user):
+        raise PermissionDenied("您的角色不能记录走访。")
+    person = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident)
+    services.visit_record(actor=request.user, resident=person, method=Method.CURTAIN_SIGN,
+                          ok=request.POST.get("ok", "1") == "1")
+    messages.success(request, f"已记录 {person.name} 今天的窗帘之约。")
+    return redirect("visits:day")
+
+
+class VisitListView(RegistryReaderMixin, FilteredListView):
+    model = Visit
+    filterset_class = VisitFilterSet
+    template_name = "visits/visit_list.html"
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("resident__grid", "visitor")
+
+
+class OverviewView(RegistryReaderMixin, TemplateView):
+    """Compliance of the user's scope, overdue items by worker, open hazards, the monthly visit rate."""
+
+    template_name = "visits/overview.html"
+
+    def get_context_data(self, **kwargs):
+        user, today = self.request.user, timezone.localdate()
+        week_start = today - timedelta(days=today.weekday())
+        month = _month(self.request.GET.get("month"), today)
+        return super().get_context_data(
+            week=selectors.compliance(user, week_start, today),
+            month_compliance=selectors.compliance(user, today.replace(day=1), today),
+            by_worker=selectors.overdue_by_worker(user),
+            open_hazards=Hazard.objects.visible_to(user).open().count(),
+            visit_rate=selectors.monthly_visit_rate(user, month),
+            **kwargs)
+
+
+def _month(raw: str | None, today: date) -> date:
+    try:
+        year, month = (int(x) for x in (raw or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+class HazardListView(RegistryReaderMixin, FilteredListView):
+    model = Hazard
+    filterset_class = HazardFilterSet
+    template_name = "visits/hazard_list.html"
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("resident__grid", "closed_by")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_record=services.can_record_visits(self.request.user), **kwargs)
+
+
+@require_POST
+def hazard_transition(request, pk, status):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    hazard = get_object_or_404(Hazard.objects.visible_to(request.user), pk=pk)
+    if status not in (HazardStatus.IN_HAND, HazardStatus.CLOSED):
+        raise PermissionDenied("未知的状态。")
+    try:
+        services.hazard_transition(actor=request.user, hazard=hazard, status=status)
+        messages.success(request, "隐患状态已更新。")
+    except services.ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+    return redirect(request.POST.get("next") or "visits:hazards")
+
+
+class InboxView(RegistryReaderMixin, ListView):
+    template_name = "visits/inbox.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return Notification.objects.visible_to(self.request.user).select_related("resident")
+
+
+@require_POST
+def notification_read(request, pk):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    notifications = Notification.objects.visible_to(request.user).unread()
+    if pk == 0:  # "all read"
+        notifications.update(read_at=timezone.now())
+    else:
+        services.notification_read(actor=request.user, notification=get_object_or_404(notifications, pk=pk))
+    return redirect("visits:inbox")
+
+
+class PlanView(RoleRequiredMixin, ServiceFormMixin, FormView):
+    form_class = CarePlanForm
+    template_name = "visits/plan_form.html"
+
+    def allowed(self, user):
+        return services.can_edit_plans(user)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=kwargs["resident"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        plan = CarePlan.objects.filter(resident=self.resident).first() or CarePlan(resident=self.resident)
+        return {**super().get_form_kwargs(), "resident": self.resident, "instance": plan}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(resident=self.resident, **kwargs)
+
+    def run_service(self, form):
+        data = form.cleaned_data
+        return services.care_plan_save(actor=self.request.user, resident=self.resident,
+                                       responsible=data["responsible"], curtain_pact=data["curtain_pact"],
+                                       curtain_deadline=data["curtain_deadline"])
+
+    def success_url_for(self, plan):
+        return reverse("residents:resident_detail", args=[self.resident.pk])
+
+
+class RulesView(RoleRequiredMixin, ServiceFormMixin, FormView):
+    """The sub-district admin's visit plans: every rule, and a form to add or change one."""
+
+    form_class = VisitRuleForm
+    template_name = "visits/rules.html"
+
+    def allowed(self, user):
+        return can_manage_places(user)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if "pk" in self.kwargs:
+            kwargs["instance"] = get_object_or_404(VisitRule, pk=self.kwargs["pk"],
+                                                   subdistrict_id=self.request.user.subdistrict_id)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        rules = VisitRule.objects.filter(subdistrict_id=self.request.user.subdistrict_id)
+        return super().get_context_data(rules=rules, editing="pk" in self.kwargs, **kwargs)
+
+    def run_service(self, form):
+        return services.visit_rule_save(actor=self.request.user, rule=form.instance)
+
+    def success_url_for(self, rule):
+        return reverse("visits:rules")
