@@ -1,0 +1,119 @@
+"""周网格 records visits and hazards on her phone; who may record, and where."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from jiedao.models import AuditEntry
+from visits.models import Hazard, Visit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_grid_worker_records_a_home_visit_with_a_hazard_through_the_api(api, rules, gridder, zhang):
+    response = api.as_(gridder).post("/api/v1/visits/", {
+        "resident": zhang.pk, "method": "home",
+        "findings": {"health": "血压偏高", "needs": "想要助餐", "notes": "精神不错"},
+        "hazards": [{"kind": "gas", "description": "燃气软管老化"}]}, format="json")
+    assert response.status_code == 201, response.json()
+    visit = Visit.objects.get()
+    assert visit.visitor == gridder and visit.health == "血压偏高" and visit.overdue_days == 0
+    assert Hazard.objects.get().status == "open"
+    assert response.json()["hazards_found"][0]["description"] == "燃气软管老化"
+    assert AuditEntry.objects.filter(action="create", target_type="visit").exists()
+
+
+@pytest.mark.parametrize("persona, who, status", [
+    ("gridder", "zhang", 201), ("gridder", "li", 400), ("staff_east", "li", 201), ("staff_west", "zhang", 400),
+    ("admin", "wang", 201), ("leader", "zhang", 403), ("district", "zhang", 403), ("auditor", "zhang", 403),
+    ("operator", "zhang", 403),
+])
+def test_who_may_record_a_visit_for_whom(request, api, people, persona, who, status):
+    response = api.as_(request.getfixturevalue(persona)).post(
+        "/api/v1/visits/", {"resident": people[who].pk, "method": "phone"}, format="json")
+    assert response.status_code == status
+    assert Visit.objects.exists() == (status == 201)
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({"method": "teleport"}, "method"),
+    ({"visited_at": "tomorrow"}, "visited_at"),
+    ({"findings": {"mood": "好"}}, "findings"),
+    ({"findings": "好"}, "findings"),
+    ({"hazards": [{"kind": "ghost", "description": "x"}]}, "hazards"),
+    ({"hazards": [{"kind": "fire"}]}, "hazards"),
+    ({"health": "x" * 500}, "health"),
+])
+def test_bad_visits_answer_400_and_store_nothing(api, gridder, zhang, payload, field):
+    response = api.as_(gridder).post("/api/v1/visits/", {"resident": zhang.pk, "method": "home", **payload},
+                                     format="json")
+    assert response.status_code == 400 and field in response.json()
+    assert not Visit.objects.exists() and not Hazard.objects.exists()
+
+
+def test_a_visit_in_the_future_is_refused(api, gridder, zhang):
+    later = (timezone.now() + timedelta(hours=3)).isoformat()
+    response = api.as_(gridder).post("/api/v1/visits/", {"resident": zhang.pk, "method": "home",
+                                                         "visited_at": later}, format="json")
+    assert response.status_code == 400 and "晚于现在" in response.json()["visited_at"][0]
+
+
+def test_a_late_visit_remembers_how_late_it_was(api, rules, gridder, zhang):
+    Visit.objects.create(resident=zhang, method="home", visitor=gridder,
+                         visited_at=timezone.now() - timedelta(days=10))
+    api.as_(gridder).post("/api/v1/visits/", {"resident": zhang.pk, "method": "home"}, format="json")
+    assert Visit.objects.latest("visited_at").overdue_days == 3
+
+
+def test_the_visit_list_is_scoped_and_filtered_the_same_on_page_and_api(api, web, gridder, staff_east, zhang, li):
+    from visits import services
+
+    services.visit_record(actor=staff_east, resident=zhang, method="home")
+    services.visit_record(actor=staff_east, resident=li, method="phone")
+    assert [v["resident"] for v in api.as_(gridder).get("/api/v1/visits/").json()["results"]] == [zhang.pk]
+    for query in ["method=phone", f"resident={zhang.pk}", f"grid={li.grid_id}", "date_from=2000-01-01",
+                  f"visitor={staff_east.pk}"]:
+        api_ids = {v["id"] for v in api.as_(staff_east).get(f"/api/v1/visits/?{query}").json()["results"]}
+        page_ids = {v.pk for v in web.as_(staff_east).get(f"{reverse('visits:list')}?{query}")
+                    .context["object_list"]}
+        assert api_ids == page_ids and api_ids, query
+
+
+def test_hazards_are_followed_up_until_closed(api, gridder, staff_west, zhang):
+    from visits import services
+
+    services.visit_record(actor=gridder, resident=zhang, method="home",
+                          hazards=[{"kind": "electricity", "description": "插线板过载"}])
+    hazard = Hazard.objects.get()
+    url = f"/api/v1/hazards/{hazard.pk}/transition/"
+    assert api.as_(staff_west).post(url, {"status": "closed"}, format="json").status_code == 404
+    assert api.as_(gridder).post(url, {"status": "in_hand"}, format="json").json()["status"] == "in_hand"
+    assert api.as_(gridder).post(url, {"status": "in_hand"}, format="json").status_code == 400
+    closed = api.as_(gridder).post(url, {"status": "closed"}, format="json").json()
+    assert closed["status"] == "closed" and closed["closed_by"] == gridder.pk
+    assert api.as_(gridder).post(url, {"status": "open"}, format="json").status_code == 400
+    assert api.as_(gridder).get("/api/v1/hazards/?status=closed").json()["count"] == 1
+
+
+def test_the_due_endpoint_lists_what_is_due_in_the_callers_scope(api, rules, gridder, staff_east, zhang, li):
+    li.care_tier = "regular"
+    li.save()
+    mine = api.as_(gridder).get("/api/v1/visits/due/").json()
+    assert {(d["resident"], d["method"]) for d in mine} == {(zhang.pk, "home"), (zhang.pk, "phone")}
+    assert set(mine[0]) == {"resident", "method", "due_date", "overdue_days", "last_visit"}
+    assert len(api.as_(staff_east).get("/api/v1/visits/due/").json()) == 4
+
+
+def test_notifications_are_the_callers_own_and_can_be_marked_read(api, rules, gridder, staff_east, zhang):
+    from visits import services
+    from visits.models import Notification
+
+    services.reminders_run()
+    mine = api.as_(gridder).get("/api/v1/notifications/").json()
+    assert mine["count"] == 2 and not mine["results"][0]["read"]
+    other = Notification.objects.filter(recipient=gridder).first()
+    assert api.as_(staff_east).post(f"/api/v1/notifications/{other.pk}/read/").status_code == 404
+    assert api.as_(gridder).post(f"/api/v1/notifications/{other.pk}/read/").json()["read"] is True
+    assert api.as_(gridder).get("/api/v1/notifications/?unread=1").json()["count"] == 1
