@@ -44,7 +44,8 @@ class VisitRule(models.Model):
             models.UniqueConstraint(fields=["subdistrict", "care_tier", "method"], name="visit_rule_unique",
                                     violation_error_message="该关爱等级已有这种方式的规则。"),
             models.CheckConstraint(
-                condition=~models.Q(frequency="every_n_days") | models.Q(every_n_days__gte=1),
+                condition=(~models.Q(frequency="every_n_days")
+                           | models.Q(every_n_days__isnull=False, every_n_days__gte=1)),
                 name="visit_rule_every_n_days_given", violation_error_message="“每 N 天”须填写间隔天数（至少 1 天）。"),
         ]
 

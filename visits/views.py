@@ -28,19 +28,23 @@ class DayView(RegistryReaderMixin, TemplateView):
                                         can_record=services.can_record_visits(self.request.user), **kwargs)
 
 
-class RecorderMixin(RoleRequiredMixin):
-    def allowed(self, user):
-        return services.can_record_visits(user)
-
-
-class VisitCreateView(RecorderMixin, ServiceFormMixin, FormView):
-    form_class = VisitForm
-    template_name = "visits/visit_form.html"
+class ResidentActionMixin(RoleRequiredMixin):
+    """A page about one resident: the role is asked first (403), then the scope finds them (404)."""
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
+            if not self.allowed(request.user):
+                raise PermissionDenied("您的角色无权进行此操作。")
             self.resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=kwargs["resident"])
         return super().dispatch(request, *args, **kwargs)
+
+
+class VisitCreateView(ResidentActionMixin, ServiceFormMixin, FormView):
+    form_class = VisitForm
+    template_name = "visits/visit_form.html"
+
+    def allowed(self, user):
+        return services.can_record_visits(user)
 
     def get_initial(self):
         method = self.request.GET.get("method")
@@ -155,17 +159,12 @@ def notification_read(request, pk):
     return redirect("visits:inbox")
 
 
-class PlanView(RoleRequiredMixin, ServiceFormMixin, FormView):
+class PlanView(ResidentActionMixin, ServiceFormMixin, FormView):
     form_class = CarePlanForm
     template_name = "visits/plan_form.html"
 
     def allowed(self, user):
         return services.can_edit_plans(user)
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=kwargs["resident"])
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         plan = CarePlan.objects.filter(resident=self.resident).first() or CarePlan(resident=self.resident)
