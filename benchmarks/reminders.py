@@ -1,0 +1,102 @@
+#!/usr/bin/env python
+"""The reminder job and the grid worker's day with 20,000 key residents.
+
+    python benchmarks/reminders.py                       # SQLite: benchmarks/reminders.sqlite3
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jiedao_bench_reminders python benchmarks/reminders.py
+
+Seeds the demo sub-district (100,000 residents) once, puts 20,000 of them in the key tier (phoned
+daily, visited weekly) with two weeks of visit history and the curtain pact for those living alone,
+then times one run of the reminder job at 08:30 (a cold run that writes the inbox, then a second run
+that must write and send nothing), and counts the queries of the grid worker's day page.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+KEY_RESIDENTS = 20_000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=100_000)
+    parser.add_argument("--key", type=int, default=KEY_RESIDENTS, help="residents in the key tier (default 20000)")
+    parser.add_argument("--allow-any-database", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{HERE / 'reminders.sqlite3'}")
+    import residents_list  # the list benchmark's environment checks, shared
+
+    residents_list.configure_environment(argparse.Namespace(allow_any_database=args.allow_any_database))
+    import django
+
+    django.setup()
+    import logging
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from jiedao.models import User
+    from residents import demo
+    from residents.models import Resident
+    from visits import services
+    from visits.models import Notification, Visit
+
+    logging.getLogger("jiedao.notifications").setLevel(logging.WARNING)  # 40,000 log lines are not the point
+    print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
+    call_command("migrate", verbosity=0, interactive=False)
+    started = time.perf_counter()
+    result = demo.seed(residents=args.residents, seed=1)
+    demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
+    if not Visit.objects.exists():
+        # The oldest residents are the key tier, as in a real sub-district.
+        key_ids = list(Resident.objects.order_by("birth_date").values_list("pk", flat=True)[: args.key])
+        Resident.objects.filter(pk__in=key_ids).update(care_tier="key")
+        Resident.objects.exclude(pk__in=key_ids).update(care_tier="none")
+        visits = demo.seed_visits(subdistrict=result.subdistrict, seed=1)
+        print(f"seed: {args.residents} residents, {len(key_ids)} key, {visits} visits in "
+              f"{time.perf_counter() - started:.1f} s")
+    else:
+        print("seed: reused")
+    key = Resident.objects.filter(care_tier="key").count()
+    Notification.objects.all().delete()
+    now = timezone.make_aware(timezone.datetime.combine(timezone.localdate(), timezone.datetime.min.time())) \
+        + timezone.timedelta(hours=8, minutes=30)
+
+    started = time.perf_counter()
+    first = services.reminders_run(now=now)
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    second = services.reminders_run(now=now + timezone.timedelta(minutes=15))
+    warm = time.perf_counter() - started
+
+    client = Client()
+    client.force_login(User.objects.get(username="grid1"))
+    client.get("/visits/today/")
+    with CaptureQueriesContext(connection) as ctx:
+        started = time.perf_counter()
+        response = client.get("/visits/today/")
+        page = time.perf_counter() - started
+    assert response.status_code == 200
+    rows = sum(len(response.context[k]) for k in ("missed", "overdue", "due"))
+
+    print()
+    print(f"| measure ({connection.vendor}, {key} key residents) | result |")
+    print("|---|---|")
+    print(f"| reminder job, first run at 08:30 | {cold:.2f} s: {first['due_items']} due items, "
+          f"{first['delivered']} reminders written and sent |")
+    print(f"| reminder job, second run | {warm:.2f} s: {second['delivered']} sent (idempotent) |")
+    print(f"| grid worker's day page (grid1) | {page * 1000:.0f} ms, {len(ctx.captured_queries)} queries, "
+          f"{rows} tasks |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
