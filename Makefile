@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_RESIDENTS ?= 3000
 DEMO_PASSWORD ?= Jiedao@2026
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-reminders clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,13 +16,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# SQLite in the project folder, tasks in-process: nothing but Python is needed. DEBUG stays off, as
+# SQLite in the project folder, tasks in-process: nothing but Python is needed (no beat runs, so the
+# reminder job runs once here; `python manage.py run_reminders` runs it again). DEBUG stays off, as
 # in production (no technical error pages); WhiteNoise serves the collected static files.
 DEMO_ENV := DEBUG=0 SECRET_KEY=demo-only-not-for-production ALLOWED_HOSTS=127.0.0.1,localhost
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --residents $(DEMO_RESIDENTS) --password '$(DEMO_PASSWORD)'
+	$(DEMO_ENV) $(BIN)/python manage.py run_reminders
 	@echo "门户地址: http://127.0.0.1:8000  (Ctrl+C 停止)"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
@@ -35,6 +37,10 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/residents_list.py
+
+# Its own database (it changes care tiers): benchmarks/reminders.sqlite3 unless DATABASE_URL says otherwise.
+bench-reminders: install
+	$(BIN)/python benchmarks/reminders.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-shm db.sqlite3-wal

@@ -1,3 +1,4 @@
+import logging
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,6 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="按此时间运行（本地时间，ISO 格式）")
 
     def handle(self, *args, now=None, **options):
+        if options["verbosity"] < 2:
+            # The log backend writes a line per reminder; by hand, the summary below is enough (-v 2 for all).
+            logging.getLogger("jiedao.notifications").setLevel(logging.WARNING)
         if now:
             try:
                 moment = datetime.fromisoformat(now)
