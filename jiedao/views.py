@@ -6,6 +6,7 @@ from django.core.paginator import InvalidPage
 from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
 from residents.models import Grid, Resident, Status
@@ -132,6 +133,16 @@ class HomeView(LoginRequiredMixin, TemplateView):
             # A grid worker's or staff member's own grids; a whole sub-district's would be a wall of links.
             if user.role in (Role.GRID_WORKER, Role.COMMUNITY_STAFF):
                 context["grids"] = Grid.objects.visible_to(user).select_related("community")[:24]
+        if user.role in REGISTRY_READERS:
+            from visits import schedule
+
+            items = schedule.due_items(Resident.objects.visible_to(user))
+            now = timezone.now()
+            context["visits_today"] = {
+                "missed": sum(schedule.curtain_missed(i, now) for i in items),
+                "overdue": sum(i.is_overdue for i in items),
+                "due": sum(not i.is_overdue and not schedule.curtain_missed(i, now) for i in items),
+            }
         context["can_write"] = can_write_registry(user)
         context["can_manage"] = can_manage_places(user)
         context["is_auditor"] = is_auditor(user)

@@ -210,7 +210,7 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
                 grid=household.grid, household=household,
                 relation_to_head=relation,
                 estate=household.estate, building=household.building, unit=household.unit, room=household.room,
-                care_tier=_care_tier(age, tags),
+                care_tier=_care_tier(age, tags), care_tier_since=today - timedelta(days=rng.randint(20, 400)),
                 care_dependency=rng.choice(list(CareDependency)) if Tag.DISABLED_CARE in tags else "",
                 disability_type=rng.choice(list(DisabilityType)) if Tag.DISABILITY in tags else "",
                 disability_grade=rng.randint(1, 4) if Tag.DISABILITY in tags else None,

@@ -231,6 +231,8 @@ class Resident(AddressParts):
     relation_to_head = models.CharField("与户主关系", max_length=16, choices=RelationToHead.choices, blank=True)
     care_tier = models.CharField("关爱等级", max_length=12, choices=CareTier.choices, default=CareTier.NONE,
                                  db_index=True)
+    # When the current tier began: a resident never visited is due from this day, and overdue after it.
+    care_tier_since = models.DateField("关爱等级起始日", null=True, blank=True, editable=False)
     care_dependency = models.CharField("失能程度", max_length=10, choices=CareDependency.choices, blank=True)
     disability_type = models.CharField("残疾类别", max_length=16, choices=DisabilityType.choices, blank=True)
     disability_grade = models.PositiveSmallIntegerField(

@@ -136,6 +136,7 @@ def resident_create(*, actor, data: dict[str, Any]) -> Resident:
     resident = Resident(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     resident.id_number = info.number
     resident.created_by = resident.updated_by = actor
+    resident.care_tier_since = timezone.localdate()
     set_derived_fields(resident)
     _save(resident, actor=actor, tags=tags)
     audit.record(actor=actor, action=AuditAction.CREATE, target=resident,
@@ -159,6 +160,8 @@ def resident_update(*, actor, resident: Resident, data: dict[str, Any]) -> Resid
             data["id_number"] = id_number_check(user=actor, raw=data["id_number"], exclude_pk=resident.pk).number
         except ValidationError as e:
             raise ValidationError({"id_number": e.messages}) from None
+    if data.get("care_tier", resident.care_tier) != resident.care_tier:
+        resident.care_tier_since = timezone.localdate()  # a new plan starts today
     for field, value in data.items():
         if field in EDITABLE_FIELDS:
             setattr(resident, field, value)

@@ -47,10 +47,11 @@ class VisitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
                                                     **data)
 
     @extend_schema(responses=DueSerializer(many=True), summary="本人范围内今日应访与逾期事项")
-    @action(detail=False, filterset_class=None, pagination_class=None)
+    @action(detail=False, filterset_class=None)
     def due(self, request):
         items = schedule.due_items(Resident.objects.visible_to(request.user))
-        return Response(DueSerializer(items, many=True).data)
+        page = self.paginate_queryset(items)  # most urgent first, paged like every list
+        return self.get_paginated_response(DueSerializer(page, many=True).data)
 
 
 class HazardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -6,16 +6,13 @@ from residents.filters import _scoped
 from residents.models import Community, Grid, Resident
 
 from .models import Hazard, HazardKind, HazardStatus, Method, Visit
+from .schedule import day_range
 
 
-def _colleagues(request):
-    # Accounts of the user's own sub-district (every one for the district bureau): an id from elsewhere is
-    # refused like any unknown id, so the filter does not tell who exists there.
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return User.objects.none()
-    return User.objects.all() if user.role == "district_officer" else User.objects.filter(
-        subdistrict_id=user.subdistrict_id)
+def _visitors(request):
+    # Only people who made visits the user may see: any other id is refused like an unknown one, so the
+    # filter tells nothing about who exists.
+    return User.objects.filter(pk__in=Visit.objects.visible_to(getattr(request, "user", None)).values("visitor_id"))
 
 
 class VisitFilterSet(django_filters.FilterSet):
@@ -24,17 +21,26 @@ class VisitFilterSet(django_filters.FilterSet):
     resident = django_filters.ModelChoiceFilter(label="居民", queryset=_scoped(Resident),
                                                 widget=forms.NumberInput)
     method = django_filters.ChoiceFilter(label="方式", choices=Method.choices)
-    visitor = django_filters.ModelChoiceFilter(label="走访人", queryset=_colleagues, widget=forms.NumberInput)
+    visitor = django_filters.ModelChoiceFilter(label="走访人", queryset=_visitors, widget=forms.NumberInput)
     grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
                                             queryset=_scoped(Grid, "community"))
     community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
                                                  queryset=_scoped(Community))
-    date_from = django_filters.DateFilter(label="起始日期", field_name="visited_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(label="截止日期", field_name="visited_at", lookup_expr="date__lte")
+    date_from = django_filters.DateFilter(label="起始日期", method="filter_from",
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = django_filters.DateFilter(label="截止日期", method="filter_to",
+                                        widget=forms.DateInput(attrs={"type": "date"}))
 
     class Meta:
         model = Visit
         fields = []
+
+    # Local days as datetime ranges, so the index on visited_at serves them.
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(visited_at__gte=day_range(value, value)[0])
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(visited_at__lt=day_range(value, value)[1])
 
 
 class HazardFilterSet(django_filters.FilterSet):

@@ -139,8 +139,7 @@ class Hazard(models.Model):
                                  related_name="hazards")
     kind = models.CharField("类别", max_length=16, choices=HazardKind.choices)
     description = models.CharField("描述", max_length=300)
-    status = models.CharField("状态", max_length=10, choices=HazardStatus.choices, default=HazardStatus.OPEN,
-                              db_index=True)
+    status = models.CharField("状态", max_length=10, choices=HazardStatus.choices, default=HazardStatus.OPEN)
     created_at = models.DateTimeField("发现时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="解决人", null=True, blank=True,
@@ -153,6 +152,7 @@ class Hazard(models.Model):
         verbose_name = "隐患"
         verbose_name_plural = "隐患"
         ordering = ["status", "-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="hazard_list_idx")]
 
     def __str__(self):
         return f"{self.get_kind_display()}：{self.description}"
@@ -183,7 +183,9 @@ class Notification(models.Model):
     key = models.CharField(max_length=120, unique=True, editable=False)
     created_at = models.DateTimeField("时间", auto_now_add=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
-    delivered_at = models.DateTimeField("推送时间", null=True, blank=True, db_index=True)
+    delivered_at = models.DateTimeField("推送时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("推送次数", default=0)
+    last_error = models.CharField("推送错误", max_length=200, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -191,7 +193,11 @@ class Notification(models.Model):
         verbose_name = "提醒"
         verbose_name_plural = "提醒"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
+            models.Index(fields=["id"], name="notification_undelivered_idx",
+                         condition=models.Q(delivered_at__isnull=True)),
+        ]
 
     def __str__(self):
         return self.message

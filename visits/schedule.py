@@ -5,7 +5,10 @@ numbers that contradict each other).
 A resident's plan is the visit rules of their care tier in their sub-district, plus a daily curtain
 sign when they are in the curtain pact. For each (resident, method) the next visit is due one
 interval after the last visit of that method (daily: the next day; weekly: 7 days; every N days;
-monthly and quarterly: the same day one or three months on). Never visited: due today.
+monthly and quarterly: the same day one or three months on). Never visited: due from the day the
+resident's tier began (`care_tier_since`; today if unknown), so a forgotten resident grows overdue.
+Only a curtain sign that says the curtain was open keeps the pact; a sign that it was closed is an
+alarm at once, like a missed deadline.
 """
 
 from calendar import monthrange
@@ -29,6 +32,7 @@ class DueItem:
     overdue_days: int  # 0: due today
     escalate_after_days: int
     deadline: time | None = None  # curtain pact: the sign is due by this time of day
+    curtain_closed: bool = False  # the sign was recorded: the curtain is closed
 
     @property
     def is_overdue(self) -> bool:
@@ -41,9 +45,10 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
-def next_due(last: date | None, frequency: str, every_n_days: int | None, today: date) -> date:
+def next_due(last: date | None, frequency: str, every_n_days: int | None, today: date,
+             since: date | None = None) -> date:
     if last is None:
-        return today
+        return min(since or today, today)
     if frequency == Frequency.DAILY:
         return last + timedelta(days=1)
     if frequency == Frequency.WEEKLY:
@@ -55,9 +60,19 @@ def next_due(last: date | None, frequency: str, every_n_days: int | None, today:
     return add_months(last, 3)
 
 
+def day_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """[start of `first`, start of the day after `last`) in local time: a range the index can use
+    (a `__date` lookup wraps the column in a function and cannot)."""
+    tz = timezone.get_current_timezone()
+    return (datetime.combine(first, time.min, tzinfo=tz), datetime.combine(last + timedelta(days=1), time.min,
+                                                                            tzinfo=tz))
+
+
 def last_visits(resident_ids: QuerySet, methods) -> dict[tuple[int, str], date]:
-    """{(resident, method): local date of the latest visit} in one grouped query."""
+    """{(resident, method): local date of the latest visit} in one grouped query. A curtain sign
+    counts only when the curtain was open."""
     rows = (Visit.objects.filter(resident_id__in=resident_ids, method__in=list(methods))
+            .exclude(method=Method.CURTAIN_SIGN, ok=False)
             .values("resident_id", "method").annotate(last=Max("visited_at")).order_by())
     return {(r["resident_id"], r["method"]): timezone.localdate(r["last"]) for r in rows}
 
@@ -71,31 +86,38 @@ def due_items(residents: QuerySet, today: date | None = None) -> list[DueItem]:
     for rule in VisitRule.objects.all():
         rules.setdefault((rule.subdistrict_id, rule.care_tier), []).append(rule)
     tiers = {tier for _, tier in rules}
-    people = list(residents.filter(care_tier__in=tiers).values_list("id", "care_tier", "community__subdistrict_id"))
+    people = list(residents.filter(care_tier__in=tiers).values_list(
+        "id", "care_tier", "community__subdistrict_id", "care_tier_since"))
     curtains = dict(CarePlan.objects.filter(resident__in=residents, curtain_pact=True)
                     .values_list("resident_id", "curtain_deadline"))
     planned = residents.filter(Q(care_tier__in=tiers) | Q(care_plan__curtain_pact=True)).values("pk")
     methods = {r.method for rs in rules.values() for r in rs} | {Method.CURTAIN_SIGN}
     last = last_visits(planned, methods)
     items = []
-    for pk, tier, subdistrict_id in people:
+    start, end = day_range(today, today)
+    closed = set(Visit.objects.filter(resident_id__in=list(curtains), method=Method.CURTAIN_SIGN, ok=False,
+                                      visited_at__gte=start, visited_at__lt=end).values_list("resident_id", flat=True)
+                 ) if curtains else set()
+    for pk, tier, subdistrict_id, since in people:
         for rule in rules.get((subdistrict_id, tier), []):
             previous = last.get((pk, rule.method))
-            due = next_due(previous, rule.frequency, rule.every_n_days, today)
+            due = next_due(previous, rule.frequency, rule.every_n_days, today, since)
             if due <= today:
                 items.append(DueItem(pk, rule.method, due, previous, (today - due).days, rule.escalate_after_days))
     for pk, deadline in curtains.items():
         previous = last.get((pk, Method.CURTAIN_SIGN))
         if previous != today:  # the pact is a sign every day, whatever the tier's rules
-            items.append(DueItem(pk, Method.CURTAIN_SIGN, today, previous, 0, CURTAIN_ESCALATE_AFTER_DAYS, deadline))
+            items.append(DueItem(pk, Method.CURTAIN_SIGN, today, previous, 0, CURTAIN_ESCALATE_AFTER_DAYS, deadline,
+                                 curtain_closed=pk in closed))
     items.sort(key=lambda i: (i.method != Method.CURTAIN_SIGN, -i.overdue_days, i.due_date, i.resident_id))
     return items
 
 
 def curtain_missed(item: DueItem, now: datetime) -> bool:
-    """A curtain sign still missing after its deadline today: someone goes to the door at once."""
-    return item.method == Method.CURTAIN_SIGN and item.deadline is not None and \
-        timezone.localtime(now).time() >= item.deadline
+    """No open curtain by the deadline today, or a sign that it is closed: someone goes to the door now."""
+    if item.method != Method.CURTAIN_SIGN:
+        return False
+    return item.curtain_closed or (item.deadline is not None and timezone.localtime(now).time() >= item.deadline)
 
 
 def overdue_days_for(resident, method: str, on: date) -> int:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from residents.models import Resident, Tag
+from residents.models import CareDependency, Resident, Tag
 
 from . import schedule
 from .models import Method, Visit
@@ -31,34 +31,50 @@ def day_of(user, now: datetime | None = None) -> dict:
     today = timezone.localdate(now)
     scope = Resident.objects.visible_to(user)
     items = schedule.due_items(scope, today=today)
-    people = Resident.objects.filter(pk__in={i.resident_id for i in items}).select_related("grid").in_bulk()
+    people = Resident.objects.filter(pk__in=scope.filter(pk__in=[i.resident_id for i in items]).values("pk")) \
+        .select_related("grid").in_bulk()
     rows = [DayRow(i, people[i.resident_id], schedule.curtain_missed(i, now)) for i in items]
     rows.sort(key=lambda r: (not r.missed, -r.item.overdue_days, r.item.method != Method.CURTAIN_SIGN))
-    done = (Visit.objects.visible_to(user).filter(visited_at__date=today)
-            .select_related("resident", "visitor").order_by("-visited_at")[:200])
-    return {"missed": [r for r in rows if r.missed], "overdue": [r for r in rows if not r.missed and r.item.is_overdue],
-            "due": [r for r in rows if not r.missed and not r.item.is_overdue], "done": done, "today": today}
+    start, end = schedule.day_range(today, today)
+    done = (Visit.objects.visible_to(user).filter(visited_at__gte=start, visited_at__lt=end)
+            .select_related("resident", "visitor").order_by("-visited_at")[:DAY_LIMIT])
+    sections = {"missed": [r for r in rows if r.missed],
+                "overdue": [r for r in rows if not r.missed and r.item.is_overdue],
+                "due": [r for r in rows if not r.missed and not r.item.is_overdue]}
+    # A grid's day is a few dozen tasks; a whole sub-district's would be thousands: show the most urgent.
+    counts = {name: len(section) for name, section in sections.items()}
+    return {**{name: section[:DAY_LIMIT] for name, section in sections.items()}, "counts": counts,
+            "limit": DAY_LIMIT, "done": done, "today": today}
 
 
-def compliance(user, start: date, end: date) -> dict:
-    """准时率 for a period: visits made on time ÷ (visits made + items overdue now).
+DAY_LIMIT = 300
+
+
+def overdue_items(user) -> list[schedule.DueItem]:
+    return [i for i in schedule.due_items(Resident.objects.visible_to(user)) if i.is_overdue]
+
+
+def compliance(user, start: date, end: date, overdue: list[schedule.DueItem]) -> dict:
+    """准时率 for a period: planned visits made on time ÷ (planned visits made + items overdue now).
 
     A visit is on time when it was not overdue against the plan when recorded (Visit.overdue_days);
-    what is overdue and not yet visited counts against the rate as well.
+    what is overdue and not yet visited counts against the rate as well. Curtain signs are a daily
+    check of their own (the day page and the alerts follow them), not visits, and are left out.
     """
-    visits = Visit.objects.visible_to(user).filter(visited_at__date__gte=start, visited_at__date__lte=end)
+    first, after = schedule.day_range(start, end)
+    visits = Visit.objects.visible_to(user).filter(visited_at__gte=first, visited_at__lt=after).exclude(
+        method=Method.CURTAIN_SIGN)
     counts = visits.aggregate(total=Count("id"), on_time=Count("id", filter=Q(overdue_days=0)))
-    overdue = sum(1 for i in schedule.due_items(Resident.objects.visible_to(user)) if i.is_overdue)
+    overdue = len(overdue)
     denominator = counts["total"] + overdue
     return {"visits": counts["total"], "on_time": counts["on_time"], "overdue_now": overdue,
             "rate": round(100 * counts["on_time"] / denominator, 1) if denominator else 100.0}
 
 
-def overdue_by_worker(user) -> list[dict]:
-    """Overdue items in the user's scope, grouped by the worker responsible (None: nobody assigned)."""
+def overdue_by_worker(items: list[schedule.DueItem]) -> list[dict]:
+    """Overdue items grouped by the worker responsible (None: nobody assigned)."""
     from jiedao.models import User
 
-    items = [i for i in schedule.due_items(Resident.objects.visible_to(user)) if i.is_overdue]
     workers = responsible_workers({i.resident_id for i in items})
     counts = Counter(workers.get(i.resident_id) for i in items)
     worst = defaultdict(int)
@@ -82,7 +98,8 @@ def target_elders(user, today: date):
     tagged = ResidentTag.objects.filter(Q(tag__in=TARGET_TAGS) | Q(
         tag=Tag.DISABILITY, resident__disability_grade__in=[1, 2])).values("resident_id")
     return (Resident.objects.visible_to(user).active()
-            .filter(birth_date__lte=years_before(today, ELDER_AGE), pk__in=tagged))
+            .filter(birth_date__lte=years_before(today, ELDER_AGE))
+            .filter(Q(pk__in=tagged) | Q(care_dependency=CareDependency.FULL)))
 
 
 def monthly_visit_rate(user, month: date) -> dict:
@@ -91,14 +108,17 @@ def monthly_visit_rate(user, month: date) -> dict:
     first = month.replace(day=1)
     after = schedule.add_months(first, 1)
     elders = target_elders(user, min(timezone.localdate(), after - timedelta(days=1)))
-    visited = set(Visit.objects.filter(resident__in=elders, method=Method.HOME, visited_at__date__gte=first,
-                                       visited_at__date__lt=after).values_list("resident_id", flat=True))
+    start, end = schedule.day_range(first, after - timedelta(days=1))
+    visited = set(Visit.objects.filter(resident__in=elders, method=Method.HOME, visited_at__gte=start,
+                                       visited_at__lt=end).values_list("resident_id", flat=True))
     by_grid: dict = defaultdict(lambda: [0, 0])
     by_community: dict = defaultdict(lambda: [0, 0])
     missing = []
     for elder in elders.select_related("grid", "community").order_by("community__name", "grid__name", "name_pinyin"):
         seen = elder.pk in visited
-        for bucket in (by_grid[(elder.community.name, elder.grid.name)], by_community[elder.community.name]):
+        # Keyed by id (two sub-districts may both have a 东园社区), shown by name.
+        for bucket in (by_grid[(elder.community_id, elder.community.name, elder.grid_id, elder.grid.name)],
+                       by_community[(elder.community_id, elder.community.name)]):
             bucket[0] += 1
             bucket[1] += seen
         if not seen:
@@ -110,7 +130,7 @@ def monthly_visit_rate(user, month: date) -> dict:
     total = sum(v[0] for v in by_community.values())
     return {
         "month": first, "total": total, "visited": len(visited), "rate": rate(total, len(visited)),
-        "by_community": [(name, t, s, rate(t, s)) for name, (t, s) in sorted(by_community.items())],
-        "by_grid": [(c, g, t, s, rate(t, s)) for (c, g), (t, s) in sorted(by_grid.items())],
+        "by_community": [(name, t, s, rate(t, s)) for (_, name), (t, s) in sorted(by_community.items())],
+        "by_grid": [(c, g, t, s, rate(t, s)) for (_, c, _, g), (t, s) in sorted(by_grid.items())],
         "missing": missing,
     }

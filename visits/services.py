@@ -1,5 +1,6 @@
 """Writes of the visits app: recording visits and hazards, plans and rules, and the reminder job."""
 
+import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from jiedao import audit
@@ -26,6 +28,8 @@ from .models import (
     Visit,
     VisitRule,
 )
+
+logger = logging.getLogger("jiedao.notifications")
 
 VISIT_RECORDERS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.GRID_WORKER}
 PLAN_EDITORS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
@@ -55,6 +59,8 @@ def visit_record(*, actor, resident: Resident, method: str, visited_at: datetime
     visited_at = visited_at or now
     if visited_at > now + timedelta(minutes=5):
         raise ValidationError({"visited_at": "走访时间不能晚于现在。"})
+    if visited_at < now - timedelta(days=366):
+        raise ValidationError({"visited_at": "走访时间不能早于一年前（更早的纸质记录请在备注中说明）。"})
     if resident.status != "active":
         raise ValidationError({"resident": "该居民已归档，不能再记录走访。"})
     visit = Visit(resident=resident, method=method, visited_at=visited_at, visitor=actor,
@@ -159,100 +165,162 @@ def default_rules_ensure(*, subdistrict) -> None:
 # --- reminders ---------------------------------------------------------------------------------------
 
 def responsible_workers(resident_ids) -> dict[int, int]:
-    """{resident: user} — the plan's named worker, else the first grid worker of the resident's grid."""
+    """{resident: user} — the plan's named worker while they may still record visits for the resident,
+    else the first grid worker of the resident's grid (none when the grid has no worker)."""
+    places = {pk: (grid, community, subdistrict) for pk, grid, community, subdistrict in
+              Resident.objects.filter(pk__in=resident_ids).values_list(
+                  "pk", "grid_id", "community_id", "community__subdistrict_id")}
     named = dict(CarePlan.objects.filter(resident_id__in=resident_ids, responsible__isnull=False,
-                                         responsible__is_active=True).values_list("resident_id", "responsible_id"))
-    grid_of = dict(Resident.objects.filter(pk__in=resident_ids).values_list("pk", "grid_id"))
+                                         responsible__is_active=True, responsible__role__in=VISIT_RECORDERS)
+                 .values_list("resident_id", "responsible_id"))
+    people = User.objects.filter(pk__in=set(named.values())).prefetch_related("grids", "communities").in_bulk()
     first_worker: dict[int, int] = {}
     for user_id, grid_id in (User.grids.through.objects.filter(
-            grid_id__in=set(grid_of.values()), user__role=Role.GRID_WORKER, user__is_active=True)
+            grid_id__in={g for g, _, _ in places.values()}, user__role=Role.GRID_WORKER, user__is_active=True)
             .order_by("user_id").values_list("user_id", "grid_id")):
         first_worker.setdefault(grid_id, user_id)
-    return {rid: named.get(rid) or first_worker.get(grid) for rid, grid in grid_of.items()
-            if named.get(rid) or first_worker.get(grid)}
+
+    def still_theirs(user, grid, community, subdistrict) -> bool:
+        # The scope rule of jiedao.scope, applied to ids already loaded (no query per resident).
+        if user.role == Role.GRID_WORKER:
+            return grid in {g.pk for g in user.grids.all()}
+        if user.role == Role.COMMUNITY_STAFF:
+            return community in {c.pk for c in user.communities.all()}
+        return user.subdistrict_id == subdistrict
+
+    out = {}
+    for pk, (grid, community, subdistrict) in places.items():
+        user = people.get(named.get(pk))
+        if user is not None and still_theirs(user, grid, community, subdistrict):
+            out[pk] = user.pk
+        elif grid in first_worker:
+            out[pk] = first_worker[grid]
+    return out
 
 
-def community_staff(community_ids) -> dict[int, list[int]]:
+def community_supervisors(community_ids) -> dict[int, list[int]]:
+    """Who hears escalations: the community's staff; where it has none, the sub-district's admins."""
     staff: dict[int, list[int]] = defaultdict(list)
     for user_id, community_id in (User.communities.through.objects.filter(
             community_id__in=set(community_ids), user__role=Role.COMMUNITY_STAFF, user__is_active=True)
             .values_list("user_id", "community_id")):
         staff[community_id].append(user_id)
+    orphans = set(community_ids) - set(staff)
+    if orphans:
+        from residents.models import Community
+
+        subdistrict_of = dict(Community.objects.filter(pk__in=orphans).values_list("pk", "subdistrict_id"))
+        admins = defaultdict(list)
+        for user_id, subdistrict_id in User.objects.filter(
+                role=Role.SUBDISTRICT_ADMIN, is_active=True, subdistrict_id__in=set(subdistrict_of.values())
+        ).values_list("pk", "subdistrict_id"):
+            admins[subdistrict_id].append(user_id)
+        for community_id, subdistrict_id in subdistrict_of.items():
+            staff[community_id] = admins.get(subdistrict_id, [])
     return staff
 
 
 def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
     """Write what is due, overdue and missed into the inboxes, then deliver what is new.
 
-    Idempotent: each reminder has a key naming what it is about (resident, method, due date,
+    Idempotent: each reminder has a key naming what it is about (kind, resident, method, due date,
     recipient), unique in the database, so a second run, or two workers at once, write nothing twice;
-    delivery takes each undelivered reminder under a row lock, so none is sent twice either.
+    delivery claims each undelivered reminder under a row lock, so none is sent twice either.
+    A worker hears of a visit on the day it falls due and once more the day after, when it is overdue.
     """
     now = now or timezone.now()
+    if timezone.is_naive(now):
+        now = timezone.make_aware(now)
     today = timezone.localdate(now)
     items = schedule.due_items(Resident.objects.all(), today=today)
     resident_ids = {i.resident_id for i in items}
     workers = responsible_workers(resident_ids)
     info = {pk: (name, community_id) for pk, name, community_id in
             Resident.objects.filter(pk__in=resident_ids).values_list("pk", "name", "community_id")}
-    staff = community_staff(c for _, c in info.values())
+    supervisors = community_supervisors({c for _, c in info.values()})
     escalate_hours = getattr(settings, "CURTAIN_ESCALATE_AFTER_HOURS", 2)
-    done_today = set(Visit.objects.filter(resident_id__in=resident_ids, method=Method.HOME,
-                                          visited_at__date=today).values_list("resident_id", flat=True))
+    start, end = schedule.day_range(today, today)
+    last_home_today = dict(Visit.objects.filter(
+        resident_id__in=[i.resident_id for i in items if i.method == Method.CURTAIN_SIGN], method=Method.HOME,
+        visited_at__gte=start, visited_at__lt=end).values("resident_id").annotate(last=Max("visited_at"))
+        .values_list("resident_id", "last"))
     rows: list[Notification] = []
 
-    def add(recipient, kind, item, message, key):
-        rows.append(Notification(recipient_id=recipient, kind=kind, resident_id=item.resident_id,
-                                 method=item.method, due_date=item.due_date, message=message[:300], key=key[:120]))
+    def add(recipients, kind, item, message, scope_key):
+        for user in recipients:
+            rows.append(Notification(recipient_id=user, kind=kind, resident_id=item.resident_id, method=item.method,
+                                     due_date=item.due_date, message=message[:300],
+                                     key=f"{kind}:{scope_key}:{user}"[:120]))
 
     for item in items:
         name, community_id = info[item.resident_id]
         method = Method(item.method).label
         worker = workers.get(item.resident_id)
-        to_worker = [worker] if worker else staff.get(community_id, [])  # no worker: the community hears
+        to_worker = [worker] if worker else supervisors.get(community_id, [])  # no worker: the community hears
+        to_supervisors = supervisors.get(community_id, [])
         if item.method == Method.CURTAIN_SIGN:
             if not schedule.curtain_missed(item, now):
                 continue
-            for user in to_worker:
-                add(user, NotificationKind.CURTAIN_MISSED, item,
-                    f"{name} 今天 {item.deadline:%H:%M} 前没有开窗帘，请立即上门查看。",
-                    f"curtain:{item.resident_id}:{today}:{user}")
-            late = datetime.combine(today, item.deadline, tzinfo=timezone.get_current_timezone()) + \
-                timedelta(hours=escalate_hours)
-            if now >= late and item.resident_id not in done_today:
-                for user in staff.get(community_id, []):
-                    add(user, NotificationKind.ESCALATION, item,
-                        f"{name} 今天没有开窗帘，{escalate_hours} 小时内也没有上门记录，请社区跟进。",
-                        f"curtain-esc:{item.resident_id}:{today}:{user}")
+            what = "窗帘签到为“未开”" if item.curtain_closed else f"今天 {item.deadline:%H:%M} 前没有开窗帘"
+            add(to_worker, NotificationKind.CURTAIN_MISSED, item, f"{name} {what}，请立即上门查看。",
+                f"{item.resident_id}:{today}")
+            deadline = datetime.combine(today, item.deadline, tzinfo=now.tzinfo)
+            # Escalate when no home visit came after the deadline within the hours allowed (by midnight at
+            # the latest, since the next day's pact starts afresh).
+            late = min(deadline + timedelta(hours=escalate_hours), end - timedelta(minutes=1))
+            visited = last_home_today.get(item.resident_id)
+            if now >= late and not (visited and visited >= deadline):
+                add(to_supervisors, NotificationKind.ESCALATION, item,
+                    f"{name} {what}，{escalate_hours} 小时内没有上门记录，请社区跟进。",
+                    f"curtain:{item.resident_id}:{today}")
             continue
-        kind = NotificationKind.OVERDUE if item.is_overdue else NotificationKind.DUE
-        text = (f"{name} 的{method}探访已逾期 {item.overdue_days} 天。" if item.is_overdue
-                else f"{name} 今天应进行{method}探访。")
-        for user in to_worker:
-            add(user, kind, item, text, f"due:{item.resident_id}:{item.method}:{item.due_date}:{user}")
+        if item.is_overdue:
+            add(to_worker, NotificationKind.OVERDUE, item, f"{name} 的{method}探访已逾期 {item.overdue_days} 天。",
+                f"{item.resident_id}:{item.method}:{item.due_date}")
+        else:
+            add(to_worker, NotificationKind.DUE, item, f"{name} 今天应进行{method}探访。",
+                f"{item.resident_id}:{item.method}:{item.due_date}")
         if item.overdue_days > item.escalate_after_days:
-            for user in staff.get(community_id, []):
-                add(user, NotificationKind.ESCALATION, item,
-                    f"{name} 的{method}探访已逾期 {item.overdue_days} 天，超过 {item.escalate_after_days} 天，请督办。",
-                    f"esc:{item.resident_id}:{item.method}:{item.due_date}:{user}")
+            add(to_supervisors, NotificationKind.ESCALATION, item,
+                f"{name} 的{method}探访已逾期 {item.overdue_days} 天，超过 {item.escalate_after_days} 天，请督办。",
+                f"{item.resident_id}:{item.method}:{item.due_date}")
+    before = Notification.objects.count()
     Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    delivered = notifications_deliver()
-    return {"due_items": len(items), "written": len(rows), "delivered": delivered}
+    written = Notification.objects.count() - before
+    delivered, failed = notifications_deliver()
+    return {"due_items": len(items), "written": written, "delivered": delivered, "failed": failed}
 
 
-def notifications_deliver(batch: int = 500) -> int:
-    """Send every undelivered reminder once through the configured backend."""
-    sender, sent = backend(), 0
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+def notifications_deliver(batch: int = 500) -> tuple[int, int]:
+    """Send every undelivered reminder through the configured backend: (sent, failed).
+
+    Each batch is claimed under a row lock (so two workers never take the same reminder) and sent
+    after the claim is committed (no lock is held while an SMS gateway thinks). A send that fails is
+    handed back with its error, to be tried again by the next runs, at most five times; the others go on.
+    """
+    sender, sent, failed, tried = backend(), 0, 0, set()
     while True:
         with transaction.atomic():
-            pending = list(Notification.objects.select_for_update(skip_locked=True)
-                           .filter(delivered_at__isnull=True).order_by("id")[:batch])
-            if not pending:
-                return sent
-            for notification in pending:
+            claimed = list(Notification.objects.select_for_update(skip_locked=True)
+                           .filter(delivered_at__isnull=True, attempts__lt=MAX_DELIVERY_ATTEMPTS)
+                           .exclude(pk__in=tried).order_by("id")[:batch])
+            if not claimed:
+                return sent, failed
+            Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(
+                delivered_at=timezone.now(), attempts=F("attempts") + 1)
+        for notification in claimed:
+            tried.add(notification.pk)
+            try:
                 sender.send(notification)
-            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(delivered_at=timezone.now())
-            sent += len(pending)
+                sent += 1
+            except Exception as error:  # one broken message must not stop the others
+                failed += 1
+                logger.warning("提醒 %s 推送失败：%s", notification.pk, error)
+                Notification.objects.filter(pk=notification.pk).update(delivered_at=None,
+                                                                       last_error=str(error)[:200])
 
 
 def notification_read(*, actor, notification: Notification) -> Notification:

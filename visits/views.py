@@ -1,7 +1,7 @@
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -71,9 +71,13 @@ def curtain_sign(request, resident):
     if not services.can_record_visits(request.user):
         raise PermissionDenied("您的角色不能记录走访。")
     person = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident)
-    services.visit_record(actor=request.user, resident=person, method=Method.CURTAIN_SIGN,
-                          ok=request.POST.get("ok", "1") == "1")
-    messages.success(request, f"已记录 {person.name} 今天的窗帘之约。")
+    try:
+        services.visit_record(actor=request.user, resident=person, method=Method.CURTAIN_SIGN,
+                              ok=request.POST.get("ok", "1") == "1")
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+    else:
+        messages.success(request, f"已记录 {person.name} 今天的窗帘之约。")
     return redirect("visits:day")
 
 
@@ -95,21 +99,24 @@ class OverviewView(RegistryReaderMixin, TemplateView):
         user, today = self.request.user, timezone.localdate()
         week_start = today - timedelta(days=today.weekday())
         month = _month(self.request.GET.get("month"), today)
+        overdue = selectors.overdue_items(user)  # computed once, shared by the three figures below
         return super().get_context_data(
-            week=selectors.compliance(user, week_start, today),
-            month_compliance=selectors.compliance(user, today.replace(day=1), today),
-            by_worker=selectors.overdue_by_worker(user),
+            week=selectors.compliance(user, week_start, today, overdue),
+            month_compliance=selectors.compliance(user, today.replace(day=1), today, overdue),
+            by_worker=selectors.overdue_by_worker(overdue),
             open_hazards=Hazard.objects.visible_to(user).open().count(),
             visit_rate=selectors.monthly_visit_rate(user, month),
             **kwargs)
 
 
 def _month(raw: str | None, today: date) -> date:
+    """?month=YYYY-MM, from 2000 to this month; anything else means this month."""
     try:
         year, month = (int(x) for x in (raw or "").split("-"))
-        return date(year, month, 1)
+        chosen = date(year, month, 1)
     except ValueError:
         return today.replace(day=1)
+    return chosen if date(2000, 1, 1) <= chosen <= today else today.replace(day=1)
 
 
 class HazardListView(RegistryReaderMixin, FilteredListView):
@@ -134,9 +141,9 @@ def hazard_transition(request, pk, status):
     try:
         services.hazard_transition(actor=request.user, hazard=hazard, status=status)
         messages.success(request, "隐患状态已更新。")
-    except services.ValidationError as e:
+    except ValidationError as e:
         messages.error(request, "；".join(e.messages))
-    return redirect(request.POST.get("next") or "visits:hazards")
+    return redirect("visits:hazards")
 
 
 class InboxView(RegistryReaderMixin, ListView):

@@ -56,6 +56,19 @@ def test_recording_a_visit_with_a_hazard_in_the_form(web, gridder, zhang):
     assert Visit.objects.get().notes == "已提醒清理"
 
 
+def test_odd_requests_get_a_message_not_a_500(web, staff_east, gridder, zhang):
+    from datetime import date
+
+    from residents import services as resident_services
+
+    resident_services.resident_archive(actor=staff_east, resident=zhang, status="moved_out", on=date(2026, 1, 1),
+                                       reason="迁出")
+    response = web.as_(gridder).post(reverse("visits:curtain", args=[zhang.pk]), follow=True)
+    assert response.status_code == 200 and "已归档" in response.content.decode()
+    for month in ["9999-12", "0-0", "abc", "2026-13"]:
+        assert web.as_(staff_east).get(reverse("visits:overview") + f"?month={month}").status_code == 200
+
+
 def test_a_grid_worker_cannot_open_the_form_for_another_grid(web, gridder, li):
     assert web.as_(gridder).get(reverse("visits:record", args=[li.pk])).status_code == 404
     assert web.as_(gridder).post(reverse("visits:curtain", args=[li.pk])).status_code == 404

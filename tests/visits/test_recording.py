@@ -53,6 +53,21 @@ def test_bad_visits_answer_400_and_store_nothing(api, gridder, zhang, payload, f
     assert not Visit.objects.exists() and not Hazard.objects.exists()
 
 
+def test_a_visit_dated_long_ago_is_refused_not_a_500(api, gridder, zhang):
+    for when in ["0001-01-01T00:00:00Z", "1990-01-01T08:00:00+08:00"]:
+        response = api.as_(gridder).post("/api/v1/visits/", {"resident": zhang.pk, "method": "home",
+                                                             "visited_at": when}, format="json")
+        assert response.status_code == 400 and "一年前" in response.json()["visited_at"][0]
+
+
+def test_the_visitor_filter_accepts_only_people_whose_visits_you_can_see(api, gridder, staff_west, wang, zhang):
+    from visits import services
+
+    services.visit_record(actor=staff_west, resident=wang, method="phone")
+    assert api.as_(gridder).get(f"/api/v1/visits/?visitor={staff_west.pk}").status_code == 400
+    assert api.as_(staff_west).get(f"/api/v1/visits/?visitor={staff_west.pk}").json()["count"] == 1
+
+
 def test_a_visit_in_the_future_is_refused(api, gridder, zhang):
     later = (timezone.now() + timedelta(hours=3)).isoformat()
     response = api.as_(gridder).post("/api/v1/visits/", {"resident": zhang.pk, "method": "home",
@@ -100,10 +115,11 @@ def test_hazards_are_followed_up_until_closed(api, gridder, staff_west, zhang):
 def test_the_due_endpoint_lists_what_is_due_in_the_callers_scope(api, rules, gridder, staff_east, zhang, li):
     li.care_tier = "regular"
     li.save()
-    mine = api.as_(gridder).get("/api/v1/visits/due/").json()
+    mine = api.as_(gridder).get("/api/v1/visits/due/").json()["results"]
     assert {(d["resident"], d["method"]) for d in mine} == {(zhang.pk, "home"), (zhang.pk, "phone")}
     assert set(mine[0]) == {"resident", "method", "due_date", "overdue_days", "last_visit"}
-    assert len(api.as_(staff_east).get("/api/v1/visits/due/").json()) == 4
+    assert api.as_(staff_east).get("/api/v1/visits/due/").json()["count"] == 4
+    assert len(api.as_(staff_east).get("/api/v1/visits/due/?page_size=3").json()["results"]) == 3
 
 
 def test_notifications_are_the_callers_own_and_can_be_marked_read(api, rules, gridder, staff_east, zhang):
