@@ -210,7 +210,7 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
                 grid=household.grid, household=household,
                 relation_to_head=relation,
                 estate=household.estate, building=household.building, unit=household.unit, room=household.room,
-                care_tier=_care_tier(age, tags), care_tier_since=today - timedelta(days=rng.randint(20, 400)),
+                care_tier=_care_tier(age, tags), care_tier_since=today - timedelta(days=rng.randint(14, 60)),
                 care_dependency=rng.choice(list(CareDependency)) if Tag.DISABLED_CARE in tags else "",
                 disability_type=rng.choice(list(DisabilityType)) if Tag.DISABILITY in tags else "",
                 disability_grade=rng.randint(1, 4) if Tag.DISABILITY in tags else None,
@@ -244,11 +244,24 @@ def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=
     rules = {}
     for rule in subdistrict.visit_rules.all():
         rules.setdefault(rule.care_tier, []).append(rule)
-    users = list(User.objects.filter(subdistrict=subdistrict, role__in=[Role.GRID_WORKER, Role.COMMUNITY_STAFF,
-                                                                        Role.SUBDISTRICT_ADMIN]).order_by("id"))
-    if not users:
+    # Who visits whom: the grid's worker, else the community's staff, else the sub-district's admin.
+    admins = list(User.objects.filter(subdistrict=subdistrict, role=Role.SUBDISTRICT_ADMIN).order_by("id"))
+    by_grid, by_community = {}, {}
+    for user in User.objects.filter(subdistrict=subdistrict, role=Role.GRID_WORKER).prefetch_related("grids"):
+        for grid in user.grids.all():
+            by_grid.setdefault(grid.pk, []).append(user)
+    for user in User.objects.filter(subdistrict=subdistrict, role=Role.COMMUNITY_STAFF).prefetch_related(
+            "communities"):
+        for community in user.communities.all():
+            by_community.setdefault(community.pk, []).append(user)
+    if not admins:
         return 0
     residents = Resident.objects.filter(community__subdistrict=subdistrict, care_tier__in=list(rules))
+    places = {pk: (grid, community) for pk, grid, community in residents.values_list("pk", "grid_id", "community_id")}
+
+    def visitor(pk):
+        grid, community = places[pk]
+        return rng.choice(by_grid.get(grid) or by_community.get(community) or admins)
     alone = set(ResidentTag.objects.filter(resident__in=residents, tag=Tag.LIVING_ALONE)
                 .values_list("resident_id", flat=True))
     CarePlan.objects.bulk_create([CarePlan(resident_id=pk, curtain_pact=True) for pk in alone if rng.random() < 0.7])
@@ -257,19 +270,21 @@ def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=
         diligence = rng.random()  # some residents' workers fall behind: that is what the demo must show
         for rule in rules[tier]:
             day = today - timedelta(days=rng.randint(days // 2, days))
+            first = True
             while day < today:
-                if rng.random() < 0.6 + 0.4 * diligence:
+                if first or rng.random() < 0.6 + 0.4 * diligence:  # everyone was seen at least once
+                    first = False
                     at = datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)),
                                           tzinfo=timezone.get_current_timezone())
-                    visits.append(Visit(resident_id=pk, method=rule.method, visited_at=at, visitor=rng.choice(users),
+                    visits.append(Visit(resident_id=pk, method=rule.method, visited_at=at, visitor=visitor(pk),
                                         ok=rng.random() > 0.03))
                 day = next_due(day, rule.frequency, rule.every_n_days, today)
-    for pk in alone:
+    for pk in alone & set(places):
         for back in range(1, days):
             if rng.random() < 0.9:
                 at = datetime.combine(today - timedelta(days=back), time(7, rng.randint(0, 59)),
                                       tzinfo=timezone.get_current_timezone())
                 visits.append(Visit(resident_id=pk, method=Method.CURTAIN_SIGN, visited_at=at,
-                                    visitor=rng.choice(users)))
+                                    visitor=visitor(pk)))
     Visit.objects.bulk_create(visits, batch_size=2000)
     return len(visits)

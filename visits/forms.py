@@ -27,8 +27,10 @@ class VisitForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("hazard_kind") and not data.get("hazard_description"):
+        if data.get("hazard_kind") and not data.get("hazard_description") and "hazard_description" not in self.errors:
             self.add_error("hazard_description", "请描述发现的隐患。")
+        if data.get("hazard_description") and not data.get("hazard_kind"):
+            self.add_error("hazard_kind", "填写了隐患描述，请选择隐患类别。")
         return data
 
     def hazards(self) -> list[dict]:
@@ -51,7 +53,9 @@ class CarePlanForm(forms.ModelForm):
         self.fields["responsible"].queryset = User.objects.filter(is_active=True).filter(
             Q(role=Role.GRID_WORKER, grids=resident.grid_id)
             | Q(role=Role.COMMUNITY_STAFF, communities=resident.community_id)).distinct()
-        self.fields["responsible"].empty_label = "（网格员，默认）"
+        has_worker = User.objects.filter(role=Role.GRID_WORKER, is_active=True, grids=resident.grid_id).exists()
+        self.fields["responsible"].empty_label = ("（默认：本网格的网格员）" if has_worker
+                                                  else "（本网格暂无网格员：由社区工作人员负责）")
 
 
 class VisitRuleForm(forms.ModelForm):

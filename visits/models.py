@@ -1,6 +1,7 @@
 from datetime import time
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from residents.models import CareTier
@@ -9,8 +10,8 @@ from .querysets import HazardQuerySet, NotificationQuerySet, VisitQuerySet
 
 
 class Method(models.TextChoices):
-    HOME = "home", "上门"
-    PHONE = "phone", "电话"
+    HOME = "home", "上门探访"
+    PHONE = "phone", "电话问候"
     CURTAIN_SIGN = "curtain_sign", "窗帘之约"
     OTHER = "other", "其他"
 
@@ -31,10 +32,12 @@ class VisitRule(models.Model):
     care_tier = models.CharField("关爱等级", max_length=12, choices=CareTier.choices)
     method = models.CharField("方式", max_length=16, choices=Method.choices)
     frequency = models.CharField("频次", max_length=16, choices=Frequency.choices)
-    every_n_days = models.PositiveSmallIntegerField("间隔天数", null=True, blank=True,
-                                                    help_text="频次为“每 N 天”时填写。")
+    every_n_days = models.PositiveSmallIntegerField(
+        "间隔天数", null=True, blank=True, help_text="频次为“每 N 天”时填写（1–365）。",
+        validators=[MinValueValidator(1, "间隔天数至少为 1 天。"), MaxValueValidator(365, "间隔天数最多 365 天。")])
     escalate_after_days = models.PositiveSmallIntegerField(
-        "逾期几天后上报社区", default=3, help_text="逾期超过这些天数，提醒转给社区工作人员。")
+        "逾期几天后上报社区", default=3, help_text="逾期超过这些天数，提醒转给社区工作人员（0–90）。",
+        validators=[MaxValueValidator(90, "最多 90 天。")])
 
     class Meta:
         verbose_name = "探访规则"
@@ -87,7 +90,8 @@ class Visit(models.Model):
     visited_at = models.DateTimeField("走访时间", db_index=True)
     visitor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="走访人", on_delete=models.PROTECT,
                                 related_name="visits")
-    ok = models.BooleanField("情况正常", default=True, help_text="窗帘之约：窗帘已按时打开。")
+    ok = models.BooleanField("情况正常", default=True,
+                             help_text="老人情况正常（窗帘之约：窗帘已打开）；有异常请取消勾选并在下面写明。")
     health = models.CharField("健康状况", max_length=200, blank=True)
     living = models.CharField("居住环境", max_length=200, blank=True)
     needs = models.CharField("需求", max_length=200, blank=True)

@@ -7,8 +7,8 @@ sign when they are in the curtain pact. For each (resident, method) the next vis
 interval after the last visit of that method (daily: the next day; weekly: 7 days; every N days;
 monthly and quarterly: the same day one or three months on). Never visited: due from the day the
 resident's tier began (`care_tier_since`; today if unknown), so a forgotten resident grows overdue.
-Only a curtain sign that says the curtain was open keeps the pact; a sign that it was closed is an
-alarm at once, like a missed deadline.
+Only a curtain sign that says the curtain was open, or a home visit that day, keeps the pact; a sign
+that the curtain was closed is an alarm at once, like a missed deadline.
 """
 
 from calendar import monthrange
@@ -91,7 +91,7 @@ def due_items(residents: QuerySet, today: date | None = None) -> list[DueItem]:
     curtains = dict(CarePlan.objects.filter(resident__in=residents, curtain_pact=True)
                     .values_list("resident_id", "curtain_deadline"))
     planned = residents.filter(Q(care_tier__in=tiers) | Q(care_plan__curtain_pact=True)).values("pk")
-    methods = {r.method for rs in rules.values() for r in rs} | {Method.CURTAIN_SIGN}
+    methods = {r.method for rs in rules.values() for r in rs} | {Method.CURTAIN_SIGN, Method.HOME}
     last = last_visits(planned, methods)
     items = []
     start, end = day_range(today, today)
@@ -106,7 +106,8 @@ def due_items(residents: QuerySet, today: date | None = None) -> list[DueItem]:
                 items.append(DueItem(pk, rule.method, due, previous, (today - due).days, rule.escalate_after_days))
     for pk, deadline in curtains.items():
         previous = last.get((pk, Method.CURTAIN_SIGN))
-        if previous != today:  # the pact is a sign every day, whatever the tier's rules
+        # The pact is a sign every day, whatever the tier's rules; a worker at the door today keeps it too.
+        if previous != today and last.get((pk, Method.HOME)) != today:
             items.append(DueItem(pk, Method.CURTAIN_SIGN, today, previous, 0, CURTAIN_ESCALATE_AFTER_DAYS, deadline,
                                  curtain_closed=pk in closed))
     items.sort(key=lambda i: (i.method != Method.CURTAIN_SIGN, -i.overdue_days, i.due_date, i.resident_id))

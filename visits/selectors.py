@@ -20,6 +20,10 @@ class DayRow:
     resident: Resident
     missed: bool  # a curtain sign past its deadline: go to the door now
 
+    @property
+    def method_label(self) -> str:
+        return Method(self.item.method).label
+
 
 def day_of(user, now: datetime | None = None) -> dict:
     """The grid worker's day: missed curtains, overdue, due today (most urgent first), and what was done.
@@ -48,10 +52,6 @@ def day_of(user, now: datetime | None = None) -> dict:
 
 
 DAY_LIMIT = 300
-
-
-def overdue_items(user) -> list[schedule.DueItem]:
-    return [i for i in schedule.due_items(Resident.objects.visible_to(user)) if i.is_overdue]
 
 
 def compliance(user, start: date, end: date, overdue: list[schedule.DueItem]) -> dict:

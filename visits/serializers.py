@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from residents.models import Resident
-from residents.serializers import ScopedPrimaryKeyRelatedField
+from residents.serializers import SafeDateTimeField, ScopedPrimaryKeyRelatedField
 
 from .models import Hazard, HazardKind, HazardStatus, Method, Notification, Visit
 
@@ -21,7 +21,7 @@ class HazardSerializer(serializers.ModelSerializer):
 
 class VisitSerializer(serializers.ModelSerializer):
     resident = ScopedPrimaryKeyRelatedField(queryset=Resident.objects.all())
-    visited_at = serializers.DateTimeField(required=False)
+    visited_at = SafeDateTimeField(required=False)
     visitor = serializers.CharField(source="visitor.username", read_only=True)
     findings = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=2000),
                                      required=False, write_only=True,

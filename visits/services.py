@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from jiedao import audit
@@ -143,6 +143,15 @@ def visit_rule_save(*, actor, rule: VisitRule) -> VisitRule:
     return rule
 
 
+@transaction.atomic
+def visit_rule_delete(*, actor, rule: VisitRule) -> None:
+    if not can_manage_places(actor) or rule.subdistrict_id != actor.subdistrict_id:
+        raise PermissionDenied("只能删除本街道的规则。")
+    audit.record(actor=actor, action=AuditAction.UPDATE, target=rule,
+                 changes={"deleted": audit.snapshot(rule, RULE_FIELDS)})
+    rule.delete()
+
+
 DEFAULT_RULES = [
     # (tier, method, frequency, every_n_days): the key tier is phoned daily and visited weekly, down to
     # a monthly call for the general tier (what sub-district reports describe).
@@ -239,11 +248,7 @@ def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
             Resident.objects.filter(pk__in=resident_ids).values_list("pk", "name", "community_id")}
     supervisors = community_supervisors({c for _, c in info.values()})
     escalate_hours = getattr(settings, "CURTAIN_ESCALATE_AFTER_HOURS", 2)
-    start, end = schedule.day_range(today, today)
-    last_home_today = dict(Visit.objects.filter(
-        resident_id__in=[i.resident_id for i in items if i.method == Method.CURTAIN_SIGN], method=Method.HOME,
-        visited_at__gte=start, visited_at__lt=end).values("resident_id").annotate(last=Max("visited_at"))
-        .values_list("resident_id", "last"))
+    end = schedule.day_range(today, today)[1]
     rows: list[Notification] = []
 
     def add(recipients, kind, item, message, scope_key):
@@ -265,11 +270,10 @@ def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
             add(to_worker, NotificationKind.CURTAIN_MISSED, item, f"{name} {what}，请立即上门查看。",
                 f"{item.resident_id}:{today}")
             deadline = datetime.combine(today, item.deadline, tzinfo=now.tzinfo)
-            # Escalate when no home visit came after the deadline within the hours allowed (by midnight at
-            # the latest, since the next day's pact starts afresh).
+            # Still missed when the hours allowed have passed (a home visit today would have ended it):
+            # the community is told, by midnight at the latest, since the next day's pact starts afresh.
             late = min(deadline + timedelta(hours=escalate_hours), end - timedelta(minutes=1))
-            visited = last_home_today.get(item.resident_id)
-            if now >= late and not (visited and visited >= deadline):
+            if now >= late:
                 add(to_supervisors, NotificationKind.ESCALATION, item,
                     f"{name} {what}，{escalate_hours} 小时内没有上门记录，请社区跟进。",
                     f"curtain:{item.resident_id}:{today}")
@@ -284,9 +288,10 @@ def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
             add(to_supervisors, NotificationKind.ESCALATION, item,
                 f"{name} 的{method}探访已逾期 {item.overdue_days} 天，超过 {item.escalate_after_days} 天，请督办。",
                 f"{item.resident_id}:{item.method}:{item.due_date}")
-    before = Notification.objects.count()
-    Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    written = Notification.objects.count() - before
+    with transaction.atomic():  # one commit, not one per batch
+        before = Notification.objects.count()
+        Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        written = Notification.objects.count() - before
     delivered, failed = notifications_deliver()
     return {"due_items": len(items), "written": written, "delivered": delivered, "failed": failed}
 
@@ -294,25 +299,26 @@ def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
 MAX_DELIVERY_ATTEMPTS = 5
 
 
-def notifications_deliver(batch: int = 500) -> tuple[int, int]:
+def notifications_deliver(batch: int = 2000) -> tuple[int, int]:
     """Send every undelivered reminder through the configured backend: (sent, failed).
 
     Each batch is claimed under a row lock (so two workers never take the same reminder) and sent
     after the claim is committed (no lock is held while an SMS gateway thinks). A send that fails is
     handed back with its error, to be tried again by the next runs, at most five times; the others go on.
     """
-    sender, sent, failed, tried = backend(), 0, 0, set()
+    sender, sent, failed, cursor = backend(), 0, 0, 0
     while True:
         with transaction.atomic():
+            # Walk forward by id, so a message handed back after failing waits for the next run.
             claimed = list(Notification.objects.select_for_update(skip_locked=True)
-                           .filter(delivered_at__isnull=True, attempts__lt=MAX_DELIVERY_ATTEMPTS)
-                           .exclude(pk__in=tried).order_by("id")[:batch])
+                           .filter(delivered_at__isnull=True, attempts__lt=MAX_DELIVERY_ATTEMPTS, id__gt=cursor)
+                           .order_by("id")[:batch])
             if not claimed:
                 return sent, failed
             Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(
                 delivered_at=timezone.now(), attempts=F("attempts") + 1)
+        cursor = claimed[-1].pk
         for notification in claimed:
-            tried.add(notification.pk)
             try:
                 sender.send(notification)
                 sent += 1

@@ -16,4 +16,5 @@ urlpatterns = [
     path("plan/<int:resident>/", views.PlanView.as_view(), name="plan"),
     path("rules/", views.RulesView.as_view(), name="rules"),
     path("rules/<int:pk>/", views.RulesView.as_view(), name="rule_update"),
+    path("rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
 ]

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, F, When
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -12,10 +13,10 @@ from jiedao.scope import can_manage_places
 from jiedao.views import FilteredListView, RegistryReaderMixin, RoleRequiredMixin, ServiceFormMixin
 from residents.models import Resident
 
-from . import selectors, services
+from . import schedule, selectors, services
 from .filters import HazardFilterSet, VisitFilterSet
 from .forms import CarePlanForm, VisitForm, VisitRuleForm
-from .models import CarePlan, Hazard, HazardStatus, Method, Notification, Visit, VisitRule
+from .models import CarePlan, Hazard, HazardStatus, Method, Notification, NotificationKind, Visit, VisitRule
 
 
 class DayView(RegistryReaderMixin, TemplateView):
@@ -99,8 +100,11 @@ class OverviewView(RegistryReaderMixin, TemplateView):
         user, today = self.request.user, timezone.localdate()
         week_start = today - timedelta(days=today.weekday())
         month = _month(self.request.GET.get("month"), today)
-        overdue = selectors.overdue_items(user)  # computed once, shared by the three figures below
+        items = schedule.due_items(Resident.objects.visible_to(user))  # once, for every figure below
+        overdue = [i for i in items if i.is_overdue]
+        now = timezone.now()
         return super().get_context_data(
+            missed_curtains=sum(schedule.curtain_missed(i, now) for i in items),
             week=selectors.compliance(user, week_start, today, overdue),
             month_compliance=selectors.compliance(user, today.replace(day=1), today, overdue),
             by_worker=selectors.overdue_by_worker(overdue),
@@ -147,11 +151,17 @@ def hazard_transition(request, pk, status):
 
 
 class InboxView(RegistryReaderMixin, ListView):
+    """Unread before read, and among them the alarms (a closed curtain, an escalation) first."""
+
     template_name = "visits/inbox.html"
     paginate_by = 50
 
     def get_queryset(self):
-        return Notification.objects.visible_to(self.request.user).select_related("resident")
+        urgency = Case(When(kind=NotificationKind.CURTAIN_MISSED, then=0), When(kind=NotificationKind.ESCALATION,
+                                                                                  then=1),
+                       When(kind=NotificationKind.OVERDUE, then=2), default=3)
+        return (Notification.objects.visible_to(self.request.user).select_related("resident")
+                .order_by(F("read_at").asc(nulls_first=True), urgency, "-created_at", "-id"))
 
 
 @require_POST
@@ -187,6 +197,7 @@ class PlanView(ResidentActionMixin, ServiceFormMixin, FormView):
                                        curtain_deadline=data["curtain_deadline"])
 
     def success_url_for(self, plan):
+        messages.success(self.request, f"已保存 {self.resident.name} 的关爱计划。")
         return reverse("residents:resident_detail", args=[self.resident.pk])
 
 
@@ -214,4 +225,17 @@ class RulesView(RoleRequiredMixin, ServiceFormMixin, FormView):
         return services.visit_rule_save(actor=self.request.user, rule=form.instance)
 
     def success_url_for(self, rule):
+        messages.success(self.request, f"已保存规则：{rule}。")
         return reverse("visits:rules")
+
+
+@require_POST
+def rule_delete(request, pk):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if not can_manage_places(request.user):
+        raise PermissionDenied("只有街道管理员可以设置探访规则。")
+    rule = get_object_or_404(VisitRule, pk=pk, subdistrict_id=request.user.subdistrict_id)
+    services.visit_rule_delete(actor=request.user, rule=rule)
+    messages.success(request, f"已删除规则：{rule}。")
+    return redirect("visits:rules")

@@ -133,3 +133,16 @@ def test_notifications_are_the_callers_own_and_can_be_marked_read(api, rules, gr
     assert api.as_(staff_east).post(f"/api/v1/notifications/{other.pk}/read/").status_code == 404
     assert api.as_(gridder).post(f"/api/v1/notifications/{other.pk}/read/").json()["read"] is True
     assert api.as_(gridder).get("/api/v1/notifications/?unread=1").json()["count"] == 1
+
+
+@pytest.mark.parametrize("body", [
+    '{"resident": 1e400, "method": "phone"}', '{"resident": 1.5, "method": "phone"}',
+    '{"resident": true, "method": "phone"}', '{"resident": 99999999999999999999999, "method": "phone"}',
+    '{"resident": RESIDENT, "method": "phone", "visited_at": "0001-01-01T00:00:00"}',
+    '{"resident": RESIDENT, "method": "phone", "visited_at": "9999-12-31T23:59:59"}',
+])
+def test_numbers_and_dates_out_of_range_answer_400(api, gridder, zhang, body):
+    response = api.as_(gridder).post("/api/v1/visits/", body.replace("RESIDENT", str(zhang.pk)),
+                                     content_type="application/json")
+    assert response.status_code == 400
+    assert not Visit.objects.exists()
