@@ -1,7 +1,7 @@
 """The sub-district admin's pages for accounts, communities and grids."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
@@ -119,10 +119,9 @@ class GridFormView(ManagedFormView):
         return services.grid_save(actor=self.request.user, grid=form.save(commit=False))
 
 
+@login_required
 @require_POST
 def user_unlock(request, pk):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     if not can_manage_places(request.user):
         raise PermissionDenied("只有街道管理员可以解锁账号。")
     user = get_object_or_404(User, pk=pk, subdistrict_id=request.user.subdistrict_id, is_superuser=False)

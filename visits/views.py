@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, F, When
 from django.shortcuts import get_object_or_404, redirect
@@ -64,11 +65,10 @@ class VisitCreateView(ResidentActionMixin, ServiceFormMixin, FormView):
         return reverse("visits:day")
 
 
+@login_required
 @require_POST
 def curtain_sign(request, resident):
     """The curtain pact's second tap: "窗帘已开" on the day page records today's sign."""
-    if not request.user.is_authenticated:
-        return redirect("login")
     if not services.can_record_visits(request.user):
         raise PermissionDenied("您的角色不能记录走访。")
     person = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident)
@@ -135,10 +135,9 @@ class HazardListView(RegistryReaderMixin, FilteredListView):
         return super().get_context_data(can_record=services.can_record_visits(self.request.user), **kwargs)
 
 
+@login_required
 @require_POST
 def hazard_transition(request, pk, status):
-    if not request.user.is_authenticated:
-        return redirect("login")
     hazard = get_object_or_404(Hazard.objects.visible_to(request.user), pk=pk)
     if status not in (HazardStatus.IN_HAND, HazardStatus.CLOSED):
         raise PermissionDenied("未知的状态。")
@@ -164,10 +163,9 @@ class InboxView(RegistryReaderMixin, ListView):
                 .order_by(F("read_at").asc(nulls_first=True), urgency, "-created_at", "-id"))
 
 
+@login_required
 @require_POST
 def notification_read(request, pk):
-    if not request.user.is_authenticated:
-        return redirect("login")
     notifications = Notification.objects.visible_to(request.user).unread()
     if pk == 0:  # "all read"
         notifications.update(read_at=timezone.now())
@@ -229,10 +227,9 @@ class RulesView(RoleRequiredMixin, ServiceFormMixin, FormView):
         return reverse("visits:rules")
 
 
+@login_required
 @require_POST
 def rule_delete(request, pk):
-    if not request.user.is_authenticated:
-        return redirect("login")
     if not can_manage_places(request.user):
         raise PermissionDenied("只有街道管理员可以设置探访规则。")
     rule = get_object_or_404(VisitRule, pk=pk, subdistrict_id=request.user.subdistrict_id)

@@ -140,3 +140,11 @@ def test_the_inbox_page_lists_and_marks_reminders(web, rules, gridder, zhang):
     assert len(page.context["object_list"]) == 2 and "提醒 <span class=\"badge\">2</span>" in page.content.decode()
     client.post(reverse("visits:read", args=[0]))
     assert "badge" not in client.get(reverse("visits:inbox")).content.decode()
+
+
+def test_anonymous_actions_are_sent_to_login_and_change_nothing(client, zhang):
+    for url in [reverse("visits:curtain", args=[zhang.pk]), reverse("visits:read", args=[0]),
+                reverse("visits:hazard_transition", args=[1, "closed"]), reverse("visits:day")]:
+        response = client.post(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not Visit.objects.exists()
