@@ -1,0 +1,164 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from residents.models import PHONE, Tag
+
+from .querysets import MealQuerySet, ServicePointQuerySet
+
+
+class PointKind(models.TextChoices):
+    CANTEEN = "canteen", "老年食堂"
+    MEAL_POINT = "meal_point", "助餐点"
+    HAPPINESS_STATION = "happiness_station", "幸福驿站"
+    ELDERLY_CENTER = "elderly_center", "养老服务中心"
+    PARENT_CHILD_HUT = "parent_child_hut", "亲子小屋"
+    DISABLED_HOME = "disabled_home", "残疾人之家"
+    EMPLOYMENT_STATION = "employment_station", "就业服务站"
+
+
+MEAL_KINDS = {PointKind.CANTEEN, PointKind.MEAL_POINT}
+
+
+class ServicePoint(models.Model):
+    """A place where residents are served (阵地): canteens, stations, centres, huts."""
+
+    subdistrict = models.ForeignKey("residents.Subdistrict", verbose_name="街道", on_delete=models.PROTECT,
+                                    related_name="service_points")
+    community = models.ForeignKey("residents.Community", verbose_name="社区", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="service_points",
+                                  help_text="街道直属的服务点可留空。")
+    kind = models.CharField("类型", max_length=24, choices=PointKind.choices, db_index=True)
+    name = models.CharField("名称", max_length=60)
+    address = models.CharField("地址", max_length=200, blank=True)
+    opening_hours = models.CharField("开放时间", max_length=100, blank=True, help_text="如：周一至周五 11:00–13:00")
+    capacity = models.PositiveIntegerField("容纳人数", null=True, blank=True,
+                                           validators=[MaxValueValidator(100_000, "容纳人数过大。")])
+    contact_name = models.CharField("联系人", max_length=30, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True, validators=[PHONE])
+    rooms = models.CharField("功能室", max_length=300, blank=True,
+                             help_text="用顿号或逗号分隔，如：助餐厅、康复室、阅览室")
+    active = models.BooleanField("启用", default=True, db_index=True)
+
+    objects = ServicePointQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "服务点"
+        verbose_name_plural = "服务点"
+        ordering = ["subdistrict_id", "kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["subdistrict", "name"], name="service_point_name_unique",
+                                               violation_error_message="本街道已有同名服务点。")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.subdistrict_id
+
+    @property
+    def serves_meals(self) -> bool:
+        return self.kind in MEAL_KINDS
+
+
+class MealType(models.TextChoices):
+    BREAKFAST = "breakfast", "早餐"
+    LUNCH = "lunch", "午餐"
+    DINNER = "dinner", "晚餐"
+
+
+class MealPrice(models.Model):
+    """What a meal costs at a sub-district's canteens: a guest pays this, a subsidy covers the rest."""
+
+    subdistrict = models.ForeignKey("residents.Subdistrict", verbose_name="街道", on_delete=models.CASCADE,
+                                    related_name="meal_prices")
+    meal = models.CharField("餐次", max_length=10, choices=MealType.choices)
+    full_price = models.DecimalField("标准价（元）", max_digits=6, decimal_places=2,
+                                     validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("200"))])
+
+    class Meta:
+        verbose_name = "餐价"
+        verbose_name_plural = "餐价"
+        constraints = [models.UniqueConstraint(fields=["subdistrict", "meal"], name="meal_price_unique",
+                                               violation_error_message="该餐次已有标准价。")]
+
+    def __str__(self):
+        return f"{self.get_meal_display()} {self.full_price} 元"
+
+
+class PriceRule(models.Model):
+    """A discount: residents of at least `min_age`, or carrying `tag`, pay `pays_percent` of the price.
+
+    Of all the rules a diner matches, the lowest share applies; so an 85-year-old, matching the 60+,
+    70+ and 80+ bands, pays the 80+ share, and the older never pay more than the younger.
+    """
+
+    subdistrict = models.ForeignKey("residents.Subdistrict", verbose_name="街道", on_delete=models.CASCADE,
+                                    related_name="price_rules")
+    label = models.CharField("名称", max_length=40, help_text="如：80 岁以上、低保")
+    min_age = models.PositiveSmallIntegerField("最低年龄", null=True, blank=True,
+                                               validators=[MinValueValidator(50), MaxValueValidator(120)])
+    tag = models.CharField("特殊群体", max_length=32, choices=Tag.choices, blank=True)
+    pays_percent = models.PositiveSmallIntegerField(
+        "个人支付比例（%）", validators=[MaxValueValidator(100, "支付比例不能超过 100%。")],
+        help_text="0 表示免费，100 表示全价。")
+
+    class Meta:
+        verbose_name = "助餐优惠规则"
+        verbose_name_plural = "助餐优惠规则"
+        ordering = ["subdistrict_id", "min_age", "tag"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(min_age__isnull=False, tag="")
+                           | models.Q(min_age__isnull=True) & ~models.Q(tag="")),
+                name="price_rule_age_or_tag", violation_error_message="每条规则须且只能按年龄或按特殊群体之一。"),
+        ]
+
+    def __str__(self):
+        return f"{self.label}：个人付 {self.pays_percent}%"
+
+
+class Meal(models.Model):
+    """One meal taken (check-in). The price and the rule applied are stored, so later rule changes
+    never rewrite what was charged."""
+
+    point = models.ForeignKey(ServicePoint, verbose_name="服务点", on_delete=models.PROTECT, related_name="meals")
+    resident = models.ForeignKey("residents.Resident", verbose_name="居民", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="meals")
+    # A guest from outside the registry: the number (to refuse a second meal) and what it tells.
+    guest_id_number = models.CharField("来宾身份证号", max_length=18, blank=True)
+    name = models.CharField("姓名", max_length=50, blank=True)
+    age = models.PositiveSmallIntegerField("年龄")
+    meal = models.CharField("餐次", max_length=10, choices=MealType.choices)
+    date = models.DateField("日期")
+    full_price = models.DecimalField("标准价", max_digits=6, decimal_places=2)
+    price = models.DecimalField("个人支付", max_digits=6, decimal_places=2)
+    subsidy = models.DecimalField("补贴", max_digits=6, decimal_places=2)
+    rule = models.CharField("适用规则", max_length=60)
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                 related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = MealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "用餐记录"
+        verbose_name_plural = "用餐记录"
+        ordering = ["-date", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "date", "meal"], condition=models.Q(resident__isnull=False),
+                                    name="meal_once_per_resident"),
+            models.UniqueConstraint(fields=["guest_id_number", "date", "meal"],
+                                    condition=models.Q(resident__isnull=True), name="meal_once_per_guest"),
+        ]
+        indexes = [models.Index(fields=["date", "point"], name="meal_day_point_idx"),
+                   models.Index(fields=["point", "-date"], name="meal_point_day_idx")]
+
+    def __str__(self):
+        return f"{self.name} {self.date} {self.get_meal_display()}"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.point.subdistrict_id

@@ -16,6 +16,7 @@ def access(request):
         "manage": can_manage_places(user),
         "audit": is_auditor(user),
         "visits": can_record_visits(user),
+        "checkin": user.role == "point_operator",
         # One small indexed count per page: the red number on 提醒.
         "unread": Notification.objects.visible_to(user).unread().count() if registry else 0,
     }}

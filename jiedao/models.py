@@ -26,6 +26,9 @@ class User(AbstractUser):
         "residents.Community", verbose_name="负责社区", blank=True, related_name="staff")
     grids = models.ManyToManyField("residents.Grid", verbose_name="负责网格", blank=True, related_name="workers")
     phone = models.CharField("手机号", max_length=20, blank=True)
+    service_point = models.ForeignKey(
+        "elderly_care.ServicePoint", verbose_name="所在服务点", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="operators", help_text="服务点工作人员必选。")
 
     objects = UserManager()
 

@@ -119,6 +119,11 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
     template_name = "home.html"
 
+    def get(self, request, *args, **kwargs):
+        if request.user.role == Role.POINT_OPERATOR:
+            return redirect("care:checkin")  # the counter is the operator's whole job
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
@@ -146,7 +151,6 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context["can_write"] = can_write_registry(user)
         context["can_manage"] = can_manage_places(user)
         context["is_auditor"] = is_auditor(user)
-        context["is_point_operator"] = user.role == Role.POINT_OPERATOR
         return context
 
 

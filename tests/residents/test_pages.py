@@ -103,7 +103,7 @@ def test_a_household_gathers_its_members_and_the_head(web, staff_east, east1):
 
 
 @pytest.mark.parametrize("persona, sees", [
-    ("staff_east", "登记居民"), ("gridder", "我的网格"), ("auditor", "审计日志"), ("operator", "服务点"),
+    ("staff_east", "登记居民"), ("gridder", "我的网格"), ("auditor", "审计日志"),
     ("leader", "在册居民"), ("district", "在册居民"), ("admin", "账号管理"),
 ])
 def test_each_role_has_a_home_page(request, web, persona, sees, zhang):

@@ -1,0 +1,77 @@
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from jiedao.models import Role
+from residents.models import Resident
+
+from . import selectors, services
+from .filters import MealFilterSet, ServicePointFilterSet
+from .models import Meal, ServicePoint
+from .serializers import MealCheckInSerializer, MealSerializer, ServicePointSerializer
+
+
+class ServicePointViewSet(ScopedReadOnlyViewSet):
+    queryset = ServicePoint.objects.all()
+    serializer_class = ServicePointSerializer
+    filterset_class = ServicePointFilterSet
+
+
+class MealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Meals at the points in the caller's scope; POST checks a diner in (see the fields)."""
+
+    queryset = Meal.objects.all()
+    serializer_class = MealSerializer
+    filterset_class = MealFilterSet
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=MealCheckInSerializer, responses={201: MealSerializer})
+    def create(self, request, *args, **kwargs):
+        data = MealCheckInSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        point = values.get("point") or request.user.service_point
+        if point is None:
+            raise ValidationError({"point": "请指定服务点。"})
+        resident = None
+        if values.get("resident"):
+            resident = Resident.objects.filter(pk=values["resident"]).first()
+            if resident is None:
+                raise ValidationError({"resident": "找不到该居民。"})
+        meal = services.meal_check_in(operator=request.user, point=point, meal=values["meal"],
+                                      id_number=values.get("id_number"), resident=resident)
+        return Response(MealSerializer(meal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM，默认本月")])
+    @action(detail=False, filterset_class=None, pagination_class=None)
+    def stats(self, request):
+        if request.user.role == Role.POINT_OPERATOR and not request.user.service_point_id:
+            raise PermissionDenied()
+        month = _month(request.query_params.get("month"))
+        stats = selectors.meal_stats(request.user, month)
+        return Response({
+            "month": stats["month"].strftime("%Y-%m"),
+            "by_point": [{"point": r["point_id"], "name": r["point__name"], "meals": r["meals"], "diners": r["diners"],
+                          "paid": str(r["paid"]), "subsidy": str(r["subsidy"])} for r in stats["by_point"]],
+            "by_day": [{"point": r["point_id"], "date": r["date"], "meals": r["meals"], "diners": r["diners"]}
+                       for r in stats["by_day"]],
+            "totals": {k: str(v) for k, v in stats["totals"].items()},
+        })
+
+
+def _month(raw):
+    from datetime import date
+
+    if raw is None:
+        return timezone.localdate().replace(day=1)
+    try:
+        year, month = (int(x) for x in raw.split("-"))
+        if 2000 <= year <= 2100:
+            return date(year, month, 1)
+    except ValueError:
+        pass
+    raise ValidationError({"month": "月份格式应为 YYYY-MM。"})

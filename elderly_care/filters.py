@@ -1,0 +1,27 @@
+import django_filters
+
+from residents.filters import _scoped
+from residents.models import Community
+
+from .models import Meal, MealType, PointKind, ServicePoint
+
+
+class ServicePointFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label="类型", choices=PointKind.choices)
+    community = django_filters.ModelChoiceFilter(label="社区", queryset=_scoped(Community))
+    active = django_filters.BooleanFilter(label="启用")
+
+    class Meta:
+        model = ServicePoint
+        fields = []
+
+
+class MealFilterSet(django_filters.FilterSet):
+    point = django_filters.ModelChoiceFilter(label="服务点", queryset=_scoped(ServicePoint))
+    meal = django_filters.ChoiceFilter(label="餐次", choices=MealType.choices)
+    date_from = django_filters.DateFilter(label="起始日期", field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(label="截止日期", field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = Meal
+        fields = []

@@ -1,0 +1,43 @@
+from django import forms
+
+from residents.models import Community
+
+from .models import MealType, PriceRule, ServicePoint
+
+
+class ServicePointForm(forms.ModelForm):
+    class Meta:
+        model = ServicePoint
+        fields = ["kind", "name", "community", "address", "opening_hours", "capacity", "contact_name",
+                  "contact_phone", "rooms", "active"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = Community.objects.filter(subdistrict_id=actor.subdistrict_id)
+        self.fields["community"].empty_label = "（街道直属）"
+
+    def validate_unique(self):
+        pass  # the sub-district is set by the service, which checks the name with it (full_clean)
+
+
+class PriceRuleForm(forms.ModelForm):
+    class Meta:
+        model = PriceRule
+        fields = ["label", "min_age", "tag", "pays_percent"]
+
+    def validate_unique(self):
+        pass
+
+
+class CheckInForm(forms.Form):
+    id_number = forms.CharField(label="身份证号", max_length=30, required=False,
+                                widget=forms.TextInput(attrs={
+                                    "autofocus": True, "autocomplete": "off", "placeholder": "刷卡或输入身份证号"}))
+    resident = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**62)
+    meal = forms.ChoiceField(label="餐次", choices=MealType.choices)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("id_number") and not data.get("resident"):
+            self.add_error("id_number", "请输入身份证号，或从下方搜索结果中选择。")
+        return data

@@ -1,0 +1,27 @@
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from visits.schedule import add_months
+
+from .models import Meal
+
+# Distinct people: registered diners by resident, guests by their ID number.
+DINERS = Count("resident", distinct=True) + Count("guest_id_number", distinct=True, filter=Q(resident__isnull=True))
+
+
+def meal_stats(user, month: date) -> dict:
+    """A month at the canteens in the user's scope: meals and distinct diners per point and day,
+    and per point the month's meals, diners, what diners paid and the subsidy to claim."""
+    first = month.replace(day=1)
+    meals = Meal.objects.visible_to(user).filter(date__gte=first, date__lt=add_months(first, 1))
+    by_day = list(meals.values("point_id", "point__name", "date").annotate(meals=Count("id"), diners=DINERS)
+                  .order_by("point__name", "date"))
+    by_point = list(meals.values("point_id", "point__name").annotate(
+        meals=Count("id"), diners=DINERS, paid=Sum("price"), subsidy=Sum("subsidy")).order_by("point__name"))
+    totals = meals.aggregate(meals=Count("id"), paid=Sum("price"), subsidy=Sum("subsidy"))
+    for row in [*by_point, totals]:  # SQLite sums decimals as floats: money is shown to the fen
+        for key in ("paid", "subsidy"):
+            row[key] = Decimal(str(row[key] or 0)).quantize(Decimal("0.01"))
+    return {"month": first, "by_day": by_day, "by_point": by_point, "totals": totals}

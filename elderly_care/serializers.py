@@ -1,0 +1,44 @@
+from rest_framework import serializers
+
+from residents import id_numbers
+from residents.serializers import ScopedPrimaryKeyRelatedField
+
+from .models import Meal, MealType, ServicePoint
+
+
+class ServicePointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServicePoint
+        fields = ["id", "kind", "name", "subdistrict", "community", "address", "opening_hours", "capacity",
+                  "contact_name", "contact_phone", "rooms", "active"]
+
+
+class MealCheckInSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    resident = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    meal = serializers.ChoiceField(choices=MealType.choices)
+    point = ScopedPrimaryKeyRelatedField(queryset=ServicePoint.objects.all(), required=False,
+                                         help_text="服务点工作人员可省略（默认本人所在服务点）。")
+
+    def validate(self, data):
+        if not data.get("id_number") and not data.get("resident"):
+            raise serializers.ValidationError({"id_number": "请提供身份证号或居民编号。"})
+        return data
+
+
+class MealSerializer(serializers.ModelSerializer):
+    rule = serializers.CharField()
+
+    class Meta:
+        model = Meal
+        fields = ["id", "point", "resident", "name", "age", "meal", "date", "full_price", "price", "subsidy", "rule",
+                  "created_at"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.resident_id is None:
+            data["guest_id_number"] = id_numbers.mask(instance.guest_id_number)
+        return data
+
+

@@ -1,0 +1,192 @@
+"""Writes of elderly care: service points, meal prices and rules, and the canteen check-in."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jiedao import audit
+from jiedao.models import AuditAction, Role
+from jiedao.scope import can_manage_places
+from residents import id_numbers
+from residents.models import Resident, ResidentTag, Tag
+from residents.selectors import filter_by_id_number
+
+from .models import Meal, MealPrice, MealType, PriceRule, ServicePoint
+
+ELIGIBLE_AGE = 60
+# Who may eat at a canteen as a registered diner besides the 60+: people the office looks after anyway.
+ELIGIBLE_TAGS = [Tag.DISABILITY, Tag.DISABLED_CARE, Tag.DIBAO, Tag.TEKUN]
+POINT_FIELDS = ["kind", "name", "community_id", "address", "opening_hours", "capacity", "contact_name",
+                "contact_phone", "rooms", "active"]
+
+
+@transaction.atomic
+def service_point_save(*, actor, point: ServicePoint) -> ServicePoint:
+    if not can_manage_places(actor):
+        raise PermissionDenied("只有街道管理员可以管理服务点。")
+    stored = ServicePoint.objects.filter(pk=point.pk).first() if point.pk else None
+    if stored is not None and stored.subdistrict_id != actor.subdistrict_id:
+        raise PermissionDenied("只能管理本街道的服务点。")
+    point.subdistrict_id = actor.subdistrict_id
+    if point.community_id and point.community.subdistrict_id != actor.subdistrict_id:
+        raise ValidationError({"community": "只能选择本街道的社区。"})
+    point.full_clean()
+    point.save()
+    audit.record_save(actor=actor, obj=point, before=stored and audit.snapshot(stored, POINT_FIELDS),
+                      after=audit.snapshot(point, POINT_FIELDS))
+    return point
+
+
+def eligible_residents(point: ServicePoint):
+    """Registered diners of a point: active residents of its sub-district, 60 or older or in a cared-for group."""
+    from jiedao.filters import years_before
+
+    cutoff = years_before(timezone.localdate(), ELIGIBLE_AGE)
+    tagged = ResidentTag.objects.filter(tag__in=ELIGIBLE_TAGS).values("resident_id")
+    return Resident.objects.active().filter(community__subdistrict_id=point.subdistrict_id).filter(
+        Q(birth_date__lte=cutoff) | Q(pk__in=tagged))
+
+
+@dataclass(frozen=True)
+class Quote:
+    full_price: Decimal
+    price: Decimal
+    subsidy: Decimal
+    rule: str
+
+
+def meal_quote(*, subdistrict_id: int, meal: str, age: int, tags: list[str], guest: bool = False) -> Quote:
+    """What a diner pays: the lowest share among the rules they match (the older never pay more);
+    a guest from outside the registry pays the full price."""
+    full = MealPrice.objects.filter(subdistrict_id=subdistrict_id, meal=meal).values_list("full_price", flat=True)
+    full_price = full[0] if full else None
+    if full_price is None:
+        raise ValidationError({"meal": f"本街道还没有设置{MealType(meal).label}的标准价，请联系街道管理员。"})
+    if guest:
+        return Quote(full_price, full_price, Decimal("0.00"), "辖区外来宾（全价）")
+    best: tuple[int, str] = (100, "标准价")
+    for rule in PriceRule.objects.filter(subdistrict_id=subdistrict_id).filter(
+            Q(min_age__lte=age) | Q(tag__in=tags or ["-"])):
+        if rule.pays_percent < best[0]:
+            best = (rule.pays_percent, rule.label)
+    price = (full_price * best[0] / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return Quote(full_price, price, full_price - price, best[1])
+
+
+def meal_preview(*, operator, point: ServicePoint, id_number: str | None = None, resident: Resident | None = None,
+                 meal: str, on: date | None = None) -> dict[str, Any]:
+    """Who this is and what they will pay, before the operator confirms (the same rules as check-in)."""
+    _check_operator(operator, point)
+    on = on or timezone.localdate()
+    if resident is None:
+        try:
+            info = id_numbers.parse(id_number or "")
+        except ValidationError as e:
+            raise ValidationError({"id_number": e.messages}) from None
+        resident = filter_by_id_number(eligible_residents(point), info.number).first()
+        if resident is None:
+            registered = filter_by_id_number(Resident.objects.active().filter(
+                community__subdistrict_id=point.subdistrict_id), info.number).exists()
+            age = id_numbers.age_between(info.birth_date, on)
+            if registered or age < ELIGIBLE_AGE:
+                raise ValidationError({"id_number": "该居民不符合助餐条件（60 岁以上或低保、特困、残疾等）。"})
+            quote = meal_quote(subdistrict_id=point.subdistrict_id, meal=meal, age=age, tags=[], guest=True)
+            return {"resident": None, "guest_id_number": info.number, "name": "", "age": age, "quote": quote}
+    elif not eligible_residents(point).filter(pk=resident.pk).exists():
+        raise ValidationError({"resident": "该居民不符合本服务点的助餐条件。"})
+    age = id_numbers.age_between(resident.birth_date, on)
+    quote = meal_quote(subdistrict_id=point.subdistrict_id, meal=meal, age=age, tags=resident.tag_codes)
+    return {"resident": resident, "guest_id_number": "", "name": resident.name, "age": age, "quote": quote}
+
+
+def _check_operator(operator, point: ServicePoint) -> None:
+    if not point.serves_meals or not point.active:
+        raise ValidationError({"point": "该服务点不提供助餐。"})
+    if operator.role == Role.POINT_OPERATOR:
+        if operator.service_point_id != point.pk:
+            raise PermissionDenied("只能在自己所在的服务点登记。")
+    elif not (operator.role in (Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF)
+              and ServicePoint.objects.visible_to(operator).filter(pk=point.pk).exists()):
+        raise PermissionDenied("您不能在该服务点登记用餐。")
+
+
+@transaction.atomic
+def meal_check_in(*, operator, point: ServicePoint, meal: str, id_number: str | None = None,
+                  resident: Resident | None = None, on: date | None = None) -> Meal:
+    """Check a diner in for a meal at `point`: price by the rules of the day, once per person and meal."""
+    if meal not in MealType.values:
+        raise ValidationError({"meal": "请选择早餐、午餐或晚餐。"})
+    on = on or timezone.localdate()
+    found = meal_preview(operator=operator, point=point, id_number=id_number, resident=resident, meal=meal, on=on)
+    who = Q(resident=found["resident"]) if found["resident"] else Q(resident__isnull=True,
+                                                                      guest_id_number=found["guest_id_number"])
+    earlier = Meal.objects.filter(who, date=on, meal=meal).select_related("point").first()
+    if earlier is not None:
+        raise ValidationError({"id_number": _already(earlier)})
+    quote = found["quote"]
+    record = Meal(point=point, resident=found["resident"], guest_id_number=found["guest_id_number"],
+                  name=found["name"], age=found["age"], meal=meal, date=on, full_price=quote.full_price,
+                  price=quote.price, subsidy=quote.subsidy, rule=quote.rule, operator=operator)
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        # The same card at two counters at once: the unique constraint decides.
+        raise ValidationError({"id_number": _already(Meal.objects.filter(who, date=on, meal=meal).first())}) from None
+    audit.record(actor=operator, action=AuditAction.CREATE, target=record,
+                 changes={"meal": meal, "price": str(quote.price), "guest": found["resident"] is None})
+    return record
+
+
+def _already(earlier: Meal | None) -> str:
+    if earlier is None:
+        return "今天这一餐已经登记过了。"
+    return (f"{earlier.name or '该来宾'} 今天的{earlier.get_meal_display()}已于 "
+            f"{timezone.localtime(earlier.created_at):%H:%M} 在{earlier.point.name}登记，不能重复登记。")
+
+
+DEFAULT_PRICES = {MealType.BREAKFAST: Decimal("5.00"), MealType.LUNCH: Decimal("15.00"),
+                  MealType.DINNER: Decimal("12.00")}
+DEFAULT_RULES = [
+    # (label, min_age, tag, pays %): the bands most sub-district canteens publish.
+    ("60–69 岁", 60, "", 80), ("70–79 岁", 70, "", 60), ("80 岁以上", 80, "", 40),
+    ("低保", None, Tag.DIBAO, 20), ("特困", None, Tag.TEKUN, 0), ("残疾人", None, Tag.DISABILITY, 50),
+]
+
+
+def default_pricing_ensure(*, subdistrict) -> None:
+    if not MealPrice.objects.filter(subdistrict=subdistrict).exists():
+        MealPrice.objects.bulk_create([MealPrice(subdistrict=subdistrict, meal=m, full_price=p)
+                                       for m, p in DEFAULT_PRICES.items()])
+    if not PriceRule.objects.filter(subdistrict=subdistrict).exists():
+        PriceRule.objects.bulk_create([PriceRule(subdistrict=subdistrict, label=label, min_age=age, tag=tag,
+                                                 pays_percent=pct) for label, age, tag, pct in DEFAULT_RULES])
+
+
+@transaction.atomic
+def price_rule_save(*, actor, rule: PriceRule) -> PriceRule:
+    """Add or change a discount rule; the age bands must not charge the older more."""
+    if not can_manage_places(actor):
+        raise PermissionDenied("只有街道管理员可以设置助餐优惠。")
+    stored = PriceRule.objects.filter(pk=rule.pk).first() if rule.pk else None
+    if stored is not None and stored.subdistrict_id != actor.subdistrict_id:
+        raise PermissionDenied("只能修改本街道的规则。")
+    rule.subdistrict_id = actor.subdistrict_id
+    rule.full_clean()
+    if rule.min_age is not None:
+        bands = PriceRule.objects.filter(subdistrict_id=actor.subdistrict_id, min_age__isnull=False).exclude(pk=rule.pk)
+        younger_cheaper = bands.filter(min_age__lt=rule.min_age, pays_percent__lt=rule.pays_percent).first()
+        if younger_cheaper is not None:
+            raise ValidationError({"pays_percent": f"年龄越大付费不能越高：{younger_cheaper.label} 只需付 "
+                                                   f"{younger_cheaper.pays_percent}%。"})
+    rule.save()
+    fields = ["label", "min_age", "tag", "pays_percent"]
+    audit.record_save(actor=actor, obj=rule, before=stored and audit.snapshot(stored, fields),
+                      after=audit.snapshot(rule, fields))
+    return rule

@@ -1,0 +1,177 @@
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import FormView, TemplateView
+
+from jiedao.models import Role
+from jiedao.views import FilteredListView, PlaceManagerMixin, RoleRequiredMixin, ServiceFormMixin, add_service_errors
+from residents.filters import ResidentFilterSet
+from residents.models import Resident
+
+from . import selectors, services
+from .filters import ServicePointFilterSet
+from .forms import CheckInForm, PriceRuleForm, ServicePointForm
+from .models import Meal, MealPrice, MealType, PriceRule, ServicePoint
+
+CHECKIN_ROLES = {Role.POINT_OPERATOR, Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
+
+
+class CheckInView(RoleRequiredMixin, FormView):
+    """The canteen counter: swipe or type an ID number (or search a name), see name, age and price,
+    confirm. Below, today's meals at this point."""
+
+    template_name = "elderly_care/checkin.html"
+    form_class = CheckInForm
+
+    def allowed(self, user):
+        return user.role in CHECKIN_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.allowed(request.user):
+            self.point = self._point(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def _point(self, request):
+        if request.user.role == Role.POINT_OPERATOR:
+            if request.user.service_point is None:
+                raise PermissionDenied("您的账号还没有分配服务点，请联系街道管理员。")
+            return request.user.service_point
+        points = ServicePoint.objects.visible_to(request.user).serving_meals()
+        chosen = request.GET.get("point") or request.POST.get("point")
+        if chosen and str(chosen).isdigit():
+            return get_object_or_404(points, pk=chosen)
+        point = points.first()
+        if point is None:
+            raise PermissionDenied("您的范围内没有助餐服务点。")
+        return point
+
+    def get_initial(self):
+        hour = timezone.localtime().hour
+        return {"meal": MealType.BREAKFAST if hour < 10 else MealType.LUNCH if hour < 15 else MealType.DINNER}
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.request.method == "GET" and ("id_number" in self.request.GET or "resident" in self.request.GET):
+            kwargs["data"] = self.request.GET  # the preview step: the same form, not yet confirmed
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        if self.request.method == "GET" and form.is_bound and form.is_valid():
+            try:
+                context["preview"] = services.meal_preview(
+                    operator=self.request.user, point=self.point, id_number=form.cleaned_data["id_number"],
+                    resident=self._resident(form.cleaned_data.get("resident")), meal=form.cleaned_data["meal"])
+            except ValidationError as e:
+                add_service_errors(form, e)
+        query = self.request.GET.get("q", "").strip()[:50]
+        if query:
+            # Only the diners eligible here, found the way the registry searches (name, pinyin, last 4).
+            search = ResidentFilterSet({"search": query}, queryset=services.eligible_residents(self.point))
+            context["matches"] = search.qs[:20] if search.is_valid() else []
+        today = timezone.localdate()
+        context.update(point=self.point, query=query, points=self._points(),
+                       today_meals=Meal.objects.filter(point=self.point, date=today).order_by("-created_at")[:300],
+                       today_count=Meal.objects.filter(point=self.point, date=today).count())
+        return context
+
+    def _points(self):
+        if self.request.user.role == Role.POINT_OPERATOR:
+            return []
+        return ServicePoint.objects.visible_to(self.request.user).serving_meals()
+
+    def _resident(self, pk):
+        return Resident.objects.filter(pk=pk).first() if pk else None
+
+    def form_valid(self, form):
+        try:
+            meal = services.meal_check_in(operator=self.request.user, point=self.point, meal=form.cleaned_data["meal"],
+                                          id_number=form.cleaned_data["id_number"],
+                                          resident=self._resident(form.cleaned_data.get("resident")))
+        except ValidationError as e:
+            add_service_errors(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{meal.name or '来宾'} {meal.get_meal_display()} 已登记："
+                                       f"个人支付 {meal.price} 元（{meal.rule}），补贴 {meal.subsidy} 元。")
+        return redirect(f"{reverse('care:checkin')}?point={self.point.pk}")
+
+
+class ServicePointListView(RoleRequiredMixin, FilteredListView):
+    model = ServicePoint
+    filterset_class = ServicePointFilterSet
+    template_name = "elderly_care/point_list.html"
+
+    def allowed(self, user):
+        return user.role != Role.POINT_OPERATOR and user.role != Role.AUDITOR
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("community")
+
+
+class ServicePointFormView(PlaceManagerMixin, ServiceFormMixin, FormView):
+    form_class = ServicePointForm
+    template_name = "elderly_care/point_form.html"
+
+    def get_form_kwargs(self):
+        kwargs = {**super().get_form_kwargs(), "actor": self.request.user}
+        if "pk" in self.kwargs:
+            kwargs["instance"] = get_object_or_404(ServicePoint, pk=self.kwargs["pk"],
+                                                   subdistrict_id=self.request.user.subdistrict_id)
+        return kwargs
+
+    def run_service(self, form):
+        return services.service_point_save(actor=self.request.user, point=form.instance)
+
+    def success_url_for(self, point):
+        messages.success(self.request, f"已保存服务点：{point.name}。")
+        return reverse("care:points")
+
+
+class PricingView(PlaceManagerMixin, ServiceFormMixin, FormView):
+    """The admin's meal prices and discount rules."""
+
+    form_class = PriceRuleForm
+    template_name = "elderly_care/pricing.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if "pk" in self.kwargs:
+            kwargs["instance"] = get_object_or_404(PriceRule, pk=self.kwargs["pk"],
+                                                   subdistrict_id=self.request.user.subdistrict_id)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        sub = self.request.user.subdistrict_id
+        return super().get_context_data(prices=MealPrice.objects.filter(subdistrict_id=sub),
+                                        rules=PriceRule.objects.filter(subdistrict_id=sub),
+                                        editing="pk" in self.kwargs, **kwargs)
+
+    def run_service(self, form):
+        return services.price_rule_save(actor=self.request.user, rule=form.instance)
+
+    def success_url_for(self, rule):
+        messages.success(self.request, f"已保存：{rule}。")
+        return reverse("care:pricing")
+
+
+class StatsView(RoleRequiredMixin, TemplateView):
+    template_name = "elderly_care/stats.html"
+
+    def allowed(self, user):
+        return user.role != Role.AUDITOR
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        try:
+            year, month = (int(x) for x in self.request.GET.get("month", "").split("-"))
+            chosen = date(year, month, 1)
+            if not date(2000, 1, 1) <= chosen <= today:
+                raise ValueError
+        except ValueError:
+            chosen = today.replace(day=1)
+        return super().get_context_data(stats=selectors.meal_stats(self.request.user, chosen), **kwargs)

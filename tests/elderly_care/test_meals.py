@@ -1,0 +1,155 @@
+"""The 东园 canteen at lunchtime: 吴服务 checks seniors in by ID card and the price follows the rules."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from elderly_care import services
+from elderly_care.models import Meal, PriceRule, ServicePoint
+from residents.id_numbers import make
+from tests.factories import ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def canteen(heping, east):
+    services.default_pricing_ensure(subdistrict=heping)  # lunch 15.00; 60+ 80%, 70+ 60%, 80+ 40%, 低保 20%
+    return ServicePoint.objects.create(subdistrict=heping, community=east, kind="canteen", name="东园老年食堂")
+
+
+@pytest.fixture
+def counter(operator, canteen):
+    operator.service_point = canteen
+    operator.save()
+    return operator
+
+
+def _check_in(api, user, **payload):
+    return api.as_(user).post("/api/v1/meals/", {"meal": "lunch", **payload}, format="json")
+
+
+def test_an_85_year_old_pays_the_80_plus_share_and_the_rest_is_subsidy(api, counter, zhang):
+    response = _check_in(api, counter, id_number=zhang.id_number.lower())
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["resident"], body["name"], body["price"], body["subsidy"], body["rule"]) == (
+        zhang.pk, "张春露", "6.00", "9.00", "80 岁以上")
+
+
+def test_dibao_beats_the_age_band(api, counter, li):
+    body = _check_in(api, counter, id_number=li.id_number).json()  # 68, on 低保: 20% beats 80%
+    assert (body["price"], body["rule"]) == ("3.00", "低保")
+
+
+def test_a_second_lunch_the_same_day_is_refused_with_a_clear_message(api, counter, zhang):
+    _check_in(api, counter, id_number=zhang.id_number)
+    again = _check_in(api, counter, id_number=zhang.id_number)
+    assert again.status_code == 400
+    assert "午餐已于" in again.json()["id_number"][0] and "不能重复登记" in again.json()["id_number"][0]
+    assert Meal.objects.count() == 1
+    assert _check_in(api, counter, id_number=zhang.id_number, meal="dinner").status_code == 201
+
+
+def test_an_elder_from_outside_the_registry_eats_as_a_guest_at_full_price(api, counter):
+    visitor = make("320102", date(1950, 5, 5), 3, female=False)
+    body = _check_in(api, counter, id_number=visitor).json()
+    assert (body["resident"], body["price"], body["subsidy"], body["rule"]) == (None, "15.00", "0.00",
+                                                                                 "辖区外来宾（全价）")
+    assert body["guest_id_number"] == visitor[:6] + "********" + visitor[-4:]
+    assert _check_in(api, counter, id_number=visitor).status_code == 400
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({"id_number": "110105194912310021"}, "id_number"), ({}, "id_number"), ({"meal": "supper"}, "meal"),
+    ({"id_number": make("110105", date(1995, 1, 1), 5, female=False)}, "id_number"),  # too young
+    ({"resident": "abc"}, "resident"),
+])
+def test_bad_check_ins_answer_400_and_record_nothing(api, counter, payload, field):
+    response = api.as_(counter).post("/api/v1/meals/", {"meal": "lunch", **payload}, format="json")
+    assert response.status_code == 400 and field in response.json()
+    assert not Meal.objects.exists()
+
+
+def test_the_rule_applied_is_kept_when_the_rules_change(api, counter, zhang, heping):
+    _check_in(api, counter, id_number=zhang.id_number)
+    PriceRule.objects.filter(subdistrict=heping, min_age=80).update(pays_percent=10)
+    meal = Meal.objects.get()
+    assert (meal.price, meal.rule) == (Decimal("6.00"), "80 岁以上")
+
+
+def test_the_operator_sees_no_registry_and_only_their_own_point(api, web, counter, zhang, heping):
+    assert api.as_(counter).get("/api/v1/residents/").status_code == 403
+    other = ServicePoint.objects.create(subdistrict=heping, kind="canteen", name="街道中心食堂")
+    response = api.as_(counter).post("/api/v1/meals/", {"meal": "lunch", "id_number": zhang.id_number,
+                                                        "point": other.pk}, format="json")
+    assert response.status_code == 400  # not a point in their scope
+    points = api.as_(counter).get("/api/v1/service-points/").json()["results"]
+    assert [p["id"] for p in points] == [counter.service_point_id]
+    assert web.as_(counter).get("/").url == reverse("care:checkin")
+
+
+def test_the_counter_page_previews_the_price_then_confirms(web, counter, zhang):
+    client = web.as_(counter)
+    page = client.get(reverse("care:checkin") + f"?id_number={zhang.id_number}&meal=lunch")
+    assert page.context["preview"]["quote"].price == Decimal("6.00")
+    assert "确认登记" in page.content.decode()
+    assert not Meal.objects.exists()  # a preview records nothing
+    client.post(reverse("care:checkin"), {"id_number": zhang.id_number, "meal": "lunch"})
+    assert Meal.objects.get().resident == zhang
+    page = client.get(reverse("care:checkin"))
+    assert page.context["today_count"] == 1
+
+
+def test_without_a_card_the_operator_finds_eligible_diners_by_pinyin(web, counter, zhang, wang, east1):
+    page = web.as_(counter).get(reverse("care:checkin") + "?q=zcl")
+    assert [r.name for r in page.context["matches"]] == ["张春露"]
+    page = web.as_(counter).get(reverse("care:checkin") + "?q=wjg")  # 王建国 is 41: not a diner here
+    assert list(page.context["matches"]) == []
+
+
+def test_the_monthly_stats_count_meals_diners_and_subsidy_per_point(api, web, counter, zhang, li, staff_east):
+    _check_in(api, counter, id_number=zhang.id_number)
+    _check_in(api, counter, id_number=zhang.id_number, meal="dinner")
+    _check_in(api, counter, id_number=li.id_number)
+    stats = api.as_(staff_east).get("/api/v1/meals/stats/").json()
+    assert stats["by_point"] == [{"point": counter.service_point_id, "name": "东园老年食堂", "meals": 3, "diners": 2,
+                                  "paid": "13.80", "subsidy": "28.20"}]
+    assert api.as_(staff_east).get("/api/v1/meals/stats/?month=13-2026").status_code == 400
+    page = web.as_(staff_east).get(reverse("care:stats"))
+    assert page.context["stats"]["totals"]["meals"] == 3
+
+
+def test_the_admin_keeps_the_older_from_paying_more(web, admin, canteen):
+    response = web.as_(admin).post(reverse("care:pricing"), {"label": "90 岁以上", "min_age": "90",
+                                                             "pays_percent": "50"})
+    assert "年龄越大付费不能越高" in response.context["form"].errors["pays_percent"][0]
+    web.as_(admin).post(reverse("care:pricing"), {"label": "90 岁以上", "min_age": "90", "pays_percent": "0"})
+    assert PriceRule.objects.filter(min_age=90, pays_percent=0).exists()
+
+
+def test_the_admin_manages_service_points_and_others_only_read(web, admin, staff_east, canteen):
+    client = web.as_(admin)
+    client.post(reverse("care:point_create"), {"kind": "happiness_station", "name": "东园幸福驿站", "active": "on"})
+    assert ServicePoint.objects.filter(name="东园幸福驿站", subdistrict=admin.subdistrict).exists()
+    assert web.as_(staff_east).get(reverse("care:point_create")).status_code == 403
+    assert len(web.as_(staff_east).get(reverse("care:points")).context["object_list"]) == 2
+
+
+def test_the_meal_and_point_lists_do_not_grow_queries_with_rows(api, counter, staff_east, canteen, east1):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(6):
+        resident = ResidentFactory(name=f"老人{i}", grid=east1, birth=date(1940, 1, 1 + i))
+        _check_in(api, counter, resident=resident.pk)
+    client = api.as_(staff_east)
+    client.get("/api/v1/meals/")
+    counts = []
+    for size in (1, 50):
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(f"/api/v1/meals/?page_size={size}")
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
