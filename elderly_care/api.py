@@ -60,6 +60,8 @@ class MealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnly
             "by_day": [{"point": r["point_id"], "date": r["date"], "meals": r["meals"], "diners": r["diners"]}
                        for r in stats["by_day"]],
             "totals": {k: str(v) for k, v in stats["totals"].items()},
+            "deliveries": [{"point": r["point_id"], "name": r["point__name"], "delivered": r["delivered"],
+                            "missed": r["missed"]} for r in stats["deliveries"]],
         })
 
 

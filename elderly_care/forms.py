@@ -1,8 +1,8 @@
 from django import forms
 
-from residents.models import Community
+from residents.models import Community, Resident
 
-from .models import MealType, PriceRule, ServicePoint
+from .models import CareEnrolment, MealType, PriceRule, ServicePoint
 
 
 class ServicePointForm(forms.ModelForm):
@@ -41,3 +41,23 @@ class CheckInForm(forms.Form):
         if not data.get("id_number") and not data.get("resident"):
             self.add_error("id_number", "请输入身份证号，或从下方搜索结果中选择。")
         return data
+
+
+class EnrolmentForm(forms.ModelForm):
+    resident = forms.ModelChoiceField(label="居民（系统编号）", queryset=Resident.objects.none(),
+                                      widget=forms.NumberInput, error_messages={
+                                          "invalid_choice": "找不到该居民，或不在您的管辖范围内。"})
+
+    class Meta:
+        model = CareEnrolment
+        fields = ["resident", "kind", "point", "provider", "since", "ended_on", "notes"]
+        widgets = {"since": forms.DateInput(attrs={"type": "date"}),
+                   "ended_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resident"].queryset = Resident.objects.visible_to(actor)
+        self.fields["point"].queryset = ServicePoint.objects.visible_to(actor)
+
+    def validate_unique(self):
+        pass  # the service's full_clean checks the one-open-enrolment rule with a clear message

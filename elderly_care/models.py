@@ -162,3 +162,94 @@ class Meal(models.Model):
     @property
     def audit_subdistrict_id(self):
         return self.point.subdistrict_id
+
+
+class EnrolmentKind(models.TextChoices):
+    MEAL_DELIVERY = "meal_delivery", "送餐上门"
+    HOME_CARE_BED = "home_care_bed", "家庭养老床位"
+    DAY_CARE = "day_care", "日间照料"
+
+
+class CareEnrolment(models.Model):
+    """A resident enrolled in a care service: meal delivery from a canteen, a home-care bed run by a
+    provider, day care at a centre. Ended, never deleted."""
+
+    resident = models.ForeignKey("residents.Resident", verbose_name="居民", on_delete=models.PROTECT,
+                                 related_name="care_enrolments")
+    kind = models.CharField("服务", max_length=20, choices=EnrolmentKind.choices)
+    point = models.ForeignKey(ServicePoint, verbose_name="服务点", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="enrolments", help_text="送餐：负责送餐的食堂或助餐点。")
+    provider = models.CharField("服务机构", max_length=100, blank=True, help_text="如：XX 养老服务有限公司")
+    since = models.DateField("开始日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    notes = models.CharField("备注", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "服务登记"
+        verbose_name_plural = "服务登记"
+        ordering = ["kind", "-since"]
+        indexes = [models.Index(fields=["point", "kind"], name="enrolment_point_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "kind"], condition=models.Q(ended_on__isnull=True),
+                                    name="enrolment_one_open_per_kind",
+                                    violation_error_message="该居民已登记此项服务（尚未结束）。"),
+            models.CheckConstraint(condition=~models.Q(kind="meal_delivery") | models.Q(point__isnull=False),
+                                   name="enrolment_delivery_has_point", violation_error_message="送餐须选择服务点。"),
+        ]
+
+    def __str__(self):
+        return f"{self.resident} · {self.get_kind_display()}"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.resident.community.subdistrict_id
+
+
+class ServiceLog(models.Model):
+    """What was done under an enrolment: a home-care bed visit, a day at the centre."""
+
+    enrolment = models.ForeignKey(CareEnrolment, verbose_name="服务登记", on_delete=models.PROTECT,
+                                  related_name="logs")
+    at = models.DateTimeField("服务时间")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+")
+    notes = models.CharField("服务内容", max_length=300)
+
+    class Meta:
+        verbose_name = "服务记录"
+        verbose_name_plural = "服务记录"
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d} {self.notes}"
+
+
+class DeliveryStatus(models.TextChoices):
+    DELIVERED = "delivered", "已送达"
+    MISSED = "missed", "未送达"
+
+
+class MealDelivery(models.Model):
+    """One day's delivery to an enrolled resident: delivered, or not and why."""
+
+    enrolment = models.ForeignKey(CareEnrolment, verbose_name="送餐登记", on_delete=models.PROTECT,
+                                  related_name="deliveries")
+    point = models.ForeignKey(ServicePoint, verbose_name="服务点", on_delete=models.PROTECT, related_name="deliveries")
+    date = models.DateField("日期")
+    meal = models.CharField("餐次", max_length=10, choices=MealType.choices, default=MealType.LUNCH)
+    status = models.CharField("结果", max_length=10, choices=DeliveryStatus.choices)
+    reason = models.CharField("未送达原因", max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("记录时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "送餐记录"
+        verbose_name_plural = "送餐记录"
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "date", "meal"], name="delivery_once_per_meal"),
+            models.CheckConstraint(condition=~models.Q(status="missed") | ~models.Q(reason=""),
+                                   name="delivery_missed_has_reason", violation_error_message="未送达须写明原因。"),
+        ]
+        indexes = [models.Index(fields=["point", "date"], name="delivery_point_day_idx")]
+
+    def __str__(self):
+        return f"{self.enrolment.resident} {self.date} {self.get_status_display()}"

@@ -5,7 +5,7 @@ from django.db.models import Count, Q, Sum
 
 from visits.schedule import add_months
 
-from .models import Meal
+from .models import Meal, MealDelivery, ServicePoint
 
 # Distinct people: registered diners by resident, guests by their ID number.
 DINERS = Count("resident", distinct=True) + Count("guest_id_number", distinct=True, filter=Q(resident__isnull=True))
@@ -24,4 +24,10 @@ def meal_stats(user, month: date) -> dict:
     for row in [*by_point, totals]:  # SQLite sums decimals as floats: money is shown to the fen
         for key in ("paid", "subsidy"):
             row[key] = Decimal(str(row[key] or 0)).quantize(Decimal("0.01"))
-    return {"month": first, "by_day": by_day, "by_point": by_point, "totals": totals}
+    deliveries = (MealDelivery.objects.filter(point__in=ServicePoint.objects.visible_to(user), date__gte=first,
+                                              date__lt=add_months(first, 1))
+                  .values("point_id", "point__name").annotate(
+                      delivered=Count("id", filter=Q(status="delivered")),
+                      missed=Count("id", filter=Q(status="missed")))
+                  .order_by("point__name"))
+    return {"month": first, "by_day": by_day, "by_point": by_point, "totals": totals, "deliveries": list(deliveries)}

@@ -17,7 +17,18 @@ from residents import id_numbers
 from residents.models import Resident, ResidentTag, Tag
 from residents.selectors import filter_by_id_number
 
-from .models import Meal, MealPrice, MealType, PriceRule, ServicePoint
+from .models import (
+    CareEnrolment,
+    DeliveryStatus,
+    EnrolmentKind,
+    Meal,
+    MealDelivery,
+    MealPrice,
+    MealType,
+    PriceRule,
+    ServiceLog,
+    ServicePoint,
+)
 
 ELIGIBLE_AGE = 60
 # Who may eat at a canteen as a registered diner besides the 60+: people the office looks after anyway.
@@ -190,3 +201,72 @@ def price_rule_save(*, actor, rule: PriceRule) -> PriceRule:
     audit.record_save(actor=actor, obj=rule, before=stored and audit.snapshot(stored, fields),
                       after=audit.snapshot(rule, fields))
     return rule
+
+
+# --- meal delivery and other enrolments -------------------------------------------------------------
+
+ENROLMENT_FIELDS = ["kind", "point_id", "provider", "since", "ended_on", "notes"]
+
+
+def _can_enrol(actor) -> bool:
+    return actor.role in (Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF)
+
+
+@transaction.atomic
+def enrolment_save(*, actor, enrolment: CareEnrolment) -> CareEnrolment:
+    """Enrol a resident of the actor's scope in a care service (or change/end an enrolment)."""
+    if not _can_enrol(actor):
+        raise PermissionDenied("只有社区工作人员和街道管理员可以登记服务。")
+    if not Resident.objects.visible_to(actor).filter(pk=enrolment.resident_id).exists():
+        raise ValidationError({"resident": "该居民不在您的管辖范围内。"})
+    if enrolment.point_id and not ServicePoint.objects.visible_to(actor).filter(pk=enrolment.point_id).exists():
+        raise ValidationError({"point": "该服务点不在您的管辖范围内。"})
+    if enrolment.ended_on and enrolment.ended_on < enrolment.since:
+        raise ValidationError({"ended_on": "结束日期不能早于开始日期。"})
+    stored = CareEnrolment.objects.filter(pk=enrolment.pk).first() if enrolment.pk else None
+    enrolment.full_clean()
+    enrolment.save()
+    audit.record_save(actor=actor, obj=enrolment, before=stored and audit.snapshot(stored, ENROLMENT_FIELDS),
+                      after=audit.snapshot(enrolment, ENROLMENT_FIELDS))
+    return enrolment
+
+
+@transaction.atomic
+def service_log_add(*, actor, enrolment: CareEnrolment, notes: str, at=None) -> ServiceLog:
+    if actor.role not in (Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.POINT_OPERATOR):
+        raise PermissionDenied("您的角色不能记录服务。")
+    log = ServiceLog(enrolment=enrolment, at=at or timezone.now(), by=actor, notes=(notes or "").strip())
+    log.full_clean()
+    log.save()
+    return log
+
+
+def delivery_list(point: ServicePoint, day: date, meal: str = MealType.LUNCH) -> list[dict]:
+    """The day's round for a point: everyone enrolled for delivery on that day, with what was recorded."""
+    enrolments = (CareEnrolment.objects.filter(point=point, kind=EnrolmentKind.MEAL_DELIVERY, since__lte=day)
+                  .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+                  .filter(resident__status="active").select_related("resident")
+                  .order_by("resident__estate", "resident__building", "resident__unit", "resident__room"))
+    done = {d.enrolment_id: d for d in MealDelivery.objects.filter(point=point, date=day, meal=meal)}
+    return [{"enrolment": e, "resident": e.resident, "delivery": done.get(e.pk)} for e in enrolments]
+
+
+@transaction.atomic
+def delivery_record(*, actor, enrolment: CareEnrolment, day: date, status: str, reason: str = "",
+                    meal: str = MealType.LUNCH) -> MealDelivery:
+    """Mark a delivery delivered, or missed with why; recording again corrects the day's entry."""
+    point = enrolment.point
+    if actor.role == Role.POINT_OPERATOR:
+        if actor.service_point_id != point.pk:
+            raise PermissionDenied("只能记录本服务点的送餐。")
+    elif not (_can_enrol(actor) and ServicePoint.objects.visible_to(actor).filter(pk=point.pk).exists()):
+        raise PermissionDenied("您不能记录该服务点的送餐。")
+    if day > timezone.localdate():
+        raise ValidationError({"date": "不能记录未来的送餐。"})
+    if status == DeliveryStatus.MISSED and not (reason or "").strip():
+        raise ValidationError({"reason": "请写明未送达的原因（如：老人外出、住院、拒收）。"})
+    delivery, _ = MealDelivery.objects.update_or_create(
+        enrolment=enrolment, date=day, meal=meal,
+        defaults={"point": point, "status": status, "reason": (reason or "").strip() if status == "missed" else "",
+                  "by": actor})
+    return delivery

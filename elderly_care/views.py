@@ -14,8 +14,8 @@ from residents.models import Resident
 
 from . import selectors, services
 from .filters import ServicePointFilterSet
-from .forms import CheckInForm, PriceRuleForm, ServicePointForm
-from .models import Meal, MealPrice, MealType, PriceRule, ServicePoint
+from .forms import CheckInForm, EnrolmentForm, PriceRuleForm, ServicePointForm
+from .models import CareEnrolment, Meal, MealPrice, MealType, PriceRule, ServiceLog, ServicePoint
 
 CHECKIN_ROLES = {Role.POINT_OPERATOR, Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
 
@@ -175,3 +175,77 @@ class StatsView(RoleRequiredMixin, TemplateView):
         except ValueError:
             chosen = today.replace(day=1)
         return super().get_context_data(stats=selectors.meal_stats(self.request.user, chosen), **kwargs)
+
+
+class DeliveryView(RoleRequiredMixin, TemplateView):
+    """The day's delivery round of a point: who gets a meal brought, and whether it arrived."""
+
+    template_name = "elderly_care/deliveries.html"
+
+    def allowed(self, user):
+        return user.role in CHECKIN_ROLES
+
+    def get_context_data(self, **kwargs):
+        point = CheckInView._point(self, self.request)
+        day = _day(self.request.GET.get("date"))
+        return super().get_context_data(point=point, day=day, rows=services.delivery_list(point, day),
+                                        points=CheckInView._points(self), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        enrolment = get_object_or_404(CareEnrolment.objects.select_related("point"), pk=request.POST.get("enrolment"),
+                                      point__in=ServicePoint.objects.visible_to(request.user))
+        day = _day(request.POST.get("date"))
+        try:
+            services.delivery_record(actor=request.user, enrolment=enrolment, day=day,
+                                     status=request.POST.get("status", ""), reason=request.POST.get("reason", ""))
+            messages.success(request, f"已记录 {enrolment.resident.name} 的送餐。")
+        except ValidationError as e:
+            messages.error(request, "；".join(e.messages))
+        return redirect(f"{reverse('care:deliveries')}?point={enrolment.point_id}&date={day:%Y-%m-%d}")
+
+
+def _day(raw):
+    try:
+        return date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+class EnrolmentListView(RoleRequiredMixin, TemplateView):
+    template_name = "elderly_care/enrolments.html"
+
+    def allowed(self, user):
+        return user.role in (Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.SUBDISTRICT_LEADER,
+                             Role.DISTRICT_OFFICER, Role.GRID_WORKER)
+
+    def get_context_data(self, **kwargs):
+        enrolments = (CareEnrolment.objects.filter(resident__in=Resident.objects.visible_to(self.request.user))
+                      .select_related("resident", "point").order_by("kind", "-since")[:500])
+        return super().get_context_data(enrolments=enrolments, **kwargs)
+
+
+class EnrolmentFormView(RoleRequiredMixin, ServiceFormMixin, FormView):
+    form_class = EnrolmentForm
+    template_name = "elderly_care/enrolment_form.html"
+
+    def allowed(self, user):
+        return user.role in (Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF)
+
+    def get_form_kwargs(self):
+        kwargs = {**super().get_form_kwargs(), "actor": self.request.user}
+        if "pk" in self.kwargs:
+            kwargs["instance"] = get_object_or_404(
+                CareEnrolment.objects.filter(resident__in=Resident.objects.visible_to(self.request.user)),
+                pk=self.kwargs["pk"])
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        logs = self.kwargs.get("pk") and ServiceLog.objects.filter(enrolment_id=self.kwargs["pk"]).select_related("by")
+        return super().get_context_data(logs=logs or [], **kwargs)
+
+    def run_service(self, form):
+        return services.enrolment_save(actor=self.request.user, enrolment=form.instance)
+
+    def success_url_for(self, enrolment):
+        messages.success(self.request, f"已保存：{enrolment}。")
+        return reverse("care:enrolments")

@@ -24,7 +24,7 @@ class UserForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "first_name", "role", "phone", "communities", "grids", "is_active"]
+        fields = ["username", "first_name", "role", "phone", "communities", "grids", "service_point", "is_active"]
         labels = {"first_name": "姓名", "is_active": "启用"}
         widgets = {"communities": forms.CheckboxSelectMultiple, "grids": forms.CheckboxSelectMultiple}
         field_classes = {"communities": ModelMultipleChoiceField, "grids": ModelMultipleChoiceField}
@@ -36,6 +36,9 @@ class UserForm(forms.ModelForm):
         self.fields["communities"].queryset = Community.objects.filter(subdistrict_id=actor.subdistrict_id)
         self.fields["grids"].queryset = Grid.objects.filter(
             community__subdistrict_id=actor.subdistrict_id).select_related("community")
+        from elderly_care.models import ServicePoint
+
+        self.fields["service_point"].queryset = ServicePoint.objects.filter(subdistrict_id=actor.subdistrict_id)
 
     def clean_username(self):
         # One person, one account: "GRID1" next to "grid1" is a mistake waiting to happen.

@@ -38,6 +38,10 @@ def user_save(*, actor, user: User, communities, grids, password: str | None = N
         errors["communities"] = "社区工作人员至少要负责一个社区。"
     if user.role == Role.GRID_WORKER and not grids:
         errors["grids"] = "网格员至少要负责一个网格。"
+    if user.role == Role.POINT_OPERATOR and user.service_point_id is None:
+        errors["service_point"] = "服务点工作人员须选择所在服务点。"
+    if user.service_point_id and user.service_point.subdistrict_id != actor.subdistrict_id:
+        errors["service_point"] = "只能选择本街道的服务点。"
     if creating and not password:
         errors["password"] = "请为新账号设置初始密码。"
     if password:
@@ -50,6 +54,8 @@ def user_save(*, actor, user: User, communities, grids, password: str | None = N
     # Only the places a role uses are kept, so the account's scope is exactly what the page shows.
     communities = communities if user.role == Role.COMMUNITY_STAFF else []
     grids = grids if user.role == Role.GRID_WORKER else []
+    if user.role != Role.POINT_OPERATOR:
+        user.service_point = None
     stored = None if creating else User.objects.get(pk=user.pk)
     if stored is not None and (stored.is_superuser or stored.role == Role.AUDITOR):
         # 三权分立: the admin does not hold the keys to the auditor's (or the operator's) account.
@@ -81,7 +87,7 @@ def user_unlock(*, actor, user: User) -> None:
     audit.record(actor=actor, action=AuditAction.UPDATE, target=user, changes={"unlocked": True})
 
 
-USER_FIELDS = ["username", "first_name", "role", "phone", "is_active"]
+USER_FIELDS = ["username", "first_name", "role", "phone", "is_active", "service_point_id"]
 
 
 def _places(user: User) -> dict:

@@ -127,19 +127,25 @@ def ensure_accounts(subdistrict: Subdistrict, password: str) -> list[tuple[str, 
     for i, community in enumerate(communities, start=1):
         grid = community.grids.order_by("id").first()
         spec.append((f"grid{i}", Role.GRID_WORKER, grid_names[i - 1], [], [grid]))
+    from elderly_care.models import ServicePoint
+
+    canteen = ServicePoint.objects.filter(subdistrict=subdistrict, kind="canteen").order_by("id").first()
+    spec.append(("point1", Role.POINT_OPERATOR, "吴敏", [], []))
     rows = []
     for username, role, person, comms, grids in spec:
         user, _ = User.objects.get_or_create(username=username)
         user.role = role
         user.first_name = person
         user.subdistrict = None if role == Role.DISTRICT_OFFICER else subdistrict
+        user.service_point = canteen if role == Role.POINT_OPERATOR else None
         user.is_active = True
         user.set_password(password)
         user.save()
         user.communities.set(comms)
         user.grids.set(grids)
-        scope = "、".join(str(x) for x in [*comms, *grids]) or ("全区" if role == Role.DISTRICT_OFFICER
-                                                               else subdistrict.name)
+        scope = "、".join(str(x) for x in [*comms, *grids]) or (
+            "全区" if role == Role.DISTRICT_OFFICER else str(canteen) if role == Role.POINT_OPERATOR and canteen
+            else subdistrict.name)
         rows.append((username, role.label, scope))
     return rows
 
@@ -288,3 +294,93 @@ def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=
                                     visitor=visitor(pk)))
     Visit.objects.bulk_create(visits, batch_size=2000)
     return len(visits)
+
+
+POINTS = [
+    # (community index or None for the sub-district, kind, name, rooms)
+    (0, "canteen", "和平里一区老年食堂", "助餐厅、后厨"),
+    (1, "meal_point", "和平里二区助餐点", "助餐厅"),
+    (2, "happiness_station", "青年沟幸福驿站", "休息室、理发室、阅览室"),
+    (None, "elderly_center", "和平里街道养老服务中心", "助餐厅、康复室、日间照料室、书画室"),
+    (0, "parent_child_hut", "和平里一区亲子小屋", "游戏区、哺乳室"),
+    (None, "disabled_home", "和平里街道残疾人之家", "康复室、手工坊"),
+    (None, "employment_station", "和平里街道就业服务站", "洽谈室"),
+]
+
+
+def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=None) -> int:
+    """Service points of every kind, meal prices and rules, meal delivery and home-care-bed enrolments,
+    and `days` days of canteen meals: lunch for most regulars, breakfast and dinner for some."""
+    from elderly_care import services as care
+    from elderly_care.models import CareEnrolment, Meal, MealDelivery, ServiceLog, ServicePoint
+
+    if ServicePoint.objects.filter(subdistrict=subdistrict).exists():
+        return 0
+    rng = random.Random(seed)
+    today = timezone.localdate(now)
+    communities = list(subdistrict.communities.order_by("id"))
+    points = [ServicePoint.objects.create(
+        subdistrict=subdistrict, community=communities[c] if c is not None and c < len(communities) else None,
+        kind=kind, name=name, rooms=rooms, opening_hours="周一至周日 7:00–19:00", capacity=rng.choice([30, 60, 120]),
+        address=f"{rng.choice(ESTATES)}{rng.randint(1, 30)}号楼底商", contact_name=_name(rng),
+        contact_phone=f"010-6421{rng.randint(1000, 9999)}") for c, kind, name, rooms in POINTS]
+    care.default_pricing_ensure(subdistrict=subdistrict)
+    canteens = [p for p in points if p.serves_meals]
+    operator = User.objects.filter(subdistrict=subdistrict, role=Role.POINT_OPERATOR).first() or \
+        User.objects.filter(subdistrict=subdistrict, role=Role.SUBDISTRICT_ADMIN).first()
+    if operator is None:
+        return 0
+    eligible = list(care.eligible_residents(canteens[0]).values_list("pk", "name", "birth_date", "community_id"))
+    tags: dict[int, list[str]] = {}
+    for pk, tag in ResidentTag.objects.filter(resident_id__in=[e[0] for e in eligible]).values_list(
+            "resident_id", "tag"):
+        tags.setdefault(pk, []).append(tag)
+    regulars = rng.sample(eligible, k=min(len(eligible), max(1, len(eligible) // 8)))
+    quotes: dict = {}
+    meals = []
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        for pk, name, birth, community_id in regulars:
+            for meal, chance in (("breakfast", 0.15), ("lunch", 0.7), ("dinner", 0.2)):
+                if rng.random() >= chance:
+                    continue
+                age = id_numbers.age_between(birth, day)
+                key = (meal, age, tuple(sorted(tags.get(pk, []))))
+                if key not in quotes:
+                    quotes[key] = care.meal_quote(subdistrict_id=subdistrict.pk, meal=meal, age=age,
+                                                  tags=list(key[2]))
+                quote = quotes[key]
+                point = canteens[0] if community_id == canteens[0].community_id or len(canteens) == 1 \
+                    else rng.choice(canteens)
+                meals.append(Meal(point=point, resident_id=pk, name=name, age=age, meal=meal, date=day,
+                                  full_price=quote.full_price, price=quote.price, subsidy=quote.subsidy,
+                                  rule=quote.rule, operator=operator))
+    Meal.objects.bulk_create(meals, batch_size=2000)
+    # Meal delivery for those who cannot come: lost capacity, or living alone at 80+.
+    from jiedao.filters import years_before
+
+    frail = Resident.objects.active().filter(community__subdistrict=subdistrict).filter(
+        pk__in=ResidentTag.objects.filter(tag=Tag.DISABLED_CARE).values("resident_id")) | \
+        Resident.objects.active().filter(community__subdistrict=subdistrict, birth_date__lte=years_before(today, 80),
+                                         pk__in=ResidentTag.objects.filter(tag=Tag.LIVING_ALONE).values("resident_id"))
+    enrolments = CareEnrolment.objects.bulk_create([
+        CareEnrolment(resident_id=pk, kind="meal_delivery", point=canteens[0], since=today - timedelta(days=days))
+        for pk in frail.values_list("pk", flat=True)[:60]])
+    deliveries = []
+    for back in range(14, 0, -1):
+        for enrolment in enrolments:
+            missed = rng.random() < 0.05
+            deliveries.append(MealDelivery(enrolment=enrolment, point=canteens[0], date=today - timedelta(days=back),
+                                           status="missed" if missed else "delivered",
+                                           reason=rng.choice(["老人外出", "住院", "家属接走"]) if missed else "",
+                                           by=operator))
+    MealDelivery.objects.bulk_create(deliveries, batch_size=2000)
+    beds = CareEnrolment.objects.bulk_create([
+        CareEnrolment(resident_id=pk, kind="home_care_bed", provider="和平里居家养老服务有限公司",
+                      since=today - timedelta(days=rng.randint(30, 300)))
+        for pk in frail.values_list("pk", flat=True)[60:75]])
+    ServiceLog.objects.bulk_create([
+        ServiceLog(enrolment=bed, at=timezone.now() - timedelta(days=d), by=operator,
+                   notes=rng.choice(["助浴", "康复训练", "测量血压", "上门保洁"]))
+        for bed in beds for d in (3, 10)])
+    return len(meals)

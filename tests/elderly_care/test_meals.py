@@ -153,3 +153,52 @@ def test_the_meal_and_point_lists_do_not_grow_queries_with_rows(api, counter, st
             client.get(f"/api/v1/meals/?page_size={size}")
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_the_delivery_round_lists_the_enrolled_and_records_why_a_meal_did_not_arrive(web, counter, staff_east,
+                                                                                     zhang, li):
+    from elderly_care.models import CareEnrolment, MealDelivery
+
+    today = date.today()
+    CareEnrolment.objects.create(resident=zhang, kind="meal_delivery", point=counter.service_point, since=today)
+    client = web.as_(counter)
+    rows = client.get(reverse("care:deliveries")).context["rows"]
+    assert [r["resident"].name for r in rows] == ["张春露"] and rows[0]["delivery"] is None
+    enrolment = rows[0]["enrolment"]
+    refused = client.post(reverse("care:deliveries"), {"enrolment": enrolment.pk, "status": "missed", "reason": ""},
+                          follow=True)
+    assert "请写明未送达的原因" in refused.content.decode() and not MealDelivery.objects.exists()
+    client.post(reverse("care:deliveries"), {"enrolment": enrolment.pk, "status": "missed", "reason": "住院"})
+    client.post(reverse("care:deliveries"), {"enrolment": enrolment.pk, "status": "delivered"})  # corrected
+    delivery = MealDelivery.objects.get()
+    assert (delivery.status, delivery.reason) == ("delivered", "")
+    stats = web.as_(staff_east).get(reverse("care:stats")).context["stats"]
+    assert stats["deliveries"][0]["delivered"] == 1
+
+
+def test_staff_enrol_a_home_care_bed_once_and_others_cannot(web, staff_east, staff_west, zhang, wang):
+    from elderly_care.models import CareEnrolment
+
+    client = web.as_(staff_east)
+    data = {"resident": zhang.pk, "kind": "home_care_bed", "provider": "和平里居家养老服务有限公司",
+            "since": "2026-10-01"}
+    assert client.post(reverse("care:enrolment_create"), data).status_code == 302
+    again = client.post(reverse("care:enrolment_create"), data)
+    assert "已登记此项服务" in str(again.context["form"].errors)
+    outside = client.post(reverse("care:enrolment_create"), {**data, "resident": wang.pk})
+    assert "resident" in outside.context["form"].errors
+    delivery_without_point = client.post(reverse("care:enrolment_create"), {**data, "kind": "meal_delivery"})
+    assert "送餐须选择服务点" in str(delivery_without_point.context["form"].errors)
+    assert CareEnrolment.objects.count() == 1
+
+
+def test_the_admin_creates_an_operator_account_at_a_point(web, admin, canteen):
+    from jiedao.models import User
+
+    response = web.as_(admin).post(reverse("manage:user_create"), {
+        "username": "point9", "role": "point_operator", "password": "Point-operator-2026", "is_active": "on"})
+    assert "service_point" in response.context["form"].errors
+    web.as_(admin).post(reverse("manage:user_create"), {
+        "username": "point9", "role": "point_operator", "service_point": canteen.pk,
+        "password": "Point-operator-2026", "is_active": "on"})
+    assert User.objects.get(username="point9").service_point == canteen

@@ -28,7 +28,7 @@ def test_the_demo_has_places_people_and_every_account(capsys):
         "admin": Role.SUBDISTRICT_ADMIN, "leader": Role.SUBDISTRICT_LEADER, "auditor": Role.AUDITOR,
         "district": Role.DISTRICT_OFFICER, "staff1": Role.COMMUNITY_STAFF, "staff2": Role.COMMUNITY_STAFF,
         "staff3": Role.COMMUNITY_STAFF, "grid1": Role.GRID_WORKER, "grid2": Role.GRID_WORKER,
-        "grid3": Role.GRID_WORKER}
+        "grid3": Role.GRID_WORKER, "point1": Role.POINT_OPERATOR}
     first_three = list(Community.objects.order_by("id")[:3])
     for i, community in enumerate(first_three, start=1):
         assert list(User.objects.get(username=f"staff{i}").communities.all()) == [community]

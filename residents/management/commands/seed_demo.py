@@ -18,12 +18,14 @@ class Command(BaseCommand):
             raise CommandError("--residents 至少为 1。")
         started = time.monotonic()
         result = demo.seed(residents=residents, seed=seed)
-        accounts = demo.ensure_accounts(result.subdistrict, password)
+        demo.ensure_accounts(result.subdistrict, password)
+        meals = demo.seed_care(subdistrict=result.subdistrict, seed=seed)
+        accounts = demo.ensure_accounts(result.subdistrict, password)  # again: point1 works at the new canteen
         visits = demo.seed_visits(subdistrict=result.subdistrict, seed=seed)
         took = time.monotonic() - started
         if result.created:
             self.stdout.write(f"已生成 {result.subdistrict.name}：{result.residents} 名居民，"
-                              f"{result.households} 户，{visits} 条走访记录，用时 {took:.1f} 秒。")
+                              f"{result.households} 户，{visits} 条走访记录，{meals} 条用餐记录，用时 {took:.1f} 秒。")
         else:
             self.stdout.write(f"{result.subdistrict.name} 已存在（{result.residents} 名居民），"
                               "未重复生成；账号密码已重置。")
