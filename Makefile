@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_RESIDENTS ?= 3000
 DEMO_PASSWORD ?= Jiedao@2026
 
-.PHONY: install demo test lint bench bench-reminders clean
+.PHONY: install demo test lint bench bench-reminders bench-meals clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench: install
 # Its own database (it changes care tiers): benchmarks/reminders.sqlite3 unless DATABASE_URL says otherwise.
 bench-reminders: install
 	$(BIN)/python benchmarks/reminders.py
+
+# A million meal records in its own database (benchmarks/meals.sqlite3 unless DATABASE_URL says otherwise).
+bench-meals: install
+	$(BIN)/python benchmarks/meals.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-shm db.sqlite3-wal

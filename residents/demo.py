@@ -308,7 +308,8 @@ POINTS = [
 ]
 
 
-def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=None) -> int:
+def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=None, regulars_share: float = 1 / 8
+              ) -> int:
     """Service points of every kind, meal prices and rules, meal delivery and home-care-bed enrolments,
     and `days` days of canteen meals: lunch for most regulars, breakfast and dinner for some."""
     from elderly_care import services as care
@@ -335,12 +336,14 @@ def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=No
     for pk, tag in ResidentTag.objects.filter(resident_id__in=[e[0] for e in eligible]).values_list(
             "resident_id", "tag"):
         tags.setdefault(pk, []).append(tag)
-    regulars = rng.sample(eligible, k=min(len(eligible), max(1, len(eligible) // 8)))
+    regulars = rng.sample(eligible, k=min(len(eligible), max(1, int(len(eligible) * regulars_share))))
     quotes: dict = {}
-    meals = []
+    meals, written = [], 0
     for back in range(days, 0, -1):
         day = today - timedelta(days=back)
         for pk, name, birth, community_id in regulars:
+            if birth > day:
+                continue  # a disabled child born this year ate nothing before
             for meal, chance in (("breakfast", 0.15), ("lunch", 0.7), ("dinner", 0.2)):
                 if rng.random() >= chance:
                     continue
@@ -355,7 +358,10 @@ def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=No
                 meals.append(Meal(point=point, resident_id=pk, name=name, age=age, meal=meal, date=day,
                                   full_price=quote.full_price, price=quote.price, subsidy=quote.subsidy,
                                   rule=quote.rule, operator=operator))
-    Meal.objects.bulk_create(meals, batch_size=2000)
+        if len(meals) >= 50_000:  # a year of meals at a large sub-district is a million rows: write as we go
+            written += len(Meal.objects.bulk_create(meals, batch_size=2000))
+            meals = []
+    written += len(Meal.objects.bulk_create(meals, batch_size=2000))
     # Meal delivery for those who cannot come: lost capacity, or living alone at 80+.
     from jiedao.filters import years_before
 
@@ -383,4 +389,4 @@ def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=No
         ServiceLog(enrolment=bed, at=timezone.now() - timedelta(days=d), by=operator,
                    notes=rng.choice(["助浴", "康复训练", "测量血压", "上门保洁"]))
         for bed in beds for d in (3, 10)])
-    return len(meals)
+    return written
