@@ -15,4 +15,5 @@ urlpatterns = [
     path("enrolments/", views.EnrolmentListView.as_view(), name="enrolments"),
     path("enrolments/new/", views.EnrolmentFormView.as_view(), name="enrolment_create"),
     path("enrolments/<int:pk>/", views.EnrolmentFormView.as_view(), name="enrolment_update"),
+    path("enrolments/<int:pk>/log/", views.service_log_add, name="service_log_add"),
 ]

@@ -1,10 +1,12 @@
 from datetime import date
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from jiedao.models import Role
@@ -249,3 +251,17 @@ class EnrolmentFormView(RoleRequiredMixin, ServiceFormMixin, FormView):
     def success_url_for(self, enrolment):
         messages.success(self.request, f"已保存：{enrolment}。")
         return reverse("care:enrolments")
+
+
+@login_required
+@require_POST
+def service_log_add(request, pk):
+    """A line in an enrolment's service log (a home-care bed visit, a day at the centre)."""
+    enrolment = get_object_or_404(CareEnrolment.objects.filter(
+        resident__in=Resident.objects.visible_to(request.user)), pk=pk)
+    try:
+        services.service_log_add(actor=request.user, enrolment=enrolment, notes=request.POST.get("notes", "")[:300])
+        messages.success(request, "已添加服务记录。")
+    except ValidationError:
+        messages.error(request, "请填写服务内容。")
+    return redirect("care:enrolment_update", pk=enrolment.pk)

@@ -202,3 +202,16 @@ def test_the_admin_creates_an_operator_account_at_a_point(web, admin, canteen):
         "username": "point9", "role": "point_operator", "service_point": canteen.pk,
         "password": "Point-operator-2026", "is_active": "on"})
     assert User.objects.get(username="point9").service_point == canteen
+
+
+def test_the_service_log_of_a_home_care_bed(web, staff_east, staff_west, zhang):
+    from elderly_care.models import CareEnrolment, ServiceLog
+
+    bed = CareEnrolment.objects.create(resident=zhang, kind="home_care_bed", provider="居家养老公司",
+                                       since=date(2026, 10, 1))
+    web.as_(staff_east).post(reverse("care:service_log_add", args=[bed.pk]), {"notes": "助浴"})
+    web.as_(staff_east).post(reverse("care:service_log_add", args=[bed.pk]), {"notes": "  "})
+    assert list(ServiceLog.objects.values_list("notes", flat=True)) == ["助浴"]
+    assert web.as_(staff_west).post(reverse("care:service_log_add", args=[bed.pk]), {"notes": "x"}).status_code == 404
+    page = web.as_(staff_east).get(reverse("care:enrolment_update", args=[bed.pk]))
+    assert "助浴" in page.content.decode()
