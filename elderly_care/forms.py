@@ -61,3 +61,11 @@ class EnrolmentForm(forms.ModelForm):
 
     def validate_unique(self):
         pass  # the service's full_clean checks the one-open-enrolment rule with a clear message
+
+
+class MealPricesForm(forms.Form):
+    """The full price of each meal (what a guest pays; the subsidy covers the rest for residents)."""
+
+    breakfast = forms.DecimalField(label="早餐标准价（元）", min_value=0, max_value=200, decimal_places=2)
+    lunch = forms.DecimalField(label="午餐标准价（元）", min_value=0, max_value=200, decimal_places=2)
+    dinner = forms.DecimalField(label="晚餐标准价（元）", min_value=0, max_value=200, decimal_places=2)

@@ -27,4 +27,11 @@ class ServicePointQuerySet(models.QuerySet):
 
 class MealQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(_point_scope(user, prefix="point__"))
+        """Meals at the user's points; staff and grid workers see only their own residents' meals there
+        (and guests'), not those of residents from elsewhere who ate at a shared point."""
+        meals = self.filter(_point_scope(user, prefix="point__"))
+        if user and user.is_authenticated and user.role in (Role.COMMUNITY_STAFF, Role.GRID_WORKER):
+            meals = meals.filter(places_filter(user, subdistrict="resident__community__subdistrict_id",
+                                               community="resident__community_id", grid="resident__grid_id")
+                                 | Q(resident__isnull=True))
+        return meals

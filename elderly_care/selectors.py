@@ -31,3 +31,18 @@ def meal_stats(user, month: date) -> dict:
                       missed=Count("id", filter=Q(status="missed")))
                   .order_by("point__name"))
     return {"month": first, "by_day": by_day, "by_point": by_point, "totals": totals, "deliveries": list(deliveries)}
+
+
+def delivery_candidates(user, limit: int = 100):
+    """Who may need meals brought (lost capacity, or living alone at 80+) and has no delivery yet."""
+    from jiedao.filters import years_before
+    from residents.models import Resident, ResidentTag, Tag
+
+    from .models import CareEnrolment
+
+    alone_80 = Q(birth_date__lte=years_before(date.today(), 80),
+                 pk__in=ResidentTag.objects.filter(tag=Tag.LIVING_ALONE).values("resident_id"))
+    frail = Q(pk__in=ResidentTag.objects.filter(tag=Tag.DISABLED_CARE).values("resident_id"))
+    enrolled = CareEnrolment.objects.filter(kind="meal_delivery", ended_on__isnull=True).values("resident_id")
+    return (Resident.objects.visible_to(user).active().filter(alone_80 | frail).exclude(pk__in=enrolled)
+            .select_related("grid").order_by("community_id", "name_pinyin")[:limit])

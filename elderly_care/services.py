@@ -1,7 +1,7 @@
 """Writes of elderly care: service points, meal prices and rules, and the canteen check-in."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -49,6 +49,8 @@ def service_point_save(*, actor, point: ServicePoint) -> ServicePoint:
         raise ValidationError({"community": "只能选择本街道的社区。"})
     point.full_clean()
     point.save()
+    if point.serves_meals:
+        default_pricing_ensure(subdistrict=point.subdistrict)  # a first canteen starts with sensible prices
     audit.record_save(actor=actor, obj=point, before=stored and audit.snapshot(stored, POINT_FIELDS),
                       after=audit.snapshot(point, POINT_FIELDS))
     return point
@@ -62,6 +64,24 @@ def eligible_residents(point: ServicePoint):
     tagged = ResidentTag.objects.filter(tag__in=ELIGIBLE_TAGS).values("resident_id")
     return Resident.objects.active().filter(community__subdistrict_id=point.subdistrict_id).filter(
         Q(birth_date__lte=cutoff) | Q(pk__in=tagged))
+
+
+def eligible_search(point: ServicePoint, term: str):
+    """The counter's look-up when there is no card: by name, pinyin, initials or the ID number's last
+    four, among the point's eligible diners only (no phone or address search: the counter is no registry)."""
+    from residents.selectors import filter_by_id_last4
+
+    term = (term or "").strip()[:20]
+    key = id_numbers.normalize(term)
+    people = eligible_residents(point)
+    if len(key) == 4 and key[:3].isdigit() and (key[3].isdigit() or key[3] == "X"):
+        return filter_by_id_last4(people, key)
+    if term.isascii() and term.replace(" ", "").isalpha():
+        letters = term.replace(" ", "").lower()
+        return people.filter(Q(name_pinyin__startswith=letters) | Q(name_initials__startswith=letters))
+    if term and not term.isascii():
+        return people.filter(name__contains=term)
+    return people.none()
 
 
 @dataclass(frozen=True)
@@ -139,7 +159,7 @@ def meal_check_in(*, operator, point: ServicePoint, meal: str, id_number: str | 
                                                                       guest_id_number=found["guest_id_number"])
     earlier = Meal.objects.filter(who, date=on, meal=meal).select_related("point").first()
     if earlier is not None:
-        raise ValidationError({"id_number": _already(earlier)})
+        raise ValidationError({"id_number": _already(earlier, point)})
     quote = found["quote"]
     record = Meal(point=point, resident=found["resident"], guest_id_number=found["guest_id_number"],
                   name=found["name"], age=found["age"], meal=meal, date=on, full_price=quote.full_price,
@@ -149,17 +169,19 @@ def meal_check_in(*, operator, point: ServicePoint, meal: str, id_number: str | 
             record.save()
     except IntegrityError:
         # The same card at two counters at once: the unique constraint decides.
-        raise ValidationError({"id_number": _already(Meal.objects.filter(who, date=on, meal=meal).first())}) from None
+        raise ValidationError({"id_number": _already(Meal.objects.filter(who, date=on, meal=meal).first(), point)}
+                              ) from None
     audit.record(actor=operator, action=AuditAction.CREATE, target=record,
                  changes={"meal": meal, "price": str(quote.price), "guest": found["resident"] is None})
     return record
 
 
-def _already(earlier: Meal | None) -> str:
-    if earlier is None:
-        return "今天这一餐已经登记过了。"
+def _already(earlier: Meal | None, point: ServicePoint) -> str:
+    if earlier is None or earlier.point_id != point.pk:
+        # Another point's records are not this counter's business: only that the meal was taken.
+        return "此人今天的这一餐已在其他服务点登记，不能重复登记。"
     return (f"{earlier.name or '该来宾'} 今天的{earlier.get_meal_display()}已于 "
-            f"{timezone.localtime(earlier.created_at):%H:%M} 在{earlier.point.name}登记，不能重复登记。")
+            f"{timezone.localtime(earlier.created_at):%H:%M} 在本点登记，不能重复登记。")
 
 
 DEFAULT_PRICES = {MealType.BREAKFAST: Decimal("5.00"), MealType.LUNCH: Decimal("15.00"),
@@ -178,6 +200,23 @@ def default_pricing_ensure(*, subdistrict) -> None:
     if not PriceRule.objects.filter(subdistrict=subdistrict).exists():
         PriceRule.objects.bulk_create([PriceRule(subdistrict=subdistrict, label=label, min_age=age, tag=tag,
                                                  pays_percent=pct) for label, age, tag, pct in DEFAULT_RULES])
+
+
+@transaction.atomic
+def meal_prices_save(*, actor, prices: dict[str, Decimal]) -> None:
+    """Set the full price of each meal of the actor's sub-district."""
+    if not can_manage_places(actor):
+        raise PermissionDenied("只有街道管理员可以设置助餐价格。")
+    for meal, full_price in prices.items():
+        stored = MealPrice.objects.filter(subdistrict_id=actor.subdistrict_id, meal=meal).first()
+        before = str(stored.full_price) if stored else None
+        record = stored or MealPrice(subdistrict_id=actor.subdistrict_id, meal=meal)
+        record.full_price = full_price
+        record.full_clean()
+        record.save()
+        if before != str(record.full_price):
+            audit.record(actor=actor, action=AuditAction.UPDATE, target=record,
+                         changes={"full_price": [before, str(record.full_price)]})
 
 
 @transaction.atomic
@@ -223,6 +262,9 @@ def enrolment_save(*, actor, enrolment: CareEnrolment) -> CareEnrolment:
         raise ValidationError({"point": "该服务点不在您的管辖范围内。"})
     if enrolment.ended_on and enrolment.ended_on < enrolment.since:
         raise ValidationError({"ended_on": "结束日期不能早于开始日期。"})
+    if enrolment.kind == EnrolmentKind.MEAL_DELIVERY and enrolment.point_id and not (
+            enrolment.point.serves_meals and enrolment.point.active):
+        raise ValidationError({"point": "送餐须选择启用中的老年食堂或助餐点。"})
     stored = CareEnrolment.objects.filter(pk=enrolment.pk).first() if enrolment.pk else None
     enrolment.full_clean()
     enrolment.save()
@@ -241,11 +283,18 @@ def service_log_add(*, actor, enrolment: CareEnrolment, notes: str, at=None) -> 
     return log
 
 
-def delivery_list(point: ServicePoint, day: date, meal: str = MealType.LUNCH) -> list[dict]:
-    """The day's round for a point: everyone enrolled for delivery on that day, with what was recorded."""
+def _delivery_enrolments(point: ServicePoint, day: date, user):
+    """Who is on a point's round that day; staff see only their own residents on a shared point's round."""
     enrolments = (CareEnrolment.objects.filter(point=point, kind=EnrolmentKind.MEAL_DELIVERY, since__lte=day)
-                  .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day))
-                  .filter(resident__status="active").select_related("resident")
+                  .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day)).filter(resident__status="active"))
+    if user.role != Role.POINT_OPERATOR:
+        enrolments = enrolments.filter(resident__in=Resident.objects.visible_to(user))
+    return enrolments
+
+
+def delivery_list(point: ServicePoint, day: date, user, meal: str = MealType.LUNCH) -> list[dict]:
+    """The day's round for a point: everyone enrolled for delivery on that day, with what was recorded."""
+    enrolments = (_delivery_enrolments(point, day, user).select_related("resident")
                   .order_by("resident__estate", "resident__building", "resident__unit", "resident__room"))
     done = {d.enrolment_id: d for d in MealDelivery.objects.filter(point=point, date=day, meal=meal)}
     return [{"enrolment": e, "resident": e.resident, "delivery": done.get(e.pk)} for e in enrolments]
@@ -261,12 +310,19 @@ def delivery_record(*, actor, enrolment: CareEnrolment, day: date, status: str, 
             raise PermissionDenied("只能记录本服务点的送餐。")
     elif not (_can_enrol(actor) and ServicePoint.objects.visible_to(actor).filter(pk=point.pk).exists()):
         raise PermissionDenied("您不能记录该服务点的送餐。")
-    if day > timezone.localdate():
-        raise ValidationError({"date": "不能记录未来的送餐。"})
-    if status == DeliveryStatus.MISSED and not (reason or "").strip():
+    if day > timezone.localdate() or day < timezone.localdate() - timedelta(days=31):
+        raise ValidationError({"date": "只能记录最近一个月内的送餐。"})
+    if status not in DeliveryStatus.values:
+        raise ValidationError({"status": "请选择“已送达”或“未送达”。"})
+    if not _delivery_enrolments(point, day, actor).filter(pk=enrolment.pk).exists():
+        raise ValidationError({"enrolment": "该居民当天不在本点的送餐名单上。"})
+    reason = (reason or "").strip()
+    if status == DeliveryStatus.MISSED and not reason:
         raise ValidationError({"reason": "请写明未送达的原因（如：老人外出、住院、拒收）。"})
+    if len(reason) > 200:
+        raise ValidationError({"reason": "原因请控制在 200 字以内。"})
     delivery, _ = MealDelivery.objects.update_or_create(
         enrolment=enrolment, date=day, meal=meal,
-        defaults={"point": point, "status": status, "reason": (reason or "").strip() if status == "missed" else "",
+        defaults={"point": point, "status": status, "reason": reason if status == DeliveryStatus.MISSED else "",
                   "by": actor})
     return delivery

@@ -11,15 +11,37 @@ from django.views.generic import FormView, TemplateView
 
 from jiedao.models import Role
 from jiedao.views import FilteredListView, PlaceManagerMixin, RoleRequiredMixin, ServiceFormMixin, add_service_errors
-from residents.filters import ResidentFilterSet
 from residents.models import Resident
 
 from . import selectors, services
 from .filters import ServicePointFilterSet
-from .forms import CheckInForm, EnrolmentForm, PriceRuleForm, ServicePointForm
+from .forms import CheckInForm, EnrolmentForm, MealPricesForm, PriceRuleForm, ServicePointForm
 from .models import CareEnrolment, Meal, MealPrice, MealType, PriceRule, ServiceLog, ServicePoint
 
 CHECKIN_ROLES = {Role.POINT_OPERATOR, Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
+
+
+def meal_point_for(request) -> ServicePoint:
+    """The counter a page works at: the operator's own point; for staff and admins the one chosen
+    (?point=) among the meal points of their scope, else the first."""
+    if request.user.role == Role.POINT_OPERATOR:
+        if request.user.service_point is None:
+            raise PermissionDenied("您的账号还没有分配服务点，请联系街道管理员。")
+        return request.user.service_point
+    points = meal_points_for(request.user)
+    chosen = request.GET.get("point") or request.POST.get("point") or ""
+    if chosen.isdigit() and len(chosen) < 18:
+        return get_object_or_404(points, pk=chosen)
+    point = points.first()
+    if point is None:
+        raise PermissionDenied("您的范围内没有助餐服务点。")
+    return point
+
+
+def meal_points_for(user):
+    if user.role == Role.POINT_OPERATOR:
+        return ServicePoint.objects.none()  # one point, no choice to offer
+    return ServicePoint.objects.visible_to(user).serving_meals()
 
 
 class CheckInView(RoleRequiredMixin, FormView):
@@ -34,22 +56,8 @@ class CheckInView(RoleRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and self.allowed(request.user):
-            self.point = self._point(request)
+            self.point = meal_point_for(request)
         return super().dispatch(request, *args, **kwargs)
-
-    def _point(self, request):
-        if request.user.role == Role.POINT_OPERATOR:
-            if request.user.service_point is None:
-                raise PermissionDenied("您的账号还没有分配服务点，请联系街道管理员。")
-            return request.user.service_point
-        points = ServicePoint.objects.visible_to(request.user).serving_meals()
-        chosen = request.GET.get("point") or request.POST.get("point")
-        if chosen and str(chosen).isdigit():
-            return get_object_or_404(points, pk=chosen)
-        point = points.first()
-        if point is None:
-            raise PermissionDenied("您的范围内没有助餐服务点。")
-        return point
 
     def get_initial(self):
         hour = timezone.localtime().hour
@@ -71,21 +79,15 @@ class CheckInView(RoleRequiredMixin, FormView):
                     resident=self._resident(form.cleaned_data.get("resident")), meal=form.cleaned_data["meal"])
             except ValidationError as e:
                 add_service_errors(form, e)
-        query = self.request.GET.get("q", "").strip()[:50]
+        query = self.request.GET.get("q", "").strip()[:20]
         if query:
-            # Only the diners eligible here, found the way the registry searches (name, pinyin, last 4).
-            search = ResidentFilterSet({"search": query}, queryset=services.eligible_residents(self.point))
-            context["matches"] = search.qs[:20] if search.is_valid() else []
+            context["matches"] = services.eligible_search(self.point, query).select_related("community")[:20]
         today = timezone.localdate()
-        context.update(point=self.point, query=query, points=self._points(),
+        context.update(point=self.point, query=query, points=meal_points_for(self.request.user),
                        today_meals=Meal.objects.filter(point=self.point, date=today).order_by("-created_at")[:300],
                        today_count=Meal.objects.filter(point=self.point, date=today).count())
         return context
 
-    def _points(self):
-        if self.request.user.role == Role.POINT_OPERATOR:
-            return []
-        return ServicePoint.objects.visible_to(self.request.user).serving_meals()
 
     def _resident(self, pk):
         return Resident.objects.filter(pk=pk).first() if pk else None
@@ -149,9 +151,23 @@ class PricingView(PlaceManagerMixin, ServiceFormMixin, FormView):
 
     def get_context_data(self, **kwargs):
         sub = self.request.user.subdistrict_id
-        return super().get_context_data(prices=MealPrice.objects.filter(subdistrict_id=sub),
+        prices = {p.meal: p.full_price for p in MealPrice.objects.filter(subdistrict_id=sub)}
+        return super().get_context_data(prices_form=kwargs.pop("prices_form", None) or MealPricesForm(initial=prices),
                                         rules=PriceRule.objects.filter(subdistrict_id=sub),
                                         editing="pk" in self.kwargs, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if "prices" not in request.POST:
+            return super().post(request, *args, **kwargs)
+        form = MealPricesForm(request.POST)
+        if form.is_valid():
+            try:
+                services.meal_prices_save(actor=request.user, prices=form.cleaned_data)
+                messages.success(request, "已保存标准价。")
+                return redirect("care:pricing")
+            except ValidationError as e:
+                add_service_errors(form, e)
+        return self.render_to_response(self.get_context_data(prices_form=form))
 
     def run_service(self, form):
         return services.price_rule_save(actor=self.request.user, rule=form.instance)
@@ -188,13 +204,14 @@ class DeliveryView(RoleRequiredMixin, TemplateView):
         return user.role in CHECKIN_ROLES
 
     def get_context_data(self, **kwargs):
-        point = CheckInView._point(self, self.request)
-        day = _day(self.request.GET.get("date"))
-        return super().get_context_data(point=point, day=day, rows=services.delivery_list(point, day),
-                                        points=CheckInView._points(self), **kwargs)
+        user, point, day = self.request.user, meal_point_for(self.request), _day(self.request.GET.get("date"))
+        return super().get_context_data(point=point, day=day, rows=services.delivery_list(point, day, user),
+                                        points=meal_points_for(user), **kwargs)
 
     def post(self, request, *args, **kwargs):
-        enrolment = get_object_or_404(CareEnrolment.objects.select_related("point"), pk=request.POST.get("enrolment"),
+        raw = request.POST.get("enrolment", "")
+        enrolment = get_object_or_404(CareEnrolment.objects.select_related("point", "resident"),
+                                      pk=int(raw) if raw.isdigit() and len(raw) < 18 else 0,
                                       point__in=ServicePoint.objects.visible_to(request.user))
         day = _day(request.POST.get("date"))
         try:
@@ -223,7 +240,8 @@ class EnrolmentListView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         enrolments = (CareEnrolment.objects.filter(resident__in=Resident.objects.visible_to(self.request.user))
                       .select_related("resident", "point").order_by("kind", "-since")[:500])
-        return super().get_context_data(enrolments=enrolments, **kwargs)
+        return super().get_context_data(enrolments=enrolments,
+                                        candidates=selectors.delivery_candidates(self.request.user), **kwargs)
 
 
 class EnrolmentFormView(RoleRequiredMixin, ServiceFormMixin, FormView):
@@ -244,6 +262,11 @@ class EnrolmentFormView(RoleRequiredMixin, ServiceFormMixin, FormView):
     def get_context_data(self, **kwargs):
         logs = self.kwargs.get("pk") and ServiceLog.objects.filter(enrolment_id=self.kwargs["pk"]).select_related("by")
         return super().get_context_data(logs=logs or [], **kwargs)
+
+    def get_initial(self):
+        kind, resident = self.request.GET.get("kind"), self.request.GET.get("resident", "")
+        return {"kind": kind, "resident": resident if resident.isdigit() else None,
+                "since": timezone.localdate()}
 
     def run_service(self, form):
         return services.enrolment_save(actor=self.request.user, enrolment=form.instance)

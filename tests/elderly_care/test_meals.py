@@ -215,3 +215,58 @@ def test_the_service_log_of_a_home_care_bed(web, staff_east, staff_west, zhang):
     assert web.as_(staff_west).post(reverse("care:service_log_add", args=[bed.pk]), {"notes": "x"}).status_code == 404
     page = web.as_(staff_east).get(reverse("care:enrolment_update", args=[bed.pk]))
     assert "助浴" in page.content.decode()
+
+
+def test_the_counter_search_finds_no_one_by_phone_and_shows_no_address(web, counter, zhang):
+    client = web.as_(counter)
+    assert list(client.get(reverse("care:checkin") + "?q=1391234").context["matches"]) == []
+    page = client.get(reverse("care:checkin") + f"?q={zhang.id_number[-4:]}")
+    assert [r.name for r in page.context["matches"]] == ["张春露"]
+    html = page.content.decode()
+    assert "501" not in html and zhang.id_number not in html
+
+
+def test_staff_see_only_their_own_residents_meals_at_a_shared_point(api, heping, zhang, wang, staff_west, admin):
+    services.default_pricing_ensure(subdistrict=heping)
+    centre = ServicePoint.objects.create(subdistrict=heping, kind="canteen", name="街道中心食堂")
+    services.meal_check_in(operator=admin, point=centre, meal="lunch", resident=zhang)
+    assert api.as_(staff_west).get("/api/v1/meals/").json()["count"] == 0
+    assert api.as_(admin).get("/api/v1/meals/").json()["count"] == 1
+
+
+def test_a_second_point_is_not_named_to_another_counter(api, counter, heping, zhang, admin):
+    centre = ServicePoint.objects.create(subdistrict=heping, kind="canteen", name="街道中心食堂")
+    services.meal_check_in(operator=admin, point=centre, meal="lunch", resident=zhang)
+    message = _check_in(api, counter, id_number=zhang.id_number).json()["id_number"][0]
+    assert "其他服务点" in message and "中心食堂" not in message
+
+
+@pytest.mark.parametrize("post, words", [
+    ({"status": "foo"}, "请选择"), ({"status": ""}, "请选择"), ({"status": "missed", "reason": "x" * 300}, "200"),
+    ({"status": "delivered", "date": "1990-01-01"}, "一个月"), ({"enrolment": "abc", "status": "delivered"}, None),
+])
+def test_bad_delivery_records_are_refused(web, counter, zhang, post, words):
+    from elderly_care.models import CareEnrolment, MealDelivery
+
+    enrolment = CareEnrolment.objects.create(resident=zhang, kind="meal_delivery", point=counter.service_point,
+                                             since=date(2026, 1, 1))
+    response = web.as_(counter).post(reverse("care:deliveries"), {"enrolment": enrolment.pk, **post}, follow=True)
+    assert response.status_code == (404 if words is None else 200)
+    if words:
+        assert words in response.content.decode()
+    assert not MealDelivery.objects.exists()
+
+
+def test_the_admin_sets_the_full_prices(web, admin, canteen):
+    from elderly_care.models import MealPrice
+
+    web.as_(admin).post(reverse("care:pricing"), {"prices": "1", "breakfast": "4", "lunch": "16.5", "dinner": "12"})
+    assert MealPrice.objects.get(meal="lunch").full_price == Decimal("16.50")
+    bad = web.as_(admin).post(reverse("care:pricing"), {"prices": "1", "breakfast": "-1", "lunch": "x", "dinner": ""})
+    assert set(bad.context["prices_form"].errors) == {"breakfast", "lunch", "dinner"}
+
+
+def test_residents_who_may_need_meals_brought_are_suggested(web, staff_east, zhang, east1):
+    from elderly_care.selectors import delivery_candidates
+
+    assert [r.name for r in delivery_candidates(staff_east)] == ["张春露"]  # 85, living alone
