@@ -77,6 +77,7 @@ class CheckInView(RoleRequiredMixin, FormView):
                 context["preview"] = services.meal_preview(
                     operator=self.request.user, point=self.point, id_number=form.cleaned_data["id_number"],
                     resident=self._resident(form.cleaned_data.get("resident")), meal=form.cleaned_data["meal"])
+                context["meal_label"] = MealType(form.cleaned_data["meal"]).label
             except ValidationError as e:
                 add_service_errors(form, e)
         query = self.request.GET.get("q", "").strip()[:20]
