@@ -1,0 +1,127 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from .querysets import CaseQuerySet
+
+
+class CaseKind(models.TextChoices):
+    DIBAO = "dibao", "低保"
+    TEKUN = "tekun", "特困供养"
+    TEMPORARY = "temporary", "临时救助"
+    MEDICAL = "medical", "医疗救助"
+    ACCESSIBILITY_RETROFIT = "accessibility_retrofit", "无障碍改造"
+    EMPLOYMENT_SUPPORT = "employment_support", "就业帮扶"
+    MICRO_WISH = "micro_wish", "微心愿"
+
+
+# Paid every month until the case is closed (the others are paid once).
+ONGOING_KINDS = {CaseKind.DIBAO, CaseKind.TEKUN}
+
+
+class CaseState(models.TextChoices):
+    APPLIED = "applied", "申请"
+    COMMUNITY_REVIEWED = "community_reviewed", "社区初审"
+    SUBDISTRICT_REVIEWED = "subdistrict_reviewed", "街道审核"
+    PUBLICIZED = "publicized", "公示"
+    APPROVED = "approved", "审批"
+    DISBURSED = "disbursed", "发放"
+    CLOSED = "closed", "结案"
+    REJECTED = "rejected", "驳回"
+
+
+class Case(models.Model):
+    """An application for assistance, walked through its fixed path (assistance.workflow)."""
+
+    resident = models.ForeignKey("residents.Resident", verbose_name="申请人", on_delete=models.PROTECT,
+                                 related_name="cases")
+    kind = models.CharField("救助类别", max_length=30, choices=CaseKind.choices, db_index=True)
+    state = models.CharField("状态", max_length=24, choices=CaseState.choices, default=CaseState.APPLIED,
+                             db_index=True)
+    reason = models.TextField("申请理由", max_length=2000)
+    requested_amount = models.DecimalField("申请金额（元）", max_digits=10, decimal_places=2, null=True, blank=True,
+                                           validators=[MinValueValidator(0), MaxValueValidator(1_000_000)])
+    requested_service = models.CharField("申请服务", max_length=200, blank=True)
+    household_size = models.PositiveSmallIntegerField("家庭人口", null=True, blank=True,
+                                                      validators=[MinValueValidator(1), MaxValueValidator(30)])
+    monthly_income = models.DecimalField("家庭月收入（元）", max_digits=10, decimal_places=2, null=True, blank=True,
+                                         validators=[MinValueValidator(0)])
+    publicity_days = models.PositiveSmallIntegerField("公示天数", default=7,
+                                                      validators=[MinValueValidator(1), MaxValueValidator(30)])
+    publicized_on = models.DateField("公示开始日期", null=True, blank=True)
+    review_due = models.DateField("下次复核日期", null=True, blank=True, db_index=True)
+    opened_at = models.DateTimeField("申请时间", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="受理人", on_delete=models.PROTECT,
+                                   related_name="+")
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "救助案件"
+        verbose_name_plural = "救助案件"
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self):
+        return f"{self.resident} · {self.get_kind_display()}（{self.get_state_display()}）"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.resident.community.subdistrict_id
+
+    @property
+    def ongoing(self) -> bool:
+        return self.kind in ONGOING_KINDS
+
+
+class CaseTransition(models.Model):
+    """One step of a case: who moved it, when, from where to where, and why."""
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="transitions")
+    from_state = models.CharField("原状态", max_length=24, choices=CaseState.choices, blank=True)
+    to_state = models.CharField("新状态", max_length=24, choices=CaseState.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+    comment = models.CharField("意见", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "案件流转"
+        verbose_name_plural = "案件流转"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
+
+
+class DisbursementMethod(models.TextChoices):
+    BANK = "bank", "银行代发"
+    CASH = "cash", "现金"
+    IN_KIND = "in_kind", "实物/服务"
+
+
+class Disbursement(models.Model):
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="disbursements")
+    amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2,
+                                 validators=[MinValueValidator(0), MaxValueValidator(1_000_000)])
+    paid_on = models.DateField("发放日期", db_index=True)
+    method = models.CharField("方式", max_length=10, choices=DisbursementMethod.choices)
+    period_from = models.DateField("所属期起", null=True, blank=True)
+    period_to = models.DateField("所属期止", null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "发放记录"
+        verbose_name_plural = "发放记录"
+        ordering = ["-paid_on", "-id"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(period_from__isnull=True) | models.Q(period_to__isnull=True)
+            | models.Q(period_to__gte=models.F("period_from")),
+            name="disbursement_period_order", violation_error_message="所属期止不能早于所属期起。")]
+
+    def __str__(self):
+        return f"{self.paid_on} {self.amount} 元"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.case.resident.community.subdistrict_id

@@ -178,6 +178,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "HazardKindEnum": "visits.models.HazardKind",
         "NotificationKindEnum": "visits.models.NotificationKind",
+        "CaseStateEnum": "assistance.models.CaseState",
+        "VisitMethodEnum": "visits.models.Method",
+        "DisbursementMethodEnum": "assistance.models.DisbursementMethod",
     },
 }
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from assistance import api as assistance_api
 from elderly_care import api as care_api
 from residents import api as residents_api
 from visits import api as visits_api
@@ -17,6 +18,7 @@ router.register("grids", residents_api.GridViewSet, basename="grid")
 router.register("households", residents_api.HouseholdViewSet, basename="household")
 router.register("residents", residents_api.ResidentViewSet, basename="resident")
 router.register("audit", api_views.AuditEntryViewSet, basename="audit")
+router.register("cases", assistance_api.CaseViewSet, basename="case")
 router.register("service-points", care_api.ServicePointViewSet, basename="service-point")
 router.register("meals", care_api.MealViewSet, basename="meal")
 router.register("visits", visits_api.VisitViewSet, basename="visit")
@@ -43,6 +45,7 @@ urlpatterns = [
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
     path("visits/", include("visits.urls")),
     path("care/", include("elderly_care.urls")),
+    path("assistance/", include("assistance.urls")),
     path("manage/", include((management_views.urlpatterns, "manage"))),
     path("api/v1/", include(api_patterns)),
     path("django-admin/", admin.site.urls),

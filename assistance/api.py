@@ -1,0 +1,58 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from jiedao.api import ScopedViewSetMixin
+from jiedao.scope import REGISTRY_READERS
+
+from . import services
+from .filters import CaseFilterSet
+from .models import Case
+from .serializers import CaseSerializer, DisbursementSerializer, TransitionRequestSerializer
+
+
+class CasePermission(permissions.BasePermission):
+    message = "您的角色无权访问救助案件。"
+
+    def has_permission(self, request, view):
+        return request.user.role in REGISTRY_READERS
+
+
+class CaseViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Relief cases of residents in the caller's scope. Each step is a POST to transition/."""
+
+    queryset = Case.objects.all()
+    serializer_class = CaseSerializer
+    filterset_class = CaseFilterSet
+    permission_classes = [permissions.IsAuthenticated, CasePermission]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("resident").prefetch_related("transitions__by")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.case_open(actor=self.request.user, resident=data.pop("resident"),
+                                                 kind=data.pop("kind"), data=data)
+
+    @extend_schema(request=TransitionRequestSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        case = self.get_object()
+        data = TransitionRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_transition(actor=request.user, case=case, to=data.validated_data["to"],
+                                        comment=data.validated_data.get("comment", ""))
+        return Response(CaseSerializer(self.get_queryset().get(pk=case.pk), context={"request": request}).data)
+
+    @extend_schema(request=DisbursementSerializer, responses=DisbursementSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def disbursements(self, request, pk=None):
+        case = self.get_object()
+        if request.method == "POST":
+            data = DisbursementSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            payment = services.disbursement_add(actor=request.user, case=case, **data.validated_data)
+            return Response(DisbursementSerializer(payment).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(case.disbursements.select_related("by"))
+        return self.get_paginated_response(DisbursementSerializer(page, many=True).data)

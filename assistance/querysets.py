@@ -1,0 +1,9 @@
+from django.db import models
+
+from jiedao.scope import places_filter
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(places_filter(user, subdistrict="resident__community__subdistrict_id",
+                                         community="resident__community_id", grid="resident__grid_id"))

@@ -1,0 +1,101 @@
+"""Writes of assistance: opening a case, moving it along its path, paying it."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from jiedao import audit
+from jiedao.models import AuditAction
+from residents.models import Resident
+from visits.schedule import add_months
+
+from . import workflow
+from .models import Case, CaseState, CaseTransition, Disbursement
+
+REVIEW_MONTHS = 6  # ongoing cases (低保, 特困) are reviewed every six months
+CASE_FIELDS = ["reason", "requested_amount", "requested_service", "household_size", "monthly_income"]
+
+
+@transaction.atomic
+def case_open(*, actor, resident: Resident, kind: str, data: dict[str, Any]) -> Case:
+    """A grid worker or community staff member registers an application for a resident of their scope."""
+    if actor.role not in workflow.APPLICANT_ROLES:
+        raise PermissionDenied("只有网格员和社区工作人员可以受理申请。")
+    if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
+        raise ValidationError({"resident": "该居民不在您的管辖范围内。"})
+    if resident.status != "active":
+        raise ValidationError({"resident": "该居民已归档，不能受理申请。"})
+    case = Case(resident=resident, kind=kind, created_by=actor, **{k: v for k, v in data.items() if k in CASE_FIELDS})
+    case.full_clean()
+    case.save()
+    CaseTransition.objects.create(case=case, from_state="", to_state=CaseState.APPLIED, by=actor, comment="受理申请")
+    audit.record(actor=actor, action=AuditAction.CREATE, target=case, changes={"kind": kind, "state": "applied"})
+    return case
+
+
+@transaction.atomic
+def case_transition(*, actor, case: Case, to: str, comment: str = "") -> Case:
+    """Move a case one step along its path (or reject it), by the role of that step, with the comment kept.
+
+    Raises PermissionDenied when the actor's role may not take this step, ValidationError when the step
+    itself is not allowed (skipped, backwards, after the end, publicity not over, rejection without reason).
+    """
+    case = Case.objects.select_for_update().get(pk=case.pk)  # two reviewers at once: one wins, one is told
+    comment = (comment or "").strip()
+    why = workflow.refusal(case.state, to, actor.role)
+    if why is not None:
+        message, is_role = why
+        if is_role:
+            raise PermissionDenied(message)
+        raise ValidationError({"to": message})
+    if to == CaseState.REJECTED and not comment:
+        raise ValidationError({"comment": "驳回须写明理由。"})
+    if len(comment) > 500:
+        raise ValidationError({"comment": "意见请控制在 500 字以内。"})
+    today = timezone.localdate()
+    if to == CaseState.APPROVED and case.publicized_on and today < publicity_ends(case):
+        raise ValidationError({"to": f"公示期到 {publicity_ends(case):%Y-%m-%d} 结束，结束后才能审批。"})
+    if to == CaseState.DISBURSED and not case.disbursements.exists():
+        raise ValidationError({"to": "请先登记发放记录。"})
+    before = case.state
+    case.state = to
+    if to == CaseState.PUBLICIZED:
+        case.publicized_on = today
+    if to == CaseState.APPROVED and case.ongoing:
+        case.review_due = add_months(today, REVIEW_MONTHS)
+    if to in (CaseState.CLOSED, CaseState.REJECTED):
+        case.review_due = None
+    case.save()
+    CaseTransition.objects.create(case=case, from_state=before, to_state=to, by=actor, comment=comment)
+    audit.record(actor=actor, action=AuditAction.UPDATE, target=case, changes={"state": [before, to],
+                                                                                "comment": comment})
+    return case
+
+
+def publicity_ends(case: Case) -> date:
+    return case.publicized_on + timedelta(days=case.publicity_days)
+
+
+@transaction.atomic
+def disbursement_add(*, actor, case: Case, amount: Decimal, paid_on: date, method: str,
+                     period_from: date | None = None, period_to: date | None = None) -> Disbursement:
+    """Record a payment: once approved; ongoing kinds (低保, 特困) are paid every month until closed."""
+    if "disbursed" not in workflow.allowed_moves(CaseState.APPROVED, actor.role):
+        raise PermissionDenied("只有街道管理员可以登记发放。")
+    if case.state not in (CaseState.APPROVED, CaseState.DISBURSED):
+        raise ValidationError({"case": "案件审批通过后才能发放。"})
+    if case.state == CaseState.DISBURSED and not case.ongoing:
+        raise ValidationError({"case": "一次性救助已发放，不能重复发放。"})
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": "发放日期不能晚于今天。"})
+    payment = Disbursement(case=case, amount=amount, paid_on=paid_on, method=method, period_from=period_from,
+                           period_to=period_to, by=actor)
+    payment.full_clean()
+    payment.save()
+    audit.record(actor=actor, action=AuditAction.CREATE, target=payment,
+                 changes={"case": case.pk, "amount": str(amount), "paid_on": paid_on.isoformat()})
+    return payment

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "assistance"
+urlpatterns = [
+    path("", views.CaseListView.as_view(), name="case_list"),
+    path("new/<int:resident>/", views.CaseCreateView.as_view(), name="case_create"),
+    path("<int:pk>/", views.CaseDetailView.as_view(), name="case_detail"),
+    path("<int:pk>/transition/", views.case_transition, name="case_transition"),
+    path("<int:pk>/disbursements/", views.disbursement_add, name="disbursement_add"),
+]

@@ -1,0 +1,99 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView, FormView
+
+from jiedao.views import FilteredListView, RegistryReaderMixin, RoleRequiredMixin, ServiceFormMixin
+from residents.models import Resident
+
+from . import services, workflow
+from .filters import CaseFilterSet
+from .forms import CaseForm, DisbursementForm
+from .models import Case, CaseState
+
+
+class CaseListView(RegistryReaderMixin, FilteredListView):
+    model = Case
+    filterset_class = CaseFilterSet
+    template_name = "assistance/case_list.html"
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("resident__community")
+
+
+class CaseDetailView(RegistryReaderMixin, DetailView):
+    template_name = "assistance/case_detail.html"
+    context_object_name = "case"
+
+    def get_queryset(self):
+        return Case.objects.visible_to(self.request.user).select_related("resident__community", "created_by")
+
+    def get_context_data(self, **kwargs):
+        case = self.object
+        role = self.request.user.role
+        moves = [(state, CaseState(state).label) for state in workflow.allowed_moves(case.state, role)]
+        return super().get_context_data(
+            moves=moves, history=case.transitions.select_related("by"),
+            disbursements=case.disbursements.select_related("by"),
+            can_pay=case.state in (CaseState.APPROVED, CaseState.DISBURSED)
+            and "disbursed" in workflow.allowed_moves(CaseState.APPROVED, self.request.user.role),
+            pay_form=DisbursementForm(), publicity_ends=case.publicized_on and services.publicity_ends(case),
+            **kwargs)
+
+
+class CaseCreateView(RoleRequiredMixin, ServiceFormMixin, FormView):
+    form_class = CaseForm
+    template_name = "assistance/case_form.html"
+
+    def allowed(self, user):
+        return user.role in workflow.APPLICANT_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.allowed(request.user):
+            self.resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=kwargs["resident"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(resident=self.resident, **kwargs)
+
+    def run_service(self, form):
+        data = dict(form.cleaned_data)
+        return services.case_open(actor=self.request.user, resident=self.resident, kind=data.pop("kind"), data=data)
+
+    def success_url_for(self, case):
+        messages.success(self.request, "已受理申请。")
+        return reverse("assistance:case_detail", args=[case.pk])
+
+
+@login_required
+@require_POST
+def case_transition(request, pk):
+    case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+    try:
+        services.case_transition(actor=request.user, case=case, to=request.POST.get("to", ""),
+                                 comment=request.POST.get("comment", "")[:500])
+        messages.success(request, "案件已流转。")
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+    except PermissionDenied as e:
+        messages.error(request, str(e))
+    return redirect("assistance:case_detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def disbursement_add(request, pk):
+    case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+    form = DisbursementForm(request.POST)
+    if form.is_valid():
+        try:
+            services.disbursement_add(actor=request.user, case=case, **form.cleaned_data)
+            messages.success(request, "已登记发放。")
+        except ValidationError as e:
+            messages.error(request, "；".join(e.messages))
+    else:
+        messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}" for f, e in form.errors.items()))
+    return redirect("assistance:case_detail", pk=case.pk)
