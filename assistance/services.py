@@ -99,3 +99,18 @@ def disbursement_add(*, actor, case: Case, amount: Decimal, paid_on: date, metho
     audit.record(actor=actor, action=AuditAction.CREATE, target=payment,
                  changes={"case": case.pk, "amount": str(amount), "paid_on": paid_on.isoformat()})
     return payment
+
+
+def case_review_reminders(*, today: date) -> list:
+    """Reminders (unsaved Notification rows) for ongoing cases due for their periodic review, to the
+    worker who opened the case; the visits reminder job writes them with its own, idempotently."""
+    from visits.models import Notification, NotificationKind
+
+    due = (Case.objects.filter(state__in=[CaseState.APPROVED, CaseState.DISBURSED], review_due__lte=today,
+                               created_by__is_active=True).select_related("resident"))
+    return [Notification(recipient_id=case.created_by_id, kind=NotificationKind.CASE_REVIEW,
+                         resident_id=case.resident_id, due_date=case.review_due,
+                         message=f"{case.resident.name} 的{case.get_kind_display()}应于 "
+                                 f"{case.review_due:%Y-%m-%d} 复核。",
+                         key=f"review:{case.pk}:{case.review_due}:{case.created_by_id}")
+            for case in due]

@@ -8,5 +8,6 @@ urlpatterns = [
     path("new/<int:resident>/", views.CaseCreateView.as_view(), name="case_create"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="case_detail"),
     path("<int:pk>/transition/", views.case_transition, name="case_transition"),
+    path("<int:pk>/notice/", views.NoticeView.as_view(), name="notice"),
     path("<int:pk>/disbursements/", views.disbursement_add, name="disbursement_add"),
 ]

@@ -97,3 +97,17 @@ def disbursement_add(request, pk):
     else:
         messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}" for f, e in form.errors.items()))
     return redirect("assistance:case_detail", pk=case.pk)
+
+
+class NoticeView(RegistryReaderMixin, DetailView):
+    """The printable public notice (公示) of a case: name, masked ID number, kind, amount, period."""
+
+    template_name = "assistance/notice.html"
+    context_object_name = "case"
+
+    def get_queryset(self):
+        return Case.objects.visible_to(self.request.user).filter(publicized_on__isnull=False).select_related(
+            "resident__community__subdistrict")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(ends=services.publicity_ends(self.object), **kwargs)

@@ -7,6 +7,7 @@ one elder in eight living alone, a few percent on 低保 or with a disability.
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -390,3 +391,47 @@ def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=No
                    notes=rng.choice(["助浴", "康复训练", "测量血压", "上门保洁"]))
         for bed in beds for d in (3, 10)])
     return written
+
+
+def seed_cases(*, subdistrict: Subdistrict, seed: int = 1) -> int:
+    """Relief cases of every kind in every state, walked through the real workflow (so each has its
+    history), with disbursements for the paid ones. A second call adds nothing."""
+    from assistance import services as relief
+    from assistance.models import Case, CaseKind, CaseState
+    from assistance.workflow import FORWARD
+
+    if Case.objects.filter(resident__community__subdistrict=subdistrict).exists():
+        return 0
+    rng = random.Random(seed)
+    staff = User.objects.filter(subdistrict=subdistrict, role=Role.COMMUNITY_STAFF).order_by("id").first()
+    admin = User.objects.filter(subdistrict=subdistrict, role=Role.SUBDISTRICT_ADMIN).order_by("id").first()
+    if staff is None or admin is None:
+        return 0
+    people = list(Resident.objects.visible_to(staff).active().order_by("id")[:400])
+    rng.shuffle(people)
+    path = [CaseState.APPLIED, *[to for to, _ in FORWARD.values()]]
+    made = 0
+    for kind in CaseKind:
+        for target in [*path, CaseState.REJECTED]:
+            resident = people.pop()
+            case = relief.case_open(actor=staff, resident=resident, kind=kind, data={
+                "reason": rng.choice(["突发重病，医疗费用高", "家庭成员失业，收入骤降", "独居老人，生活困难",
+                                      "残疾人家庭，需要无障碍改造"]),
+                "requested_amount": Decimal(rng.choice([500, 800, 1200, 3000])),
+                "household_size": rng.randint(1, 4), "monthly_income": Decimal(rng.randint(300, 2000))})
+            state = CaseState.APPLIED
+            while state != target:
+                if target == CaseState.REJECTED:
+                    relief.case_transition(actor=staff, case=case, to=CaseState.REJECTED, comment="收入超过当地标准")
+                    break
+                to, roles = FORWARD[state]
+                actor = staff if staff.role in roles else admin
+                if to == CaseState.APPROVED:  # the publicity period is over
+                    Case.objects.filter(pk=case.pk).update(publicized_on=timezone.localdate() - timedelta(days=8))
+                if to == CaseState.DISBURSED:
+                    relief.disbursement_add(actor=admin, case=case, amount=case.requested_amount,
+                                            paid_on=timezone.localdate(), method="bank")
+                case = relief.case_transition(actor=actor, case=case, to=to, comment="同意")
+                state = to
+            made += 1
+    return made

@@ -171,6 +171,7 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", "逾期未访"
     CURTAIN_MISSED = "curtain_missed", "窗帘未开"
     ESCALATION = "escalation", "逾期上报"
+    CASE_REVIEW = "case_review", "救助复核"
 
 
 class Notification(models.Model):

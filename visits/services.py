@@ -288,6 +288,9 @@ def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
             add(to_supervisors, NotificationKind.ESCALATION, item,
                 f"{name} 的{method}探访已逾期 {item.overdue_days} 天，超过 {item.escalate_after_days} 天，请督办。",
                 f"{item.resident_id}:{item.method}:{item.due_date}")
+    from assistance.services import case_review_reminders
+
+    rows += case_review_reminders(today=today)  # ongoing relief cases due for review: the same inbox, once
     with transaction.atomic():  # one commit, not one per batch
         before = Notification.objects.count()
         Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)

@@ -134,3 +134,36 @@ def test_the_case_list_does_not_grow_queries_with_rows(api, staff_east, zhang, l
             client.get(f"/api/v1/cases/?page_size={size}")
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_the_printable_notice_masks_the_id_number(web, api, case, staff_east, admin):
+    _move(api, staff_east, case, "community_reviewed")
+    _move(api, admin, case, "subdistrict_reviewed")
+    assert web.as_(admin).get(reverse("assistance:notice", args=[case.pk])).status_code == 404  # not yet public
+    _move(api, admin, case, "publicized")
+    html = web.as_(admin).get(reverse("assistance:notice", args=[case.pk])).content.decode()
+    assert "李秀英" in html and case.resident.id_number not in html and case.resident.id_number_masked in html
+
+
+def test_an_ongoing_case_due_for_review_reminds_its_worker_once(case, staff_east, admin):
+    from visits.models import Notification
+    from visits.services import reminders_run
+
+    Case.objects.filter(pk=case.pk).update(state="disbursed", review_due=date.today() - timedelta(days=1))
+    reminders_run()
+    reminders_run()
+    review = Notification.objects.get(kind="case_review")
+    assert review.recipient == staff_east and "复核" in review.message
+
+
+def test_the_demo_has_cases_of_every_kind_in_every_state(db):
+    from assistance.models import CaseKind, CaseState
+    from residents import demo
+
+    result = demo.seed(residents=1500, seed=2)
+    demo.ensure_accounts(result.subdistrict, "Demo-pass-2026")
+    assert demo.seed_cases(subdistrict=result.subdistrict) == len(CaseKind) * len(CaseState)
+    assert set(Case.objects.values_list("kind", "state")) == {(k, s) for k in CaseKind.values for s in CaseState.values}
+    closed = Case.objects.filter(state="closed").first()
+    assert closed.transitions.count() == 7 and closed.disbursements.exists()
+    assert demo.seed_cases(subdistrict=result.subdistrict) == 0

@@ -22,6 +22,7 @@ class Command(BaseCommand):
         meals = demo.seed_care(subdistrict=result.subdistrict, seed=seed)
         accounts = demo.ensure_accounts(result.subdistrict, password)  # again: point1 works at the new canteen
         visits = demo.seed_visits(subdistrict=result.subdistrict, seed=seed)
+        demo.seed_cases(subdistrict=result.subdistrict, seed=seed)
         took = time.monotonic() - started
         if result.created:
             self.stdout.write(f"已生成 {result.subdistrict.name}：{result.residents} 名居民，"
