@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
 
+from assistance.selectors import benefits_of
 from jiedao.scope import REGISTRY_READERS, can_write_registry, sees_full_numbers
 from jiedao.views import FilteredListView, RegistryReaderMixin, RegistryWriterMixin, ServiceFormMixin
 from visits.models import CarePlan
@@ -55,6 +56,7 @@ class ResidentDetailView(RegistryReaderMixin, DetailView):
             members=selectors.household_members(resident.household, user) if resident.household_id else [],
             history=selectors.resident_history(resident),
             recent_visits=resident.visits.select_related("visitor")[:5],
+            benefits=benefits_of(resident),
             plan=CarePlan.objects.filter(resident=resident).select_related("responsible").first(),
         )
         return context

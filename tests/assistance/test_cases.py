@@ -167,3 +167,31 @@ def test_the_demo_has_cases_of_every_kind_in_every_state(db):
     closed = Case.objects.filter(state="closed").first()
     assert closed.transitions.count() == 7 and closed.disbursements.exists()
     assert demo.seed_cases(subdistrict=result.subdistrict) == 0
+
+
+def test_the_resident_page_shows_every_benefit_and_warns_of_forbidden_overlaps(web, staff_east, admin, zhang):
+    def paid_case(kind, on):
+        case = services.case_open(actor=staff_east, resident=zhang, kind=kind, data={"reason": "困难"})
+        Case.objects.filter(pk=case.pk).update(state="approved")
+        case.refresh_from_db()
+        services.disbursement_add(actor=admin, case=case, amount=300, paid_on=on, method="cash")
+        return case
+
+    today = date.today()
+    paid_case("dibao", today)
+    paid_case("tekun", today)
+    paid_case("temporary", today)
+    paid_case("temporary", today)
+    page = web.as_(staff_east).get(reverse("residents:resident_detail", args=[zhang.pk]))
+    benefits = page.context["benefits"]
+    assert len(benefits["cases"]) == 4 and benefits["paid_total"] == 1200
+    assert any("低保和特困" in w for w in benefits["warnings"])
+    assert any("临时救助" in w for w in benefits["warnings"])
+    from residents import services as resident_services
+
+    resident_services.resident_archive(actor=staff_east, resident=zhang, status="deceased",
+                                       on=today - timedelta(days=3), reason="病故")
+    zhang.refresh_from_db()
+    from assistance.selectors import benefits_of
+
+    assert any("去世" in w for w in benefits_of(zhang)["warnings"])
