@@ -125,3 +125,38 @@ class Disbursement(models.Model):
     @property
     def audit_subdistrict_id(self):
         return self.case.resident.community.subdistrict_id
+
+
+class DocumentType(models.TextChoices):
+    IDENTITY = "identity", "身份证明"
+    INCOME = "income", "收入证明"
+    MEDICAL = "medical", "医疗票据"
+    DISABILITY = "disability", "残疾证"
+    OTHER = "other", "其他"
+
+
+class CaseDocument(models.Model):
+    """A scanned certificate. Stored under MEDIA_ROOT, which no URL serves: only the case's own view
+    (assistance.views.document) hands it out, to users who may see the case, and logs it."""
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="documents")
+    doc_type = models.CharField("材料类型", max_length=12, choices=DocumentType.choices)
+    file = models.FileField("文件", upload_to="cases/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "申请材料"
+        verbose_name_plural = "申请材料"
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return f"{self.get_doc_type_display()}：{self.original_name}"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.case.resident.community.subdistrict_id

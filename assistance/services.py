@@ -14,7 +14,7 @@ from residents.models import Resident
 from visits.schedule import add_months
 
 from . import workflow
-from .models import Case, CaseState, CaseTransition, Disbursement
+from .models import Case, CaseDocument, CaseState, CaseTransition, Disbursement
 
 REVIEW_MONTHS = 6  # ongoing cases (低保, 特困) are reviewed every six months
 CASE_FIELDS = ["reason", "requested_amount", "requested_service", "household_size", "monthly_income"]
@@ -114,3 +114,35 @@ def case_review_reminders(*, today: date) -> list:
                                  f"{case.review_due:%Y-%m-%d} 复核。",
                          key=f"review:{case.pk}:{case.review_due}:{case.created_by_id}")
             for case in due]
+
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+# What a scan may be, told by its first bytes (a renamed .exe is not a PDF).
+SIGNATURES = {b"%PDF-": ("application/pdf", ".pdf"), b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+              b"\xff\xd8\xff": ("image/jpeg", ".jpg")}
+
+
+@transaction.atomic
+def case_document_add(*, actor, case: Case, upload, doc_type: str) -> CaseDocument:
+    """Attach a scan (PDF, PNG or JPEG, at most 5 MB) to a case of the actor's scope."""
+    if actor.role not in workflow.APPLICANT_ROLES | {"subdistrict_admin"}:
+        raise PermissionDenied("您的角色不能上传申请材料。")
+    if upload is None:
+        raise ValidationError({"file": "请选择要上传的文件。"})
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError({"file": "文件不能超过 5 MB。"})
+    head = upload.read(16)
+    upload.seek(0)
+    kind = next((found for magic, found in SIGNATURES.items() if head.startswith(magic)), None)
+    if kind is None:
+        raise ValidationError({"file": "只能上传 PDF、PNG 或 JPG 格式的扫描件。"})
+    content_type, extension = kind
+    original = str(upload.name)[:200]
+    upload.name = f"case{case.pk}{extension}"  # the stored name is ours, never the uploader's
+    document = CaseDocument(case=case, doc_type=doc_type, file=upload, original_name=original,
+                            content_type=content_type, size=upload.size, uploaded_by=actor)
+    document.full_clean()
+    document.save()
+    audit.record(actor=actor, action=AuditAction.CREATE, target=document, changes={"case": case.pk,
+                                                                                    "type": doc_type})
+    return document

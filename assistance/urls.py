@@ -9,5 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.CaseDetailView.as_view(), name="case_detail"),
     path("<int:pk>/transition/", views.case_transition, name="case_transition"),
     path("<int:pk>/notice/", views.NoticeView.as_view(), name="notice"),
+    path("<int:pk>/documents/", views.document_upload, name="document_upload"),
+    path("documents/<int:pk>/", views.document, name="document"),
     path("<int:pk>/disbursements/", views.disbursement_add, name="disbursement_add"),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -12,7 +13,7 @@ from residents.models import Resident
 from . import services, workflow
 from .filters import CaseFilterSet
 from .forms import CaseForm, DisbursementForm
-from .models import Case, CaseState
+from .models import Case, CaseDocument, CaseState, DocumentType
 
 
 class CaseListView(RegistryReaderMixin, FilteredListView):
@@ -41,6 +42,7 @@ class CaseDetailView(RegistryReaderMixin, DetailView):
             can_pay=case.state in (CaseState.APPROVED, CaseState.DISBURSED)
             and "disbursed" in workflow.allowed_moves(CaseState.APPROVED, self.request.user.role),
             pay_form=DisbursementForm(), publicity_ends=case.publicized_on and services.publicity_ends(case),
+            documents=case.documents.all(), document_types=DocumentType.choices,
             **kwargs)
 
 
@@ -111,3 +113,39 @@ class NoticeView(RegistryReaderMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(ends=services.publicity_ends(self.object), **kwargs)
+
+
+@login_required
+@require_POST
+def document_upload(request, pk):
+    case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+    doc_type = request.POST.get("doc_type", "")
+    if doc_type not in DocumentType.values:
+        messages.error(request, "请选择材料类型。")
+        return redirect("assistance:case_detail", pk=case.pk)
+    try:
+        services.case_document_add(actor=request.user, case=case, upload=request.FILES.get("file"), doc_type=doc_type)
+        messages.success(request, "已上传材料。")
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+    except PermissionDenied as e:
+        messages.error(request, str(e))
+    return redirect("assistance:case_detail", pk=case.pk)
+
+
+@login_required
+def document(request, pk):
+    """Hand out a scan to a user who may see its case (404 otherwise); every look is in the audit log."""
+    from jiedao import audit
+    from jiedao.models import AuditAction
+    from jiedao.scope import REGISTRY_READERS
+
+    if request.user.role not in REGISTRY_READERS:
+        raise PermissionDenied("您的角色无权查看申请材料。")
+    doc = get_object_or_404(CaseDocument.objects.filter(case__in=Case.objects.visible_to(request.user)), pk=pk)
+    audit.record(actor=request.user, action=AuditAction.VIEW_FULL, target=doc, changes={"case": doc.case_id})
+    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
+    response["Content-Disposition"] = f'inline; filename="document-{doc.pk}{doc.file.name[-4:]}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
