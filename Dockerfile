@@ -5,7 +5,7 @@ WORKDIR /app
 COPY . .
 RUN pip install --no-cache-dir . \
     && DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
-RUN useradd --system jiedao && chown -R jiedao /app
+RUN mkdir -p /app/media && useradd --system jiedao && chown -R jiedao /app
 USER jiedao
 EXPOSE 8000
 CMD ["gunicorn", "jiedao.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

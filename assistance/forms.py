@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Case, Disbursement
+from .models import Case, Disbursement, ReliefSettings
 
 
 class CaseForm(forms.ModelForm):
@@ -15,3 +15,9 @@ class DisbursementForm(forms.ModelForm):
         model = Disbursement
         fields = ["amount", "paid_on", "method", "period_from", "period_to"]
         widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in ["paid_on", "period_from", "period_to"]}
+
+
+class ReliefSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ReliefSettings
+        fields = ["dibao_threshold", "publicity_days", "review_months"]

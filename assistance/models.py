@@ -160,3 +160,27 @@ class CaseDocument(models.Model):
     @property
     def audit_subdistrict_id(self):
         return self.case.resident.community.subdistrict_id
+
+
+class ReliefSettings(models.Model):
+    """A sub-district's local standards, set by its admin."""
+
+    subdistrict = models.OneToOneField("residents.Subdistrict", verbose_name="街道", on_delete=models.CASCADE,
+                                       related_name="relief_settings")
+    dibao_threshold = models.DecimalField("低保标准（元/人/月）", max_digits=8, decimal_places=2, default=1395,
+                                          validators=[MinValueValidator(0), MaxValueValidator(100_000)])
+    publicity_days = models.PositiveSmallIntegerField("公示天数", default=7,
+                                                      validators=[MinValueValidator(1), MaxValueValidator(30)])
+    review_months = models.PositiveSmallIntegerField("复核周期（月）", default=6,
+                                                     validators=[MinValueValidator(1), MaxValueValidator(24)])
+
+    class Meta:
+        verbose_name = "救助标准"
+        verbose_name_plural = "救助标准"
+
+    def __str__(self):
+        return f"{self.subdistrict} 救助标准"
+
+
+# Kinds decided on the household's means: size and income are required, per-capita income is checked.
+MEANS_TESTED = {CaseKind.DIBAO, CaseKind.TEKUN}

@@ -14,9 +14,8 @@ from residents.models import Resident
 from visits.schedule import add_months
 
 from . import workflow
-from .models import Case, CaseDocument, CaseState, CaseTransition, Disbursement
+from .models import MEANS_TESTED, Case, CaseDocument, CaseState, CaseTransition, Disbursement, ReliefSettings
 
-REVIEW_MONTHS = 6  # ongoing cases (低保, 特困) are reviewed every six months
 CASE_FIELDS = ["reason", "requested_amount", "requested_service", "household_size", "monthly_income"]
 
 
@@ -30,6 +29,12 @@ def case_open(*, actor, resident: Resident, kind: str, data: dict[str, Any]) -> 
     if resident.status != "active":
         raise ValidationError({"resident": "该居民已归档，不能受理申请。"})
     case = Case(resident=resident, kind=kind, created_by=actor, **{k: v for k, v in data.items() if k in CASE_FIELDS})
+    if kind in MEANS_TESTED:
+        missing = {f: "该类别须填写家庭人口和家庭月收入。" for f in ("household_size", "monthly_income")
+                   if getattr(case, f) in (None, "")}
+        if missing:
+            raise ValidationError(missing)
+    case.publicity_days = relief_settings(resident.community.subdistrict_id).publicity_days
     case.full_clean()
     case.save()
     CaseTransition.objects.create(case=case, from_state="", to_state=CaseState.APPLIED, by=actor, comment="受理申请")
@@ -66,7 +71,7 @@ def case_transition(*, actor, case: Case, to: str, comment: str = "") -> Case:
     if to == CaseState.PUBLICIZED:
         case.publicized_on = today
     if to == CaseState.APPROVED and case.ongoing:
-        case.review_due = add_months(today, REVIEW_MONTHS)
+        case.review_due = add_months(today, relief_settings(case.resident.community.subdistrict_id).review_months)
     if to in (CaseState.CLOSED, CaseState.REJECTED):
         case.review_due = None
     case.save()
@@ -74,6 +79,37 @@ def case_transition(*, actor, case: Case, to: str, comment: str = "") -> Case:
     audit.record(actor=actor, action=AuditAction.UPDATE, target=case, changes={"state": [before, to],
                                                                                 "comment": comment})
     return case
+
+
+def relief_settings(subdistrict_id: int) -> ReliefSettings:
+    """The sub-district's standards (the defaults until its admin sets them)."""
+    return ReliefSettings.objects.filter(subdistrict_id=subdistrict_id).first() or ReliefSettings(
+        subdistrict_id=subdistrict_id)
+
+
+def means_test(case: Case) -> dict | None:
+    """Per-capita monthly income against the local 低保 standard, for the kinds decided on means."""
+    if case.kind not in MEANS_TESTED or not case.household_size or case.monthly_income is None:
+        return None
+    per_capita = (case.monthly_income / case.household_size).quantize(Decimal("0.01"))
+    threshold = relief_settings(case.resident.community.subdistrict_id).dibao_threshold
+    return {"per_capita": per_capita, "threshold": threshold, "below": per_capita < threshold}
+
+
+@transaction.atomic
+def relief_settings_save(*, actor, values: dict) -> ReliefSettings:
+    from jiedao.scope import can_manage_places
+
+    if not can_manage_places(actor):
+        raise PermissionDenied("只有街道管理员可以设置救助标准。")
+    record, _ = ReliefSettings.objects.get_or_create(subdistrict_id=actor.subdistrict_id)
+    before = audit.snapshot(record, list(values))
+    for field, value in values.items():
+        setattr(record, field, value)
+    record.full_clean()
+    record.save()
+    audit.record_save(actor=actor, obj=record, before=before, after=audit.snapshot(record, list(values)))
+    return record
 
 
 def publicity_ends(case: Case) -> date:

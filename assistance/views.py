@@ -7,12 +7,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView
 
-from jiedao.views import FilteredListView, RegistryReaderMixin, RoleRequiredMixin, ServiceFormMixin
+from jiedao.views import (
+    FilteredListView,
+    PlaceManagerMixin,
+    RegistryReaderMixin,
+    RoleRequiredMixin,
+    ServiceFormMixin,
+    add_service_errors,
+)
 from residents.models import Resident
 
 from . import services, workflow
 from .filters import CaseFilterSet
-from .forms import CaseForm, DisbursementForm
+from .forms import CaseForm, DisbursementForm, ReliefSettingsForm
 from .models import Case, CaseDocument, CaseState, DocumentType
 
 
@@ -42,7 +49,7 @@ class CaseDetailView(RegistryReaderMixin, DetailView):
             can_pay=case.state in (CaseState.APPROVED, CaseState.DISBURSED)
             and "disbursed" in workflow.allowed_moves(CaseState.APPROVED, self.request.user.role),
             pay_form=DisbursementForm(), publicity_ends=case.publicized_on and services.publicity_ends(case),
-            documents=case.documents.all(), document_types=DocumentType.choices,
+            documents=case.documents.all(), document_types=DocumentType.choices, means=services.means_test(case),
             **kwargs)
 
 
@@ -149,3 +156,22 @@ def document(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class SettingsView(PlaceManagerMixin, FormView):
+    """The admin's local standards: the 低保 line, the publicity period, the review cycle."""
+
+    template_name = "assistance/settings.html"
+    form_class = ReliefSettingsForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": services.relief_settings(self.request.user.subdistrict_id)}
+
+    def form_valid(self, form):
+        try:
+            services.relief_settings_save(actor=self.request.user, values=form.cleaned_data)
+        except ValidationError as e:
+            add_service_errors(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, "已保存救助标准。")
+        return redirect("assistance:settings")

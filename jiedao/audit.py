@@ -2,6 +2,7 @@
 middleware below, so that services need not be handed a request."""
 
 from contextvars import ContextVar
+from decimal import Decimal
 
 from .models import AuditAction, AuditEntry
 
@@ -49,7 +50,11 @@ def snapshot(obj, fields: list[str]) -> dict:
     out = {}
     for field in fields:
         value = getattr(obj, field)
-        out[field] = value.isoformat() if hasattr(value, "isoformat") else value
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)  # JSON has no decimals; the log keeps the exact figure as text
+        out[field] = value
     return out
 
 

@@ -78,6 +78,20 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='ReliefSettings',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('dibao_threshold', models.DecimalField(decimal_places=2, default=1395, max_digits=8, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100000)], verbose_name='低保标准（元/人/月）')),
+                ('publicity_days', models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(30)], verbose_name='公示天数')),
+                ('review_months', models.PositiveSmallIntegerField(default=6, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(24)], verbose_name='复核周期（月）')),
+                ('subdistrict', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='relief_settings', to='residents.subdistrict', verbose_name='街道')),
+            ],
+            options={
+                'verbose_name': '救助标准',
+                'verbose_name_plural': '救助标准',
+            },
+        ),
+        migrations.CreateModel(
             name='Disbursement',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

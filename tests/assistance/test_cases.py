@@ -171,7 +171,8 @@ def test_the_demo_has_cases_of_every_kind_in_every_state(db):
 
 def test_the_resident_page_shows_every_benefit_and_warns_of_forbidden_overlaps(web, staff_east, admin, zhang):
     def paid_case(kind, on):
-        case = services.case_open(actor=staff_east, resident=zhang, kind=kind, data={"reason": "困难"})
+        case = services.case_open(actor=staff_east, resident=zhang, kind=kind, data={
+            "reason": "困难", "household_size": 1, "monthly_income": 500})
         Case.objects.filter(pk=case.pk).update(state="approved")
         case.refresh_from_db()
         services.disbursement_add(actor=admin, case=case, amount=300, paid_on=on, method="cash")
@@ -228,3 +229,17 @@ def test_scans_upload_with_a_type_and_size_limit_and_reach_only_those_who_see_th
     assert web.as_(staff_west).get(reverse("assistance:document", args=[document.pk])).status_code == 404
     assert web.as_(auditor).get(reverse("assistance:document", args=[document.pk])).status_code == 403
     assert web.get(f"/media/{document.file.name}").status_code == 404
+
+
+def test_means_tested_kinds_need_income_and_show_it_against_the_local_line(web, api, staff_east, admin, zhang, li):
+    refused = api.as_(staff_east).post("/api/v1/cases/", {"resident": zhang.pk, "kind": "dibao", "reason": "困难"},
+                                       format="json")
+    assert refused.status_code == 400 and "household_size" in refused.json()
+    web.as_(admin).post(reverse("assistance:settings"), {"dibao_threshold": "1000", "publicity_days": "5",
+                                                         "review_months": "3"})
+    case = services.case_open(actor=staff_east, resident=zhang, kind="dibao",
+                              data={"reason": "困难", "household_size": 2, "monthly_income": 2400})
+    assert case.publicity_days == 5
+    means = web.as_(staff_east).get(reverse("assistance:case_detail", args=[case.pk])).context["means"]
+    assert means == {"per_capita": 1200, "threshold": 1000, "below": False}
+    assert web.as_(staff_east).get(reverse("assistance:settings")).status_code == 403
