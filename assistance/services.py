@@ -10,11 +10,20 @@ from django.utils import timezone
 
 from jiedao import audit
 from jiedao.models import AuditAction
-from residents.models import Resident
+from residents.models import Resident, ResidentTag, Tag
 from visits.schedule import add_months
 
 from . import workflow
-from .models import MEANS_TESTED, Case, CaseDocument, CaseState, CaseTransition, Disbursement, ReliefSettings
+from .models import (
+    MEANS_TESTED,
+    Case,
+    CaseDocument,
+    CaseKind,
+    CaseState,
+    CaseTransition,
+    Disbursement,
+    ReliefSettings,
+)
 
 CASE_FIELDS = ["reason", "requested_amount", "requested_service", "household_size", "monthly_income"]
 
@@ -76,9 +85,30 @@ def case_transition(*, actor, case: Case, to: str, comment: str = "") -> Case:
         case.review_due = None
     case.save()
     CaseTransition.objects.create(case=case, from_state=before, to_state=to, by=actor, comment=comment)
+    if case.kind in CASE_TAGS:
+        sync_case_tags(actor=actor, resident=case.resident)
     audit.record(actor=actor, action=AuditAction.UPDATE, target=case, changes={"state": [before, to],
                                                                                 "comment": comment})
     return case
+
+
+# A resident's 低保 / 特困 tags are not typed in: they follow their approved, open cases.
+CASE_TAGS = {CaseKind.DIBAO: Tag.DIBAO, CaseKind.TEKUN: Tag.TEKUN}
+LIVE_STATES = [CaseState.APPROVED, CaseState.DISBURSED]
+
+
+def sync_case_tags(*, actor, resident: Resident) -> None:
+    """Give the resident exactly the case-backed tags their live cases justify, and log any change."""
+    live = set(Case.objects.filter(resident=resident, state__in=LIVE_STATES, kind__in=list(CASE_TAGS))
+               .values_list("kind", flat=True))
+    have = set(ResidentTag.objects.filter(resident=resident, tag__in=CASE_TAGS.values()).values_list("tag", flat=True))
+    want = {CASE_TAGS[kind] for kind in live}
+    if want == have:
+        return
+    ResidentTag.objects.filter(resident=resident, tag__in=have - want).delete()
+    ResidentTag.objects.bulk_create([ResidentTag(resident=resident, tag=t) for t in want - have])
+    audit.record(actor=actor, action=AuditAction.UPDATE, target=resident,
+                 changes={"tags": [sorted(have), sorted(want)], "via": "救助案件"})
 
 
 def relief_settings(subdistrict_id: int) -> ReliefSettings:

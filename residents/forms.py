@@ -34,6 +34,16 @@ class ResidentForm(forms.ModelForm):
         self.fields["household"].queryset = Household.objects.visible_to(user)
         if self.instance.pk:
             self.initial.setdefault("tags", self.instance.tag_codes)
+        # 低保 and 特困 follow relief cases: shown, never ticked by hand.
+        self.fields["tags"].help_text = "低保、特困由救助案件自动维护，不能在此修改。"
+        self.fields["tags"].widget.attrs["data-case-backed"] = "dibao tekun"
+
+    def clean_tags(self):
+        current = self.instance.tag_codes if self.instance.pk else []
+        submitted = self.cleaned_data["tags"]
+        # Whatever the checkboxes say about the case-backed tags, the cases decide.
+        backed = {"dibao", "tekun"}
+        return sorted((set(submitted) - backed) | (set(current) & backed))
 
     def clean_id_number(self):
         # The format is checked here so its message shows at once; duplicates are the service's.

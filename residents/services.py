@@ -81,6 +81,16 @@ def _check_one_head(resident: Resident) -> None:
         raise ValidationError({"relation_to_head": f"该户已有户主（{other.name}），请先修改其与户主关系。"})
 
 
+# Kept by relief cases (assistance.services.sync_case_tags), never typed in: one source of truth.
+CASE_BACKED_TAGS = {"dibao", "tekun"}
+
+
+def _keep_case_backed_tags(submitted: list[str], current: list[str]) -> list[str]:
+    if set(submitted) & CASE_BACKED_TAGS != set(current) & CASE_BACKED_TAGS:
+        raise ValidationError({"tags": "低保、特困由救助案件自动维护（审批通过后加上，结案后去掉），不能直接修改。"})
+    return submitted
+
+
 def _check_writable(*, actor, grid: Grid, household: Household | None) -> None:
     if not can_write_registry(actor):
         raise PermissionDenied("您的角色不能修改居民信息。")
@@ -126,7 +136,7 @@ def _save(resident: Resident, *, actor, tags: list[str] | None) -> None:
 def resident_create(*, actor, data: dict[str, Any]) -> Resident:
     """Register a resident from cleaned data (`name`, `id_number`, `grid` required; `tags` a list)."""
     data = dict(data)
-    tags = sorted(set(data.pop("tags", None) or []))
+    tags = _keep_case_backed_tags(sorted(set(data.pop("tags", None) or [])), [])
     grid = data["grid"]
     _check_writable(actor=actor, grid=grid, household=data.get("household"))
     try:
@@ -149,7 +159,7 @@ def resident_update(*, actor, resident: Resident, data: dict[str, Any]) -> Resid
     """Change the given fields; the audit entry lists each changed field with before and after."""
     data = dict(data)
     before_tags = resident.tag_codes
-    tags = sorted(set(data.pop("tags"))) if "tags" in data else None
+    tags = _keep_case_backed_tags(sorted(set(data.pop("tags"))), before_tags) if "tags" in data else None
     before = _audit_state(resident, before_tags)
     grid = data.get("grid", resident.grid)
     household = data["household"] if "household" in data else resident.household

@@ -243,3 +243,23 @@ def test_means_tested_kinds_need_income_and_show_it_against_the_local_line(web, 
     means = web.as_(staff_east).get(reverse("assistance:case_detail", args=[case.pk])).context["means"]
     assert means == {"per_capita": 1200, "threshold": 1000, "below": False}
     assert web.as_(staff_east).get(reverse("assistance:settings")).status_code == 403
+
+
+def test_a_residents_dibao_tag_follows_the_approved_case_and_leaves_with_it(api, web, case, staff_east, admin):
+    from residents.models import ResidentTag
+
+    resident = case.resident
+    ResidentTag.objects.filter(resident=resident).delete()  # 李秀英 had 低保 typed in by hand, before the rule
+    for user, to in [(staff_east, "community_reviewed"), (admin, "subdistrict_reviewed"), (admin, "publicized")]:
+        _move(api, user, case, to)
+    Case.objects.filter(pk=case.pk).update(publicized_on=date.today() - timedelta(days=8))
+    assert not ResidentTag.objects.filter(resident=resident, tag="dibao").exists()
+    _move(api, admin, case, "approved")
+    assert ResidentTag.objects.filter(resident=resident, tag="dibao").exists()
+    services.disbursement_add(actor=admin, case=case, amount=1200, paid_on=date.today(), method="bank")
+    _move(api, admin, case, "disbursed")
+    _move(api, admin, case, "closed", "收入已超过标准")
+    assert not ResidentTag.objects.filter(resident=resident, tag="dibao").exists()
+    # the resident form keeps the cases' word whatever its checkboxes say
+    page = web.as_(staff_east).get(reverse("residents:resident_update", args=[resident.pk]))
+    assert "救助案件自动维护" in page.content.decode()

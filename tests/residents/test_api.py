@@ -36,13 +36,13 @@ def test_creating_a_resident_derives_sex_and_birth_from_the_id_number(api, staff
     number = make("110105", date(1944, 2, 29), 12, female=True)
     response = api.as_(staff_east).post("/api/v1/residents/", {
         "name": "单秀兰", "id_number": number.lower(), "grid": east1.pk, "phone": "13800001111",
-        "tags": ["living_alone", "dibao"], "care_tier": "key",
+        "tags": ["living_alone", "disability"], "care_tier": "key",
     }, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["gender"] == "F" and body["birth_date"] == "1944-02-29" and body["community"] == east1.community_id
     resident = Resident.objects.get(pk=body["id"])
-    assert resident.name_initials == "sxl" and resident.tag_codes == ["dibao", "living_alone"]
+    assert resident.name_initials == "sxl" and resident.tag_codes == ["disability", "living_alone"]
     assert resident.created_by == staff_east
 
 
@@ -183,3 +183,10 @@ def test_a_foreign_name_is_found_by_its_letters(api, admin, east1):
     found = api.as_(admin).get("/api/v1/residents/?search=john").json()["results"]
     assert [r["name"] for r in found] == ["John Smith"]
     assert api.as_(admin).get("/api/v1/residents/?search=JS").json()["count"] == 1
+
+
+def test_dibao_and_tekun_cannot_be_typed_in_they_follow_relief_cases(api, staff_east, li, east1):
+    refused = api.as_(staff_east).patch(f"/api/v1/residents/{li.pk}/", {"tags": []}, format="json")  # drop 低保
+    assert refused.status_code == 400 and "救助案件" in refused.json()["tags"][0]
+    kept = api.as_(staff_east).patch(f"/api/v1/residents/{li.pk}/", {"tags": ["dibao", "empty_nest"]}, format="json")
+    assert kept.status_code == 200 and kept.json()["tags"] == ["dibao", "empty_nest"]
