@@ -152,6 +152,7 @@ def disbursement_add(*, actor, case: Case, amount: Decimal, paid_on: date, metho
     """Record a payment: once approved; ongoing kinds (低保, 特困) are paid every month until closed."""
     if "disbursed" not in workflow.allowed_moves(CaseState.APPROVED, actor.role):
         raise PermissionDenied("只有街道管理员可以登记发放。")
+    case = Case.objects.select_for_update().get(pk=case.pk)  # the state as stored, not as the caller last saw it
     if case.state not in (CaseState.APPROVED, CaseState.DISBURSED):
         raise ValidationError({"case": "案件审批通过后才能发放。"})
     if case.state == CaseState.DISBURSED and not case.ongoing:
