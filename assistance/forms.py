@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Case, Disbursement, ReliefSettings
+from .models import Case, CaseKind, Disbursement, ReliefSettings
 
 
 class CaseForm(forms.ModelForm):
@@ -8,6 +8,11 @@ class CaseForm(forms.ModelForm):
         model = Case
         fields = ["kind", "reason", "requested_amount", "requested_service", "household_size", "monthly_income"]
         widgets = {"reason": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, kinds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].choices = [(k, CaseKind(k).label) for k in kinds]
 
 
 class DisbursementForm(forms.ModelForm):
@@ -18,6 +23,9 @@ class DisbursementForm(forms.ModelForm):
 
 
 class ReliefSettingsForm(forms.ModelForm):
+    kinds = forms.MultipleChoiceField(label="受理的救助类别", choices=CaseKind.choices, required=False,
+                                      widget=forms.CheckboxSelectMultiple, help_text="都不勾选表示全部受理。")
+
     class Meta:
         model = ReliefSettings
-        fields = ["dibao_threshold", "publicity_days", "review_months"]
+        fields = ["dibao_threshold", "publicity_days", "review_months", "kinds"]

@@ -173,6 +173,8 @@ class ReliefSettings(models.Model):
                                                       validators=[MinValueValidator(1), MaxValueValidator(30)])
     review_months = models.PositiveSmallIntegerField("复核周期（月）", default=6,
                                                      validators=[MinValueValidator(1), MaxValueValidator(24)])
+    # The kinds this office handles (the glossary's list, switched on or off); empty means all of them.
+    kinds = models.JSONField("受理的救助类别", default=list, blank=True)
 
     class Meta:
         verbose_name = "救助标准"

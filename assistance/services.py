@@ -37,6 +37,8 @@ def case_open(*, actor, resident: Resident, kind: str, data: dict[str, Any]) -> 
         raise ValidationError({"resident": "该居民不在您的管辖范围内。"})
     if resident.status != "active":
         raise ValidationError({"resident": "该居民已归档，不能受理申请。"})
+    if kind not in enabled_kinds(resident.community.subdistrict_id):
+        raise ValidationError({"kind": "本街道不受理该类别的救助。"})
     case = Case(resident=resident, kind=kind, created_by=actor, **{k: v for k, v in data.items() if k in CASE_FIELDS})
     if kind in MEANS_TESTED:
         missing = {f: "该类别须填写家庭人口和家庭月收入。" for f in ("household_size", "monthly_income")
@@ -115,6 +117,10 @@ def relief_settings(subdistrict_id: int) -> ReliefSettings:
     """The sub-district's standards (the defaults until its admin sets them)."""
     return ReliefSettings.objects.filter(subdistrict_id=subdistrict_id).first() or ReliefSettings(
         subdistrict_id=subdistrict_id)
+
+
+def enabled_kinds(subdistrict_id: int) -> list[str]:
+    return relief_settings(subdistrict_id).kinds or list(CaseKind.values)
 
 
 def means_test(case: Case) -> dict | None:

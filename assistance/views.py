@@ -16,6 +16,7 @@ from jiedao.views import (
     add_service_errors,
 )
 from residents.models import Resident
+from residents.selectors import household_members
 
 from . import services, workflow
 from .filters import CaseFilterSet
@@ -50,6 +51,7 @@ class CaseDetailView(RegistryReaderMixin, DetailView):
             and "disbursed" in workflow.allowed_moves(CaseState.APPROVED, self.request.user.role),
             pay_form=DisbursementForm(), publicity_ends=case.publicized_on and services.publicity_ends(case),
             documents=case.documents.all(), document_types=DocumentType.choices, means=services.means_test(case),
+            members=household_members(case.resident.household, self.request.user) if case.resident.household_id else [],
             **kwargs)
 
 
@@ -64,6 +66,9 @@ class CaseCreateView(RoleRequiredMixin, ServiceFormMixin, FormView):
         if request.user.is_authenticated and self.allowed(request.user):
             self.resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=kwargs["resident"])
         return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "kinds": services.enabled_kinds(self.resident.community.subdistrict_id)}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(resident=self.resident, **kwargs)

@@ -263,3 +263,13 @@ def test_a_residents_dibao_tag_follows_the_approved_case_and_leaves_with_it(api,
     # the resident form keeps the cases' word whatever its checkboxes say
     page = web.as_(staff_east).get(reverse("residents:resident_update", args=[resident.pk]))
     assert "救助案件自动维护" in page.content.decode()
+
+
+def test_the_admin_chooses_which_kinds_the_office_handles(web, api, admin, staff_east, zhang):
+    web.as_(admin).post(reverse("assistance:settings"), {"dibao_threshold": "1395", "publicity_days": "7",
+                                                         "review_months": "6", "kinds": ["temporary", "medical"]})
+    form = web.as_(staff_east).get(reverse("assistance:case_create", args=[zhang.pk])).context["form"]
+    assert [k for k, _ in form.fields["kind"].choices] == ["temporary", "medical"]
+    refused = api.as_(staff_east).post("/api/v1/cases/", {"resident": zhang.pk, "kind": "micro_wish",
+                                                          "reason": "想要一台收音机"}, format="json")
+    assert refused.status_code == 400 and "不受理" in refused.json()["kind"][0]
