@@ -434,4 +434,17 @@ def seed_cases(*, subdistrict: Subdistrict, seed: int = 1) -> int:
                 case = relief.case_transition(actor=actor, case=case, to=to, comment="同意")
                 state = to
             made += 1
-    return made
+    # The 低保 and 特困 households the office already pays (tagged by the seed) get their case too, as
+    # a migration from the old ledger would bring them in: one entry saying so, no invented steps.
+    from assistance.models import CaseTransition
+
+    legacy = list(ResidentTag.objects.filter(resident__community__subdistrict=subdistrict, tag__in=["dibao", "tekun"])
+                  .exclude(resident__cases__kind__in=["dibao", "tekun"]).values_list("resident_id", "tag"))
+    cases = Case.objects.bulk_create([
+        Case(resident_id=pk, kind=tag, state=CaseState.DISBURSED, reason="系统上线前的在册对象（台账补录）",
+             household_size=1, monthly_income=Decimal("0"), created_by=admin,
+             review_due=timezone.localdate() + timedelta(days=rng.randint(1, 180))) for pk, tag in legacy])
+    CaseTransition.objects.bulk_create([
+        CaseTransition(case=case, from_state="", to_state=CaseState.DISBURSED, by=admin, comment="台账补录")
+        for case in cases])
+    return made + len(cases)
