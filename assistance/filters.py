@@ -1,9 +1,9 @@
 import django_filters
 from django import forms
 
+from jiedao.filters import LocalDayFilter
 from residents.filters import _scoped
 from residents.models import Community, Grid, Resident
-from visits.schedule import day_range
 
 from .models import Case, CaseKind, CaseState
 
@@ -16,17 +16,9 @@ class CaseFilterSet(django_filters.FilterSet):
     grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
                                             queryset=_scoped(Grid, "community"))
     resident = django_filters.ModelChoiceFilter(label="申请人", queryset=_scoped(Resident), widget=forms.NumberInput)
-    opened_from = django_filters.DateFilter(label="申请日期起", method="filter_from",
-                                            widget=forms.DateInput(attrs={"type": "date"}))
-    opened_to = django_filters.DateFilter(label="申请日期止", method="filter_to",
-                                          widget=forms.DateInput(attrs={"type": "date"}))
+    opened_from = LocalDayFilter(label="申请日期起", field_name="opened_at")
+    opened_to = LocalDayFilter(label="申请日期止", field_name="opened_at", until=True)
 
     class Meta:
         model = Case
         fields = []
-
-    def filter_from(self, queryset, name, value):
-        return queryset.filter(opened_at__gte=day_range(value, value)[0])
-
-    def filter_to(self, queryset, name, value):
-        return queryset.filter(opened_at__lt=day_range(value, value)[1])

@@ -57,6 +57,34 @@ class OrderingFilter(django_filters.OrderingFilter):
     descending_fmt = "%s（倒序）"
 
 
+def day_range(first: date, last: date):
+    """[start of `first`, start of the day after `last`) in local time: a range an index can use
+    (a `__date` lookup wraps the column in a function and cannot)."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    return (datetime.combine(first, time.min, tzinfo=tz), datetime.combine(last + timedelta(days=1), time.min,
+                                                                            tzinfo=tz))
+
+
+class LocalDayFilter(django_filters.DateFilter):
+    """A local day (`date_from=2026-11-01`) against a date-time column, as an indexable range:
+    from that day's start, or (`until=True`) up to the next day's start."""
+
+    def __init__(self, *args, until: bool = False, **kwargs):
+        self.until = until
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        start, stop = day_range(value, value)
+        return qs.filter(**({f"{self.field_name}__lt": stop} if self.until else {f"{self.field_name}__gte": start}))
+
+
 def years_before(today: date, years: int) -> date:
     """The same day `years` years earlier (29 February becomes the 28th)."""
     try:

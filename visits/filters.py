@@ -1,12 +1,12 @@
 import django_filters
 from django import forms
 
+from jiedao.filters import LocalDayFilter
 from jiedao.models import User
 from residents.filters import _scoped
 from residents.models import Community, Grid, Resident
 
 from .models import Hazard, HazardKind, HazardStatus, Method, Visit
-from .schedule import day_range
 
 
 def _visitors(request):
@@ -26,21 +26,13 @@ class VisitFilterSet(django_filters.FilterSet):
                                             queryset=_scoped(Grid, "community"))
     community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
                                                  queryset=_scoped(Community))
-    date_from = django_filters.DateFilter(label="起始日期", method="filter_from",
-                                          widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = django_filters.DateFilter(label="截止日期", method="filter_to",
-                                        widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = LocalDayFilter(label="起始日期", field_name="visited_at")
+    date_to = LocalDayFilter(label="截止日期", field_name="visited_at", until=True)
 
     class Meta:
         model = Visit
         fields = []
 
-    # Local days as datetime ranges, so the index on visited_at serves them.
-    def filter_from(self, queryset, name, value):
-        return queryset.filter(visited_at__gte=day_range(value, value)[0])
-
-    def filter_to(self, queryset, name, value):
-        return queryset.filter(visited_at__lt=day_range(value, value)[1])
 
 
 class HazardFilterSet(django_filters.FilterSet):

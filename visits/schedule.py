@@ -18,7 +18,11 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
+from jiedao.filters import day_range
+
 from .models import CarePlan, Frequency, Method, Visit, VisitRule
+
+__all__ = ["day_range"]  # re-exported: the visits app's callers use schedule.day_range
 
 CURTAIN_ESCALATE_AFTER_DAYS = 0  # a missed curtain is urgent at once; see reminders for the hours
 
@@ -58,14 +62,6 @@ def next_due(last: date | None, frequency: str, every_n_days: int | None, today:
     if frequency == Frequency.MONTHLY:
         return add_months(last, 1)
     return add_months(last, 3)
-
-
-def day_range(first: date, last: date) -> tuple[datetime, datetime]:
-    """[start of `first`, start of the day after `last`) in local time: a range the index can use
-    (a `__date` lookup wraps the column in a function and cannot)."""
-    tz = timezone.get_current_timezone()
-    return (datetime.combine(first, time.min, tzinfo=tz), datetime.combine(last + timedelta(days=1), time.min,
-                                                                            tzinfo=tz))
 
 
 def last_visits(resident_ids: QuerySet, methods) -> dict[tuple[int, str], date]:
