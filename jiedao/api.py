@@ -4,6 +4,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, viewsets
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -36,3 +37,39 @@ class ScopedViewSetMixin:
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+class XLSXRenderer(BaseRenderer):
+    """Lets `?format=xlsx` through content negotiation; the workbook itself is written by the view."""
+
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data)  # only errors reach here
+
+
+class XLSXExportMixin:
+    """`GET …?format=xlsx` on a list: every row of the filter, in the caller's scope, as a workbook."""
+
+    export_columns = None
+    export_name = ""
+
+    def get_renderers(self):
+        return [*super().get_renderers(), XLSXRenderer()]
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "xlsx":
+            from .exports import export_response
+
+            queryset = self.filter_queryset(self.get_queryset())
+            return export_response(request=request, name=self.export_name, columns=self.export_columns,
+                                   queryset=queryset, filters=request.query_params.dict())
+        return super().list(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        # A refused export answers in JSON like any other error.
+        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "xlsx":
+            self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().handle_exception(exc)

@@ -77,6 +77,17 @@ class FilteredListView(ListView):
 
     filterset_class = None
     paginate_by = 50
+    export_columns = None  # [(header, accessor, width)]: set it and ?export=xlsx downloads the list
+    export_name = ""
+
+    def get(self, request, *args, **kwargs):
+        if self.export_columns and request.GET.get("export") == "xlsx":
+            from .exports import export_response
+
+            queryset = self.get_queryset()  # the page's own FilterSet and scope: every row, not a page
+            return export_response(request=request, name=self.export_name, columns=self.export_columns,
+                                   queryset=queryset, filters=request.GET.dict())
+        return super().get(request, *args, **kwargs)
 
     def base_queryset(self):
         return self.model.objects.visible_to(self.request.user)

@@ -2,10 +2,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 
-from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixin
 from jiedao.scope import REGISTRY_READERS, can_write_registry, sees_full_numbers
 
 from . import services
+from .exports import RESIDENT_COLUMNS
 from .filters import CommunityFilterSet, GridFilterSet, HouseholdFilterSet, ResidentFilterSet
 from .models import Community, Grid, Household, Resident
 from .serializers import (
@@ -49,7 +50,7 @@ class HouseholdViewSet(ScopedReadOnlyViewSet):
     permission_classes = [permissions.IsAuthenticated, RegistryPermission]
 
 
-class ResidentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+class ResidentViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                       viewsets.ReadOnlyModelViewSet):
     """Residents in the caller's scope. Lists and the answers to writes mask ID numbers and phones;
     only the detail (GET) shows them in full, to a role that may write there, and logs that it did."""
@@ -58,6 +59,8 @@ class ResidentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Update
     filterset_class = ResidentFilterSet
     permission_classes = [permissions.IsAuthenticated, RegistryPermission]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    export_columns = RESIDENT_COLUMNS
+    export_name = "居民名册"
 
     def get_queryset(self):
         return Resident.objects.visible_to(self.request.user).with_related()

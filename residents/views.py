@@ -11,6 +11,7 @@ from jiedao.views import FilteredListView, RegistryReaderMixin, RegistryWriterMi
 from visits.models import CarePlan
 
 from . import selectors, services
+from .exports import RESIDENT_COLUMNS
 from .filters import HouseholdFilterSet, ResidentFilterSet
 from .forms import ArchiveForm, HouseholdForm, ResidentForm
 from .models import Household, Resident
@@ -22,6 +23,8 @@ class ResidentListView(RegistryReaderMixin, FilteredListView):
     model = Resident
     filterset_class = ResidentFilterSet
     template_name = "residents/resident_list.html"
+    export_columns = RESIDENT_COLUMNS
+    export_name = "居民名册"
 
     def base_queryset(self):
         return super().base_queryset().with_related()
