@@ -3,10 +3,11 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from jiedao.api import ScopedViewSetMixin
+from jiedao.api import ScopedViewSetMixin, XLSXExportMixin
 from jiedao.scope import REGISTRY_READERS
 
 from . import services
+from .exports import CASE_COLUMNS
 from .filters import CaseFilterSet
 from .models import Case
 from .serializers import CaseSerializer, DisbursementSerializer, TransitionRequestSerializer
@@ -19,16 +20,18 @@ class CasePermission(permissions.BasePermission):
         return request.user.role in REGISTRY_READERS
 
 
-class CaseViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CaseViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Relief cases of residents in the caller's scope. Each step is a POST to transition/."""
 
     queryset = Case.objects.all()
     serializer_class = CaseSerializer
     filterset_class = CaseFilterSet
     permission_classes = [permissions.IsAuthenticated, CasePermission]
+    export_columns = CASE_COLUMNS
+    export_name = "救助案件"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("resident").prefetch_related("transitions__by")
+        return super().get_queryset().select_related("resident__community").prefetch_related("transitions__by")
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

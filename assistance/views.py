@@ -19,6 +19,7 @@ from residents.models import Resident
 from residents.selectors import household_members
 
 from . import services, workflow
+from .exports import CASE_COLUMNS
 from .filters import CaseFilterSet
 from .forms import CaseForm, DisbursementForm, ReliefSettingsForm
 from .models import Case, CaseDocument, CaseState, DocumentType
@@ -28,6 +29,8 @@ class CaseListView(RegistryReaderMixin, FilteredListView):
     model = Case
     filterset_class = CaseFilterSet
     template_name = "assistance/case_list.html"
+    export_columns = CASE_COLUMNS
+    export_name = "救助案件"
 
     def base_queryset(self):
         return super().base_queryset().select_related("resident__community")

@@ -5,11 +5,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixin
 from jiedao.models import Role
 from residents.models import Resident
 
 from . import selectors, services
+from .exports import MEAL_COLUMNS
 from .filters import MealFilterSet, ServicePointFilterSet
 from .models import Meal, ServicePoint
 from .serializers import MealCheckInSerializer, MealSerializer, ServicePointSerializer
@@ -21,13 +22,18 @@ class ServicePointViewSet(ScopedReadOnlyViewSet):
     filterset_class = ServicePointFilterSet
 
 
-class MealViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class MealViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Meals at the points in the caller's scope; POST checks a diner in (see the fields)."""
 
     queryset = Meal.objects.all()
     serializer_class = MealSerializer
     filterset_class = MealFilterSet
     permission_classes = [permissions.IsAuthenticated]
+    export_columns = MEAL_COLUMNS
+    export_name = "用餐记录"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("point")
 
     @extend_schema(request=MealCheckInSerializer, responses={201: MealSerializer})
     def create(self, request, *args, **kwargs):

@@ -4,11 +4,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from jiedao.api import ScopedViewSetMixin
+from jiedao.api import ScopedViewSetMixin, XLSXExportMixin
 from jiedao.scope import REGISTRY_READERS
 from residents.models import Resident
 
 from . import schedule, services
+from .exports import VISIT_COLUMNS
 from .filters import HazardFilterSet, VisitFilterSet
 from .models import Hazard, Notification, Visit
 from .serializers import (
@@ -29,16 +30,18 @@ class VisitPermission(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or services.can_record_visits(request.user)
 
 
-class VisitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class VisitViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Visits to residents in the caller's scope; grid workers record them for their own grids."""
 
     queryset = Visit.objects.all()
     serializer_class = VisitSerializer
     filterset_class = VisitFilterSet
     permission_classes = [permissions.IsAuthenticated, VisitPermission]
+    export_columns = VISIT_COLUMNS
+    export_name = "走访记录"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("visitor").prefetch_related("hazards")
+        return super().get_queryset().select_related("visitor", "resident__grid").prefetch_related("hazards")
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

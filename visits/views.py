@@ -15,6 +15,7 @@ from jiedao.views import FilteredListView, RegistryReaderMixin, RoleRequiredMixi
 from residents.models import Resident
 
 from . import schedule, selectors, services
+from .exports import VISIT_COLUMNS
 from .filters import HazardFilterSet, VisitFilterSet
 from .forms import CarePlanForm, VisitForm, VisitRuleForm
 from .models import CarePlan, Hazard, HazardStatus, Method, Notification, NotificationKind, Visit, VisitRule
@@ -86,6 +87,8 @@ class VisitListView(RegistryReaderMixin, FilteredListView):
     model = Visit
     filterset_class = VisitFilterSet
     template_name = "visits/visit_list.html"
+    export_columns = VISIT_COLUMNS
+    export_name = "走访记录"
 
     def base_queryset(self):
         return super().base_queryset().select_related("resident__grid", "visitor")

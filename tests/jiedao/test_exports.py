@@ -71,3 +71,27 @@ def test_a_refused_export_answers_in_json(api, staff_east, operator, street):
     assert bad.status_code == 400 and "age_min" in bad.json()
     assert api.as_(operator).get("/api/v1/residents/?format=xlsx").status_code == 403
     assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_visits_cases_and_meals_export_through_their_own_filters(api, web, staff_east, admin, zhang, li, heping,
+                                                                 east):
+    from assistance import services as relief
+    from elderly_care import services as care
+    from elderly_care.models import ServicePoint
+    from visits import services as visits
+
+    visits.visit_record(actor=staff_east, resident=zhang, method="home", notes="=1+1")
+    visits.visit_record(actor=staff_east, resident=li, method="phone")
+    relief.case_open(actor=staff_east, resident=li, kind="temporary", data={"reason": "火灾"})
+    care.default_pricing_ensure(subdistrict=heping)
+    canteen = ServicePoint.objects.create(subdistrict=heping, community=east, kind="canteen", name="东园食堂")
+    care.meal_check_in(operator=admin, point=canteen, meal="lunch", resident=zhang)
+    visit_rows, _ = _sheet(api.as_(staff_east).get("/api/v1/visits/?format=xlsx&method=home"))
+    assert [r[1] for r in visit_rows[1:]] == ["张春露"] and visit_rows[1][9] == "=1+1"
+    page_rows, _ = _sheet(web.as_(staff_east).get(reverse("visits:list") + "?method=home&export=xlsx"))
+    assert page_rows == visit_rows
+    case_rows, _ = _sheet(api.as_(staff_east).get("/api/v1/cases/?format=xlsx"))
+    assert [r[1] for r in case_rows[1:]] == ["李秀英"] and "*" in case_rows[1][2]
+    meal_rows, _ = _sheet(api.as_(staff_east).get("/api/v1/meals/?format=xlsx"))
+    assert [(r[1], r[3], r[7]) for r in meal_rows[1:]] == [("东园食堂", "张春露", 6)]
+    assert AuditEntry.objects.filter(action="export").count() == 4

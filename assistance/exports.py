@@ -1,0 +1,15 @@
+from jiedao.exports import local
+
+CASE_COLUMNS = [
+    ("编号", lambda c: c.pk, 8),
+    ("申请人", lambda c: c.resident.name, 10),
+    ("身份证号", lambda c: c.resident.id_number_masked, 22),
+    ("社区", lambda c: c.resident.community.name, 16),
+    ("类别", lambda c: c.get_kind_display(), 12),
+    ("状态", lambda c: c.get_state_display(), 8),
+    ("申请金额", lambda c: c.requested_amount, 10),
+    ("家庭人口", lambda c: c.household_size, 8),
+    ("家庭月收入", lambda c: c.monthly_income, 10),
+    ("申请时间", lambda c: local(c.opened_at), 17),
+    ("下次复核", lambda c: c.review_due, 12),
+]
