@@ -1,49 +1,44 @@
-"""The one place workbooks are written (openpyxl, write-only: constant memory), so the writer can be
-swapped after measuring. No cell is ever a formula made from user text."""
+"""The one place workbooks are written, so the writer can be swapped after measuring.
+
+XlsxWriter in constant-memory mode: rows go to disk as they come (memory stays flat at any size) and it
+writes about twice as fast as openpyxl's write-only mode (../shared/STACK.md; benchmarks/exports.py).
+No cell is ever a formula made from user text: `strings_to_formulas` is off, so "=HYPERLINK(...)" typed
+as a name is stored as that text.
+"""
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import IO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
-# What spreadsheet programs read as the start of a formula (or of a DDE payload).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+import xlsxwriter
 
 
 def write_sheet(stream: IO[bytes], *, title: str, columns: Sequence[tuple[str, int]], rows: Iterable[Sequence]) -> int:
     """Write one sheet: a bold, frozen header row of `columns` (header, width), then `rows`. Returns the
     number of data rows. Text is always text; dates are dates."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    for index, (_, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    sheet.append([_cell(sheet, header, font=bold) for header, _ in columns])
+    book = xlsxwriter.Workbook(stream, {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False,
+                                        "in_memory": False})
+    sheet = book.add_worksheet(title[:31])
+    bold = book.add_format({"bold": True})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    for index, (header, width) in enumerate(columns):
+        sheet.set_column(index, index, width)
+        sheet.write_string(0, index, header, bold)
+    sheet.freeze_panes(1, 0)
     count = 0
-    for row in rows:
-        sheet.append([_cell(sheet, value) for value in row])
-        count += 1
-    book.save(stream)
+    for count, row in enumerate(rows, start=1):
+        for index, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                sheet.write_string(count, index, value)
+            elif isinstance(value, datetime):
+                sheet.write_datetime(count, index, value.replace(tzinfo=None), moment)
+            elif isinstance(value, date):
+                sheet.write_datetime(count, index, datetime(value.year, value.month, value.day), day)
+            else:
+                sheet.write_number(count, index, value)
+    book.close()
     return count
-
-
-def _cell(sheet, value, font=None):
-    if isinstance(value, datetime):
-        value = value.replace(tzinfo=None)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # never "f": "=HYPERLINK(...)" typed as a name stays the name
-        if value.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True  # and Excel shows it as typed, without evaluating it
-    elif isinstance(value, datetime):
-        cell.number_format = "yyyy-mm-dd hh:mm"
-    elif isinstance(value, date):
-        cell.number_format = "yyyy-mm-dd"
-    if font is not None:
-        cell.font = font
-    return cell
