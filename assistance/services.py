@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiedao import audit
-from jiedao.models import AuditAction
+from jiedao.models import AuditAction, Role
 from residents.models import Resident, ResidentTag, Tag
 from visits.schedule import add_months
 
@@ -94,7 +94,8 @@ def case_transition(*, actor, case: Case, to: str, comment: str = "") -> Case:
     return case
 
 
-# A resident's 低保 / 特困 tags are not typed in: they follow their approved, open cases.
+# A resident's 低保 / 特困 tags are not typed in: they follow their approved, open cases (the registry
+# refuses them by hand: residents.services.CASE_BACKED_TAGS, the same two).
 CASE_TAGS = {CaseKind.DIBAO: Tag.DIBAO, CaseKind.TEKUN: Tag.TEKUN}
 LIVE_STATES = [CaseState.APPROVED, CaseState.DISBURSED]
 
@@ -198,7 +199,7 @@ SIGNATURES = {b"%PDF-": ("application/pdf", ".pdf"), b"\x89PNG\r\n\x1a\n": ("ima
 @transaction.atomic
 def case_document_add(*, actor, case: Case, upload, doc_type: str) -> CaseDocument:
     """Attach a scan (PDF, PNG or JPEG, at most 5 MB) to a case of the actor's scope."""
-    if actor.role not in workflow.APPLICANT_ROLES | {"subdistrict_admin"}:
+    if actor.role not in workflow.APPLICANT_ROLES | {Role.SUBDISTRICT_ADMIN}:
         raise PermissionDenied("您的角色不能上传申请材料。")
     if upload is None:
         raise ValidationError({"file": "请选择要上传的文件。"})

@@ -6,6 +6,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixin
+from jiedao.filters import parse_month
 from jiedao.models import Role
 from residents.models import Resident
 
@@ -57,7 +58,10 @@ class MealViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, 
     def stats(self, request):
         if request.user.role == Role.POINT_OPERATOR and not request.user.service_point_id:
             raise PermissionDenied()
-        month = _month(request.query_params.get("month"))
+        raw = request.query_params.get("month")
+        month = parse_month(raw) if raw is not None else timezone.localdate().replace(day=1)
+        if month is None:
+            raise ValidationError({"month": "月份格式应为 YYYY-MM（2000 年至本月）。"})
         stats = selectors.meal_stats(request.user, month)
         return Response({
             "month": stats["month"].strftime("%Y-%m"),
@@ -71,15 +75,3 @@ class MealViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, 
         })
 
 
-def _month(raw):
-    from datetime import date
-
-    if raw is None:
-        return timezone.localdate().replace(day=1)
-    try:
-        year, month = (int(x) for x in raw.split("-"))
-        if 2000 <= year <= 2100:
-            return date(year, month, 1)
-    except ValueError:
-        pass
-    raise ValidationError({"month": "月份格式应为 YYYY-MM。"})

@@ -1,6 +1,6 @@
 import django_filters
 
-from residents.filters import _scoped
+from jiedao.filters import scoped_choices
 from residents.models import Community
 
 from .models import Meal, MealType, PointKind, ServicePoint
@@ -8,7 +8,7 @@ from .models import Meal, MealType, PointKind, ServicePoint
 
 class ServicePointFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="类型", choices=PointKind.choices)
-    community = django_filters.ModelChoiceFilter(label="社区", queryset=_scoped(Community))
+    community = django_filters.ModelChoiceFilter(label="社区", queryset=scoped_choices(Community))
     active = django_filters.BooleanFilter(label="启用")
 
     class Meta:
@@ -17,7 +17,7 @@ class ServicePointFilterSet(django_filters.FilterSet):
 
 
 class MealFilterSet(django_filters.FilterSet):
-    point = django_filters.ModelChoiceFilter(label="服务点", queryset=_scoped(ServicePoint))
+    point = django_filters.ModelChoiceFilter(label="服务点", queryset=scoped_choices(ServicePoint))
     meal = django_filters.ChoiceFilter(label="餐次", choices=MealType.choices)
     date_from = django_filters.DateFilter(label="起始日期", field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(label="截止日期", field_name="date", lookup_expr="lte")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
+from jiedao.filters import parse_month
 from jiedao.models import Role
 from jiedao.views import FilteredListView, PlaceManagerMixin, RoleRequiredMixin, ServiceFormMixin, add_service_errors
 from residents.models import Resident
@@ -185,14 +186,7 @@ class StatsView(RoleRequiredMixin, TemplateView):
         return user.role != Role.AUDITOR
 
     def get_context_data(self, **kwargs):
-        today = timezone.localdate()
-        try:
-            year, month = (int(x) for x in self.request.GET.get("month", "").split("-"))
-            chosen = date(year, month, 1)
-            if not date(2000, 1, 1) <= chosen <= today:
-                raise ValueError
-        except ValueError:
-            chosen = today.replace(day=1)
+        chosen = parse_month(self.request.GET.get("month")) or timezone.localdate().replace(day=1)
         return super().get_context_data(stats=selectors.meal_stats(self.request.user, chosen), **kwargs)
 
 

@@ -85,6 +85,28 @@ class LocalDayFilter(django_filters.DateFilter):
         return qs.filter(**({f"{self.field_name}__lt": stop} if self.until else {f"{self.field_name}__gte": start}))
 
 
+def parse_month(raw: str | None) -> date | None:
+    """`YYYY-MM` → its first day, between 2000 and this month; None when absent or not a month."""
+    from django.utils import timezone
+
+    try:
+        year, month = (int(x) for x in (raw or "").split("-"))
+        chosen = date(year, month, 1)
+    except ValueError:
+        return None
+    return chosen if date(2000, 1, 1) <= chosen <= timezone.localdate() else None
+
+
+def scoped_choices(model, *related):
+    """The queryset callable of a ModelChoiceFilter: the user's own places only, so that another
+    community's id is refused like an unknown one."""
+
+    def queryset(request):
+        return model.objects.visible_to(getattr(request, "user", None)).select_related(*related)
+
+    return queryset
+
+
 def years_before(today: date, years: int) -> date:
     """The same day `years` years earlier (29 February becomes the 28th)."""
     try:

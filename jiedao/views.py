@@ -149,7 +149,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
             # A grid worker's or staff member's own grids; a whole sub-district's would be a wall of links.
             if user.role in (Role.GRID_WORKER, Role.COMMUNITY_STAFF):
                 context["grids"] = Grid.objects.visible_to(user).select_related("community")[:24]
-        if user.role in REGISTRY_READERS:
+        from visits.services import can_record_visits
+
+        if can_record_visits(user):
             from visits import schedule
 
             items = schedule.due_items(Resident.objects.visible_to(user))

@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from jiedao.filters import CSVChoiceFilter, IntegerFilter, OrderingFilter, years_before
+from jiedao.filters import CSVChoiceFilter, IntegerFilter, OrderingFilter, scoped_choices, years_before
 
 from . import id_numbers, selectors
 from .models import CareTier, Community, Gender, Grid, Household, ResidenceType, Resident, Status, Subdistrict, Tag
@@ -13,14 +13,6 @@ from .models import CareTier, Community, Gender, Grid, Household, ResidenceType,
 ALL_STATUSES = "all"
 _ID_NUMBER = re.compile(r"\d{17}[\dX]")
 _ID_LAST4 = re.compile(r"\d{3}[\dX]")
-
-
-def _scoped(model, *related):
-    # The choices offered and accepted are the user's own places: another community's id is refused.
-    def queryset(request):
-        return model.objects.visible_to(getattr(request, "user", None)).select_related(*related)
-
-    return queryset
 
 
 class ResidentFilterForm(forms.Form):
@@ -40,9 +32,9 @@ class ResidentFilterSet(django_filters.FilterSet):
 
     search = django_filters.CharFilter(label="搜索", method="filter_search", max_length=50,
                                        help_text="姓名、拼音、首字母、身份证号（或后四位）、电话")
-    community = django_filters.ModelChoiceFilter(label="社区", queryset=_scoped(Community))
-    grid = django_filters.ModelChoiceFilter(label="网格", queryset=_scoped(Grid, "community"))
-    household = django_filters.ModelChoiceFilter(label="户", queryset=_scoped(Household),
+    community = django_filters.ModelChoiceFilter(label="社区", queryset=scoped_choices(Community))
+    grid = django_filters.ModelChoiceFilter(label="网格", queryset=scoped_choices(Grid, "community"))
+    household = django_filters.ModelChoiceFilter(label="户", queryset=scoped_choices(Household),
                                                  widget=forms.HiddenInput)
     tags = CSVChoiceFilter(label="特殊群体（同时具备）", choices=Tag.choices, method="filter_tags")
     age_min = IntegerFilter(label="最小年龄", method="filter_age_min", min_value=0, max_value=130)
@@ -109,8 +101,8 @@ class ResidentFilterSet(django_filters.FilterSet):
 
 class HouseholdFilterSet(django_filters.FilterSet):
     community = django_filters.ModelChoiceFilter(label="社区", field_name="grid__community",
-                                                 queryset=_scoped(Community))
-    grid = django_filters.ModelChoiceFilter(label="网格", queryset=_scoped(Grid, "community"))
+                                                 queryset=scoped_choices(Community))
+    grid = django_filters.ModelChoiceFilter(label="网格", queryset=scoped_choices(Grid, "community"))
     search = django_filters.CharFilter(label="地址", method="filter_search", max_length=50)
 
     class Meta:
@@ -123,7 +115,7 @@ class HouseholdFilterSet(django_filters.FilterSet):
 
 
 class CommunityFilterSet(django_filters.FilterSet):
-    subdistrict = django_filters.ModelChoiceFilter(label="街道", queryset=_scoped(Subdistrict))
+    subdistrict = django_filters.ModelChoiceFilter(label="街道", queryset=scoped_choices(Subdistrict))
 
     class Meta:
         model = Community
@@ -131,7 +123,7 @@ class CommunityFilterSet(django_filters.FilterSet):
 
 
 class GridFilterSet(django_filters.FilterSet):
-    community = django_filters.ModelChoiceFilter(label="社区", queryset=_scoped(Community))
+    community = django_filters.ModelChoiceFilter(label="社区", queryset=scoped_choices(Community))
 
     class Meta:
         model = Grid

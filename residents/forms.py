@@ -42,8 +42,9 @@ class ResidentForm(forms.ModelForm):
         current = self.instance.tag_codes if self.instance.pk else []
         submitted = self.cleaned_data["tags"]
         # Whatever the checkboxes say about the case-backed tags, the cases decide.
-        backed = {"dibao", "tekun"}
-        return sorted((set(submitted) - backed) | (set(current) & backed))
+        from .services import CASE_BACKED_TAGS
+
+        return sorted((set(submitted) - CASE_BACKED_TAGS) | (set(current) & CASE_BACKED_TAGS))
 
     def clean_id_number(self):
         # The format is checked here so its message shows at once; duplicates are the service's.

@@ -12,7 +12,7 @@ from jiedao.models import AuditAction
 from jiedao.scope import can_write_registry
 
 from . import id_numbers
-from .models import Grid, Household, RelationToHead, Resident, ResidentTag, Status
+from .models import Grid, Household, RelationToHead, Resident, ResidentTag, Status, Tag
 from .pinyin import name_keys
 from .selectors import resident_by_id_number
 
@@ -82,7 +82,7 @@ def _check_one_head(resident: Resident) -> None:
 
 
 # Kept by relief cases (assistance.services.sync_case_tags), never typed in: one source of truth.
-CASE_BACKED_TAGS = {"dibao", "tekun"}
+CASE_BACKED_TAGS = {Tag.DIBAO.value, Tag.TEKUN.value}
 
 
 def _keep_case_backed_tags(submitted: list[str], current: list[str]) -> list[str]:

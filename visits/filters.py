@@ -1,9 +1,8 @@
 import django_filters
 from django import forms
 
-from jiedao.filters import LocalDayFilter
+from jiedao.filters import LocalDayFilter, scoped_choices
 from jiedao.models import User
-from residents.filters import _scoped
 from residents.models import Community, Grid, Resident
 
 from .models import Hazard, HazardKind, HazardStatus, Method, Visit
@@ -18,14 +17,14 @@ def _visitors(request):
 class VisitFilterSet(django_filters.FilterSet):
     """The visit list's filters: the page, /api/v1/visits/ and (later) the export."""
 
-    resident = django_filters.ModelChoiceFilter(label="居民", queryset=_scoped(Resident),
+    resident = django_filters.ModelChoiceFilter(label="居民", queryset=scoped_choices(Resident),
                                                 widget=forms.NumberInput)
     method = django_filters.ChoiceFilter(label="方式", choices=Method.choices)
     visitor = django_filters.ModelChoiceFilter(label="走访人", queryset=_visitors, widget=forms.NumberInput)
     grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
-                                            queryset=_scoped(Grid, "community"))
+                                            queryset=scoped_choices(Grid, "community"))
     community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
-                                                 queryset=_scoped(Community))
+                                                 queryset=scoped_choices(Community))
     date_from = LocalDayFilter(label="起始日期", field_name="visited_at")
     date_to = LocalDayFilter(label="截止日期", field_name="visited_at", until=True)
 
@@ -39,9 +38,9 @@ class HazardFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=HazardStatus.choices)
     kind = django_filters.ChoiceFilter(label="类别", choices=HazardKind.choices)
     community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
-                                                 queryset=_scoped(Community))
+                                                 queryset=scoped_choices(Community))
     grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
-                                            queryset=_scoped(Grid, "community"))
+                                            queryset=scoped_choices(Grid, "community"))
 
     class Meta:
         model = Hazard

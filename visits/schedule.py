@@ -22,8 +22,6 @@ from jiedao.filters import day_range
 
 from .models import CarePlan, Frequency, Method, Visit, VisitRule
 
-__all__ = ["day_range"]  # re-exported: the visits app's callers use schedule.day_range
-
 CURTAIN_ESCALATE_AFTER_DAYS = 0  # a missed curtain is urgent at once; see reminders for the hours
 
 

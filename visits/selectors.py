@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from jiedao.filters import day_range
 from residents.models import CareDependency, Resident, Tag
 
 from . import schedule
@@ -39,7 +40,7 @@ def day_of(user, now: datetime | None = None) -> dict:
         .select_related("grid").in_bulk()
     rows = [DayRow(i, people[i.resident_id], schedule.curtain_missed(i, now)) for i in items]
     rows.sort(key=lambda r: (not r.missed, -r.item.overdue_days, r.item.method != Method.CURTAIN_SIGN))
-    start, end = schedule.day_range(today, today)
+    start, end = day_range(today, today)
     done = (Visit.objects.visible_to(user).filter(visited_at__gte=start, visited_at__lt=end)
             .select_related("resident", "visitor").order_by("-visited_at")[:DAY_LIMIT])
     sections = {"missed": [r for r in rows if r.missed],
@@ -61,7 +62,7 @@ def compliance(user, start: date, end: date, overdue: list[schedule.DueItem]) ->
     what is overdue and not yet visited counts against the rate as well. Curtain signs are a daily
     check of their own (the day page and the alerts follow them), not visits, and are left out.
     """
-    first, after = schedule.day_range(start, end)
+    first, after = day_range(start, end)
     visits = Visit.objects.visible_to(user).filter(visited_at__gte=first, visited_at__lt=after).exclude(
         method=Method.CURTAIN_SIGN)
     counts = visits.aggregate(total=Count("id"), on_time=Count("id", filter=Q(overdue_days=0)))
@@ -108,7 +109,7 @@ def monthly_visit_rate(user, month: date) -> dict:
     first = month.replace(day=1)
     after = schedule.add_months(first, 1)
     elders = target_elders(user, min(timezone.localdate(), after - timedelta(days=1)))
-    start, end = schedule.day_range(first, after - timedelta(days=1))
+    start, end = day_range(first, after - timedelta(days=1))
     visited = set(Visit.objects.filter(resident__in=elders, method=Method.HOME, visited_at__gte=start,
                                        visited_at__lt=end).values_list("resident_id", flat=True))
     by_grid: dict = defaultdict(lambda: [0, 0])

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from jiedao import audit
+from jiedao.filters import day_range
 from jiedao.models import AuditAction, Role, User
 from jiedao.scope import can_manage_places
 from residents.models import Resident
@@ -248,7 +249,7 @@ def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
             Resident.objects.filter(pk__in=resident_ids).values_list("pk", "name", "community_id")}
     supervisors = community_supervisors({c for _, c in info.values()})
     escalate_hours = getattr(settings, "CURTAIN_ESCALATE_AFTER_HOURS", 2)
-    end = schedule.day_range(today, today)[1]
+    end = day_range(today, today)[1]
     rows: list[Notification] = []
 
     def add(recipients, kind, item, message, scope_key):

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView, TemplateView
 
+from jiedao.filters import parse_month
 from jiedao.scope import can_manage_places
 from jiedao.views import FilteredListView, RegistryReaderMixin, RoleRequiredMixin, ServiceFormMixin
 from residents.models import Resident
@@ -102,7 +103,7 @@ class OverviewView(RegistryReaderMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user, today = self.request.user, timezone.localdate()
         week_start = today - timedelta(days=today.weekday())
-        month = _month(self.request.GET.get("month"), today)
+        month = parse_month(self.request.GET.get("month")) or today.replace(day=1)
         items = schedule.due_items(Resident.objects.visible_to(user))  # once, for every figure below
         overdue = [i for i in items if i.is_overdue]
         now = timezone.now()
@@ -114,16 +115,6 @@ class OverviewView(RegistryReaderMixin, TemplateView):
             open_hazards=Hazard.objects.visible_to(user).open().count(),
             visit_rate=selectors.monthly_visit_rate(user, month),
             **kwargs)
-
-
-def _month(raw: str | None, today: date) -> date:
-    """?month=YYYY-MM, from 2000 to this month; anything else means this month."""
-    try:
-        year, month = (int(x) for x in (raw or "").split("-"))
-        chosen = date(year, month, 1)
-    except ValueError:
-        return today.replace(day=1)
-    return chosen if date(2000, 1, 1) <= chosen <= today else today.replace(day=1)
 
 
 class HazardListView(RegistryReaderMixin, FilteredListView):

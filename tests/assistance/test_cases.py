@@ -280,3 +280,10 @@ def test_the_admin_chooses_which_kinds_the_office_handles(web, api, admin, staff
     refused = api.as_(staff_east).post("/api/v1/cases/", {"resident": zhang.pk, "kind": "micro_wish",
                                                           "reason": "想要一台收音机"}, format="json")
     assert refused.status_code == 400 and "不受理" in refused.json()["kind"][0]
+
+
+def test_the_registry_and_the_cases_agree_on_which_tags_cases_keep():
+    from assistance.services import CASE_TAGS
+    from residents.services import CASE_BACKED_TAGS
+
+    assert set(CASE_TAGS.values()) == CASE_BACKED_TAGS
