@@ -111,3 +111,69 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("审计日志不可删除。")
+
+
+class ExportJob(models.Model):
+    """A large export run by Celery: the page polls its progress and offers the file when it is done.
+
+    It keeps what is needed to run the list again in the worker: the list view (a dotted path set by
+    the server, never by the user) and the query string the user filtered with.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    user = models.ForeignKey("jiedao.User", verbose_name="导出人", on_delete=models.CASCADE, related_name="exports")
+    name = models.CharField("列表", max_length=60)
+    view = models.CharField("列表视图", max_length=120)
+    query = models.CharField("筛选条件", max_length=2000, blank=True)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING)
+    total = models.PositiveIntegerField("总行数", default=0)
+    done = models.PositiveIntegerField("已写行数", default=0)
+    file = models.FileField("文件", upload_to="exports/%Y/%m/", blank=True)
+    error = models.CharField("错误", max_length=300, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导出任务"
+        verbose_name_plural = "导出任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class MonthlyReport(models.Model):
+    """One version of a sub-district's monthly report pack (月报). A rebuild adds a version; the old
+    ones stay. The workbook is kept in the row itself, so a report and its checksum are written in
+    one transaction: a failed build leaves nothing half-written and the last good version in place."""
+
+    subdistrict = models.ForeignKey("residents.Subdistrict", verbose_name="街道", on_delete=models.PROTECT,
+                                    related_name="monthly_reports")
+    month = models.DateField("月份", help_text="该月 1 日")
+    version = models.PositiveSmallIntegerField("版本")
+    made_at = models.DateTimeField("生成时间", auto_now_add=True)
+    made_by = models.ForeignKey("jiedao.User", verbose_name="生成人", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+", help_text="空：定时任务生成")
+    checksum = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveIntegerField("大小（字节）")
+    figures = models.JSONField("数据", default=dict)
+    content = models.BinaryField("文件")
+
+    class Meta:
+        verbose_name = "月报"
+        verbose_name_plural = "月报"
+        ordering = ["-month", "subdistrict", "-version"]
+        constraints = [models.UniqueConstraint(fields=["subdistrict", "month", "version"],
+                                               name="monthly_report_version_unique")]
+
+    def __str__(self):
+        return f"{self.subdistrict} {self.month:%Y-%m} 第{self.version}版"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.subdistrict_id
