@@ -3,14 +3,14 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from jiedao.api import ScopedViewSetMixin, XLSXExportMixin
+from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixin
 from jiedao.scope import REGISTRY_READERS
 
 from . import services
-from .exports import CASE_COLUMNS
-from .filters import CaseFilterSet
-from .models import Case
-from .serializers import CaseSerializer, DisbursementSerializer, TransitionRequestSerializer
+from .exports import CASE_COLUMNS, DISBURSEMENT_COLUMNS
+from .filters import CaseFilterSet, DisbursementFilterSet
+from .models import Case, Disbursement
+from .serializers import CaseSerializer, DisbursementListSerializer, DisbursementSerializer, TransitionRequestSerializer
 
 
 class CasePermission(permissions.BasePermission):
@@ -59,3 +59,17 @@ class CaseViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, 
             return Response(DisbursementSerializer(payment).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(case.disbursements.select_related("by"))
         return self.get_paginated_response(DisbursementSerializer(page, many=True).data)
+
+
+class DisbursementViewSet(XLSXExportMixin, ScopedReadOnlyViewSet):
+    """Money paid out on the cases in the caller's scope (recorded through cases/{id}/disbursements/)."""
+
+    queryset = Disbursement.objects.all()
+    serializer_class = DisbursementListSerializer
+    filterset_class = DisbursementFilterSet
+    permission_classes = [permissions.IsAuthenticated, CasePermission]
+    export_columns = DISBURSEMENT_COLUMNS
+    export_name = "救助发放"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("case__resident__community", "by")

@@ -13,3 +13,17 @@ CASE_COLUMNS = [
     ("申请时间", lambda c: local(c.opened_at), 17),
     ("下次复核", lambda c: c.review_due, 12),
 ]
+
+DISBURSEMENT_COLUMNS = [
+    ("发放日期", lambda d: d.paid_on, 12),
+    ("案件编号", lambda d: d.case_id, 8),
+    ("姓名", lambda d: d.case.resident.name, 10),
+    ("身份证号", lambda d: d.case.resident.id_number_masked, 22),
+    ("社区", lambda d: d.case.resident.community.name, 16),
+    ("救助类别", lambda d: d.case.get_kind_display(), 12),
+    ("金额", lambda d: d.amount, 10),
+    ("方式", lambda d: d.get_method_display(), 8),
+    ("所属期起", lambda d: d.period_from, 12),
+    ("所属期止", lambda d: d.period_to, 12),
+    ("经办人", lambda d: d.by.get_full_name() or d.by.username, 10),
+]

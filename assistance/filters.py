@@ -1,15 +1,15 @@
 import django_filters
 from django import forms
 
-from jiedao.filters import LocalDayFilter, scoped_choices
+from jiedao.filters import CSVChoiceFilter, LocalDayFilter, scoped_choices
 from residents.models import Community, Grid, Resident
 
-from .models import Case, CaseKind, CaseState
+from .models import Case, CaseKind, CaseState, Disbursement, DisbursementMethod
 
 
 class CaseFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="类别", choices=CaseKind.choices)
-    state = django_filters.ChoiceFilter(label="状态", choices=CaseState.choices)
+    state = CSVChoiceFilter(label="状态", choices=CaseState.choices, lookup_expr="in")
     community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
                                                  queryset=scoped_choices(Community))
     grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
@@ -21,4 +21,20 @@ class CaseFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Case
+        fields = []
+
+
+class DisbursementFilterSet(django_filters.FilterSet):
+    """The disbursement list: the page, /api/v1/disbursements/ and the export."""
+
+    kind = django_filters.ChoiceFilter(label="救助类别", field_name="case__kind", choices=CaseKind.choices)
+    method = django_filters.ChoiceFilter(label="方式", choices=DisbursementMethod.choices)
+    community = django_filters.ModelChoiceFilter(label="社区", field_name="case__resident__community",
+                                                 queryset=scoped_choices(Community))
+    case = django_filters.NumberFilter(label="案件编号", widget=forms.NumberInput, min_value=1, max_value=2**31 - 1)
+    paid_from = django_filters.DateFilter(label="发放日期起", field_name="paid_on", lookup_expr="gte")
+    paid_to = django_filters.DateFilter(label="发放日期止", field_name="paid_on", lookup_expr="lte")
+
+    class Meta:
+        model = Disbursement
         fields = []

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from .querysets import CaseQuerySet
+from .querysets import CaseQuerySet, DisbursementQuerySet
 
 
 class CaseKind(models.TextChoices):
@@ -109,6 +109,8 @@ class Disbursement(models.Model):
     period_to = models.DateField("所属期止", null=True, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = DisbursementQuerySet.as_manager()
 
     class Meta:
         verbose_name = "发放记录"

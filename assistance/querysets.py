@@ -7,3 +7,9 @@ class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(places_filter(user, subdistrict="resident__community__subdistrict_id",
                                          community="resident__community_id", grid="resident__grid_id"))
+
+
+class DisbursementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(places_filter(user, subdistrict="case__resident__community__subdistrict_id",
+                                         community="case__resident__community_id", grid="case__resident__grid_id"))

@@ -39,3 +39,13 @@ class DisbursementSerializer(serializers.ModelSerializer):
         model = Disbursement
         fields = ["id", "amount", "paid_on", "method", "period_from", "period_to", "by", "created_at"]
         read_only_fields = ["by", "created_at"]
+
+
+class DisbursementListSerializer(DisbursementSerializer):
+    case = serializers.IntegerField(source="case_id", read_only=True)
+    kind = serializers.CharField(source="case.kind", read_only=True)
+    community = serializers.IntegerField(source="case.resident.community_id", read_only=True)
+
+    class Meta(DisbursementSerializer.Meta):
+        fields = [*DisbursementSerializer.Meta.fields, "case", "kind", "community"]
+        read_only_fields = fields

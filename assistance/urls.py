@@ -6,6 +6,7 @@ app_name = "assistance"
 urlpatterns = [
     path("", views.CaseListView.as_view(), name="case_list"),
     path("new/<int:resident>/", views.CaseCreateView.as_view(), name="case_create"),
+    path("disbursements/", views.DisbursementListView.as_view(), name="disbursement_list"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="case_detail"),
     path("<int:pk>/transition/", views.case_transition, name="case_transition"),

@@ -19,10 +19,10 @@ from residents.models import Resident
 from residents.selectors import household_members
 
 from . import services, workflow
-from .exports import CASE_COLUMNS
-from .filters import CaseFilterSet
+from .exports import CASE_COLUMNS, DISBURSEMENT_COLUMNS
+from .filters import CaseFilterSet, DisbursementFilterSet
 from .forms import CaseForm, DisbursementForm, ReliefSettingsForm
-from .models import Case, CaseDocument, CaseState, DocumentType
+from .models import Case, CaseDocument, CaseState, Disbursement, DocumentType
 
 
 class CaseListView(RegistryReaderMixin, FilteredListView):
@@ -34,6 +34,25 @@ class CaseListView(RegistryReaderMixin, FilteredListView):
 
     def base_queryset(self):
         return super().base_queryset().select_related("resident__community")
+
+
+class DisbursementListView(RegistryReaderMixin, FilteredListView):
+    model = Disbursement
+    filterset_class = DisbursementFilterSet
+    template_name = "assistance/disbursement_list.html"
+    export_columns = DISBURSEMENT_COLUMNS
+    export_name = "救助发放"
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("case__resident__community", "by")
+
+    def summarize(self, queryset):
+        from decimal import Decimal
+
+        from django.db.models import Sum
+
+        amount = queryset.order_by().aggregate(amount=Sum("amount"))["amount"]
+        return {"amount": Decimal(str(amount or 0)).quantize(Decimal("0.01"))}
 
 
 class CaseDetailView(RegistryReaderMixin, DetailView):

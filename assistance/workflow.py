@@ -16,6 +16,9 @@ FORWARD = {
 }
 # A case can be turned down while it is still being decided, by the role of the step it waits for.
 OPEN_STATES = [S.APPLIED, S.COMMUNITY_REVIEWED, S.SUBDISTRICT_REVIEWED, S.PUBLICIZED, S.APPROVED]
+# How the dashboard and the report pack group states: still being decided (在办), and receiving aid (在保).
+IN_PROGRESS = [S.APPLIED, S.COMMUNITY_REVIEWED, S.SUBDISTRICT_REVIEWED, S.PUBLICIZED]
+IN_AID = [S.APPROVED, S.DISBURSED]
 # Who may open a case (state "applied").
 APPLICANT_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF}
 

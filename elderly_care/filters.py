@@ -19,6 +19,9 @@ class ServicePointFilterSet(django_filters.FilterSet):
 class MealFilterSet(django_filters.FilterSet):
     point = django_filters.ModelChoiceFilter(label="服务点", queryset=scoped_choices(ServicePoint))
     meal = django_filters.ChoiceFilter(label="餐次", choices=MealType.choices)
+    community = django_filters.ModelChoiceFilter(label="居民所在社区", field_name="resident__community",
+                                                 queryset=scoped_choices(Community))
+    guest = django_filters.BooleanFilter(label="来宾（非登记居民）", field_name="resident", lookup_expr="isnull")
     date_from = django_filters.DateFilter(label="起始日期", field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(label="截止日期", field_name="date", lookup_expr="lte")
 

@@ -11,6 +11,14 @@ from .models import Meal, MealDelivery, ServicePoint
 DINERS = Count("resident", distinct=True) + Count("guest_id_number", distinct=True, filter=Q(resident__isnull=True))
 
 
+def meal_totals(meals) -> dict:
+    """Diners (distinct people), what they paid and the subsidy, of a filtered meal queryset."""
+    totals = meals.order_by().aggregate(diners=DINERS, paid=Sum("price"), subsidy=Sum("subsidy"))
+    for key in ("paid", "subsidy"):
+        totals[key] = Decimal(str(totals[key] or 0)).quantize(Decimal("0.01"))
+    return totals
+
+
 def meal_stats(user, month: date) -> dict:
     """A month at the canteens in the user's scope: meals and distinct diners per point and day,
     and per point the month's meals, diners, what diners paid and the subsidy to claim."""

@@ -11,6 +11,7 @@ urlpatterns = [
     path("pricing/", views.PricingView.as_view(), name="pricing"),
     path("pricing/<int:pk>/", views.PricingView.as_view(), name="pricing_rule"),
     path("stats/", views.StatsView.as_view(), name="stats"),
+    path("meals/", views.MealListView.as_view(), name="meal_list"),
     path("deliveries/", views.DeliveryView.as_view(), name="deliveries"),
     path("enrolments/", views.EnrolmentListView.as_view(), name="enrolments"),
     path("enrolments/new/", views.EnrolmentFormView.as_view(), name="enrolment_create"),

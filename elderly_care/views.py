@@ -15,7 +15,8 @@ from jiedao.views import FilteredListView, PlaceManagerMixin, RoleRequiredMixin,
 from residents.models import Resident
 
 from . import selectors, services
-from .filters import ServicePointFilterSet
+from .exports import MEAL_COLUMNS
+from .filters import MealFilterSet, ServicePointFilterSet
 from .forms import CheckInForm, EnrolmentForm, MealPricesForm, PriceRuleForm, ServicePointForm
 from .models import CareEnrolment, Meal, MealPrice, MealType, PriceRule, ServiceLog, ServicePoint
 
@@ -117,6 +118,25 @@ class ServicePointListView(RoleRequiredMixin, FilteredListView):
 
     def base_queryset(self):
         return super().base_queryset().select_related("community")
+
+
+class MealListView(RoleRequiredMixin, FilteredListView):
+    """Meals served, filtered like /api/v1/meals/, with the figures the dashboard links here for."""
+
+    model = Meal
+    filterset_class = MealFilterSet
+    template_name = "elderly_care/meal_list.html"
+    export_columns = MEAL_COLUMNS
+    export_name = "用餐记录"
+
+    def allowed(self, user):
+        return user.role != Role.AUDITOR
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("point", "resident__community")
+
+    def summarize(self, queryset):
+        return selectors.meal_totals(queryset)
 
 
 class ServicePointFormView(PlaceManagerMixin, ServiceFormMixin, FormView):

@@ -1,4 +1,4 @@
-from .scope import REGISTRY_READERS, can_manage_places, can_write_registry, is_auditor
+from .scope import REGISTRY_READERS, can_manage_places, can_write_registry, is_auditor, reads_reports
 
 
 def access(request):
@@ -17,6 +17,7 @@ def access(request):
         "audit": is_auditor(user),
         "visits": can_record_visits(user),
         "checkin": user.role == "point_operator",
+        "reports": reads_reports(user),
         # One small indexed count per page: the red number on 提醒.
         "unread": Notification.objects.visible_to(user).unread().count() if registry else 0,
     }}

@@ -38,7 +38,7 @@ class CSVChoiceField(forms.CharField):
         known = {c for c, _ in self.choices}
         unknown = [c for c in codes if c not in known]
         if unknown:
-            raise forms.ValidationError("未知的标签：%(codes)s。", params={"codes": "、".join(unknown)[:100]})
+            raise forms.ValidationError("未知的选项：%(codes)s。", params={"codes": "、".join(unknown)[:100]})
         return codes
 
 

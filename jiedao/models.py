@@ -147,6 +147,21 @@ class ExportJob(models.Model):
         return f"{self.name} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class MonthlyReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .scope import places_filter, reads_reports
+
+        if not reads_reports(user):
+            return self.none()
+        return self.filter(places_filter(user, subdistrict="subdistrict_id", community=None, grid=None))
+
+    def with_current(self):
+        """`is_current`: the highest version of its month is the one in force; older ones stay as history."""
+        newer = MonthlyReport.objects.filter(subdistrict=models.OuterRef("subdistrict"), month=models.OuterRef("month"),
+                                             version__gt=models.OuterRef("version"))
+        return self.annotate(is_current=~models.Exists(newer))
+
+
 class MonthlyReport(models.Model):
     """One version of a sub-district's monthly report pack (月报). A rebuild adds a version; the old
     ones stay. The workbook is kept in the row itself, so a report and its checksum are written in
@@ -163,6 +178,8 @@ class MonthlyReport(models.Model):
     size = models.PositiveIntegerField("大小（字节）")
     figures = models.JSONField("数据", default=dict)
     content = models.BinaryField("文件")
+
+    objects = MonthlyReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = "月报"

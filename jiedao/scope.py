@@ -87,3 +87,20 @@ def can_manage_places(user) -> bool:
 
 def is_auditor(user) -> bool:
     return bool(user and user.is_authenticated and user.role == Role.AUDITOR and user.subdistrict_id)
+
+
+def reader_of(subdistrict):
+    """A sub-district as its leader sees it (an unsaved account): the scope of what is built with
+    nobody signed in, such as the monthly report pack, so it can never differ from the leader's view."""
+    from .models import User
+
+    return User(username=f"system:{subdistrict.pk}", role=Role.SUBDISTRICT_LEADER, subdistrict=subdistrict,
+                is_active=True)
+
+
+# Who reads the dashboard and the monthly report packs (DESIGN.md: leaders, admins, the district bureau).
+REPORT_READERS = {Role.DISTRICT_OFFICER, Role.SUBDISTRICT_ADMIN, Role.SUBDISTRICT_LEADER}
+
+
+def reads_reports(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in REPORT_READERS)

@@ -1,4 +1,10 @@
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -10,3 +16,280 @@ def locked_usernames(usernames) -> set[str]:
     return set(AccessAttempt.objects.filter(
         username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since,
     ).values_list("username", flat=True))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The figures of a month: the dashboard, GET /api/v1/dashboard/ and the monthly report pack all read
+# them from monthly_figures(), so the three can never disagree. Each area is a table with one row per
+# community in the user's scope and a total row; every count links to the list it was counted from
+# (same filters, so the list shows the same number). A month that is over is read as it stood at its
+# end; the current month is today's state, which is what the lists show.
+# ---------------------------------------------------------------------------------------------------
+
+
+OVERDUE_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "count"  # count | money | percent
+    # The linked list's summary figure this equals ("count": its number of rows), or None: no link.
+    measure: str | None = "count"
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+    as_of: date  # the last day counted: the month's end, or today in the current month
+    current: bool
+
+    @classmethod
+    def of(cls, month: date) -> "Period":
+        from visits.schedule import add_months
+
+        first = month.replace(day=1)
+        last = add_months(first, 1) - timedelta(days=1)
+        today = timezone.localdate()
+        return cls(first, last, min(today, last), last >= today)
+
+    def dates(self, start: str, end: str) -> dict:
+        return {start: self.first.isoformat(), end: self.as_of.isoformat()}
+
+
+def _money(value) -> str:
+    # SQLite sums decimals as floats: money is rounded to the fen and carried as text.
+    return str(Decimal(str(value or 0)).quantize(Decimal("0.01")))
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 100.0
+
+
+def _table(key, title, columns, communities, values, *, link, extra_rows=(), total=None):
+    """Rows per community (values[community_id][column]), any extra rows, and the total row (the sum of
+    the rows unless `total` says otherwise). `link(params)` gives a list URL for a cell's filters."""
+    several = len({c.subdistrict_id for c in communities}) > 1
+
+    def row(community_id, name, found, where):
+        cells = {}
+        for col in columns:
+            value = found.get(col.key, 0)
+            cells[col.key] = _money(value) if col.kind == "money" else value
+        links = {col.key: link(col, where) for col in columns if col.measure and where is not None}
+        return {"community": community_id, "name": name, "values": cells,
+                "links": {k: v for k, v in links.items() if v}}
+
+    rows = [row(c.id, f"{c.subdistrict.name}·{c.name}" if several else c.name, values.get(c.id, {}),
+                {"community": c.id}) for c in communities]
+    rows += [row(None, name, found, where) for name, found, where in extra_rows]
+    summed = total or {}
+    if total is None:
+        for col in columns:
+            if col.kind != "percent":
+                summed[col.key] = sum((Decimal(r["values"][col.key]) if col.kind == "money"
+                                       else r["values"][col.key]) for r in rows)
+    rows.append(row(None, "合计", summed, {}))
+    return {"key": key, "title": title, "rows": rows,
+            "columns": [{"key": c.key, "label": c.label, "kind": c.kind, "measure": c.measure} for c in columns]}
+
+
+def _population(user, communities, period: Period) -> dict:
+    from django.db.models import Count, Q
+
+    from residents.models import Resident, ResidentTag, Tag
+    from residents.selectors import register_on
+
+    from .filters import years_before
+
+    register = register_on(Resident.objects.visible_to(user), period.as_of)
+    values: dict = {}
+    for row in register.values("community_id").annotate(
+            residents=Count("id"), age60=Count("id", filter=Q(birth_date__lte=years_before(period.as_of, 60))),
+            age80=Count("id", filter=Q(birth_date__lte=years_before(period.as_of, 80)))).order_by():
+        values[row.pop("community_id")] = row
+    for community_id, tag, n in (ResidentTag.objects.filter(resident__in=register)
+                                 .values_list("resident__community_id", "tag").annotate(n=Count("id")).order_by()):
+        values.setdefault(community_id, {})[tag] = n
+    columns = [Column("residents", "在册居民"), Column("age60", "60 岁以上"), Column("age80", "80 岁以上"),
+               *(Column(code, label) for code, label in Tag.choices)]
+    params = {"residents": {}, "age60": {"age_min": 60}, "age80": {"age_min": 80},
+              **{code: {"tags": code} for code in Tag.values}}
+
+    def link(col, where):
+        # Today's register is the list; a past month's register has no list of its own.
+        return _url("residents:resident_list", {**where, **params[col.key]}) if period.current else None
+
+    return _table("population", "人口与特殊群体", columns, communities, values, link=link)
+
+
+def _visits(user, communities, period: Period) -> dict:
+    from django.db.models import Count, Exists, OuterRef, Q
+
+    from residents.models import Resident
+    from residents.selectors import register_on
+    from visits.models import Method, Visit
+    from visits.selectors import target_elders
+
+    from .filters import day_range
+
+    start, end = day_range(period.first, period.as_of)
+    visits = Visit.objects.visible_to(user).filter(visited_at__gte=start, visited_at__lt=end)
+    values: dict = {}
+    for row in visits.values("resident__community_id").annotate(
+            visits=Count("id"), home=Count("id", filter=Q(method=Method.HOME)),
+            phone=Count("id", filter=Q(method=Method.PHONE))).order_by():
+        values[row.pop("resident__community_id")] = row
+    home_visited = Visit.objects.filter(resident=OuterRef("pk"), method=Method.HOME, visited_at__gte=start,
+                                        visited_at__lt=end)
+    elders = target_elders(register_on(Resident.objects.visible_to(user), period.as_of), period.as_of)
+    for row in elders.values("community_id").annotate(
+            target=Count("id"), target_visited=Count("id", filter=Q(Exists(home_visited)))).order_by():
+        values.setdefault(row.pop("community_id"), {}).update(row)
+    for found in values.values():
+        found["target_rate"] = _rate(found.get("target_visited", 0), found.get("target", 0))
+    columns = [Column("visits", "走访次数"), Column("home", "上门探访"), Column("phone", "电话问候"),
+               Column("target", "目标老人", measure=None), Column("target_visited", "本月已上门", measure=None),
+               Column("target_rate", "上门率 %", kind="percent", measure=None)]
+    methods = {"visits": {}, "home": {"method": Method.HOME}, "phone": {"method": Method.PHONE}}
+
+    def link(col, where):
+        return _url("visits:list", {**where, **methods[col.key], **period.dates("date_from", "date_to")})
+
+    table = _table("visits", "走访", columns, communities, values, link=link)
+    total = table["rows"][-1]["values"]
+    total["target_rate"] = _rate(total["target_visited"], total["target"])
+    return table
+
+
+def _meals(user, communities, period: Period) -> dict:
+    from django.db.models import Count, Sum
+
+    from elderly_care.models import Meal
+    from elderly_care.selectors import DINERS
+
+    meals = Meal.objects.visible_to(user).filter(date__gte=period.first, date__lte=period.as_of)
+    sums = {"meals": Count("id"), "diners": DINERS, "paid": Sum("price"), "subsidy": Sum("subsidy")}
+    values = {row.pop("resident__community_id"): row for row in meals.filter(resident__isnull=False)
+              .values("resident__community_id").annotate(**sums).order_by()}
+    guests = meals.filter(resident__isnull=True).aggregate(**sums)
+    total = meals.aggregate(**sums)  # diners are distinct people: not the sum of the rows
+    columns = [Column("meals", "用餐人次"), Column("diners", "就餐人数", measure="diners"),
+               Column("paid", "个人支付（元）", kind="money", measure="paid"),
+               Column("subsidy", "补贴（元）", kind="money", measure="subsidy")]
+
+    def link(col, where):
+        return _url("care:meal_list", {**where, **period.dates("date_from", "date_to")})
+
+    return _table("meals", "助餐与补贴", columns, communities, values, link=link,
+                  extra_rows=[("来宾（非登记居民）", guests, {"guest": "true"})], total=total)
+
+
+def _cases(user, communities, period: Period) -> dict:
+    from django.db.models import Count, F, OuterRef, Subquery, Sum
+
+    from assistance.models import Case, CaseState, CaseTransition, Disbursement
+    from assistance.workflow import IN_AID, IN_PROGRESS
+
+    from .filters import day_range
+
+    start, end = day_range(period.first, period.as_of)
+    cases = Case.objects.visible_to(user)
+    if period.current:
+        state = F("state")
+    else:  # the state each case was in at the month's end, from its transitions
+        cases = cases.filter(opened_at__lt=end)
+        state = Subquery(CaseTransition.objects.filter(case=OuterRef("pk"), at__lt=end)
+                         .order_by("-at", "-id").values("to_state")[:1])
+    values: dict = {}
+    by_kind: dict = {}
+    for community_id, kind, now, n in (cases.annotate(then=state).values_list("resident__community_id", "kind", "then")
+                                       .annotate(n=Count("id")).order_by()):
+        found = values.setdefault(community_id, {})
+        group = "in_aid" if now in IN_AID else "in_progress" if now in IN_PROGRESS else None
+        if group:
+            found[group] = found.get(group, 0) + n
+        by_kind.setdefault(kind, {})[now] = by_kind.get(kind, {}).get(now, 0) + n
+    for community_id, n in (cases.filter(opened_at__gte=start, opened_at__lt=end)
+                            .values_list("resident__community_id").annotate(n=Count("id")).order_by()):
+        values.setdefault(community_id, {})["opened"] = n
+    for row in (Disbursement.objects.visible_to(user).filter(paid_on__gte=period.first, paid_on__lte=period.as_of)
+                .values("case__resident__community_id").annotate(disbursements=Count("id"), disbursed=Sum("amount"))
+                .order_by()):
+        values.setdefault(row.pop("case__resident__community_id"), {}).update(row)
+    columns = [Column("opened", "本月受理"), Column("in_progress", "在办"), Column("in_aid", "在保"),
+               Column("disbursements", "本月发放笔数"),
+               Column("disbursed", "本月发放金额（元）", kind="money", measure="amount")]
+
+    def link(col, where):
+        if col.key == "opened":
+            return _url("assistance:case_list", {**where, **period.dates("opened_from", "opened_to")})
+        if col.key in ("in_progress", "in_aid"):  # states now: a past month's have no list
+            states = IN_AID if col.key == "in_aid" else IN_PROGRESS
+            return _url("assistance:case_list", {**where, "state": ",".join(states)}) if period.current else None
+        return _url("assistance:disbursement_list", {**where, **period.dates("paid_from", "paid_to")})
+
+    table = _table("cases", "救助案件与发放", columns, communities, values, link=link)
+    table["by_kind"] = _kind_state(by_kind, period)
+    table["states"] = [{"key": key, "label": label} for key, label in CaseState.choices]
+    return table
+
+
+def _kind_state(by_kind: dict, period: Period) -> list[dict]:
+    """Cases by kind and state (the dashboard's stacked chart), each cell linked to the case list."""
+    from assistance.models import CaseKind, CaseState
+
+    rows = []
+    for kind, label in CaseKind.choices:
+        if kind not in by_kind:
+            continue
+        states = by_kind[kind]
+        rows.append({"kind": kind, "label": label,
+                     "states": {s: states.get(s, 0) for s in CaseState.values},
+                     "links": {s: _url("assistance:case_list", {"kind": kind, "state": s})
+                               for s in CaseState.values} if period.current else {}})
+    return rows
+
+
+def _url(name: str, params: dict) -> str:
+    return f"{reverse(name)}?{urlencode(params)}" if params else reverse(name)
+
+
+def _overdue(user, period: Period) -> tuple[list, dict]:
+    """What is overdue now, most overdue first (the current month only: a past month has no 'now')."""
+    from residents.models import Resident
+    from visits import schedule
+    from visits.models import Method
+
+    if not period.current:
+        return [], {"count": None, "items": []}
+    overdue = [i for i in schedule.due_items(Resident.objects.visible_to(user)) if i.is_overdue]
+    overdue.sort(key=lambda i: -i.overdue_days)
+    shown = overdue[:OVERDUE_SHOWN]
+    people = Resident.objects.visible_to(user).select_related("grid").in_bulk([i.resident_id for i in shown])
+    return overdue, {"count": len(overdue), "link": reverse("visits:overview"), "items": [
+        {"resident": i.resident_id, "name": people[i.resident_id].name, "grid": people[i.resident_id].grid.name,
+         "method": Method(i.method).label, "overdue_days": i.overdue_days,
+         "link": reverse("residents:resident_detail", args=[i.resident_id])} for i in shown]}
+
+
+def monthly_figures(user, month: date) -> dict:
+    """Every figure of the dashboard and the report pack for `month`, in `user`'s scope."""
+    from residents.models import Community
+    from visits.models import Visit
+    from visits.selectors import compliance
+
+    period = Period.of(month)
+    communities = list(Community.objects.visible_to(user).select_related("subdistrict")
+                       .order_by("subdistrict__name", "name"))
+    overdue, overdue_summary = _overdue(user, period)
+    rate = compliance(Visit.objects.visible_to(user), period.first, period.as_of, overdue)
+    return {
+        "month": period.first.strftime("%Y-%m"), "as_of": period.as_of.isoformat(), "current": period.current,
+        "areas": [_population(user, communities, period), _visits(user, communities, period),
+                  _meals(user, communities, period), _cases(user, communities, period)],
+        "compliance": {**rate, "link": f"{reverse('visits:overview')}?month={period.first:%Y-%m}"},
+        "overdue": overdue_summary,
+    }

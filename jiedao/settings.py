@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -141,7 +142,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Browser libraries come from the npm registry at install time (package.json, `make install`) and are
+# served by the app itself: government intranets have no internet, so never a CDN.
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -197,12 +200,21 @@ CELERY_BEAT_SCHEDULE = {
     # Every 15 minutes, day and night: due and overdue visits, missed curtain signs, escalations.
     # The job is idempotent, so a run that overlaps the next one writes nothing twice.
     "run-reminders": {"task": "visits.run_reminders_task", "schedule": 15 * 60},
+    # Last month's report pack for the district bureau: on the 1st at 02:00 (Asia/Shanghai) unless
+    # MONTHLY_REPORT_DAY / MONTHLY_REPORT_TIME say otherwise. Idempotent: a month already built is left.
+    "build-monthly-reports": {"task": "jiedao.build_monthly_reports_task", "schedule": crontab(
+        day_of_month=env("MONTHLY_REPORT_DAY", "1"), hour=env("MONTHLY_REPORT_TIME", "02:00").split(":")[0],
+        minute=env("MONTHLY_REPORT_TIME", "02:00").split(":")[1])},
 }
 
 # Reminders: where they go besides the inbox (a class with send(notification)), and how long after a
 # missed curtain sign without a home visit the community is told.
 NOTIFICATION_BACKEND = env("NOTIFICATION_BACKEND", "visits.delivery.LogBackend")
 CURTAIN_ESCALATE_AFTER_HOURS = int(env("CURTAIN_ESCALATE_AFTER_HOURS", "2"))
+
+# A page export of more rows than this is built by a Celery worker while the page shows its progress
+# (about a second per 10,000 residents); fewer are written during the request.
+EXPORT_ASYNC_THRESHOLD = int(env("EXPORT_ASYNC_THRESHOLD", "5000"))
 
 # Content security: every asset is served from here, so nothing else is allowed.
 CONTENT_SECURITY_POLICY = {

@@ -10,7 +10,7 @@ from elderly_care import api as care_api
 from residents import api as residents_api
 from visits import api as visits_api
 
-from . import api_views, management_views, views
+from . import api_views, export_views, management_views, views
 
 router = DefaultRouter()
 router.register("communities", residents_api.CommunityViewSet, basename="community")
@@ -18,7 +18,9 @@ router.register("grids", residents_api.GridViewSet, basename="grid")
 router.register("households", residents_api.HouseholdViewSet, basename="household")
 router.register("residents", residents_api.ResidentViewSet, basename="resident")
 router.register("audit", api_views.AuditEntryViewSet, basename="audit")
+router.register("reports", api_views.MonthlyReportViewSet, basename="report")
 router.register("cases", assistance_api.CaseViewSet, basename="case")
+router.register("disbursements", assistance_api.DisbursementViewSet, basename="disbursement")
 router.register("service-points", care_api.ServicePointViewSet, basename="service-point")
 router.register("meals", care_api.MealViewSet, basename="meal")
 router.register("visits", visits_api.VisitViewSet, basename="visit")
@@ -28,6 +30,7 @@ router.register("notifications", visits_api.NotificationViewSet, basename="notif
 api_patterns = [
     path("auth/token/", api_views.TokenView.as_view(), name="api_token"),
     path("me/", api_views.MeView.as_view(), name="api_me"),
+    path("dashboard/", api_views.DashboardView.as_view(), name="api_dashboard"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI starts itself with an inline script: allowed on this page alone. (Redoc is left out:
     # it fetches fonts from the internet.)
@@ -43,6 +46,13 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
     path("residents/", include("residents.urls")),
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
+    path("exports/", export_views.ExportJobListView.as_view(), name="export_jobs"),
+    path("exports/<int:pk>/", export_views.ExportJobView.as_view(), name="export_job"),
+    path("exports/<int:pk>/status/", export_views.export_job_status, name="export_job_status"),
+    path("exports/<int:pk>/download/", export_views.export_job_download, name="export_job_download"),
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("reports/", views.ReportListView.as_view(), name="reports"),
+    path("reports/<int:pk>/download/", views.report_download, name="report_download"),
     path("visits/", include("visits.urls")),
     path("care/", include("elderly_care.urls")),
     path("assistance/", include("assistance.urls")),

@@ -1,11 +1,12 @@
 """Shared page plumbing (the scoped list view, role checks) and the project's own pages."""
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage
 from django.db.models import Count
 from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
@@ -14,7 +15,7 @@ from residents.models import Grid, Resident, Status
 from .filters import AuditEntryFilterSet
 from .models import AuditEntry, Role
 from .pagination import MAX_PAGE_SIZE
-from .scope import REGISTRY_READERS, can_manage_places, can_write_registry, is_auditor
+from .scope import REGISTRY_READERS, can_manage_places, can_write_registry, is_auditor, reads_reports
 
 
 class RoleRequiredMixin(LoginRequiredMixin):
@@ -117,11 +118,20 @@ class FilteredListView(ListView):
                 page = paginator.page(1)
             return paginator, page, page.object_list, page.has_other_pages()
 
+    def summarize(self, queryset) -> dict:
+        """Figures of the whole filtered list beyond its count (sums, distinct people), shown above it:
+        the dashboard's figures link here and must equal them."""
+        return {}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(filterset=self.filterset, filter_form=self.filterset.form, query=query.urlencode())
+        paginator = context.get("paginator")
+        summary = {"count": paginator.count if paginator else len(context["object_list"]),
+                   **self.summarize(self.object_list)}
+        context.update(filterset=self.filterset, filter_form=self.filterset.form, query=query.urlencode(),
+                       summary=summary)
         return context
 
 
@@ -167,6 +177,40 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return context
 
 
+class DashboardView(RoleRequiredMixin, TemplateView):
+    """Leaders' dashboard: the month's figures (jiedao.selectors.monthly_figures, as the API gives them)
+    as cards, charts drawn in the browser by the Chart.js the app serves, and tables whose every count
+    links to the list it was counted from."""
+
+    template_name = "dashboard.html"
+
+    def allowed(self, user):
+        return reads_reports(user)
+
+    def get_context_data(self, **kwargs):
+        from .filters import parse_month
+        from .selectors import monthly_figures
+
+        raw = self.request.GET.get("month", "")
+        month = parse_month(raw)
+        today = timezone.localdate()
+        figures = monthly_figures(self.request.user, month or today.replace(day=1))
+        # Templates cannot index a dict by a variable key: each row becomes (name, [(value, link, label)]).
+        tables = [{"key": a["key"], "title": a["title"], "columns": a["columns"],
+                   "rows": [(r["name"], [(r["values"][c["key"]], r["links"].get(c["key"]), c["label"])
+                                         for c in a["columns"]]) for r in a["rows"]]} for a in figures["areas"]]
+        cases = next(a for a in figures["areas"] if a["key"] == "cases")
+        states = [(s["key"], s["label"]) for s in cases["states"]]
+        case_rows = [(row["label"], [(row["states"][s], row["links"].get(s)) for s, _ in states])
+                     for row in cases["by_kind"]]
+        totals = {a["key"]: {"values": a["rows"][-1]["values"], "links": a["rows"][-1]["links"]}
+                  for a in figures["areas"]}
+        return super().get_context_data(
+            figures=figures, tables=tables, totals=totals, case_states=states, case_rows=case_rows,
+            month_error="月份格式应为 YYYY-MM，且不晚于本月。" if raw and month is None else "",
+            this_month=today.strftime("%Y-%m"), **kwargs)
+
+
 class AuditLogView(RoleRequiredMixin, FilteredListView):
     model = AuditEntry
     filterset_class = AuditEntryFilterSet
@@ -184,3 +228,65 @@ def lockout_response(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": LOCKED_MESSAGE}, status=403)
     return render(request, "registration/locked_out.html", {"message": LOCKED_MESSAGE}, status=403)
+
+
+class ReportListView(RoleRequiredMixin, ListView):
+    """The monthly report packs of the user's sub-districts: the current version of each month, its
+    history, and (for the sub-district admin) a button to build a month again."""
+
+    template_name = "reports/list.html"
+    paginate_by = 24
+
+    def allowed(self, user):
+        return reads_reports(user)
+
+    def get_queryset(self):
+        from .models import MonthlyReport
+
+        return (MonthlyReport.objects.visible_to(self.request.user).with_current().defer("content", "figures")
+                .select_related("subdistrict", "made_by"))
+
+    def post(self, request):
+        from django.contrib import messages
+
+        from .filters import parse_month
+        from .reports import report_build
+
+        if request.user.role != Role.SUBDISTRICT_ADMIN:
+            raise PermissionDenied("只有街道管理员可以重新生成月报。")
+        month = parse_month(request.POST.get("month"))
+        if month is None:
+            messages.error(request, "月份格式应为 YYYY-MM，且不晚于本月。")
+        else:
+            report = report_build(subdistrict=request.user.subdistrict, month=month, actor=request.user)
+            messages.success(request, f"已生成 {report.month:%Y-%m} 月报第 {report.version} 版。")
+        return redirect("reports")
+
+
+def report_download(request, pk):
+    """The workbook of one report version, for those who may read reports there; each download logged."""
+    from .models import MonthlyReport
+
+    if not request.user.is_authenticated:
+        return redirect(f"{settings.LOGIN_URL}?next={request.path}")
+    report = get_object_or_404(MonthlyReport.objects.visible_to(request.user).select_related("subdistrict"), pk=pk)
+    return report_response(request, report)
+
+
+def report_response(request, report):
+    """A report's workbook as a download, with its audit entry: shared by the page and the API."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    from . import audit
+    from .models import AuditAction
+    from .reports import report_filename
+
+    audit.record(actor=request.user, action=AuditAction.EXPORT, target=report,
+                 changes={"list": "月报", "month": f"{report.month:%Y-%m}", "version": report.version})
+    response = HttpResponse(bytes(report.content),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(report_filename(report))}"
+    response["X-Checksum-SHA256"] = report.checksum
+    return response

@@ -226,6 +226,10 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
             people.append(resident)
             tag_lists.append(tags)
     Resident.objects.bulk_create(people, batch_size=2000)
+    # The register existed before the portal: its people were entered from the old ledger, years ago,
+    # so last month's report pack counts them (auto_now_add would date them all today).
+    Resident.objects.filter(community__subdistrict=subdistrict).update(
+        created_at=timezone.now() - timedelta(days=3 * 365))
     ResidentTag.objects.bulk_create(
         [ResidentTag(resident_id=p.pk, tag=t) for p, tags in zip(people, tag_lists, strict=True) for t in tags],
         batch_size=5000)
@@ -447,4 +451,9 @@ def seed_cases(*, subdistrict: Subdistrict, seed: int = 1) -> int:
     CaseTransition.objects.bulk_create([
         CaseTransition(case=case, from_state="", to_state=CaseState.DISBURSED, by=admin, comment="台账补录")
         for case in cases])
+    # They were decided long before the portal: dated a year back, so past months' figures hold them.
+    year_ago = timezone.now() - timedelta(days=365)
+    legacy_cases = Case.objects.filter(resident__community__subdistrict=subdistrict, reason__startswith="系统上线前")
+    legacy_cases.update(opened_at=year_ago)
+    CaseTransition.objects.filter(case__in=legacy_cases).update(at=year_ago)
     return made + len(cases)

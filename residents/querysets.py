@@ -37,6 +37,15 @@ class ResidentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status="active")
 
+    def registered_on(self, day: date):
+        """The register as it stood at the end of `day`: registered by then, and not moved out or
+        deceased by then (the archive date is the day it happened, which may be before it was entered)."""
+        from django.db.models import Q
+
+        from jiedao.filters import day_range
+
+        return self.filter(Q(status="active") | Q(status_date__gt=day), created_at__lt=day_range(day, day)[1])
+
     def born_between(self, earliest: date | None, latest: date | None):
         qs = self
         if earliest:

@@ -35,3 +35,11 @@ def resident_history(resident: Resident, limit: int = 50) -> QuerySet:
 
     return (AuditEntry.objects.filter(target_type="resident", target_id=str(resident.pk))
             .exclude(action=AuditAction.VIEW_FULL)[:limit])
+
+
+def register_on(queryset: QuerySet, day) -> QuerySet:
+    """The register on `day`: today's is the active residents (what the list shows and counts); a
+    past day's is the register as it stood at that day's end, so later entries do not rewrite it."""
+    from django.utils import timezone
+
+    return queryset.active() if day >= timezone.localdate() else queryset.registered_on(day)

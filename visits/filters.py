@@ -1,7 +1,7 @@
 import django_filters
 from django import forms
 
-from jiedao.filters import LocalDayFilter, scoped_choices
+from jiedao.filters import CSVChoiceFilter, LocalDayFilter, scoped_choices
 from jiedao.models import User
 from residents.models import Community, Grid, Resident
 
@@ -19,7 +19,7 @@ class VisitFilterSet(django_filters.FilterSet):
 
     resident = django_filters.ModelChoiceFilter(label="居民", queryset=scoped_choices(Resident),
                                                 widget=forms.NumberInput)
-    method = django_filters.ChoiceFilter(label="方式", choices=Method.choices)
+    method = CSVChoiceFilter(label="方式", choices=Method.choices, lookup_expr="in")
     visitor = django_filters.ModelChoiceFilter(label="走访人", queryset=_visitors, widget=forms.NumberInput)
     grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
                                             queryset=scoped_choices(Grid, "community"))

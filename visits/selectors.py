@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from jiedao.filters import day_range
 from residents.models import CareDependency, Resident, Tag
+from residents.selectors import register_on
 
 from . import schedule
 from .models import Method, Visit
@@ -55,16 +56,16 @@ def day_of(user, now: datetime | None = None) -> dict:
 DAY_LIMIT = 300
 
 
-def compliance(user, start: date, end: date, overdue: list[schedule.DueItem]) -> dict:
-    """准时率 for a period: planned visits made on time ÷ (planned visits made + items overdue now).
+def compliance(visits, start: date, end: date, overdue: list[schedule.DueItem]) -> dict:
+    """准时率 of `visits` (a scoped Visit queryset) for a period: planned visits made on time ÷
+    (planned visits made + items overdue now).
 
     A visit is on time when it was not overdue against the plan when recorded (Visit.overdue_days);
     what is overdue and not yet visited counts against the rate as well. Curtain signs are a daily
     check of their own (the day page and the alerts follow them), not visits, and are left out.
     """
     first, after = day_range(start, end)
-    visits = Visit.objects.visible_to(user).filter(visited_at__gte=first, visited_at__lt=after).exclude(
-        method=Method.CURTAIN_SIGN)
+    visits = visits.filter(visited_at__gte=first, visited_at__lt=after).exclude(method=Method.CURTAIN_SIGN)
     counts = visits.aggregate(total=Count("id"), on_time=Count("id", filter=Q(overdue_days=0)))
     overdue = len(overdue)
     denominator = counts["total"] + overdue
@@ -92,14 +93,14 @@ ELDER_AGE = 60
 TARGET_TAGS = [Tag.LIVING_ALONE, Tag.EMPTY_NEST, Tag.DISABLED_CARE, Tag.BEREAVED_PARENT]
 
 
-def target_elders(user, today: date):
+def target_elders(residents, day: date):
+    """The target elders among `residents` (a scoped queryset of the register on `day`)."""
     from jiedao.filters import years_before
     from residents.models import ResidentTag
 
     tagged = ResidentTag.objects.filter(Q(tag__in=TARGET_TAGS) | Q(
         tag=Tag.DISABILITY, resident__disability_grade__in=[1, 2])).values("resident_id")
-    return (Resident.objects.visible_to(user).active()
-            .filter(birth_date__lte=years_before(today, ELDER_AGE))
+    return (residents.filter(birth_date__lte=years_before(day, ELDER_AGE))
             .filter(Q(pk__in=tagged) | Q(care_dependency=CareDependency.FULL)))
 
 
@@ -108,7 +109,8 @@ def monthly_visit_rate(user, month: date) -> dict:
     per grid, per community and in all, with the list of those not yet visited."""
     first = month.replace(day=1)
     after = schedule.add_months(first, 1)
-    elders = target_elders(user, min(timezone.localdate(), after - timedelta(days=1)))
+    day = min(timezone.localdate(), after - timedelta(days=1))
+    elders = target_elders(register_on(Resident.objects.visible_to(user), day), day)
     start, end = day_range(first, after - timedelta(days=1))
     visited = set(Visit.objects.filter(resident__in=elders, method=Method.HOME, visited_at__gte=start,
                                        visited_at__lt=end).values_list("resident_id", flat=True))

@@ -101,7 +101,7 @@ def test_the_page_shows_bad_filters_at_the_field_and_lists_nothing_wrong(web, ad
     assert page.status_code == 200
     form = page.context["filter_form"]
     assert "age_min" in form.errors and "tags" in form.errors
-    assert "未知的标签" in form.errors["tags"][0]
+    assert "未知的选项" in form.errors["tags"][0]
 
 
 def test_archived_residents_stay_in_the_database(street):

@@ -1,0 +1,116 @@
+"""The monthly report pack (月报) for the district bureau: one workbook per sub-district and month, built
+from monthly_figures() as the sub-district's leader would see them, so the pack and the dashboard/API
+give the same numbers for the same month. Every build is kept as a version with its checksum."""
+
+import hashlib
+import io
+from datetime import date
+from decimal import Decimal
+
+import xlsxwriter
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from residents.models import Subdistrict
+
+from . import audit
+from .models import AuditAction, MonthlyReport
+from .scope import reader_of
+from .selectors import monthly_figures
+
+
+def report_build(*, subdistrict: Subdistrict, month: date, actor=None, replace: bool = True) -> MonthlyReport:
+    """Build `month`'s pack for `subdistrict` and keep it as the next version.
+
+    With replace=False (the scheduled run) a month that already has a report is left as it is, so a
+    second run writes nothing. The workbook is complete before anything is stored: a build that fails
+    leaves the last good version in place."""
+    month = month.replace(day=1)
+    if not replace and MonthlyReport.objects.filter(subdistrict=subdistrict, month=month).exists():
+        return None
+    made_at = timezone.now()
+    figures = monthly_figures(reader_of(subdistrict), month)
+    content = _workbook(subdistrict, figures, made_at, actor)
+    with transaction.atomic():
+        # One builder at a time per sub-district: version numbers never collide, and two scheduled
+        # runs at once cannot both write the month.
+        Subdistrict.objects.select_for_update().get(pk=subdistrict.pk)
+        existing = MonthlyReport.objects.filter(subdistrict=subdistrict, month=month)
+        if not replace and existing.exists():
+            return None
+        report = MonthlyReport.objects.create(
+            subdistrict=subdistrict, month=month, version=(existing.aggregate(v=Max("version"))["v"] or 0) + 1,
+            made_by=actor if actor is not None and actor.pk else None, checksum=hashlib.sha256(content).hexdigest(),
+            size=len(content), figures=figures, content=content)
+        audit.record(actor=actor, action=AuditAction.CREATE, target=report, username=None if actor else "定时任务",
+                     changes={"month": f"{month:%Y-%m}", "version": report.version, "checksum": report.checksum})
+    return report
+
+
+def report_filename(report: MonthlyReport) -> str:
+    return f"{report.subdistrict.name}-{report.month:%Y-%m}-民政月报-第{report.version}版.xlsx"
+
+
+def _workbook(subdistrict, figures: dict, made_at, actor) -> bytes:
+    stream = io.BytesIO()
+    made_by = (actor.get_full_name() or actor.get_username()) if actor else "定时任务"
+    cover = [("报表", f"{subdistrict.name}民政工作月报"), ("统计月份", figures["month"]),
+             ("数据截至", figures["as_of"]), ("街道", subdistrict.name),
+             ("生成时间", timezone.localtime(made_at).strftime("%Y-%m-%d %H:%M")), ("生成人", made_by),
+             ("走访准时率 %", figures["compliance"]["rate"]),
+             ("说明", "人口、特殊群体、在办与在保案件为月末状态；走访、助餐、受理与发放为当月合计。")]
+    sheets = [("封面", [("项目", 16), ("内容", 60)], cover)]
+    for area in figures["areas"]:
+        columns = [("社区", 22), *((c["label"], max(10, len(c["label"]) * 2 + 2)) for c in area["columns"])]
+        rows = [[row["name"], *(_cell(row["values"][c["key"]], c["kind"]) for c in area["columns"])]
+                for row in area["rows"]]
+        sheets.append((area["title"], columns, rows))
+        if area["key"] == "cases":
+            states = area["states"]
+            sheets.append(("救助案件分类", [("类别", 14), *((s["label"], 10) for s in states)],
+                           [[k["label"], *(k["states"][s["key"]] for s in states)] for k in area["by_kind"]]))
+    write_book(stream, sheets)
+    return stream.getvalue()
+
+
+def _cell(value, kind):
+    return float(Decimal(value)) if kind == "money" else value
+
+
+def previous_month(today: date | None = None) -> date:
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    return (first.replace(year=first.year - 1, month=12) if first.month == 1
+            else first.replace(month=first.month - 1))
+
+
+def reports_build_scheduled(today: date | None = None) -> int:
+    """The 1st-of-the-month run: last month's pack for every sub-district that has none yet."""
+    month = previous_month(today)
+    return sum(report_build(subdistrict=s, month=month, replace=False) is not None
+               for s in Subdistrict.objects.order_by("pk"))
+
+
+def write_book(stream, sheets) -> None:
+    """The pack's few small sheets (title, columns (header, width), rows), each with a bold frozen header.
+
+    List exports are one large sheet and go through jiedao.xlsx's streaming writer; the pack is a cover
+    and a handful of short tables, written with XlsxWriter. Text stays text here too: no formulas, URLs
+    or numbers are read into strings."""
+    book = xlsxwriter.Workbook(stream, {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False, "in_memory": True})
+    bold = book.add_format({"bold": True})
+    for title, columns, rows in sheets:
+        sheet = book.add_worksheet(title[:31])
+        for index, (header, width) in enumerate(columns):
+            sheet.set_column(index, index, width)
+            sheet.write_string(0, index, header, bold)
+        sheet.freeze_panes(1, 0)
+        for number, row in enumerate(rows, start=1):
+            for index, value in enumerate(row):
+                if isinstance(value, str):
+                    sheet.write_string(number, index, value, bold if value == "合计" else None)
+                elif value is not None:
+                    sheet.write_number(number, index, value)
+    book.close()

@@ -1,0 +1,209 @@
+"""钱领导 opens the dashboard on Monday morning: how many people, how many elders, how the visits went,
+what the canteens served and what relief was paid this month. Every number she clicks opens the list
+it was counted from, showing the same number. Last month's figures are last month's, whatever was
+entered since."""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assistance import services as relief
+from assistance.models import Case, CaseTransition
+from elderly_care.models import Meal, ServicePoint
+from residents.models import Resident
+from tests.factories import ResidentFactory
+from visits.models import Visit
+from visits.services import default_rules_ensure
+
+pytestmark = pytest.mark.django_db
+
+TZ = timezone.get_current_timezone()
+
+
+def at(day, hour=10):
+    return datetime.combine(day, time(hour), tzinfo=TZ)
+
+
+def this_month():
+    return timezone.localdate().replace(day=1)
+
+
+def last_month():
+    return (this_month() - timedelta(days=1)).replace(day=1)
+
+
+@pytest.fixture
+def month_of_work(heping, east1, east2, west1, chen, admin, staff_east, gridder, operator):
+    """和平里 this month: elders with tags in both communities, visits, canteen meals (one a guest's),
+    relief cases in several states, one paid."""
+    today = timezone.localdate()
+    zhang = ResidentFactory(name="张春露", grid=east1, birth=date(1938, 5, 2), female=True,
+                            tags=["living_alone", "dibao"])
+    li = ResidentFactory(name="李秀英", grid=east2, birth=date(1958, 8, 9), female=True, tags=["empty_nest"])
+    wang = ResidentFactory(name="王建国", grid=west1, birth=date(1985, 1, 20), tags=["disability"])
+    young = ResidentFactory(name="赵小明", grid=west1, birth=date(2000, 3, 3))
+    Visit.objects.create(resident=zhang, method="home", visitor=gridder, visited_at=at(today))
+    Visit.objects.create(resident=zhang, method="phone", visitor=gridder, visited_at=at(today, 9))
+    Visit.objects.create(resident=li, method="phone", visitor=staff_east, visited_at=at(today, 11))
+    canteen = ServicePoint.objects.create(subdistrict=heping, community=east1.community, kind="canteen",
+                                          name="东园老年食堂")
+    common = {"point": canteen, "date": today, "full_price": Decimal("15.00"), "rule": "60 岁以上",
+              "operator": operator}
+    Meal.objects.create(resident=zhang, name=zhang.name, age=zhang.age, meal="lunch", price=Decimal("6.00"),
+                        subsidy=Decimal("9.00"), **common)
+    Meal.objects.create(resident=zhang, name=zhang.name, age=zhang.age, meal="dinner", price=Decimal("6.00"),
+                        subsidy=Decimal("9.00"), **common)
+    Meal.objects.create(resident=li, name=li.name, age=li.age, meal="lunch", price=Decimal("12.00"),
+                        subsidy=Decimal("3.00"), **common)
+    Meal.objects.create(guest_id_number="110105195001010011", name="", age=76, meal="lunch",
+                        price=Decimal("9.00"), subsidy=Decimal("6.00"), **common)
+    data = {"reason": "生活困难", "household_size": 1, "monthly_income": Decimal("500"),
+            "requested_amount": Decimal("1200")}
+    paid = relief.case_open(actor=staff_east, resident=zhang, kind="temporary", data=data)
+    for to, actor in [("community_reviewed", staff_east), ("subdistrict_reviewed", admin), ("publicized", admin)]:
+        paid = relief.case_transition(actor=actor, case=paid, to=to)
+    Case.objects.filter(pk=paid.pk).update(publicized_on=today - timedelta(days=8))
+    paid = relief.case_transition(actor=admin, case=Case.objects.get(pk=paid.pk), to="approved")
+    relief.disbursement_add(actor=admin, case=paid, amount=Decimal("1200.00"), paid_on=today, method="bank")
+    relief.case_open(actor=staff_east, resident=li, kind="medical", data=data)
+    return {"zhang": zhang, "li": li, "wang": wang, "young": young, "paid": paid}
+
+
+def _cells(figures):
+    """Every (area, row name, column, value, link) of the figures."""
+    for area in figures["areas"]:
+        for row in area["rows"]:
+            for column in area["columns"]:
+                yield area, row, column, row["values"][column["key"]], row["links"].get(column["key"])
+
+
+def test_every_figure_opens_the_list_it_was_counted_from_showing_the_same_number(api, web, leader, month_of_work):
+    figures = api.as_(leader).get("/api/v1/dashboard/").json()
+    checked = 0
+    for area, row, column, value, link in _cells(figures):
+        if column["measure"] is None:
+            assert link is None
+            continue
+        assert link, f"{area['title']} · {row['name']} · {column['label']} has no link"
+        summary = web.as_(leader).get(link).context["summary"]
+        shown = summary[column["measure"]]
+        assert str(shown) == str(value), f"{area['title']} · {row['name']} · {column['label']}: {link}"
+        checked += 1
+    for kind in next(a for a in figures["areas"] if a["key"] == "cases")["by_kind"]:
+        for state, n in kind["states"].items():
+            assert web.as_(leader).get(kind["links"][state]).context["summary"]["count"] == n
+            checked += 1
+    assert checked > 80
+
+
+def test_the_figures_add_up_to_what_happened_this_month(api, leader, month_of_work):
+    figures = api.as_(leader).get("/api/v1/dashboard/").json()
+    areas = {a["key"]: a for a in figures["areas"]}
+    rows = {r["name"]: r["values"] for r in areas["population"]["rows"]}
+    assert (rows["东园社区"]["residents"], rows["东园社区"]["age60"], rows["东园社区"]["age80"]) == (2, 2, 1)
+    assert (rows["西园社区"]["residents"], rows["西园社区"]["disability"], rows["合计"]["living_alone"]) == (2, 1, 1)
+    visits = {r["name"]: r["values"] for r in areas["visits"]["rows"]}
+    assert (visits["东园社区"]["visits"], visits["东园社区"]["home"], visits["东园社区"]["phone"]) == (3, 1, 2)
+    # 张春露 (85, lives alone) and 李秀英 (68, empty nest) are target elders; only 张春露 had a home visit.
+    assert (visits["合计"]["target"], visits["合计"]["target_visited"], visits["合计"]["target_rate"]) == (2, 1, 50.0)
+    meals = {r["name"]: r["values"] for r in areas["meals"]["rows"]}
+    assert meals["东园社区"] == {"meals": 3, "diners": 2, "paid": "24.00", "subsidy": "21.00"}
+    assert meals["来宾（非登记居民）"]["meals"] == 1
+    assert meals["合计"] == {"meals": 4, "diners": 3, "paid": "33.00", "subsidy": "27.00"}
+    cases = {r["name"]: r["values"] for r in areas["cases"]["rows"]}
+    assert cases["东园社区"] == {"opened": 2, "in_progress": 1, "in_aid": 1, "disbursements": 1,
+                               "disbursed": "1200.00"}
+    assert figures["current"] is True and figures["month"] == this_month().strftime("%Y-%m")
+
+
+def test_last_month_is_read_as_it_stood_at_its_end(api, leader, month_of_work, east1, west1):
+    """A resident registered this month is not in last month's register; one who died this month still is;
+    a case opened last month and approved this month was still being decided at last month's end."""
+    end_of_last = this_month() - timedelta(days=1)
+    long_ago = at(last_month()) - timedelta(days=400)
+    Resident.objects.update(created_at=long_ago)
+    newcomer = ResidentFactory(name="刘新来", grid=east1, birth=date(1940, 1, 1))  # registered today
+    Resident.objects.filter(pk=month_of_work["young"].pk).update(
+        status="deceased", status_date=timezone.localdate())
+    paid = month_of_work["paid"]
+    Case.objects.filter(pk=paid.pk).update(opened_at=at(last_month()))
+    CaseTransition.objects.filter(case=paid, to_state__in=["applied", "community_reviewed"]).update(
+        at=at(last_month()))
+    figures = api.as_(leader).get(f"/api/v1/dashboard/?month={last_month():%Y-%m}").json()
+    assert figures["current"] is False and figures["as_of"] == end_of_last.isoformat()
+    areas = {a["key"]: a for a in figures["areas"]}
+    population = {r["name"]: r["values"] for r in areas["population"]["rows"]}
+    assert population["东园社区"]["residents"] == 2  # not 刘新来
+    assert population["西园社区"]["residents"] == 2  # 赵小明 was alive at the end of last month
+    cases = {r["name"]: r["values"] for r in areas["cases"]["rows"]}
+    assert (cases["东园社区"]["opened"], cases["东园社区"]["in_progress"], cases["东园社区"]["in_aid"]) == (1, 1, 0)
+    assert cases["东园社区"]["disbursed"] == "0.00"  # paid this month, not last
+    # A past month's register has no list of its own: those figures carry no link.
+    assert all(not r["links"] for r in areas["population"]["rows"])
+    assert newcomer.pk  # registered, and counted this month:
+    now = api.as_(leader).get("/api/v1/dashboard/").json()
+    assert {r["name"]: r["values"] for r in now["areas"][0]["rows"]}["东园社区"]["residents"] == 3
+
+
+@pytest.mark.parametrize("persona", ["leader", "admin", "district"])
+def test_leaders_admins_and_the_district_bureau_read_the_dashboard(request, web, api, persona, month_of_work):
+    user = request.getfixturevalue(persona)
+    assert web.as_(user).get(reverse("dashboard")).status_code == 200
+    assert api.as_(user).get("/api/v1/dashboard/").status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["staff_east", "gridder", "auditor", "operator"])
+def test_other_roles_do_not(request, web, api, persona):
+    user = request.getfixturevalue(persona)
+    assert web.as_(user).get(reverse("dashboard")).status_code == 403
+    response = api.as_(user).get("/api/v1/dashboard/")
+    assert response.status_code == 403 and "无权" in response.json()["detail"]
+
+
+def test_each_sub_district_sees_its_own_and_the_bureau_sees_all(api, other_admin, district, month_of_work):
+    theirs = api.as_(other_admin).get("/api/v1/dashboard/").json()
+    assert [r["name"] for r in theirs["areas"][0]["rows"]] == ["青龙社区", "合计"]
+    assert theirs["areas"][0]["rows"][-1]["values"]["residents"] == 1
+    everyone = api.as_(district).get("/api/v1/dashboard/").json()
+    names = [r["name"] for r in everyone["areas"][0]["rows"]]
+    assert names[-1] == "合计" and everyone["areas"][0]["rows"][-1]["values"]["residents"] == 5
+    assert "和平里街道·东园社区" in names and "青龙街道·青龙社区" in names
+
+
+def test_a_wrong_month_is_a_clear_message_not_an_error(api, web, leader):
+    for raw in ["2026-13", "next", f"{timezone.localdate().year + 1}-01"]:
+        response = api.as_(leader).get(f"/api/v1/dashboard/?month={raw}")
+        assert response.status_code == 400 and "YYYY-MM" in response.json()["month"][0]
+    page = web.as_(leader).get(reverse("dashboard") + "?month=nonsense")
+    assert page.status_code == 200 and "月份格式" in page.content.decode()
+
+
+def test_the_page_draws_its_charts_from_the_apps_own_files(web, leader, month_of_work):
+    html = web.as_(leader).get(reverse("dashboard")).content.decode()
+    assert "/static/vendor/chart.js/chart.umd.min.js" in html and "/static/js/dashboard.js" in html
+    assert 'id="dashboard-data"' in html and "http" not in html.split('id="dashboard-data"')[1].split("</script>")[0]
+    assert "cdn" not in html.lower()
+
+
+def test_the_dashboard_asks_the_database_a_fixed_number_of_questions(api, leader, heping, month_of_work, east1,
+                                                                    django_assert_num_queries):
+    # Communities (1); the schedule behind the overdue list: rules, tiered residents, curtain plans, last
+    # visits (4), and the overdue residents shown (1); compliance (1); population: counts, tags (2);
+    # visits: counts, target elders (2); meals: per community, guests, total (3); cases: by state, opened,
+    # disbursements (3). More people, visits or overdue items add no question.
+    default_rules_ensure(subdistrict=heping)
+    Resident.objects.filter(pk=month_of_work["li"].pk).update(
+        care_tier="key", care_tier_since=timezone.localdate() - timedelta(days=30))
+    with django_assert_num_queries(17):
+        first = api.as_(leader).get("/api/v1/dashboard/").json()
+    assert first["overdue"]["count"] >= 1
+    for n in range(10):
+        person = ResidentFactory(name=f"新居民{n}", grid=east1, birth=date(1940, 1, 1), tags=["living_alone"],
+                                 care_tier="key", care_tier_since=timezone.localdate() - timedelta(days=30))
+        Visit.objects.create(resident=person, method="home", visitor=leader, visited_at=at(timezone.localdate()))
+    with django_assert_num_queries(17):
+        again = api.as_(leader).get("/api/v1/dashboard/").json()
+    assert again["overdue"]["count"] > first["overdue"]["count"]
