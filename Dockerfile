@@ -1,8 +1,15 @@
 # The portal's image: the same for web, worker and beat (docker-compose.yml).
+# Browser libraries (Chart.js) come from the npm registry at build time, never from a CDN at run time.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY . .
+COPY --from=assets /assets/node_modules ./node_modules
 RUN pip install --no-cache-dir . \
     && DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
 RUN mkdir -p /app/media && useradd --system jiedao && chown -R jiedao /app

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_RESIDENTS ?= 3000
 DEMO_PASSWORD ?= Jiedao@2026
 
-.PHONY: install demo test lint bench bench-reminders bench-meals clean
+.PHONY: install demo test lint bench bench-reminders bench-meals bench-dashboard clean
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench-reminders: install
 # A million meal records in its own database (benchmarks/meals.sqlite3 unless DATABASE_URL says otherwise).
 bench-meals: install
 	$(BIN)/python benchmarks/meals.py
+
+# The dashboard and the report pack on the meals benchmark's database (100,000 residents, a million meals).
+bench-dashboard: install
+	$(BIN)/python benchmarks/dashboard.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3 db.sqlite3-shm db.sqlite3-wal

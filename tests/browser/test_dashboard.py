@@ -1,0 +1,42 @@
+"""钱领导 opens the dashboard: the charts are drawn in the browser from the app's own Chart.js (no
+network), and a figure she clicks opens its list with the same number."""
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import ResidentFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+def test_the_leader_reads_the_charts_and_follows_a_figure_to_its_list(page: Page, live_server, leader, east1,
+                                                                       west1):
+    from tests.conftest import PASSWORD
+
+    ResidentFactory(name="张春露", grid=east1, birth=date(1938, 5, 2), tags=["living_alone"])
+    ResidentFactory(name="王建国", grid=west1, birth=date(1950, 1, 20))
+    ResidentFactory(name="赵小明", grid=west1, birth=date(2000, 3, 3))
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_username").fill(leader.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+    page.get_by_role("link", name="数据看板").click()
+    expect(page.locator("h1")).to_contain_text("数据看板")
+    # Chart.js drew on every canvas: each has a chart instance and non-blank pixels.
+    drawn = page.evaluate("""() => Array.from(document.querySelectorAll('canvas')).map(c => {
+        const chart = Chart.getChart(c);
+        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return !!chart && data.some((v, i) => i % 4 === 3 && v > 0);
+    })""")
+    assert drawn == [True] * 6
+    page.screenshot(path="/tmp/jiedao-dashboard.png", full_page=True)
+    page.locator(".stat", has_text="60 岁以上").click()
+    expect(page.locator(".pagination")).to_contain_text("共 2 条")
+    assert errors == [] and outside == []
