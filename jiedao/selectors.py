@@ -35,7 +35,8 @@ class Column:
     key: str
     label: str
     kind: str = "count"  # count | money | percent
-    # The linked list's summary figure this equals ("count": its number of rows), or None: no link.
+    # The linked list's summary figure this equals ("count": its number of rows), or None when the link
+    # goes to a page that shows the figure another way (the visit overview's rates).
     measure: str | None = "count"
 
 
@@ -78,7 +79,7 @@ def _table(key, title, columns, communities, values, *, link, extra_rows=(), tot
         for col in columns:
             value = found.get(col.key, 0)
             cells[col.key] = _money(value) if col.kind == "money" else value
-        links = {col.key: link(col, where) for col in columns if col.measure and where is not None}
+        links = {col.key: link(col, where) for col in columns} if where is not None else {}
         return {"community": community_id, "name": name, "values": cells,
                 "links": {k: v for k, v in links.items() if v}}
 
@@ -148,19 +149,19 @@ def _visits(user, communities, period: Period) -> dict:
     for row in elders.values("community_id").annotate(
             target=Count("id"), target_visited=Count("id", filter=Q(Exists(home_visited)))).order_by():
         values.setdefault(row.pop("community_id"), {}).update(row)
-    for found in values.values():
-        found["target_rate"] = _rate(found.get("target_visited", 0), found.get("target", 0))
     columns = [Column("visits", "走访次数"), Column("home", "上门探访"), Column("phone", "电话问候"),
                Column("target", "目标老人", measure=None), Column("target_visited", "本月已上门", measure=None),
                Column("target_rate", "上门率 %", kind="percent", measure=None)]
     methods = {"visits": {}, "home": {"method": Method.HOME}, "phone": {"method": Method.PHONE}}
 
     def link(col, where):
+        if col.key not in methods:  # the overview lists the target elders not yet visited, by community
+            return f"{reverse('visits:overview')}?month={period.first:%Y-%m}"
         return _url("visits:list", {**where, **methods[col.key], **period.dates("date_from", "date_to")})
 
     table = _table("visits", "走访", columns, communities, values, link=link)
-    total = table["rows"][-1]["values"]
-    total["target_rate"] = _rate(total["target_visited"], total["target"])
+    for row in table["rows"]:  # a rate is not summed: each row's (and the total's) from its own counts
+        row["values"]["target_rate"] = _rate(row["values"]["target_visited"], row["values"]["target"])
     return table
 
 
