@@ -1,14 +1,21 @@
+from jiedao.exports import Columns, choice
 from residents.id_numbers import mask
 
-MEAL_COLUMNS = [
-    ("日期", lambda m: m.date, 12),
-    ("服务点", lambda m: m.point.name, 18),
-    ("餐次", lambda m: m.get_meal_display(), 6),
-    ("姓名", lambda m: m.name or "来宾", 10),
-    ("来宾身份证号", lambda m: mask(m.guest_id_number), 22),
-    ("年龄", lambda m: m.age, 6),
-    ("标准价", lambda m: m.full_price, 8),
-    ("个人支付", lambda m: m.price, 8),
-    ("补贴", lambda m: m.subsidy, 8),
-    ("适用规则", lambda m: m.rule, 16),
-]
+from .models import MealType
+
+MEAL_COLUMNS = Columns(
+    fields=("date", "point__name", "meal", "name", "guest_id_number", "age", "full_price", "price", "subsidy",
+            "rule"),
+    items=[
+        ("日期", lambda m: m["date"], 12),
+        ("服务点", lambda m: m["point__name"], 18),
+        ("餐次", choice("meal", MealType), 6),
+        ("姓名", lambda m: m["name"] or "来宾", 10),
+        ("来宾身份证号", lambda m: mask(m["guest_id_number"]), 22),
+        ("年龄", lambda m: m["age"], 6),
+        ("标准价", lambda m: m["full_price"], 8),
+        ("个人支付", lambda m: m["price"], 8),
+        ("补贴", lambda m: m["subsidy"], 8),
+        ("适用规则", lambda m: m["rule"], 16),
+    ],
+)

@@ -10,7 +10,7 @@ from elderly_care import api as care_api
 from residents import api as residents_api
 from visits import api as visits_api
 
-from . import api_views, management_views, views
+from . import api_views, export_views, management_views, views
 
 router = DefaultRouter()
 router.register("communities", residents_api.CommunityViewSet, basename="community")
@@ -46,6 +46,10 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
     path("residents/", include("residents.urls")),
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
+    path("exports/", export_views.ExportJobListView.as_view(), name="export_jobs"),
+    path("exports/<int:pk>/", export_views.ExportJobView.as_view(), name="export_job"),
+    path("exports/<int:pk>/status/", export_views.export_job_status, name="export_job_status"),
+    path("exports/<int:pk>/download/", export_views.export_job_download, name="export_job_download"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("reports/", views.ReportListView.as_view(), name="reports"),
     path("reports/<int:pk>/download/", views.report_download, name="report_download"),

@@ -2,10 +2,10 @@
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage
 from django.db.models import Count
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
@@ -13,7 +13,7 @@ from django.views.generic import ListView, TemplateView
 from residents.models import Grid, Resident, Status
 
 from .filters import AuditEntryFilterSet
-from .models import AuditEntry, Role
+from .models import AuditEntry, ExportJob, Role
 from .pagination import MAX_PAGE_SIZE
 from .scope import REGISTRY_READERS, can_manage_places, can_write_registry, is_auditor, reads_reports
 
@@ -78,24 +78,56 @@ class FilteredListView(ListView):
 
     filterset_class = None
     paginate_by = 50
-    export_columns = None  # [(header, accessor, width)]: set it and ?export=xlsx downloads the list
+    # jiedao.exports.Columns (or a list of (header, accessor, width)): set it and ?export=xlsx downloads
+    # the list, from a worker when it is long (settings.EXPORT_ASYNC_THRESHOLD).
+    export_columns = None
     export_name = ""
+
+    @classmethod
+    def for_user(cls, user) -> "FilteredListView":
+        """The view as an export worker runs it: the job's user, with no browser request. The user must
+        still be active and allowed this page, as they were when they asked."""
+        request = HttpRequest()
+        request.user = user
+        view = cls()
+        view.setup(request)
+        allowed = getattr(view, "allowed", None)
+        if not user.is_active or (allowed and not allowed(user)):
+            raise PermissionDenied("您的账号已无权导出此列表。")
+        return view
 
     def get(self, request, *args, **kwargs):
         if self.export_columns and request.GET.get("export") == "xlsx":
-            from .exports import export_response
-
-            queryset = self.get_queryset()  # the page's own FilterSet and scope: every row, not a page
-            return export_response(request=request, name=self.export_name, columns=self.export_columns,
-                                   queryset=queryset, filters=request.GET.dict())
+            return self.export(request)
         return super().get(request, *args, **kwargs)
+
+    def export(self, request):
+        """Every row of the page's own FilterSet and scope (not a page): written now when few, else
+        queued for a worker, whose job page shows the progress."""
+        from . import exports
+
+        queryset = self.get_queryset()
+        total = queryset.count()
+        if total <= settings.EXPORT_ASYNC_THRESHOLD:
+            return exports.export_response(request=request, name=self.export_name, columns=self.export_columns,
+                                           queryset=queryset, filters=request.GET.dict())
+        query = request.GET.urlencode()
+        if len(query) > ExportJob._meta.get_field("query").max_length:
+            raise BadRequest("筛选条件过长，无法导出。")
+        job = exports.export_job_create(user=request.user, view=f"{type(self).__module__}.{type(self).__qualname__}",
+                                        name=self.export_name, query=query, total=total)
+        return redirect("export_job", pk=job.pk)
 
     def base_queryset(self):
         return self.model.objects.visible_to(self.request.user)
 
     def get_queryset(self):
-        self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset(),
-                                              request=self.request)
+        return self.filtered_rows(self.request.GET)
+
+    def filtered_rows(self, params):
+        """The list's rows for the view's user under `params`: the page (and its export) and the export
+        worker both build them here, so the same query string gives the same rows."""
+        self.filterset = self.filterset_class(params or None, queryset=self.base_queryset(), request=self.request)
         # A filter the user got wrong shows its error and no rows, as the API answers 400: never rows
         # that quietly ignore part of the query.
         if self.filterset.is_bound and not self.filterset.is_valid():

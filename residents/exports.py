@@ -1,20 +1,54 @@
 """The resident list as a spreadsheet: what staff plan their rounds with, masked as on the list."""
 
-from .models import ELDERLY_AGE
+from collections import defaultdict
 
-RESIDENT_COLUMNS = [
-    ("姓名", lambda r: r.name, 10),
-    ("性别", lambda r: r.get_gender_display(), 6),
-    ("出生日期", lambda r: r.birth_date, 12),
-    ("年龄", lambda r: r.age, 6),
-    ("身份证号", lambda r: r.id_number_masked, 22),
-    ("联系电话", lambda r: r.phone_masked, 14),
-    ("社区", lambda r: r.community.name, 16),
-    ("网格", lambda r: r.grid.name, 10),
-    ("住址", lambda r: r.address, 30),
-    ("居住类型", lambda r: r.get_residence_type_display(), 8),
-    ("特殊群体", lambda r: "、".join(r.tag_labels + (["高龄"] if r.age >= ELDERLY_AGE else [])), 24),
-    ("关爱等级", lambda r: r.get_care_tier_display(), 10),
-    ("状态", lambda r: r.get_status_display(), 6),
-    ("备注", lambda r: r.notes, 40),
-]
+from django.utils import timezone
+
+from jiedao.exports import Columns, choice
+
+from .id_numbers import age_between, mask, mask_phone
+from .models import ELDERLY_AGE, CareTier, Gender, ResidenceType, ResidentTag, Status, join_address, tag_labels
+
+
+def _tags_and_age(queryset):
+    """Every exported resident's tags in one query (a semi-join on the export's own filter: 0.04 s for
+    100,000 residents, where a query per 2,000 ids took 0.8 s on SQLite), and ages against one today."""
+    tags = defaultdict(list)
+    exported = queryset.order_by().values("id")
+    for resident_id, tag in ResidentTag.objects.filter(resident_id__in=exported).values_list("resident_id", "tag"):
+        tags[resident_id].append(tag)
+    today = timezone.localdate()
+
+    def add(row: dict) -> None:
+        row["age"] = age_between(row["birth_date"], today)
+        row["tags"] = tags.get(row["id"], ())
+
+    return add
+
+
+def _special_groups(row: dict) -> str:
+    # As the list shows them: the tags, and 高龄 from the age (never stored as a tag).
+    return "、".join(tag_labels(row["tags"]) + (["高龄"] if row["age"] >= ELDERLY_AGE else []))
+
+
+RESIDENT_COLUMNS = Columns(
+    fields=("id", "name", "gender", "birth_date", "id_number", "phone", "community__name", "grid__name", "estate",
+            "building", "unit", "room", "residence_type", "care_tier", "status", "notes"),
+    prepare=_tags_and_age,
+    items=[
+        ("姓名", lambda r: r["name"], 10),
+        ("性别", choice("gender", Gender), 6),
+        ("出生日期", lambda r: r["birth_date"], 12),
+        ("年龄", lambda r: r["age"], 6),
+        ("身份证号", lambda r: mask(r["id_number"]), 22),
+        ("联系电话", lambda r: mask_phone(r["phone"]), 14),
+        ("社区", lambda r: r["community__name"], 16),
+        ("网格", lambda r: r["grid__name"], 10),
+        ("住址", lambda r: join_address(r["estate"], r["building"], r["unit"], r["room"]), 30),
+        ("居住类型", choice("residence_type", ResidenceType), 8),
+        ("特殊群体", _special_groups, 24),
+        ("关爱等级", choice("care_tier", CareTier), 10),
+        ("状态", choice("status", Status), 6),
+        ("备注", lambda r: r["notes"], 40),
+    ],
+)

@@ -105,13 +105,18 @@ class AddressParts(models.Model):
 
     @property
     def address(self) -> str:
-        parts = [
-            self.estate,
-            f"{self.building}号楼" if self.building else "",
-            f"{self.unit}单元" if self.unit else "",
-            f"{self.room}室" if self.room else "",
-        ]
-        return "".join(p for p in parts if p)
+        return join_address(self.estate, self.building, self.unit, self.room)
+
+
+def join_address(estate: str, building: str, unit: str, room: str) -> str:
+    """和平里小区3号楼2单元301室: the address as every page and export writes it."""
+    parts = [
+        estate,
+        f"{building}号楼" if building else "",
+        f"{unit}单元" if unit else "",
+        f"{room}室" if room else "",
+    ]
+    return "".join(p for p in parts if p)
 
 
 class Household(AddressParts):
@@ -209,6 +214,12 @@ class DisabilityType(models.TextChoices):
 
 
 ELDERLY_AGE = 80  # 高龄: derived from age, never stored as a tag
+TAG_LABELS = dict(Tag.choices)
+
+
+def tag_labels(codes) -> list[str]:
+    """The Chinese names of tag codes, in code order (unknown codes left out)."""
+    return [TAG_LABELS[c] for c in sorted(codes) if c in TAG_LABELS]
 
 
 class Resident(AddressParts):
@@ -304,8 +315,7 @@ class Resident(AddressParts):
 
     @property
     def tag_labels(self) -> list[str]:
-        labels = dict(Tag.choices)
-        return [labels[c] for c in self.tag_codes if c in labels]
+        return tag_labels(self.tag_codes)
 
 
 class ResidentTag(models.Model):

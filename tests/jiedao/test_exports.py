@@ -95,3 +95,49 @@ def test_visits_cases_and_meals_export_through_their_own_filters(api, web, staff
     meal_rows, _ = _sheet(api.as_(staff_east).get("/api/v1/meals/?format=xlsx"))
     assert [(r[1], r[3], r[7]) for r in meal_rows[1:]] == [("东园食堂", "张春露", 6)]
     assert AuditEntry.objects.filter(action="export").count() == 4
+
+
+def _export_queries(client, url) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # the first request caches the persona's scope on the (shared, test-only) user object
+    with CaptureQueriesContext(connection) as ctx:
+        rows, _ = _sheet(client.get(url))
+    return len(ctx.captured_queries), len(rows) - 1
+
+
+@pytest.mark.parametrize("url", ["/api/v1/residents/?format=xlsx&status=all",
+                                 "/residents/?export=xlsx&tags=dibao&ordering=-birth_date",
+                                 "/api/v1/visits/?format=xlsx", "/api/v1/meals/?format=xlsx"])
+def test_an_export_runs_as_many_queries_for_2_rows_as_for_40(web, staff_east, admin, east, east1, url):
+    from elderly_care import services as care
+    from elderly_care.models import ServicePoint
+    from visits import services as visits
+
+    canteen = ServicePoint.objects.create(subdistrict=east.subdistrict, community=east, kind="canteen", name="东园食堂")
+    care.default_pricing_ensure(subdistrict=east.subdistrict)
+    def add(count):
+        for i in range(count):
+            person = ResidentFactory(name=f"居民{i}", grid=east1, birth=date(1950, 1, 1), tags=["dibao"])
+            visits.visit_record(actor=staff_east, resident=person, method="phone")
+            care.meal_check_in(operator=admin, point=canteen, meal="lunch", resident=person)
+
+    add(2)
+    counts = [_export_queries(web.as_(staff_east), url)]
+    add(38)
+    counts.append(_export_queries(web.as_(staff_east), url))
+    (queries, rows), (more_queries, more_rows) = counts
+    assert queries == more_queries and (rows, more_rows) == (2, 40)
+
+
+def test_the_resident_export_runs_three_queries(api, django_assert_num_queries, staff_east, east1):
+    for i in range(30):
+        ResidentFactory(name=f"居民{i}", grid=east1, tags=["dibao", "living_alone"] if i % 3 else [])
+    client = api.as_(staff_east)
+    client.get("/api/v1/residents/?format=xlsx")
+    # The residents with their community and grid names; their tags (one semi-join on the same filter);
+    # the audit entry.
+    with django_assert_num_queries(3):
+        rows, _ = _sheet(client.get("/api/v1/residents/?format=xlsx"))
+    assert len(rows) == 31 and sum(1 for r in rows if r[10] and "低保" in r[10]) == 20

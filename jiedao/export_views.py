@@ -1,0 +1,53 @@
+"""A user's own export jobs: the progress page, its status for the page's script, the download.
+
+Nobody but the job's owner finds a job: any other id answers 404, as if it did not exist.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView, ListView
+
+from .exports import XLSX, download_name
+from .models import ExportJob
+
+
+def _own_job(request, pk) -> ExportJob:
+    return get_object_or_404(ExportJob, pk=pk, user=request.user)
+
+
+class ExportJobListView(LoginRequiredMixin, ListView):
+    template_name = "exports/job_list.html"
+    context_object_name = "jobs"
+
+    def get_queryset(self):
+        return ExportJob.objects.filter(user=self.request.user)[:30]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(threshold=settings.EXPORT_ASYNC_THRESHOLD, **kwargs)
+
+
+class ExportJobView(LoginRequiredMixin, DetailView):
+    template_name = "exports/job.html"
+    context_object_name = "job"
+
+    def get_queryset(self):
+        return ExportJob.objects.filter(user=self.request.user)
+
+
+@login_required
+def export_job_status(request, pk):
+    """What static/js/export_job.js polls while the job runs."""
+    job = _own_job(request, pk)
+    return JsonResponse({"state": job.state, "label": job.get_state_display(), "done": job.done, "total": job.total})
+
+
+@login_required
+def export_job_download(request, pk):
+    job = _own_job(request, pk)
+    if job.state != ExportJob.State.DONE or not job.file:
+        raise Http404("导出文件尚未生成。")
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=download_name(job.name, job.finished_at),
+                        content_type=XLSX)
