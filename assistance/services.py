@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from jiedao import audit
 from jiedao.models import AuditAction, Role
+from jiedao.selectors import figures_changed
 from residents.models import Resident, ResidentTag, Tag
 from visits.schedule import add_months
 
@@ -110,6 +111,7 @@ def sync_case_tags(*, actor, resident: Resident) -> None:
         return
     ResidentTag.objects.filter(resident=resident, tag__in=have - want).delete()
     ResidentTag.objects.bulk_create([ResidentTag(resident=resident, tag=t) for t in want - have])
+    figures_changed(ResidentTag)  # bulk_create sends no post_save
     audit.record(actor=actor, action=AuditAction.UPDATE, target=resident,
                  changes={"tags": [sorted(have), sorted(want)], "via": "救助案件"})
 

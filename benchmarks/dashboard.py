@@ -56,8 +56,9 @@ def main() -> int:
     from elderly_care.models import Meal
     from jiedao.models import User
     from jiedao.reports import previous_month, report_build
+    from jiedao.selectors import figures_changed
     from residents import demo
-    from residents.models import Resident
+    from residents.models import Community, Resident
 
     print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
     call_command("migrate", verbosity=0, interactive=False)
@@ -84,8 +85,17 @@ def main() -> int:
             assert response.status_code == 200, response.content[:500]
         return call
 
+    def cold(call):
+        def after_a_change():  # as if a resident had just been saved: every cached part starts afresh
+            figures_changed(Resident)
+            figures_changed(Community)
+            call()
+        return after_a_change
+
     now_ms = timed(get("/api/v1/dashboard/"), args.runs)
+    now_cold_ms = timed(cold(get("/api/v1/dashboard/")), max(5, args.runs // 4))
     last_ms = timed(get(f"/api/v1/dashboard/?month={last:%Y-%m}"), args.runs)
+    last_cold_ms = timed(cold(get(f"/api/v1/dashboard/?month={last:%Y-%m}")), max(5, args.runs // 4))
     page_ms = timed(get("/dashboard/"), max(5, args.runs // 4))
     started = time.perf_counter()
     report = report_build(subdistrict=result.subdistrict, month=last)
@@ -94,11 +104,14 @@ def main() -> int:
     print()
     print(f"| measure ({connection.vendor}, {residents:,} residents, {meals:,} meals) | result |")
     print("|---|---|")
-    print(f"| GET /api/v1/dashboard/ (this month), {args.runs} runs | p50 {percentile(now_ms, 50):.0f} ms, "
-          f"p95 {percentile(now_ms, 95):.0f} ms |")
-    print(f"| GET /api/v1/dashboard/?month={last:%Y-%m} (as it stood at its end) | "
-          f"p50 {percentile(last_ms, 50):.0f} ms, p95 {percentile(last_ms, 95):.0f} ms |")
-    print(f"| GET /dashboard/ (page) | p50 {percentile(page_ms, 50):.0f} ms, p95 {percentile(page_ms, 95):.0f} ms |")
+    for label, warm, fresh in [("this month", now_ms, now_cold_ms),
+                               (f"?month={last:%Y-%m} (as it stood at its end)", last_ms, last_cold_ms)]:
+        print(f"| GET /api/v1/dashboard/ {label}, cached | p50 {percentile(warm, 50):.0f} ms, "
+              f"p95 {percentile(warm, 95):.0f} ms |")
+        print(f"| GET /api/v1/dashboard/ {label}, first call after a change | p50 {percentile(fresh, 50):.0f} ms, "
+              f"p95 {percentile(fresh, 95):.0f} ms |")
+    print(f"| GET /dashboard/ (page, cached) | p50 {percentile(page_ms, 50):.0f} ms, "
+          f"p95 {percentile(page_ms, 95):.0f} ms |")
     print(f"| monthly report pack {last:%Y-%m} (build + store, {report.size:,} bytes) | {build_s * 1000:.0f} ms |")
     return 0
 

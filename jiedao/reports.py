@@ -30,7 +30,7 @@ def report_build(*, subdistrict: Subdistrict, month: date, actor=None, replace: 
     if not replace and MonthlyReport.objects.filter(subdistrict=subdistrict, month=month).exists():
         return None
     made_at = timezone.now()
-    figures = monthly_figures(reader_of(subdistrict), month)
+    figures = monthly_figures(reader_of(subdistrict), month, fresh=True)
     content = _workbook(subdistrict, figures, made_at, actor)
     with transaction.atomic():
         # One builder at a time per sub-district: version numbers never collide, and two scheduled

@@ -276,21 +276,89 @@ def _overdue(user, period: Period) -> tuple[list, dict]:
          "link": reverse("residents:resident_detail", args=[i.resident_id])} for i in shown]}
 
 
-def monthly_figures(user, month: date) -> dict:
-    """Every figure of the dashboard and the report pack for `month`, in `user`'s scope."""
-    from residents.models import Community
+def _schedule(user, period: Period) -> dict:
+    """The on-time rate of the month's visits and, in the current month, what is overdue now."""
     from visits.models import Visit
     from visits.selectors import compliance
+
+    overdue, summary = _overdue(user, period)
+    rate = compliance(Visit.objects.visible_to(user), period.first, period.as_of, overdue)
+    return {"compliance": {**rate, "link": f"{reverse('visits:overview')}?month={period.first:%Y-%m}"},
+            "overdue": summary}
+
+
+def monthly_figures(user, month: date, *, fresh: bool = False) -> dict:
+    """Every figure of the dashboard and the report pack for `month`, in `user`'s scope.
+
+    Each part is cached for its scope, month and day until a row it reads is saved or deleted
+    (figures_changed), so a cached figure is never one the database no longer gives. `fresh` skips the
+    cache (the report pack is built from the database itself)."""
+    from residents.models import Community
 
     period = Period.of(month)
     communities = list(Community.objects.visible_to(user).select_related("subdistrict")
                        .order_by("subdistrict__name", "name"))
-    overdue, overdue_summary = _overdue(user, period)
-    rate = compliance(Visit.objects.visible_to(user), period.first, period.as_of, overdue)
+
+    def part(name, compute):
+        return compute() if fresh else _cached(name, user, period, compute)
+
+    schedule = part("schedule", lambda: _schedule(user, period))
     return {
         "month": period.first.strftime("%Y-%m"), "as_of": period.as_of.isoformat(), "current": period.current,
-        "areas": [_population(user, communities, period), _visits(user, communities, period),
-                  _meals(user, communities, period), _cases(user, communities, period)],
-        "compliance": {**rate, "link": f"{reverse('visits:overview')}?month={period.first:%Y-%m}"},
-        "overdue": overdue_summary,
+        "areas": [part("population", lambda: _population(user, communities, period)),
+                  part("visits", lambda: _visits(user, communities, period)),
+                  part("meals", lambda: _meals(user, communities, period)),
+                  part("cases", lambda: _cases(user, communities, period))],
+        **schedule,
     }
+
+
+# What each cached part reads: saving or deleting a row of any of these tables starts that part afresh
+# (jiedao/signals.py connects them; bulk writes call figures_changed themselves).
+PART_SOURCES = {
+    "population": {"residents.resident", "residents.residenttag"},
+    "visits": {"visits.visit", "residents.resident", "residents.residenttag"},
+    "meals": {"elderly_care.meal", "elderly_care.servicepoint", "residents.resident"},
+    "cases": {"assistance.case", "assistance.casetransition", "assistance.disbursement", "residents.resident"},
+    "schedule": {"visits.visit", "visits.careplan", "visits.visitrule", "residents.resident", "residents.grid",
+                 "residents.residenttag"},
+}
+# Every part names communities; a renamed or new one starts them all afresh.
+ALL_PARTS = {"residents.community", "residents.subdistrict"}
+
+
+def figures_changed(model) -> None:
+    """A row of `model` was written: the cached parts that read it get a new generation (their old
+    entries are never read again and expire)."""
+    from time import time_ns
+
+    from django.core.cache import cache
+
+    label = model._meta.label_lower
+    for name, sources in PART_SOURCES.items():
+        if label in sources or label in ALL_PARTS:
+            # A fresh, never-reused value rather than a counter: if the cache lost the generation, a
+            # counter restarting at 1 could meet an old entry again.
+            cache.set(f"figures:generation:{name}", time_ns(), None)
+
+
+def _cached(name: str, user, period: Period, compute):
+    from time import time_ns
+
+    from django.core.cache import cache
+
+    from .models import Role
+
+    if user.role == Role.DISTRICT_OFFICER:
+        scope = "district"
+    elif user.role in (Role.SUBDISTRICT_ADMIN, Role.SUBDISTRICT_LEADER) and user.subdistrict_id:
+        scope = f"subdistrict{user.subdistrict_id}"
+    else:  # other scopes are not cached (they do not read the dashboard)
+        return compute()
+    generation = cache.get_or_set(f"figures:generation:{name}", time_ns, None)
+    key = f"figures:{name}:{scope}:{period.first:%Y-%m}:{timezone.localdate():%Y%m%d}:{generation}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, settings.FIGURES_CACHE_SECONDS)
+    return found

@@ -10,6 +10,7 @@ from django.utils import timezone
 from jiedao import audit
 from jiedao.models import AuditAction
 from jiedao.scope import can_write_registry
+from jiedao.selectors import figures_changed
 
 from . import id_numbers
 from .models import Grid, Household, RelationToHead, Resident, ResidentTag, Status, Tag
@@ -130,6 +131,7 @@ def _save(resident: Resident, *, actor, tags: list[str] | None) -> None:
         ResidentTag.objects.filter(resident=resident).exclude(tag__in=tags).delete()
         have = set(ResidentTag.objects.filter(resident=resident).values_list("tag", flat=True))
         ResidentTag.objects.bulk_create([ResidentTag(resident=resident, tag=t) for t in tags if t not in have])
+        figures_changed(ResidentTag)  # bulk_create sends no post_save
 
 
 @transaction.atomic

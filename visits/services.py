@@ -15,6 +15,7 @@ from jiedao import audit
 from jiedao.filters import day_range
 from jiedao.models import AuditAction, Role, User
 from jiedao.scope import can_manage_places
+from jiedao.selectors import figures_changed
 from residents.models import Resident
 
 from . import schedule
@@ -170,6 +171,7 @@ def default_rules_ensure(*, subdistrict) -> None:
     if not VisitRule.objects.filter(subdistrict=subdistrict).exists():
         VisitRule.objects.bulk_create([VisitRule(subdistrict=subdistrict, care_tier=t, method=m, frequency=f,
                                                  every_n_days=n) for t, m, f, n in DEFAULT_RULES])
+        figures_changed(VisitRule)  # bulk_create sends no post_save
 
 
 # --- reminders ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils import timezone
 from assistance import services as relief
 from assistance.models import Case, CaseTransition
 from elderly_care.models import Meal, ServicePoint
-from residents.models import Resident
+from residents.models import Resident, ResidentTag
 from tests.factories import ResidentFactory
 from visits.models import Visit
 from visits.services import default_rules_ensure
@@ -69,7 +69,7 @@ def month_of_work(heping, east1, east2, west1, chen, admin, staff_east, gridder,
     paid = relief.case_transition(actor=admin, case=Case.objects.get(pk=paid.pk), to="approved")
     relief.disbursement_add(actor=admin, case=paid, amount=Decimal("1200.00"), paid_on=today, method="bank")
     relief.case_open(actor=staff_east, resident=li, kind="medical", data=data)
-    return {"zhang": zhang, "li": li, "wang": wang, "young": young, "paid": paid}
+    return {"zhang": zhang, "li": li, "wang": wang, "young": young, "paid": paid, "admin": admin}
 
 
 def _cells(figures):
@@ -207,3 +207,34 @@ def test_the_dashboard_asks_the_database_a_fixed_number_of_questions(api, leader
     with django_assert_num_queries(17):
         again = api.as_(leader).get("/api/v1/dashboard/").json()
     assert again["overdue"]["count"] > first["overdue"]["count"]
+
+
+def test_figures_are_cached_until_something_they_count_changes(api, leader, month_of_work, east1, operator,
+                                                               django_assert_num_queries):
+    client = api.as_(leader)
+    first = client.get("/api/v1/dashboard/").json()
+    with django_assert_num_queries(1):  # only the communities: every part comes from the cache
+        assert client.get("/api/v1/dashboard/").json() == first
+    meals = {r["name"]: r["values"] for r in first["areas"][2]["rows"]}
+    canteen = ServicePoint.objects.get()
+    Meal.objects.create(point=canteen, resident=month_of_work["li"], name="李秀英", age=68, meal="dinner",
+                        date=timezone.localdate(), full_price=Decimal("15.00"), price=Decimal("12.00"),
+                        subsidy=Decimal("3.00"), rule="60 岁以上", operator=operator)
+    after_meal = client.get("/api/v1/dashboard/").json()
+    total_meals = {r["name"]: r["values"] for r in after_meal["areas"][2]["rows"]}["合计"]["meals"]
+    assert total_meals == meals["合计"]["meals"] + 1
+    ResidentFactory(name="刘新来", grid=east1, birth=date(1940, 1, 1), tags=["living_alone"])
+    after_resident = client.get("/api/v1/dashboard/").json()
+    population = {r["name"]: r["values"] for r in after_resident["areas"][0]["rows"]}
+    assert (population["合计"]["residents"], population["合计"]["living_alone"]) == (5, 2)
+    # A tag the case service adds (in bulk: no save signal) is counted at once too: 张春露's 临时救助
+    # does not tag, so open her a 低保 case and approve it.
+    from assistance.services import sync_case_tags
+
+    ResidentTag.objects.filter(resident=month_of_work["wang"]).delete()
+    before = {r["name"]: r["values"] for r in client.get("/api/v1/dashboard/").json()["areas"][0]["rows"]}
+    Case.objects.create(resident=month_of_work["wang"], kind="dibao", state="approved", reason="台账补录",
+                        created_by=month_of_work["admin"])
+    sync_case_tags(actor=month_of_work["admin"], resident=month_of_work["wang"])
+    after = {r["name"]: r["values"] for r in client.get("/api/v1/dashboard/").json()["areas"][0]["rows"]}
+    assert (before["西园社区"]["dibao"], after["西园社区"]["dibao"]) == (0, 1)
