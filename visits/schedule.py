@@ -67,8 +67,9 @@ def last_visits(resident_ids: QuerySet, methods) -> dict[tuple[int, str], date]:
     counts only when the curtain was open."""
     rows = (Visit.objects.filter(resident_id__in=resident_ids, method__in=list(methods))
             .exclude(method=Method.CURTAIN_SIGN, ok=False)
-            .values("resident_id", "method").annotate(last=Max("visited_at")).order_by())
-    return {(r["resident_id"], r["method"]): timezone.localdate(r["last"]) for r in rows}
+            .values_list("resident_id", "method").annotate(last=Max("visited_at")).order_by())
+    local = timezone.get_current_timezone()  # once: timezone.localdate() per row was a third of the time
+    return {(pk, method): last.astimezone(local).date() for pk, method, last in rows}
 
 
 def due_items(residents: QuerySet, today: date | None = None) -> list[DueItem]:
