@@ -1,11 +1,12 @@
-"""The one place workbooks are written, so the writer can be swapped after measuring.
+"""The list exports' one writer, behind write_sheet, so that it can be swapped after measuring.
 
 A list export is one sheet of text, numbers and dates, so it is written here directly as SpreadsheetML:
 the parts XlsxWriter writes for such a sheet (same styles, frozen header, column widths, inline strings),
-streamed row by row into the zip. Measured by benchmarks/exports.py on the same 100,000 × 14 cells:
-XlsxWriter's constant-memory mode 7.2 s, this 0.9 s, both at flat memory (XlsxWriter spends its time in
-per-cell checks and regex escaping). rustpy-xlsxwriter was as fast but writes every date as a date-time
-and is young; openpyxl's write-only mode was slower still (../shared/STACK.md).
+streamed row by row with flat memory. On the 100,000 × 14 cells of the resident export
+(benchmarks/exports.py) this takes 1.8 s and XlsxWriter's constant-memory mode 9 s: its per-cell checks
+and regex escaping were most of the export's time. rustpy-xlsxwriter was about as fast as this but writes
+every date as a date-time and is young; openpyxl's write-only mode is slower than XlsxWriter
+(../shared/STACK.md). LibreOffice and openpyxl read the files back cell for cell.
 
 No cell is ever a formula: there is no code path that writes one, so "=HYPERLINK(...)" typed as a name
 is stored as that text.

@@ -10,7 +10,8 @@ register = template.Library()
 
 EXTRA_LABELS = {"tags": "特殊群体", "after": "内容", "via": "途径", "locked": "账号已锁定", "unlocked": "解除锁定",
                 "reason": "原因", "date": "日期", "communities": "负责社区", "grids": "负责网格", "password": "密码",
-                "grid_id": "网格", "community_id": "社区"}
+                "grid_id": "网格", "community_id": "社区", "list": "列表", "filters": "筛选条件", "rows": "行数",
+                "job": "导出任务"}
 EMPTY = "（空）"
 LIST_FIELDS = {"tags", "communities", "grids"}
 
@@ -49,6 +50,8 @@ def _value(model, name: str, value) -> str:
         return "是" if value else "否"
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
+    if isinstance(value, dict):  # an export's filters: the query string's parameters
+        return "；".join(f"{k}={v}" for k, v in value.items()) or EMPTY
     return str(value)
 
 

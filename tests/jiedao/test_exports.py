@@ -141,3 +141,10 @@ def test_the_resident_export_runs_three_queries(api, django_assert_num_queries, 
     with django_assert_num_queries(3):
         rows, _ = _sheet(client.get("/api/v1/residents/?format=xlsx"))
     assert len(rows) == 31 and sum(1 for r in rows if r[10] and "低保" in r[10]) == 20
+
+
+def test_the_auditor_reads_an_export_in_chinese(web, staff_east, auditor, street):
+    web.as_(staff_east).get(reverse("residents:resident_list") + "?tags=living_alone&export=xlsx")
+    page = web.as_(auditor).get(reverse("audit_log") + "?action=export").content.decode()
+    assert "<b>列表</b>：居民名册" in page and "<b>行数</b>：1" in page
+    assert "<b>筛选条件</b>：tags=living_alone；export=xlsx" in page
