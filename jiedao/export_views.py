@@ -26,7 +26,8 @@ class ExportJobListView(LoginRequiredMixin, ListView):
         return ExportJob.objects.filter(user=self.request.user)[:30]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(threshold=settings.EXPORT_ASYNC_THRESHOLD, **kwargs)
+        return super().get_context_data(threshold=settings.EXPORT_ASYNC_THRESHOLD,
+                                        keep_days=settings.EXPORT_KEEP_DAYS, **kwargs)
 
 
 class ExportJobView(LoginRequiredMixin, DetailView):
@@ -35,6 +36,9 @@ class ExportJobView(LoginRequiredMixin, DetailView):
 
     def get_queryset(self):
         return ExportJob.objects.filter(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(keep_days=settings.EXPORT_KEEP_DAYS, **kwargs)
 
 
 @login_required

@@ -9,8 +9,9 @@ import logging
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
@@ -165,3 +166,17 @@ def _reporting(rows: Iterable, job: ExportJob) -> Iterator:
         yield row
         if count % PROGRESS_EVERY == 0:
             ExportJob.objects.filter(pk=job.pk).update(done=count)
+
+
+def export_jobs_purge(*, now: datetime | None = None) -> int:
+    """Delete the export jobs asked for more than EXPORT_KEEP_DAYS ago, and their files: a workbook of
+    personal data is kept no longer than it is useful. The audit log keeps the record of each export.
+    Returns how many jobs were deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.EXPORT_KEEP_DAYS)
+    count = 0
+    for job in ExportJob.objects.filter(created_at__lt=cutoff):
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        count += 1
+    return count

@@ -211,6 +211,9 @@ CELERY_BEAT_SCHEDULE = {
     "build-monthly-reports": {"task": "jiedao.build_monthly_reports_task", "schedule": crontab(
         day_of_month=env("MONTHLY_REPORT_DAY", "1"), hour=env("MONTHLY_REPORT_TIME", "02:00").split(":")[0],
         minute=env("MONTHLY_REPORT_TIME", "02:00").split(":")[1])},
+    # Every night at 03:30: export files older than EXPORT_KEEP_DAYS are deleted with their jobs (the audit
+    # log keeps who exported what). A second run finds nothing more to delete.
+    "purge-exports": {"task": "jiedao.purge_exports_task", "schedule": crontab(hour=3, minute=30)},
 }
 
 # Reminders: where they go besides the inbox (a class with send(notification)), and how long after a
@@ -221,6 +224,8 @@ CURTAIN_ESCALATE_AFTER_HOURS = int(env("CURTAIN_ESCALATE_AFTER_HOURS", "2"))
 # A page export of more rows than this is built by a Celery worker while the page shows its progress
 # (about a second per 10,000 residents); fewer are written during the request.
 EXPORT_ASYNC_THRESHOLD = int(env("EXPORT_ASYNC_THRESHOLD", "5000"))
+# Such a file holds personal data: it is deleted, with its job, this many days after it was asked for.
+EXPORT_KEEP_DAYS = int(env("EXPORT_KEEP_DAYS", "7"))
 
 # Content security: every asset is served from here, so nothing else is allowed.
 CONTENT_SECURITY_POLICY = {

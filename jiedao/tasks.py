@@ -22,3 +22,11 @@ def build_export_task(job_id: int) -> str:
 
     job = export_job_build(job_id=job_id)
     return job.state if job else "missing"
+
+
+@shared_task(name="jiedao.purge_exports_task")
+def purge_exports_task() -> int:
+    """Nightly (CELERY_BEAT_SCHEDULE): export jobs past EXPORT_KEEP_DAYS deleted with their files."""
+    from .exports import export_jobs_purge
+
+    return export_jobs_purge()

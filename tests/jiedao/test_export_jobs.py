@@ -221,3 +221,25 @@ def test_a_worker_on_redis_builds_the_export(web, staff_east, street, settings):
     assert response.status_code == 302 and (job.state, job.done) == ("done", 3), job.error
     rows, _ = _rows(b"".join(web.get(reverse("export_job_download", args=[job.pk])).streaming_content))
     assert len(rows) == 4
+
+
+def test_files_past_their_keeping_days_are_deleted_with_their_jobs(staff_east, street, settings):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    settings.EXPORT_KEEP_DAYS = 7
+    old, recent = _queued(staff_east), _queued(staff_east)
+    for job in (old, recent):
+        build_export_task(job.pk)
+    ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    old.refresh_from_db()
+    path = old.file.path
+    assert os.path.exists(path)
+    call_command("purge_exports", stdout=io.StringIO())
+    assert list(ExportJob.objects.all()) == [recent] and not os.path.exists(path)
+    assert AuditEntry.objects.filter(action="export").count() == 2  # who exported what stays on record
+    assert exports.export_jobs_purge() == 0  # the nightly run again: nothing more to delete
+    later = timezone.now() + timedelta(days=8)
+    assert exports.export_jobs_purge(now=later) == 1 and not ExportJob.objects.exists()
