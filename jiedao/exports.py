@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, QueryDict
 from django.utils import timezone
@@ -127,17 +127,20 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
     if not ExportJob.objects.filter(pk=job_id, state=ExportJob.State.PENDING).update(state=ExportJob.State.RUNNING):
         return ExportJob.objects.filter(pk=job_id).first()
     job = ExportJob.objects.select_related("user").get(pk=job_id)
+    source = None
     try:
         view = list_view(job.view).for_user(job.user)
         params = QueryDict(job.query)
         columns = view.export_columns
-        rows = _reporting(sheet_rows(view.filtered_rows(params), columns), job)
+        source = sheet_rows(view.filtered_rows(params), columns)
         with tempfile.TemporaryFile() as stream:
-            count = write_sheet(stream, title=job.name, columns=headers(columns), rows=rows)
+            count = write_sheet(stream, title=job.name, columns=headers(columns), rows=_reporting(source, job))
             stream.seek(0)
             job.file.save(f"export-{job.pk}.xlsx", File(stream), save=False)
     except Exception as e:
         logger.exception("export job %s failed", job_id)
+        if source is not None:
+            source.close()  # ends the read now: on SQLite this connection cannot write while it reads
         if isinstance(e, PermissionDenied | TooManyRows) and e.args:
             message = str(e.args[0])  # written for the user: no access any more, too many rows
         else:
@@ -165,7 +168,17 @@ def _reporting(rows: Iterable, job: ExportJob) -> Iterator:
     for count, row in enumerate(rows, start=1):
         yield row
         if count % PROGRESS_EVERY == 0:
-            ExportJob.objects.filter(pk=job.pk).update(done=count)
+            _save_progress(job, count)
+
+
+def _save_progress(job: ExportJob, done: int) -> None:
+    # Progress is only for the page to show, so a write that fails is skipped rather than the export
+    # failing: SQLite refuses a write from a connection still reading the rows once any other connection
+    # has written since (a page saving its session), however long it waits. PostgreSQL takes it.
+    try:
+        ExportJob.objects.filter(pk=job.pk).update(done=done)
+    except DatabaseError:
+        logger.info("export job %s: progress not saved at %s rows", job.pk, done)
 
 
 def export_jobs_purge(*, now: datetime | None = None) -> int:

@@ -243,3 +243,22 @@ def test_files_past_their_keeping_days_are_deleted_with_their_jobs(staff_east, s
     assert exports.export_jobs_purge() == 0  # the nightly run again: nothing more to delete
     later = timezone.now() + timedelta(days=8)
     assert exports.export_jobs_purge(now=later) == 1 and not ExportJob.objects.exists()
+
+
+def test_progress_that_cannot_be_saved_does_not_fail_the_export(staff_east, street, monkeypatch):
+    from django.db import OperationalError
+    from django.db.models import QuerySet
+
+    update = QuerySet.update
+
+    def locked(queryset, **values):
+        if set(values) == {"done"}:  # what SQLite answers a reading connection once another has written
+            raise OperationalError("database is locked")
+        return update(queryset, **values)
+
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(QuerySet, "update", locked)
+    job = _queued(staff_east)
+    assert build_export_task(job.pk) == "done"
+    job.refresh_from_db()
+    assert (job.state, job.done) == ("done", 3)
