@@ -7,7 +7,6 @@ import io
 from datetime import date
 from decimal import Decimal
 
-import xlsxwriter
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -18,6 +17,7 @@ from . import audit
 from .models import AuditAction, MonthlyReport
 from .scope import reader_of
 from .selectors import monthly_figures
+from .xlsx import write_book
 
 
 def report_build(*, subdistrict: Subdistrict, month: date, actor=None, replace: bool = True) -> MonthlyReport:
@@ -91,26 +91,3 @@ def reports_build_scheduled(today: date | None = None) -> int:
     return sum(report_build(subdistrict=s, month=month, replace=False) is not None
                for s in Subdistrict.objects.order_by("pk"))
 
-
-def write_book(stream, sheets) -> None:
-    """The pack's few small sheets (title, columns (header, width), rows), each with a bold frozen header.
-
-    List exports are one large sheet and go through jiedao.xlsx's streaming writer; the pack is a cover
-    and a handful of short tables, written with XlsxWriter. Text stays text here too: no formulas, URLs
-    or numbers are read into strings."""
-    book = xlsxwriter.Workbook(stream, {"strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False, "in_memory": True})
-    bold = book.add_format({"bold": True})
-    for title, columns, rows in sheets:
-        sheet = book.add_worksheet(title[:31])
-        for index, (header, width) in enumerate(columns):
-            sheet.set_column(index, index, width)
-            sheet.write_string(0, index, header, bold)
-        sheet.freeze_panes(1, 0)
-        for number, row in enumerate(rows, start=1):
-            for index, value in enumerate(row):
-                if isinstance(value, str):
-                    sheet.write_string(number, index, value, bold if value == "合计" else None)
-                elif value is not None:
-                    sheet.write_number(number, index, value)
-    book.close()

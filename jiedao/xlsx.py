@@ -1,4 +1,5 @@
-"""The list exports' one writer, behind write_sheet, so that it can be swapped after measuring.
+"""Every workbook the portal writes: list exports through write_sheet, the monthly report pack through
+write_book. Each can be swapped after measuring without its callers knowing.
 
 A list export is one sheet of text, numbers and dates, so it is written here directly as SpreadsheetML:
 the parts XlsxWriter writes for such a sheet (same styles, frozen header, column widths, inline strings),
@@ -22,6 +23,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import IO
 from xml.sax.saxutils import quoteattr
+
+import xlsxwriter
 
 MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows less the header: a longer sheet would not open
 MAX_TEXT = 32_767  # Excel's limit for one cell
@@ -205,3 +208,29 @@ def _column_letter(index: int) -> str:
 def _sheet_name(title: str) -> str:
     # Excel refuses these characters in a sheet name, and names over 31 characters.
     return re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Sheet1"
+
+
+def write_book(stream: IO[bytes], sheets: Sequence[tuple[str, Sequence[tuple[str, int]], Iterable[Sequence]]]
+               ) -> None:
+    """A workbook of a few small sheets (title, columns (header, width), rows), each with a bold frozen
+    header: the monthly report pack's cover and tables.
+
+    Such a book is small, so layout matters more than speed: it is written with XlsxWriter rather than
+    write_sheet's streaming SpreadsheetML. Text stays text here too: nothing is read as a formula, URL or
+    number."""
+    book = xlsxwriter.Workbook(stream, {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False, "in_memory": True})
+    bold = book.add_format({"bold": True})
+    for title, columns, rows in sheets:
+        sheet = book.add_worksheet(title[:31])
+        for index, (header, width) in enumerate(columns):
+            sheet.set_column(index, index, width)
+            sheet.write_string(0, index, header, bold)
+        sheet.freeze_panes(1, 0)
+        for number, row in enumerate(rows, start=1):
+            for index, value in enumerate(row):
+                if isinstance(value, str):
+                    sheet.write_string(number, index, value, bold if value == "合计" else None)
+                elif value is not None:
+                    sheet.write_number(number, index, value)
+    book.close()
