@@ -270,3 +270,17 @@ def test_residents_who_may_need_meals_brought_are_suggested(web, staff_east, zha
     from elderly_care.selectors import delivery_candidates
 
     assert [r.name for r in delivery_candidates(staff_east)] == ["张春露"]  # 85, living alone
+
+
+def test_the_meal_list_shows_the_days_meals_with_their_totals(web, api, admin, counter, zhang, li,
+                                                             django_assert_num_queries):
+    for person in (zhang, li):
+        assert _check_in(api, counter, id_number=person.id_number).status_code == 201
+    browser = web.as_(admin)
+    # Session, user (2), count, the page with point, diner and community (2), the totals (1), the filter
+    # form's point and community choices (2), the unread badge (1), the session refresh (3).
+    with django_assert_num_queries(11):
+        page = browser.get(reverse("care:meal_list") + f"?date_from={date.today()}")
+    assert page.context["summary"]["count"] == 2 and page.context["summary"]["diners"] == 2
+    assert page.context["summary"]["subsidy"] == sum(m.subsidy for m in Meal.objects.all())
+    assert web.as_(counter).get(reverse("care:meal_list")).context["summary"]["count"] == 2  # their point's
