@@ -21,10 +21,18 @@ class MealFilterSet(django_filters.FilterSet):
     meal = django_filters.ChoiceFilter(label="餐次", choices=MealType.choices)
     community = django_filters.ModelChoiceFilter(label="居民所在社区", field_name="resident__community",
                                                  queryset=scoped_choices(Community))
-    guest = django_filters.BooleanFilter(label="来宾（非登记居民）", field_name="resident", lookup_expr="isnull")
+    others = django_filters.BooleanFilter(label="来宾及外街道居民", method="filter_others",
+                                          help_text="未登记的来宾，以及不属于您所辖社区的居民")
     date_from = django_filters.DateFilter(label="起始日期", field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(label="截止日期", field_name="date", lookup_expr="lte")
 
     class Meta:
         model = Meal
         fields = []
+
+    def filter_others(self, queryset, name, value):
+        from django.db.models import Q
+
+        user = getattr(self.request, "user", None)
+        outside = Q(resident__isnull=True) | ~Q(resident__community__in=Community.objects.visible_to(user))
+        return queryset.filter(outside) if value else queryset.exclude(outside)

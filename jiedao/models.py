@@ -172,8 +172,14 @@ class MonthlyReport(models.Model):
     month = models.DateField("月份", help_text="该月 1 日")
     version = models.PositiveSmallIntegerField("版本")
     made_at = models.DateTimeField("生成时间", auto_now_add=True)
+    class Via(models.TextChoices):
+        SCHEDULE = "schedule", "定时任务"
+        COMMAND = "command", "命令行"
+        PAGE = "page", "页面"
+
     made_by = models.ForeignKey("jiedao.User", verbose_name="生成人", null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+", help_text="空：定时任务生成")
+                                on_delete=models.PROTECT, related_name="+", help_text="空：定时任务或命令行生成")
+    made_via = models.CharField("生成方式", max_length=10, choices=Via.choices, default=Via.SCHEDULE)
     checksum = models.CharField("SHA-256", max_length=64)
     size = models.PositiveIntegerField("大小（字节）")
     figures = models.JSONField("数据", default=dict)

@@ -7,6 +7,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -20,18 +21,22 @@ from .selectors import monthly_figures
 from .xlsx import write_book
 
 
-def report_build(*, subdistrict: Subdistrict, month: date, actor=None, replace: bool = True) -> MonthlyReport:
+def report_build(*, subdistrict: Subdistrict, month: date, actor=None, via: str = MonthlyReport.Via.PAGE,
+                 replace: bool = True) -> MonthlyReport | None:
     """Build `month`'s pack for `subdistrict` and keep it as the next version.
 
-    With replace=False (the scheduled run) a month that already has a report is left as it is, so a
-    second run writes nothing. The workbook is complete before anything is stored: a build that fails
+    Only a month that is over has a pack (a mid-month one would stand for the month and block the 1st's
+    run). With replace=False (the scheduled run) a month that already has a report is left as it is, so
+    a second run writes nothing. The workbook is complete before anything is stored: a build that fails
     leaves the last good version in place."""
     month = month.replace(day=1)
+    if month >= timezone.localdate().replace(day=1):
+        raise ValidationError({"month": f"{month:%Y-%m} 尚未结束：月报只能在月份结束后生成。"})
     if not replace and MonthlyReport.objects.filter(subdistrict=subdistrict, month=month).exists():
         return None
     made_at = timezone.now()
     figures = monthly_figures(reader_of(subdistrict), month, fresh=True)
-    content = _workbook(subdistrict, figures, made_at, actor)
+    content = _workbook(subdistrict, figures, made_at, actor, via)
     with transaction.atomic():
         # One builder at a time per sub-district: version numbers never collide, and two scheduled
         # runs at once cannot both write the month.
@@ -41,9 +46,11 @@ def report_build(*, subdistrict: Subdistrict, month: date, actor=None, replace: 
             return None
         report = MonthlyReport.objects.create(
             subdistrict=subdistrict, month=month, version=(existing.aggregate(v=Max("version"))["v"] or 0) + 1,
-            made_by=actor if actor is not None and actor.pk else None, checksum=hashlib.sha256(content).hexdigest(),
+            made_by=actor if actor is not None and actor.pk else None, made_via=via,
+            checksum=hashlib.sha256(content).hexdigest(),
             size=len(content), figures=figures, content=content)
-        audit.record(actor=actor, action=AuditAction.CREATE, target=report, username=None if actor else "定时任务",
+        audit.record(actor=actor, action=AuditAction.CREATE, target=report,
+                     username=None if actor else MonthlyReport.Via(via).label,
                      changes={"month": f"{month:%Y-%m}", "version": report.version, "checksum": report.checksum})
     return report
 
@@ -52,14 +59,15 @@ def report_filename(report: MonthlyReport) -> str:
     return f"{report.subdistrict.name}-{report.month:%Y-%m}-民政月报-第{report.version}版.xlsx"
 
 
-def _workbook(subdistrict, figures: dict, made_at, actor) -> bytes:
+def _workbook(subdistrict, figures: dict, made_at, actor, via) -> bytes:
     stream = io.BytesIO()
-    made_by = (actor.get_full_name() or actor.get_username()) if actor else "定时任务"
+    made_by = (actor.get_full_name() or actor.get_username()) if actor else MonthlyReport.Via(via).label
     cover = [("报表", f"{subdistrict.name}民政工作月报"), ("统计月份", figures["month"]),
              ("数据截至", figures["as_of"]), ("街道", subdistrict.name),
              ("生成时间", timezone.localtime(made_at).strftime("%Y-%m-%d %H:%M")), ("生成人", made_by),
              ("走访准时率 %", figures["compliance"]["rate"]),
-             ("说明", "人口、特殊群体、在办与在保案件为月末状态；走访、助餐、受理与发放为当月合计。")]
+             ("说明", "在册人口、年龄与在办、在保案件为月末状态；特殊群体按生成时的标签统计（标签暂无历史记录）；"
+                      "走访、助餐、受理与发放为当月合计。")]
     sheets = [("封面", [("项目", 16), ("内容", 60)], cover)]
     for area in figures["areas"]:
         columns = [("社区", 22), *((c["label"], max(10, len(c["label"]) * 2 + 2)) for c in area["columns"])]
@@ -75,7 +83,7 @@ def _workbook(subdistrict, figures: dict, made_at, actor) -> bytes:
 
 
 def _cell(value, kind):
-    return float(Decimal(value)) if kind == "money" else value
+    return Decimal(value) if kind == "money" else value
 
 
 def previous_month(today: date | None = None) -> date:
@@ -88,6 +96,6 @@ def previous_month(today: date | None = None) -> date:
 def reports_build_scheduled(today: date | None = None) -> int:
     """The 1st-of-the-month run: last month's pack for every sub-district that has none yet."""
     month = previous_month(today)
-    return sum(report_build(subdistrict=s, month=month, replace=False) is not None
+    return sum(report_build(subdistrict=s, month=month, via=MonthlyReport.Via.SCHEDULE, replace=False) is not None
                for s in Subdistrict.objects.order_by("pk"))
 

@@ -65,8 +65,8 @@ def _money(value) -> str:
     return str(Decimal(str(value or 0)).quantize(Decimal("0.01")))
 
 
-def _rate(part: int, whole: int) -> float:
-    return round(100 * part / whole, 1) if whole else 100.0
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None  # none to visit: no rate, not a perfect one
 
 
 def _table(key, title, columns, communities, values, *, link, extra_rows=(), total=None):
@@ -142,8 +142,7 @@ def _visits(user, communities, period: Period) -> dict:
     visits = Visit.objects.visible_to(user).filter(visited_at__gte=start, visited_at__lt=end)
     values: dict = {}
     for row in visits.values("resident__community_id").annotate(
-            visits=Count("id"), home=Count("id", filter=Q(method=Method.HOME)),
-            phone=Count("id", filter=Q(method=Method.PHONE))).order_by():
+            visits=Count("id"), **{m: Count("id", filter=Q(method=m)) for m in Method.values}).order_by():
         values[row.pop("resident__community_id")] = row
     home_visited = Visit.objects.filter(resident=OuterRef("pk"), method=Method.HOME, visited_at__gte=start,
                                         visited_at__lt=end)
@@ -151,10 +150,10 @@ def _visits(user, communities, period: Period) -> dict:
     for row in elders.values("community_id").annotate(
             target=Count("id"), target_visited=Count("id", filter=Q(Exists(home_visited)))).order_by():
         values.setdefault(row.pop("community_id"), {}).update(row)
-    columns = [Column("visits", "走访次数"), Column("home", "上门探访"), Column("phone", "电话问候"),
-               Column("target", "目标老人", measure=None), Column("target_visited", "本月已上门", measure=None),
+    columns = [Column("visits", "走访记录（合计）"), *(Column(code, label) for code, label in Method.choices),
+               Column("target", "重点老人", measure=None), Column("target_visited", "当月已上门", measure=None),
                Column("target_rate", "上门率 %", kind="percent", measure=None)]
-    methods = {"visits": {}, "home": {"method": Method.HOME}, "phone": {"method": Method.PHONE}}
+    methods = {"visits": {}, **{code: {"method": code} for code in Method.values}}
 
     def link(col, where):
         if col.key not in methods:  # the overview lists the target elders not yet visited, by community
@@ -168,16 +167,19 @@ def _visits(user, communities, period: Period) -> dict:
 
 
 def _meals(user, communities, period: Period) -> dict:
-    from django.db.models import Count, Sum
+    from django.db.models import Count, Q, Sum
 
     from elderly_care.models import Meal
     from elderly_care.selectors import DINERS
 
     meals = Meal.objects.visible_to(user).filter(date__gte=period.first, date__lte=period.as_of)
     sums = {"meals": Count("id"), "diners": DINERS, "paid": Sum("price"), "subsidy": Sum("subsidy")}
-    values = {row.pop("resident__community_id"): row for row in meals.filter(resident__isnull=False)
+    ours = [c.id for c in communities]
+    values = {row.pop("resident__community_id"): row for row in meals.filter(resident__community_id__in=ours)
               .values("resident__community_id").annotate(**sums).order_by()}
-    guests = meals.filter(resident__isnull=True).aggregate(**sums)
+    # Guests, and residents of other sub-districts who ate at these points: a row of their own, so the
+    # rows add up to the total of the points' meals.
+    others = meals.filter(Q(resident__isnull=True) | ~Q(resident__community_id__in=ours)).aggregate(**sums)
     total = meals.aggregate(**sums)  # diners are distinct people: not the sum of the rows
     columns = [Column("meals", "用餐人次"), Column("diners", "就餐人数", measure="diners"),
                Column("paid", "个人支付（元）", kind="money", measure="paid"),
@@ -187,7 +189,7 @@ def _meals(user, communities, period: Period) -> dict:
         return _url("care:meal_list", {**where, **period.dates("date_from", "date_to")})
 
     return _table("meals", "助餐与补贴", columns, communities, values, link=link,
-                  extra_rows=[("来宾（非登记居民）", guests, {"guest": "true"})], total=total)
+                  extra_rows=[("来宾及外街道居民", others, {"others": "true"})], total=total)
 
 
 def _cases(user, communities, period: Period) -> dict:
@@ -222,9 +224,9 @@ def _cases(user, communities, period: Period) -> dict:
                 .values("case__resident__community_id").annotate(disbursements=Count("id"), disbursed=Sum("amount"))
                 .order_by()):
         values.setdefault(row.pop("case__resident__community_id"), {}).update(row)
-    columns = [Column("opened", "本月受理"), Column("in_progress", "在办"), Column("in_aid", "在保"),
-               Column("disbursements", "本月发放笔数"),
-               Column("disbursed", "本月发放金额（元）", kind="money", measure="amount")]
+    columns = [Column("opened", "当月受理"), Column("in_progress", "在办"), Column("in_aid", "在保"),
+               Column("disbursements", "当月发放笔数"),
+               Column("disbursed", "当月发放金额（元）", kind="money", measure="amount")]
 
     def link(col, where):
         if col.key == "opened":
@@ -285,7 +287,8 @@ def _schedule(user, period: Period) -> dict:
 
     overdue, summary = _overdue(user, period)
     rate = compliance(Visit.objects.visible_to(user), period.first, period.as_of, overdue)
-    return {"compliance": {**rate, "link": f"{reverse('visits:overview')}?month={period.first:%Y-%m}"},
+    # The overview explains this month's rate; a past month's is not on any page (no link).
+    return {"compliance": {**rate, "link": reverse("visits:overview") if period.current else None},
             "overdue": summary}
 
 
@@ -335,13 +338,21 @@ def figures_changed(model) -> None:
     from time import time_ns
 
     from django.core.cache import cache
+    from django.db import transaction
 
     label = model._meta.label_lower
-    for name, sources in PART_SOURCES.items():
-        if label in sources or label in ALL_PARTS:
+    names = [name for name, sources in PART_SOURCES.items() if label in sources or label in ALL_PARTS]
+
+    def bump():
+        for name in names:
             # A fresh, never-reused value rather than a counter: if the cache lost the generation, a
             # counter restarting at 1 could meet an old entry again.
             cache.set(f"figures:generation:{name}", time_ns(), None)
+
+    # Now, and again once the transaction commits: a reader between the two would otherwise cache the
+    # old figures under the new generation (outside a transaction, on_commit runs at once).
+    bump()
+    transaction.on_commit(bump)
 
 
 def _cached(name: str, user, period: Period, compute):

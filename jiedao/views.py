@@ -233,7 +233,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                                          for c in a["columns"]]) for r in a["rows"]]} for a in figures["areas"]]
         cases = next(a for a in figures["areas"] if a["key"] == "cases")
         states = [(s["key"], s["label"]) for s in cases["states"]]
-        case_rows = [(row["label"], [(row["states"][s], row["links"].get(s)) for s, _ in states])
+        case_rows = [(row["label"], [(row["states"][s], row["links"].get(s), label) for s, label in states])
                      for row in cases["by_kind"]]
         totals = {a["key"]: {"values": a["rows"][-1]["values"], "links": a["rows"][-1]["links"]}
                   for a in figures["areas"]}
@@ -278,6 +278,11 @@ class ReportListView(RoleRequiredMixin, ListView):
         return (MonthlyReport.objects.visible_to(self.request.user).with_current().defer("content", "figures")
                 .select_related("subdistrict", "made_by"))
 
+    def get_context_data(self, **kwargs):
+        from .reports import previous_month
+
+        return super().get_context_data(last_month=f"{previous_month():%Y-%m}", **kwargs)
+
     def post(self, request):
         from django.contrib import messages
 
@@ -290,8 +295,12 @@ class ReportListView(RoleRequiredMixin, ListView):
         if month is None:
             messages.error(request, "月份格式应为 YYYY-MM，且不晚于本月。")
         else:
-            report = report_build(subdistrict=request.user.subdistrict, month=month, actor=request.user)
-            messages.success(request, f"已生成 {report.month:%Y-%m} 月报第 {report.version} 版。")
+            try:
+                report = report_build(subdistrict=request.user.subdistrict, month=month, actor=request.user)
+            except ValidationError as e:
+                messages.error(request, "；".join(e.message_dict["month"]))
+            else:
+                messages.success(request, f"已生成 {report.month:%Y-%m} 月报第 {report.version} 版。")
         return redirect("reports")
 
 

@@ -221,6 +221,7 @@ def write_book(stream: IO[bytes], sheets: Sequence[tuple[str, Sequence[tuple[str
     book = xlsxwriter.Workbook(stream, {"strings_to_formulas": False, "strings_to_urls": False,
                                         "strings_to_numbers": False, "in_memory": True})
     bold = book.add_format({"bold": True})
+    money = book.add_format({"num_format": "0.00"})  # 7007.20, not 7007.2
     for title, columns, rows in sheets:
         sheet = book.add_worksheet(title[:31])
         for index, (header, width) in enumerate(columns):
@@ -231,6 +232,8 @@ def write_book(stream: IO[bytes], sheets: Sequence[tuple[str, Sequence[tuple[str
             for index, value in enumerate(row):
                 if isinstance(value, str):
                     sheet.write_string(number, index, value, bold if value == "合计" else None)
+                elif isinstance(value, Decimal):
+                    sheet.write_number(number, index, float(value), money)
                 elif value is not None:
                     sheet.write_number(number, index, value)
     book.close()

@@ -70,7 +70,8 @@ def compliance(visits, start: date, end: date, overdue: list[schedule.DueItem]) 
     overdue = len(overdue)
     denominator = counts["total"] + overdue
     return {"visits": counts["total"], "on_time": counts["on_time"], "overdue_now": overdue,
-            "rate": round(100 * counts["on_time"] / denominator, 1) if denominator else 100.0}
+            # Nothing planned and nothing done: no rate to speak of (not a perfect one).
+            "rate": round(100 * counts["on_time"] / denominator, 1) if denominator else None}
 
 
 def overdue_by_worker(items: list[schedule.DueItem]) -> list[dict]:

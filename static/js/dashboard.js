@@ -41,9 +41,10 @@
             datasets: [{ label: "人数", backgroundColor: colours[0],
                          data: groups.map(function (c) { return total[c.key]; }) }] },
     options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
-               plugins: { legend: { display: false } } }
+               plugins: { legend: { display: false } },
+               scales: { y: { ticks: { autoSkip: false } } } }  // every group named, none skipped
   });
-  bars("chart-visits", areas.visits, ["home", "phone"], { scales: { x: { stacked: true }, y: { stacked: true } } });
+  bars("chart-visits", areas.visits, ["home", "phone", "curtain_sign", "other"], { scales: { x: { stacked: true }, y: { stacked: true } } });
   bars("chart-meals", areas.meals, ["meals"]);
   bars("chart-disbursed", areas.cases, ["disbursed"]);
 

@@ -111,7 +111,7 @@ def test_the_figures_add_up_to_what_happened_this_month(api, leader, month_of_wo
     assert (visits["合计"]["target"], visits["合计"]["target_visited"], visits["合计"]["target_rate"]) == (2, 1, 50.0)
     meals = {r["name"]: r["values"] for r in areas["meals"]["rows"]}
     assert meals["东园社区"] == {"meals": 3, "diners": 2, "paid": "24.00", "subsidy": "21.00"}
-    assert meals["来宾（非登记居民）"]["meals"] == 1
+    assert meals["来宾及外街道居民"]["meals"] == 1
     assert meals["合计"] == {"meals": 4, "diners": 3, "paid": "33.00", "subsidy": "27.00"}
     cases = {r["name"]: r["values"] for r in areas["cases"]["rows"]}
     assert cases["东园社区"] == {"opened": 2, "in_progress": 1, "in_aid": 1, "disbursements": 1,
@@ -238,3 +238,38 @@ def test_figures_are_cached_until_something_they_count_changes(api, leader, mont
     sync_case_tags(actor=month_of_work["admin"], resident=month_of_work["wang"])
     after = {r["name"]: r["values"] for r in client.get("/api/v1/dashboard/").json()["areas"][0]["rows"]}
     assert (before["西园社区"]["dibao"], after["西园社区"]["dibao"]) == (0, 1)
+
+
+def test_a_neighbours_meal_at_our_canteen_is_counted_once_and_the_rows_add_up(api, web, leader, month_of_work,
+                                                                              chen, operator):
+    """陈青龙 of 青龙街道 eats at 东园's canteen: his meal is 和平里's to count (its point), under 来宾及外街道居民."""
+    Meal.objects.create(point=ServicePoint.objects.get(), resident=chen, name=chen.name, age=chen.age, meal="lunch",
+                        date=timezone.localdate(), full_price=Decimal("15.00"), price=Decimal("15.00"),
+                        subsidy=Decimal("0.00"), rule="无优惠", operator=operator)
+    meals = next(a for a in api.as_(leader).get("/api/v1/dashboard/").json()["areas"] if a["key"] == "meals")
+    rows = {r["name"]: r for r in meals["rows"]}
+    assert rows["来宾及外街道居民"]["values"]["meals"] == 2
+    assert sum(r["values"]["meals"] for r in meals["rows"][:-1]) == rows["合计"]["values"]["meals"] == 5
+    listed = web.as_(leader).get(rows["来宾及外街道居民"]["links"]["meals"]).context["summary"]
+    assert (listed["count"], listed["diners"]) == (2, 2)
+
+
+def test_a_month_without_visits_has_no_on_time_rate_rather_than_a_perfect_one(api, leader, month_of_work):
+    october = api.as_(leader).get(f"/api/v1/dashboard/?month={last_month():%Y-%m}").json()
+    assert october["compliance"]["visits"] == 0 and october["compliance"]["rate"] is None
+    assert october["compliance"]["link"] is None  # the overview shows this month's rate only
+
+
+def test_figures_written_in_a_transaction_start_afresh_again_when_it_commits(django_capture_on_commit_callbacks):
+    """A reader between the write and its commit would cache the old figures under the new generation:
+    the generation moves on once more at commit."""
+    from django.core.cache import cache
+
+    from jiedao.selectors import figures_changed
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        figures_changed(Meal)
+    during = cache.get("figures:generation:meals")
+    assert during is not None and len(callbacks) == 1
+    callbacks[0]()
+    assert cache.get("figures:generation:meals") != during

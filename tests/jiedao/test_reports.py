@@ -159,3 +159,23 @@ def test_the_report_lists_ask_a_fixed_number_of_questions(web, api, admin, hepin
     # idle-timeout refresh (its update inside a savepoint: 3).
     with django_assert_num_queries(8):
         assert browser.get(reverse("reports")).status_code == 200
+
+
+def test_a_month_that_is_not_over_has_no_pack(web, admin, heping, registered):
+    """A mid-month pack would stand for the month and keep the 1st's run from building the real one."""
+    this_month = timezone.localdate().replace(day=1)
+    with pytest.raises(CommandError, match="尚未结束"):
+        call_command("monthly_report", "--month", f"{this_month:%Y-%m}", stdout=io.StringIO())
+    page = web.as_(admin).post(reverse("reports"), {"month": f"{this_month:%Y-%m}"}, follow=True)
+    assert "尚未结束" in page.content.decode() and not MonthlyReport.objects.exists()
+
+
+def test_who_built_a_pack_is_kept(admin, heping, registered):
+    month = previous_month()
+    call_command("monthly_report", "--month", f"{month:%Y-%m}", stdout=io.StringIO())
+    report_build(subdistrict=heping, month=month, actor=admin)
+    reports_build_scheduled()  # the month has a pack: nothing more
+    ours = MonthlyReport.objects.filter(subdistrict=heping).order_by("version")
+    assert list(ours.values_list("made_via", "made_by")) == [("command", None), ("page", admin.pk)]
+    cover = dict(_book(ours.first().content)["封面"].iter_rows(min_row=2, values_only=True))
+    assert cover["生成人"] == "命令行"

@@ -1,9 +1,11 @@
 """python manage.py monthly_report --month 2026-10 [--subdistrict 和平里街道]: build a month's pack by hand.
 A month that already has one gets a new version; the old versions stay."""
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from jiedao.filters import parse_month
+from jiedao.models import MonthlyReport
 from jiedao.reports import previous_month, report_build, report_filename
 from residents.models import Subdistrict
 
@@ -25,5 +27,8 @@ class Command(BaseCommand):
             if not places.exists():
                 raise CommandError(f"找不到街道：{subdistrict}")
         for place in places:
-            report = report_build(subdistrict=place, month=chosen)
+            try:
+                report = report_build(subdistrict=place, month=chosen, via=MonthlyReport.Via.COMMAND)
+            except ValidationError as e:
+                raise CommandError("；".join(e.message_dict["month"])) from e
             self.stdout.write(f"{report_filename(report)}  {report.size} 字节  sha256 {report.checksum}")
