@@ -4,13 +4,14 @@ from residents.id_numbers import mask
 from .models import MealType
 
 MEAL_COLUMNS = Columns(
-    fields=("date", "point__name", "meal", "name", "guest_id_number", "age", "full_price", "price", "subsidy",
-            "rule"),
+    fields=("date", "point__name", "meal", "name", "resident__community__name", "guest_id_number", "age",
+            "full_price", "price", "subsidy", "rule"),
     items=[
         ("日期", lambda m: m["date"], 12),
         ("服务点", lambda m: m["point__name"], 18),
         ("餐次", choice("meal", MealType), 6),
         ("姓名", lambda m: m["name"] or "来宾", 10),
+        ("居民所在社区", lambda m: m["resident__community__name"] or "", 14),
         ("来宾身份证号", lambda m: mask(m["guest_id_number"]), 22),
         ("年龄", lambda m: m["age"], 6),
         ("标准价", lambda m: m["full_price"], 8),

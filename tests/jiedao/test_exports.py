@@ -93,7 +93,7 @@ def test_visits_cases_and_meals_export_through_their_own_filters(api, web, staff
     case_rows, _ = _sheet(api.as_(staff_east).get("/api/v1/cases/?format=xlsx"))
     assert [r[1] for r in case_rows[1:]] == ["李秀英"] and "*" in case_rows[1][2]
     meal_rows, _ = _sheet(api.as_(staff_east).get("/api/v1/meals/?format=xlsx"))
-    assert [(r[1], r[3], r[7]) for r in meal_rows[1:]] == [("东园食堂", "张春露", 6)]
+    assert [(r[1], r[3], r[4], r[8]) for r in meal_rows[1:]] == [("东园食堂", "张春露", "东园社区", 6)]
     assert AuditEntry.objects.filter(action="export").count() == 4
 
 
