@@ -6,7 +6,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixin
-from jiedao.filters import parse_month
+from jiedao.filters import MONTH_ERROR, parse_month
 from jiedao.models import Role
 from residents.models import Resident
 
@@ -61,7 +61,7 @@ class MealViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, 
         raw = request.query_params.get("month")
         month = parse_month(raw) if raw is not None else timezone.localdate().replace(day=1)
         if month is None:
-            raise ValidationError({"month": "月份格式应为 YYYY-MM（2000 年至本月）。"})
+            raise ValidationError({"month": [MONTH_ERROR]})
         stats = selectors.meal_stats(request.user, month)
         return Response({
             "month": stats["month"].strftime("%Y-%m"),

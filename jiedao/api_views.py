@@ -18,7 +18,7 @@ from residents.models import Community, Grid
 
 from . import audit
 from .authentication import token_expired
-from .filters import AuditEntryFilterSet
+from .filters import MONTH_ERROR, AuditEntryFilterSet
 from .models import AuditAction, AuditEntry, MonthlyReport, User
 from .scope import is_auditor, reads_reports
 from .views import LOCKED_MESSAGE
@@ -137,7 +137,7 @@ def month_param(params):
         return timezone.localdate().replace(day=1)
     month = parse_month(raw)
     if month is None:
-        raise ValidationError({"month": ["月份格式应为 YYYY-MM，且不晚于本月。"]})
+        raise ValidationError({"month": [MONTH_ERROR]})
     return month
 
 
@@ -171,7 +171,7 @@ class MonthlyReportFilterSet(django_filters.FilterSet):
 
         month = parse_month(value)
         if month is None:
-            raise ValidationError({"month": ["月份格式应为 YYYY-MM，且不晚于本月。"]})
+            raise ValidationError({"month": [MONTH_ERROR]})
         return queryset.filter(month=month)
 
 

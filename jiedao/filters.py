@@ -85,6 +85,10 @@ class LocalDayFilter(django_filters.DateFilter):
         return qs.filter(**({f"{self.field_name}__lt": stop} if self.until else {f"{self.field_name}__gte": start}))
 
 
+# What every month field says when parse_month refuses its value.
+MONTH_ERROR = "月份格式应为 YYYY-MM（2000 年 1 月至本月）。"
+
+
 def parse_month(raw: str | None) -> date | None:
     """`YYYY-MM` → its first day, between 2000 and this month; None when absent or not a month."""
     from django.utils import timezone

@@ -12,7 +12,7 @@ from django.views.generic import ListView, TemplateView
 
 from residents.models import Grid, Resident, Status
 
-from .filters import AuditEntryFilterSet
+from .filters import MONTH_ERROR, AuditEntryFilterSet
 from .models import AuditEntry, ExportJob, Role
 from .pagination import MAX_PAGE_SIZE
 from .scope import REGISTRY_READERS, can_manage_places, can_write_registry, is_auditor, reads_reports
@@ -239,7 +239,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                   for a in figures["areas"]}
         return super().get_context_data(
             figures=figures, tables=tables, totals=totals, case_states=states, case_rows=case_rows,
-            month_error="月份格式应为 YYYY-MM，且不晚于本月。" if raw and month is None else "",
+            month_error=MONTH_ERROR if raw and month is None else "",
             this_month=today.strftime("%Y-%m"), **kwargs)
 
 
@@ -293,7 +293,7 @@ class ReportListView(RoleRequiredMixin, ListView):
             raise PermissionDenied("只有街道管理员可以重新生成月报。")
         month = parse_month(request.POST.get("month"))
         if month is None:
-            messages.error(request, "月份格式应为 YYYY-MM，且不晚于本月。")
+            messages.error(request, MONTH_ERROR)
         else:
             try:
                 report = report_build(subdistrict=request.user.subdistrict, month=month, actor=request.user)

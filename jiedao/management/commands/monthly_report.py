@@ -4,7 +4,7 @@ A month that already has one gets a new version; the old versions stay."""
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from jiedao.filters import parse_month
+from jiedao.filters import MONTH_ERROR, parse_month
 from jiedao.models import MonthlyReport
 from jiedao.reports import previous_month, report_build, report_filename
 from residents.models import Subdistrict
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, month=None, subdistrict=None, **options):
         chosen = parse_month(month) if month else previous_month()
         if chosen is None:
-            raise CommandError("月份格式应为 YYYY-MM，且不晚于本月。")
+            raise CommandError(MONTH_ERROR)
         places = Subdistrict.objects.order_by("pk")
         if subdistrict:
             places = places.filter(pk=int(subdistrict)) if subdistrict.isdigit() else places.filter(name=subdistrict)
