@@ -13,6 +13,9 @@ from django.views.generic import DetailView, ListView
 from .exports import XLSX, download_name
 from .models import ExportJob
 
+STALLED_LABEL = "已中断"
+STALLED_MESSAGE = "导出已中断：后台任务没有完成（可能是服务重启）。请回到列表重新导出。"
+
 
 def _own_job(request, pk) -> ExportJob:
     return get_object_or_404(ExportJob, pk=pk, user=request.user)
@@ -38,13 +41,16 @@ class ExportJobView(LoginRequiredMixin, DetailView):
         return ExportJob.objects.filter(user=self.request.user)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(keep_days=settings.EXPORT_KEEP_DAYS, **kwargs)
+        return super().get_context_data(keep_days=settings.EXPORT_KEEP_DAYS, stalled_message=STALLED_MESSAGE,
+                                        **kwargs)
 
 
 @login_required
 def export_job_status(request, pk):
     """What static/js/export_job.js polls while the job runs."""
     job = _own_job(request, pk)
+    if job.stalled:  # the page reloads and shows why
+        return JsonResponse({"state": "failed", "label": STALLED_LABEL, "done": job.done, "total": job.total})
     return JsonResponse({"state": job.state, "label": job.get_state_display(), "done": job.done, "total": job.total})
 
 

@@ -146,6 +146,18 @@ class ExportJob(models.Model):
     def __str__(self):
         return f"{self.name} {self.created_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def stalled(self) -> bool:
+        """Still queued or running long after any export would have finished (EXPORT_STALE_MINUTES):
+        its worker is gone (restarted, killed). The pages say so rather than 生成中 for ever."""
+        from datetime import timedelta
+
+        from django.conf import settings
+        from django.utils import timezone
+
+        return (self.state in (self.State.PENDING, self.State.RUNNING)
+                and self.created_at < timezone.now() - timedelta(minutes=settings.EXPORT_STALE_MINUTES))
+
 
 class MonthlyReportQuerySet(models.QuerySet):
     def visible_to(self, user):

@@ -230,6 +230,8 @@ CURTAIN_ESCALATE_AFTER_HOURS = int(env("CURTAIN_ESCALATE_AFTER_HOURS", "2"))
 EXPORT_ASYNC_THRESHOLD = int(env("EXPORT_ASYNC_THRESHOLD", "5000"))
 # Such a file holds personal data: it is deleted, with its job, this many days after it was asked for.
 EXPORT_KEEP_DAYS = int(env("EXPORT_KEEP_DAYS", "7"))
+# A job still queued or running after this long lost its worker: its page says so and offers a new export.
+EXPORT_STALE_MINUTES = int(env("EXPORT_STALE_MINUTES", "60"))
 
 # Content security: every asset is served from here, so nothing else is allowed.
 CONTENT_SECURITY_POLICY = {

@@ -262,3 +262,21 @@ def test_progress_that_cannot_be_saved_does_not_fail_the_export(staff_east, stre
     assert build_export_task(job.pk) == "done"
     job.refresh_from_db()
     assert (job.state, job.done) == ("done", 3)
+
+
+def test_a_job_whose_worker_never_finished_says_so_instead_of_running_for_ever(web, staff_east, street):
+    """The worker was restarted mid-export: an hour later the page tells 王丽 to export again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = _queued(staff_east)
+    ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING,
+                                                created_at=timezone.now() - timedelta(minutes=61))
+    page = web.as_(staff_east).get(reverse("export_job", args=[job.pk])).content.decode()
+    assert "导出已中断" in page and "export_job.js" not in page
+    status = web.as_(staff_east).get(reverse("export_job_status", args=[job.pk])).json()
+    assert (status["state"], status["label"]) == ("failed", "已中断")
+    assert "已中断" in web.as_(staff_east).get(reverse("export_jobs")).content.decode()
+    fresh = _queued(staff_east)  # one just queued is simply waiting
+    assert web.as_(staff_east).get(reverse("export_job_status", args=[fresh.pk])).json()["state"] == "pending"
