@@ -1,10 +1,10 @@
 """Everything a person receives, in one place, and the overlaps the rules forbid or flag."""
 
 from collections import Counter
-from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from jiedao.selectors import fen
 from residents.models import Resident
 
 from .models import Case, CaseKind, CaseState, Disbursement
@@ -42,8 +42,12 @@ def benefits_of(resident: Resident) -> dict:
                             f"{late_meals} 次助餐补贴，请核查。")
     return {
         "cases": list(cases), "warnings": warnings,
-        "paid_total": payments.filter(case__resident=resident).aggregate(t=Sum("amount"))["t"] or Decimal("0"),
-        "household_paid_total": payments.filter(~Q(case__resident=resident)).aggregate(t=Sum("amount"))["t"]
-        or Decimal("0"),
-        "meal_subsidy": meals["subsidy"] or Decimal("0"), "meal_count": meals["meals"] or 0,
+        "paid_total": fen(payments.filter(case__resident=resident).aggregate(t=Sum("amount"))["t"]),
+        "household_paid_total": fen(payments.filter(~Q(case__resident=resident)).aggregate(t=Sum("amount"))["t"]),
+        "meal_subsidy": fen(meals["subsidy"]), "meal_count": meals["meals"] or 0,
     }
+
+
+def disbursement_totals(disbursements) -> dict:
+    """The total paid out by a filtered disbursement queryset (the list's summary line)."""
+    return {"amount": fen(disbursements.order_by().aggregate(amount=Sum("amount"))["amount"])}

@@ -18,7 +18,7 @@ from jiedao.views import (
 from residents.models import Resident
 from residents.selectors import household_members
 
-from . import services, workflow
+from . import selectors, services, workflow
 from .exports import CASE_COLUMNS, DISBURSEMENT_COLUMNS
 from .filters import CaseFilterSet, DisbursementFilterSet
 from .forms import CaseForm, DisbursementForm, ReliefSettingsForm
@@ -47,12 +47,7 @@ class DisbursementListView(RegistryReaderMixin, FilteredListView):
         return super().base_queryset().select_related("case__resident__community", "by")
 
     def summarize(self, queryset):
-        from decimal import Decimal
-
-        from django.db.models import Sum
-
-        amount = queryset.order_by().aggregate(amount=Sum("amount"))["amount"]
-        return {"amount": Decimal(str(amount or 0)).quantize(Decimal("0.01"))}
+        return selectors.disbursement_totals(queryset)
 
 
 class CaseDetailView(RegistryReaderMixin, DetailView):

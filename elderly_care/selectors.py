@@ -1,8 +1,8 @@
 from datetime import date
-from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from jiedao.selectors import fen
 from visits.schedule import add_months
 
 from .models import Meal, MealDelivery, ServicePoint
@@ -15,7 +15,7 @@ def meal_totals(meals) -> dict:
     """Diners (distinct people), what they paid and the subsidy, of a filtered meal queryset."""
     totals = meals.order_by().aggregate(diners=DINERS, paid=Sum("price"), subsidy=Sum("subsidy"))
     for key in ("paid", "subsidy"):
-        totals[key] = Decimal(str(totals[key] or 0)).quantize(Decimal("0.01"))
+        totals[key] = fen(totals[key])
     return totals
 
 
@@ -29,9 +29,9 @@ def meal_stats(user, month: date) -> dict:
     by_point = list(meals.values("point_id", "point__name").annotate(
         meals=Count("id"), diners=DINERS, paid=Sum("price"), subsidy=Sum("subsidy")).order_by("point__name"))
     totals = meals.aggregate(meals=Count("id"), paid=Sum("price"), subsidy=Sum("subsidy"))
-    for row in [*by_point, totals]:  # SQLite sums decimals as floats: money is shown to the fen
+    for row in [*by_point, totals]:
         for key in ("paid", "subsidy"):
-            row[key] = Decimal(str(row[key] or 0)).quantize(Decimal("0.01"))
+            row[key] = fen(row[key])
     deliveries = (MealDelivery.objects.filter(point__in=ServicePoint.objects.visible_to(user), date__gte=first,
                                               date__lt=add_months(first, 1))
                   .values("point_id", "point__name").annotate(

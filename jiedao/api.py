@@ -7,6 +7,8 @@ from rest_framework import exceptions, viewsets
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .exports import XLSX
+
 
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
@@ -42,7 +44,7 @@ class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 class XLSXRenderer(BaseRenderer):
     """Lets `?format=xlsx` through content negotiation; the workbook itself is written by the view."""
 
-    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    media_type = XLSX
     format = "xlsx"
     charset = None
 

@@ -18,6 +18,7 @@ from residents.models import Community, Grid
 
 from . import audit
 from .authentication import token_expired
+from .exports import XLSX
 from .filters import MONTH_ERROR, AuditEntryFilterSet
 from .models import AuditAction, AuditEntry, MonthlyReport, User
 from .scope import is_auditor, reads_reports
@@ -187,7 +188,7 @@ class MonthlyReportViewSet(viewsets.ReadOnlyModelViewSet):
         return (MonthlyReport.objects.visible_to(self.request.user).with_current().defer("content", "figures")
                 .select_related("subdistrict", "made_by"))
 
-    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
+    @extend_schema(responses={(200, XLSX):
                               OpenApiTypes.BINARY})
     @action(detail=True, url_path="download", url_name="download")
     def download(self, request, pk=None):

@@ -7,7 +7,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -16,7 +16,7 @@ from residents.models import Subdistrict
 
 from . import audit
 from .models import AuditAction, MonthlyReport
-from .scope import reader_of
+from .scope import builds_reports, reader_of
 from .selectors import monthly_figures
 from .xlsx import write_book
 
@@ -29,6 +29,8 @@ def report_build(*, subdistrict: Subdistrict, month: date, actor=None, via: str 
     run). With replace=False (the scheduled run) a month that already has a report is left as it is, so
     a second run writes nothing. The workbook is complete before anything is stored: a build that fails
     leaves the last good version in place."""
+    if actor is not None and not (builds_reports(actor) and actor.subdistrict_id == subdistrict.pk):
+        raise PermissionDenied("只有本街道的街道管理员可以生成月报。")
     month = month.replace(day=1)
     if month >= timezone.localdate().replace(day=1):
         raise ValidationError({"month": f"{month:%Y-%m} 尚未结束：月报只能在月份结束后生成。"})

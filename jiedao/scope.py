@@ -104,3 +104,8 @@ REPORT_READERS = {Role.DISTRICT_OFFICER, Role.SUBDISTRICT_ADMIN, Role.SUBDISTRIC
 
 def reads_reports(user) -> bool:
     return bool(user and user.is_authenticated and user.role in REPORT_READERS)
+
+
+def builds_reports(user) -> bool:
+    """May build a month's report pack by hand (the scheduled run and the command need no account)."""
+    return bool(user and user.is_authenticated and user.role == Role.SUBDISTRICT_ADMIN and user.subdistrict_id)

@@ -60,9 +60,14 @@ class Period:
         return {start: self.first.isoformat(), end: self.as_of.isoformat()}
 
 
+def fen(value) -> Decimal:
+    """A sum of money as the database gave it, to the fen: SQLite sums decimals as floats, and an empty
+    sum is None. Every money total shown or exported goes through here."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 def _money(value) -> str:
-    # SQLite sums decimals as floats: money is rounded to the fen and carried as text.
-    return str(Decimal(str(value or 0)).quantize(Decimal("0.01")))
+    return str(fen(value))  # carried as text in the figures (JSON, cache)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -216,7 +221,8 @@ def _cases(user, communities, period: Period) -> dict:
         group = "in_aid" if now in IN_AID else "in_progress" if now in IN_PROGRESS else None
         if group:
             found[group] = found.get(group, 0) + n
-        by_kind.setdefault(kind, {})[now] = by_kind.get(kind, {}).get(now, 0) + n
+        states = by_kind.setdefault(kind, {})
+        states[now] = states.get(now, 0) + n
     for community_id, n in (cases.filter(opened_at__gte=start, opened_at__lt=end)
                             .values_list("resident__community_id").annotate(n=Count("id")).order_by()):
         values.setdefault(community_id, {})["opened"] = n

@@ -1,6 +1,7 @@
 """Shared page plumbing (the scoped list view, role checks) and the project's own pages."""
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage
@@ -15,7 +16,14 @@ from residents.models import Grid, Resident, Status
 from .filters import MONTH_ERROR, AuditEntryFilterSet
 from .models import AuditEntry, ExportJob, Role
 from .pagination import MAX_PAGE_SIZE
-from .scope import REGISTRY_READERS, can_manage_places, can_write_registry, is_auditor, reads_reports
+from .scope import (
+    REGISTRY_READERS,
+    builds_reports,
+    can_manage_places,
+    can_write_registry,
+    is_auditor,
+    reads_reports,
+)
 
 
 class RoleRequiredMixin(LoginRequiredMixin):
@@ -281,7 +289,8 @@ class ReportListView(RoleRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         from .reports import previous_month
 
-        return super().get_context_data(last_month=f"{previous_month():%Y-%m}", **kwargs)
+        return super().get_context_data(last_month=f"{previous_month():%Y-%m}",
+                                        can_build=builds_reports(self.request.user), **kwargs)
 
     def post(self, request):
         from django.contrib import messages
@@ -289,8 +298,6 @@ class ReportListView(RoleRequiredMixin, ListView):
         from .filters import parse_month
         from .reports import report_build
 
-        if request.user.role != Role.SUBDISTRICT_ADMIN:
-            raise PermissionDenied("只有街道管理员可以重新生成月报。")
         month = parse_month(request.POST.get("month"))
         if month is None:
             messages.error(request, MONTH_ERROR)
@@ -304,30 +311,29 @@ class ReportListView(RoleRequiredMixin, ListView):
         return redirect("reports")
 
 
+@login_required
 def report_download(request, pk):
     """The workbook of one report version, for those who may read reports there; each download logged."""
     from .models import MonthlyReport
 
-    if not request.user.is_authenticated:
-        return redirect(f"{settings.LOGIN_URL}?next={request.path}")
     report = get_object_or_404(MonthlyReport.objects.visible_to(request.user).select_related("subdistrict"), pk=pk)
     return report_response(request, report)
 
 
 def report_response(request, report):
     """A report's workbook as a download, with its audit entry: shared by the page and the API."""
-    from urllib.parse import quote
+    import io
 
-    from django.http import HttpResponse
+    from django.http import FileResponse
 
     from . import audit
+    from .exports import XLSX
     from .models import AuditAction
     from .reports import report_filename
 
     audit.record(actor=request.user, action=AuditAction.EXPORT, target=report,
                  changes={"list": "月报", "month": f"{report.month:%Y-%m}", "version": report.version})
-    response = HttpResponse(bytes(report.content),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(report_filename(report))}"
+    response = FileResponse(io.BytesIO(bytes(report.content)), as_attachment=True,
+                            filename=report_filename(report), content_type=XLSX)
     response["X-Checksum-SHA256"] = report.checksum
     return response

@@ -7,6 +7,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -121,7 +122,7 @@ def test_readers_download_the_pack_and_each_download_is_logged(request, web, api
     report = report_build(subdistrict=heping, month=previous_month())
     user = request.getfixturevalue(persona)
     page = web.as_(user).get(reverse("report_download", args=[report.pk]))
-    assert page.status_code == 200 and bytes(page.content) == bytes(report.content)
+    assert page.status_code == 200 and b"".join(page.streaming_content) == bytes(report.content)
     assert "attachment" in page["Content-Disposition"]
     via_api = api.as_(user).get(f"/api/v1/reports/{report.pk}/download/")
     assert via_api.status_code == 200 and via_api["X-Checksum-SHA256"] == report.checksum
@@ -179,3 +180,13 @@ def test_who_built_a_pack_is_kept(admin, heping, registered):
     assert list(ours.values_list("made_via", "made_by")) == [("command", None), ("page", admin.pk)]
     cover = dict(_book(ours.first().content)["封面"].iter_rows(min_row=2, values_only=True))
     assert cover["生成人"] == "命令行"
+
+
+def test_only_the_sub_districts_own_admin_builds_a_pack(web, leader, district, other_admin, heping, registered):
+    month = previous_month()
+    assert web.as_(leader).post(reverse("reports"), {"month": f"{month:%Y-%m}"}).status_code == 403
+    assert "生成 / 重新生成" not in web.as_(leader).get(reverse("reports")).content.decode()
+    assert web.as_(district).post(reverse("reports"), {"month": f"{month:%Y-%m}"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        report_build(subdistrict=heping, month=month, actor=other_admin)
+    assert not MonthlyReport.objects.exists()
