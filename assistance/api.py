@@ -1,34 +1,27 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixin
-from jiedao.scope import REGISTRY_READERS
+from jiedao.scope import reads_registry
 
 from . import services
-from .exports import CASE_COLUMNS, DISBURSEMENT_COLUMNS
-from .filters import CaseFilterSet, DisbursementFilterSet
+from .exports import CASES, DISBURSEMENTS
 from .models import Case, Disbursement
 from .serializers import CaseSerializer, DisbursementListSerializer, DisbursementSerializer, TransitionRequestSerializer
 
-
-class CasePermission(permissions.BasePermission):
-    message = "您的角色无权访问救助案件。"
-
-    def has_permission(self, request, view):
-        return request.user.role in REGISTRY_READERS
-
+READERS_ONLY = "您的角色无权访问救助案件。"
 
 class CaseViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Relief cases of residents in the caller's scope. Each step is a POST to transition/."""
 
     queryset = Case.objects.all()
     serializer_class = CaseSerializer
-    filterset_class = CaseFilterSet
-    permission_classes = [permissions.IsAuthenticated, CasePermission]
-    export_columns = CASE_COLUMNS
-    export_name = "救助案件"
+    filterset_class = CASES.filterset
+    export_list = CASES
+    allowed = staticmethod(reads_registry)
+    denied_message = READERS_ONLY
 
     def get_queryset(self):
         return super().get_queryset().select_related("resident__community").prefetch_related("transitions__by")
@@ -66,10 +59,10 @@ class DisbursementViewSet(XLSXExportMixin, ScopedReadOnlyViewSet):
 
     queryset = Disbursement.objects.all()
     serializer_class = DisbursementListSerializer
-    filterset_class = DisbursementFilterSet
-    permission_classes = [permissions.IsAuthenticated, CasePermission]
-    export_columns = DISBURSEMENT_COLUMNS
-    export_name = "救助发放"
+    filterset_class = DISBURSEMENTS.filterset
+    export_list = DISBURSEMENTS
+    allowed = staticmethod(reads_registry)
+    denied_message = READERS_ONLY
 
     def get_queryset(self):
         return super().get_queryset().select_related("case__resident__community", "by")

@@ -1,4 +1,8 @@
-from jiedao.exports import local
+from jiedao.exports import ExportList, local
+from jiedao.scope import reads_registry
+
+from .filters import CaseFilterSet, DisbursementFilterSet
+from .models import Case, Disbursement
 
 CASE_COLUMNS = [
     ("编号", lambda c: c.pk, 8),
@@ -27,3 +31,9 @@ DISBURSEMENT_COLUMNS = [
     ("所属期止", lambda d: d.period_to, 12),
     ("经办人", lambda d: d.by.get_full_name() or d.by.username, 10),
 ]
+
+CASES = ExportList(name="救助案件", model=Case, filterset=CaseFilterSet, columns=CASE_COLUMNS, readers=reads_registry,
+                   path=f"{__name__}.CASES", related=("resident__community",))
+DISBURSEMENTS = ExportList(name="救助发放", model=Disbursement, filterset=DisbursementFilterSet,
+                           columns=DISBURSEMENT_COLUMNS, readers=reads_registry, path=f"{__name__}.DISBURSEMENTS",
+                           related=("case__resident__community", "by"))

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from .querysets import CaseQuerySet, DisbursementQuerySet
+from .querysets import CaseDocumentQuerySet, CaseQuerySet, DisbursementQuerySet
 
 
 class CaseKind(models.TextChoices):
@@ -150,6 +150,8 @@ class CaseDocument(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
                                     related_name="+")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = CaseDocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "申请材料"

@@ -13,3 +13,10 @@ class DisbursementQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(places_filter(user, subdistrict="case__resident__community__subdistrict_id",
                                          community="case__resident__community_id", grid="case__resident__grid_id"))
+
+
+class CaseDocumentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A scan is seen by those who see its case."""
+        return self.filter(places_filter(user, subdistrict="case__resident__community__subdistrict_id",
+                                         community="case__resident__community_id", grid="case__resident__grid_id"))

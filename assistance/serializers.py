@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
+from jiedao.serializers import ScopedPrimaryKeyRelatedField
 from residents.models import Resident
-from residents.serializers import ScopedPrimaryKeyRelatedField
 
 from .models import Case, CaseState, CaseTransition, Disbursement
 

@@ -6,13 +6,16 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from jiedao import audit
-from jiedao.models import AuditAction, Role
-from jiedao.selectors import figures_changed
+from jiedao.dates import add_months
+from jiedao.models import AuditAction, Notification, NotificationKind, Role
+from jiedao.notifications import notifications_deliver, notifications_write
+from jiedao.scope import can_manage_places
+from jiedao.signals import rows_changed
 from residents.models import Resident, ResidentTag, Tag
-from visits.schedule import add_months
 
 from . import workflow
 from .models import (
@@ -98,12 +101,11 @@ def case_transition(*, actor, case: Case, to: str, comment: str = "") -> Case:
 # A resident's 低保 / 特困 tags are not typed in: they follow their approved, open cases (the registry
 # refuses them by hand: residents.services.CASE_BACKED_TAGS, the same two).
 CASE_TAGS = {CaseKind.DIBAO: Tag.DIBAO, CaseKind.TEKUN: Tag.TEKUN}
-LIVE_STATES = [CaseState.APPROVED, CaseState.DISBURSED]
 
 
 def sync_case_tags(*, actor, resident: Resident) -> None:
     """Give the resident exactly the case-backed tags their live cases justify, and log any change."""
-    live = set(Case.objects.filter(resident=resident, state__in=LIVE_STATES, kind__in=list(CASE_TAGS))
+    live = set(Case.objects.filter(resident=resident, state__in=workflow.IN_AID, kind__in=list(CASE_TAGS))
                .values_list("kind", flat=True))
     have = set(ResidentTag.objects.filter(resident=resident, tag__in=CASE_TAGS.values()).values_list("tag", flat=True))
     want = {CASE_TAGS[kind] for kind in live}
@@ -111,7 +113,7 @@ def sync_case_tags(*, actor, resident: Resident) -> None:
         return
     ResidentTag.objects.filter(resident=resident, tag__in=have - want).delete()
     ResidentTag.objects.bulk_create([ResidentTag(resident=resident, tag=t) for t in want - have])
-    figures_changed(ResidentTag)  # bulk_create sends no post_save
+    rows_changed.send(sender=ResidentTag)  # bulk_create sends no post_save
     audit.record(actor=actor, action=AuditAction.UPDATE, target=resident,
                  changes={"tags": [sorted(have), sorted(want)], "via": "救助案件"})
 
@@ -137,8 +139,6 @@ def means_test(case: Case) -> dict | None:
 
 @transaction.atomic
 def relief_settings_save(*, actor, values: dict) -> ReliefSettings:
-    from jiedao.scope import can_manage_places
-
     if not can_manage_places(actor):
         raise PermissionDenied("只有街道管理员可以设置救助标准。")
     record, _ = ReliefSettings.objects.get_or_create(subdistrict_id=actor.subdistrict_id)
@@ -162,7 +162,7 @@ def disbursement_add(*, actor, case: Case, amount: Decimal, paid_on: date, metho
     if "disbursed" not in workflow.allowed_moves(CaseState.APPROVED, actor.role):
         raise PermissionDenied("只有街道管理员可以登记发放。")
     case = Case.objects.select_for_update().get(pk=case.pk)  # the state as stored, not as the caller last saw it
-    if case.state not in (CaseState.APPROVED, CaseState.DISBURSED):
+    if case.state not in workflow.IN_AID:
         raise ValidationError({"case": "案件审批通过后才能发放。"})
     if case.state == CaseState.DISBURSED and not case.ongoing:
         raise ValidationError({"case": "一次性救助已发放，不能重复发放。"})
@@ -177,19 +177,21 @@ def disbursement_add(*, actor, case: Case, amount: Decimal, paid_on: date, metho
     return payment
 
 
-def case_review_reminders(*, today: date) -> list:
-    """Reminders (unsaved Notification rows) for ongoing cases due for their periodic review, to the
-    worker who opened the case; the visits reminder job writes them with its own, idempotently."""
-    from visits.models import Notification, NotificationKind
-
-    due = (Case.objects.filter(state__in=[CaseState.APPROVED, CaseState.DISBURSED], review_due__lte=today,
-                               created_by__is_active=True).select_related("resident"))
-    return [Notification(recipient_id=case.created_by_id, kind=NotificationKind.CASE_REVIEW,
-                         resident_id=case.resident_id, due_date=case.review_due,
-                         message=f"{case.resident.name} 的{case.get_kind_display()}应于 "
-                                 f"{case.review_due:%Y-%m-%d} 复核。",
-                         key=f"review:{case.pk}:{case.review_due}:{case.created_by_id}")
-            for case in due]
+def case_reviews_run(*, today: date | None = None) -> dict[str, int]:
+    """Remind the worker who opened each ongoing case that is due for its periodic review, once per due
+    date (the reminder's key), then deliver what is new. Run daily by beat and by `run_case_reviews`."""
+    today = today or timezone.localdate()
+    due = (Case.objects.filter(state__in=workflow.IN_AID, review_due__lte=today, created_by__is_active=True)
+           .select_related("resident"))
+    written = notifications_write([
+        Notification(recipient_id=case.created_by_id, kind=NotificationKind.CASE_REVIEW,
+                     resident_id=case.resident_id, due_date=case.review_due,
+                     message=f"{case.resident.name} 的{case.get_kind_display()}应于 {case.review_due:%Y-%m-%d} 复核。",
+                     link=reverse("assistance:case_detail", args=[case.pk]),
+                     key=f"review:{case.pk}:{case.review_due}:{case.created_by_id}")
+        for case in due])
+    delivered, failed = notifications_deliver()
+    return {"written": written, "delivered": delivered, "failed": failed}
 
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024

@@ -7,6 +7,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView
 
+from jiedao import audit
+from jiedao.models import AuditAction
+from jiedao.scope import reads_registry
 from jiedao.views import (
     FilteredListView,
     PlaceManagerMixin,
@@ -19,32 +22,19 @@ from residents.models import Resident
 from residents.selectors import household_members
 
 from . import selectors, services, workflow
-from .exports import CASE_COLUMNS, DISBURSEMENT_COLUMNS
-from .filters import CaseFilterSet, DisbursementFilterSet
+from .exports import CASES, DISBURSEMENTS
 from .forms import CaseForm, DisbursementForm, ReliefSettingsForm
-from .models import Case, CaseDocument, CaseState, Disbursement, DocumentType
+from .models import Case, CaseDocument, CaseState, DocumentType
 
 
 class CaseListView(RegistryReaderMixin, FilteredListView):
-    model = Case
-    filterset_class = CaseFilterSet
+    export_list = CASES
     template_name = "assistance/case_list.html"
-    export_columns = CASE_COLUMNS
-    export_name = "救助案件"
-
-    def base_queryset(self):
-        return super().base_queryset().select_related("resident__community")
 
 
 class DisbursementListView(RegistryReaderMixin, FilteredListView):
-    model = Disbursement
-    filterset_class = DisbursementFilterSet
+    export_list = DISBURSEMENTS
     template_name = "assistance/disbursement_list.html"
-    export_columns = DISBURSEMENT_COLUMNS
-    export_name = "救助发放"
-
-    def base_queryset(self):
-        return super().base_queryset().select_related("case__resident__community", "by")
 
     def summarize(self, queryset):
         return selectors.disbursement_totals(queryset)
@@ -64,7 +54,7 @@ class CaseDetailView(RegistryReaderMixin, DetailView):
         return super().get_context_data(
             moves=moves, history=case.transitions.select_related("by"),
             disbursements=case.disbursements.select_related("by"),
-            can_pay=case.state in (CaseState.APPROVED, CaseState.DISBURSED)
+            can_pay=case.state in workflow.IN_AID
             and "disbursed" in workflow.allowed_moves(CaseState.APPROVED, self.request.user.role),
             pay_form=DisbursementForm(), publicity_ends=case.publicized_on and services.publicity_ends(case),
             documents=case.documents.all(), document_types=DocumentType.choices, means=services.means_test(case),
@@ -165,13 +155,9 @@ def document_upload(request, pk):
 @login_required
 def document(request, pk):
     """Hand out a scan to a user who may see its case (404 otherwise); every look is in the audit log."""
-    from jiedao import audit
-    from jiedao.models import AuditAction
-    from jiedao.scope import REGISTRY_READERS
-
-    if request.user.role not in REGISTRY_READERS:
+    if not reads_registry(request.user):
         raise PermissionDenied("您的角色无权查看申请材料。")
-    doc = get_object_or_404(CaseDocument.objects.filter(case__in=Case.objects.visible_to(request.user)), pk=pk)
+    doc = get_object_or_404(CaseDocument.objects.visible_to(request.user), pk=pk)
     audit.record(actor=request.user, action=AuditAction.VIEW_FULL, target=doc, changes={"case": doc.case_id})
     response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
     response["Content-Disposition"] = f'inline; filename="document-{doc.pk}{doc.file.name[-4:]}"'

@@ -1,19 +1,19 @@
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixin
-from jiedao.filters import MONTH_ERROR, parse_month
-from jiedao.models import Role
-from residents.models import Resident
+from jiedao.dates import MONTH_ERROR, parse_month
+from jiedao.scope import is_point_operator
+from residents.models import Resident, ServicePoint
 
 from . import selectors, services
-from .exports import MEAL_COLUMNS
-from .filters import MealFilterSet, ServicePointFilterSet
-from .models import Meal, ServicePoint
+from .exports import MEALS
+from .filters import ServicePointFilterSet
+from .models import Meal
 from .serializers import MealCheckInSerializer, MealSerializer, ServicePointSerializer
 
 
@@ -28,10 +28,8 @@ class MealViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, 
 
     queryset = Meal.objects.all()
     serializer_class = MealSerializer
-    filterset_class = MealFilterSet
-    permission_classes = [permissions.IsAuthenticated]
-    export_columns = MEAL_COLUMNS
-    export_name = "用餐记录"
+    filterset_class = MEALS.filterset
+    export_list = MEALS
 
     def get_queryset(self):
         return super().get_queryset().select_related("point")
@@ -56,7 +54,7 @@ class MealViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, 
     @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM，默认本月")])
     @action(detail=False, filterset_class=None, pagination_class=None)
     def stats(self, request):
-        if request.user.role == Role.POINT_OPERATOR and not request.user.service_point_id:
+        if is_point_operator(request.user) and not request.user.service_point_id:
             raise PermissionDenied()
         raw = request.query_params.get("month")
         month = parse_month(raw) if raw is not None else timezone.localdate().replace(day=1)

@@ -1,7 +1,9 @@
-from jiedao.exports import Columns, choice
+from jiedao.exports import Columns, ExportList, choice
+from jiedao.scope import reads_service_records
 from residents.id_numbers import mask
 
-from .models import MealType
+from .filters import MealFilterSet
+from .models import Meal, MealType
 
 MEAL_COLUMNS = Columns(
     fields=("date", "point__name", "meal", "name", "resident__community__name", "guest_id_number", "age",
@@ -20,3 +22,6 @@ MEAL_COLUMNS = Columns(
         ("适用规则", lambda m: m["rule"], 16),
     ],
 )
+
+MEALS = ExportList(name="用餐记录", model=Meal, filterset=MealFilterSet, columns=MEAL_COLUMNS,
+                   readers=reads_service_records, path=f"{__name__}.MEALS", related=("point", "resident__community"))

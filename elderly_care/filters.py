@@ -1,9 +1,9 @@
 import django_filters
 
 from jiedao.filters import scoped_choices
-from residents.models import Community
+from residents.models import Community, PointKind, ServicePoint
 
-from .models import Meal, MealType, PointKind, ServicePoint
+from .models import Meal, MealType
 
 
 class ServicePointFilterSet(django_filters.FilterSet):

@@ -1,8 +1,8 @@
 from django import forms
 
-from residents.models import Community, Resident
+from residents.models import Community, Resident, ServicePoint
 
-from .models import CareEnrolment, MealType, PriceRule, ServicePoint
+from .models import CareEnrolment, MealType, PriceRule
 
 
 class ServicePointForm(forms.ModelForm):

@@ -4,63 +4,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from residents.models import PHONE, Tag
+from jiedao.querysets import SubdistrictSettingQuerySet
+from residents.models import ServicePoint, Tag
 
-from .querysets import MealQuerySet, ServicePointQuerySet
-
-
-class PointKind(models.TextChoices):
-    CANTEEN = "canteen", "老年食堂"
-    MEAL_POINT = "meal_point", "助餐点"
-    HAPPINESS_STATION = "happiness_station", "幸福驿站"
-    ELDERLY_CENTER = "elderly_center", "养老服务中心"
-    PARENT_CHILD_HUT = "parent_child_hut", "亲子小屋"
-    DISABLED_HOME = "disabled_home", "残疾人之家"
-    EMPLOYMENT_STATION = "employment_station", "就业服务站"
-
-
-MEAL_KINDS = {PointKind.CANTEEN, PointKind.MEAL_POINT}
-
-
-class ServicePoint(models.Model):
-    """A place where residents are served (阵地): canteens, stations, centres, huts."""
-
-    subdistrict = models.ForeignKey("residents.Subdistrict", verbose_name="街道", on_delete=models.PROTECT,
-                                    related_name="service_points")
-    community = models.ForeignKey("residents.Community", verbose_name="社区", null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="service_points",
-                                  help_text="街道直属的服务点可留空。")
-    kind = models.CharField("类型", max_length=24, choices=PointKind.choices, db_index=True)
-    name = models.CharField("名称", max_length=60)
-    address = models.CharField("地址", max_length=200, blank=True)
-    opening_hours = models.CharField("开放时间", max_length=100, blank=True, help_text="如：周一至周五 11:00–13:00")
-    capacity = models.PositiveIntegerField("容纳人数", null=True, blank=True,
-                                           validators=[MaxValueValidator(100_000, "容纳人数过大。")])
-    contact_name = models.CharField("联系人", max_length=30, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=20, blank=True, validators=[PHONE])
-    rooms = models.CharField("功能室", max_length=300, blank=True,
-                             help_text="用顿号或逗号分隔，如：助餐厅、康复室、阅览室")
-    active = models.BooleanField("启用", default=True, db_index=True)
-
-    objects = ServicePointQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "服务点"
-        verbose_name_plural = "服务点"
-        ordering = ["subdistrict_id", "kind", "name"]
-        constraints = [models.UniqueConstraint(fields=["subdistrict", "name"], name="service_point_name_unique",
-                                               violation_error_message="本街道已有同名服务点。")]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def audit_subdistrict_id(self):
-        return self.subdistrict_id
-
-    @property
-    def serves_meals(self) -> bool:
-        return self.kind in MEAL_KINDS
+from .querysets import CareEnrolmentQuerySet, MealDeliveryQuerySet, MealQuerySet, ServiceLogQuerySet
 
 
 class MealType(models.TextChoices):
@@ -77,6 +24,8 @@ class MealPrice(models.Model):
     meal = models.CharField("餐次", max_length=10, choices=MealType.choices)
     full_price = models.DecimalField("标准价（元）", max_digits=6, decimal_places=2,
                                      validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("200"))])
+
+    objects = SubdistrictSettingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "餐价"
@@ -104,6 +53,8 @@ class PriceRule(models.Model):
     pays_percent = models.PositiveSmallIntegerField(
         "个人支付比例（%）", validators=[MaxValueValidator(100, "支付比例不能超过 100%。")],
         help_text="0 表示免费，100 表示全价。")
+
+    objects = SubdistrictSettingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "助餐优惠规则"
@@ -184,6 +135,8 @@ class CareEnrolment(models.Model):
     ended_on = models.DateField("结束日期", null=True, blank=True)
     notes = models.CharField("备注", max_length=200, blank=True)
 
+    objects = CareEnrolmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = "服务登记"
         verbose_name_plural = "服务登记"
@@ -214,6 +167,8 @@ class ServiceLog(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+")
     notes = models.CharField("服务内容", max_length=300)
 
+    objects = ServiceLogQuerySet.as_manager()
+
     class Meta:
         verbose_name = "服务记录"
         verbose_name_plural = "服务记录"
@@ -240,6 +195,8 @@ class MealDelivery(models.Model):
     reason = models.CharField("未送达原因", max_length=200, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField("记录时间", auto_now=True)
+
+    objects = MealDeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "送餐记录"

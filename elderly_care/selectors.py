@@ -2,10 +2,11 @@ from datetime import date
 
 from django.db.models import Count, Q, Sum
 
-from jiedao.selectors import fen
-from visits.schedule import add_months
+from jiedao.dates import add_months
+from jiedao.money import fen
+from residents.models import ServicePoint
 
-from .models import Meal, MealDelivery, ServicePoint
+from .models import Meal, MealDelivery
 
 # Distinct people: registered diners by resident, guests by their ID number.
 DINERS = Count("resident", distinct=True) + Count("guest_id_number", distinct=True, filter=Q(resident__isnull=True))
@@ -43,7 +44,7 @@ def meal_stats(user, month: date) -> dict:
 
 def delivery_candidates(user, limit: int = 100):
     """Who may need meals brought (lost capacity, or living alone at 80+) and has no delivery yet."""
-    from jiedao.filters import years_before
+    from jiedao.dates import years_before
     from residents.models import Resident, ResidentTag, Tag
 
     from .models import CareEnrolment

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from jiedao.serializers import ScopedPrimaryKeyRelatedField
 from residents import id_numbers
-from residents.serializers import ScopedPrimaryKeyRelatedField
+from residents.models import ServicePoint
 
-from .models import Meal, MealType, ServicePoint
+from .models import Meal, MealType
 
 
 class ServicePointSerializer(serializers.ModelSerializer):

@@ -11,11 +11,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiedao import audit
-from jiedao.models import AuditAction, Role
-from jiedao.scope import can_manage_places
+from jiedao.dates import years_before
+from jiedao.models import AuditAction
+from jiedao.scope import can_manage_places, checks_in_meals, enrols_care, is_point_operator, logs_care
 from residents import id_numbers
-from residents.models import Resident, ResidentTag, Tag
-from residents.selectors import filter_by_id_number
+from residents.models import Resident, ResidentTag, ServicePoint, Status, Tag
+from residents.selectors import filter_by_id_last4, filter_by_id_number
 
 from .models import (
     CareEnrolment,
@@ -27,10 +28,9 @@ from .models import (
     MealType,
     PriceRule,
     ServiceLog,
-    ServicePoint,
 )
 
-ELIGIBLE_AGE = 60
+ELIGIBLE_AGE = 60  # 老年人: a registered diner from this age
 # Who may eat at a canteen as a registered diner besides the 60+: people the office looks after anyway.
 ELIGIBLE_TAGS = [Tag.DISABILITY, Tag.DISABLED_CARE, Tag.DIBAO, Tag.TEKUN]
 POINT_FIELDS = ["kind", "name", "community_id", "address", "opening_hours", "capacity", "contact_name",
@@ -41,25 +41,18 @@ POINT_FIELDS = ["kind", "name", "community_id", "address", "opening_hours", "cap
 def service_point_save(*, actor, point: ServicePoint) -> ServicePoint:
     if not can_manage_places(actor):
         raise PermissionDenied("只有街道管理员可以管理服务点。")
-    stored = ServicePoint.objects.filter(pk=point.pk).first() if point.pk else None
-    if stored is not None and stored.subdistrict_id != actor.subdistrict_id:
-        raise PermissionDenied("只能管理本街道的服务点。")
-    point.subdistrict_id = actor.subdistrict_id
     if point.community_id and point.community.subdistrict_id != actor.subdistrict_id:
         raise ValidationError({"community": "只能选择本街道的社区。"})
-    point.full_clean()
-    point.save()
+    point.subdistrict_id = actor.subdistrict_id
+    audit.audited_save(actor=actor, obj=point, fields=POINT_FIELDS,
+                       guard=audit.own_subdistrict(actor, "只能管理本街道的服务点。"))
     if point.serves_meals:
         default_pricing_ensure(subdistrict=point.subdistrict)  # a first canteen starts with sensible prices
-    audit.record_save(actor=actor, obj=point, before=stored and audit.snapshot(stored, POINT_FIELDS),
-                      after=audit.snapshot(point, POINT_FIELDS))
     return point
 
 
 def eligible_residents(point: ServicePoint):
     """Registered diners of a point: active residents of its sub-district, 60 or older or in a cared-for group."""
-    from jiedao.filters import years_before
-
     cutoff = years_before(timezone.localdate(), ELIGIBLE_AGE)
     tagged = ResidentTag.objects.filter(tag__in=ELIGIBLE_TAGS).values("resident_id")
     return Resident.objects.active().filter(community__subdistrict_id=point.subdistrict_id).filter(
@@ -69,8 +62,6 @@ def eligible_residents(point: ServicePoint):
 def eligible_search(point: ServicePoint, term: str):
     """The counter's look-up when there is no card: by name, pinyin, initials or the ID number's last
     four, among the point's eligible diners only (no phone or address search: the counter is no registry)."""
-    from residents.selectors import filter_by_id_last4
-
     term = (term or "").strip()[:20]
     key = id_numbers.normalize(term)
     people = eligible_residents(point)
@@ -139,10 +130,10 @@ def meal_preview(*, operator, point: ServicePoint, id_number: str | None = None,
 def _check_operator(operator, point: ServicePoint) -> None:
     if not point.serves_meals or not point.active:
         raise ValidationError({"point": "该服务点不提供助餐。"})
-    if operator.role == Role.POINT_OPERATOR:
+    if is_point_operator(operator):
         if operator.service_point_id != point.pk:
             raise PermissionDenied("只能在自己所在的服务点登记。")
-    elif not (operator.role in (Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF)
+    elif not (checks_in_meals(operator)
               and ServicePoint.objects.visible_to(operator).filter(pk=point.pk).exists()):
         raise PermissionDenied("您不能在该服务点登记用餐。")
 
@@ -224,22 +215,22 @@ def price_rule_save(*, actor, rule: PriceRule) -> PriceRule:
     """Add or change a discount rule; the age bands must not charge the older more."""
     if not can_manage_places(actor):
         raise PermissionDenied("只有街道管理员可以设置助餐优惠。")
-    stored = PriceRule.objects.filter(pk=rule.pk).first() if rule.pk else None
-    if stored is not None and stored.subdistrict_id != actor.subdistrict_id:
-        raise PermissionDenied("只能修改本街道的规则。")
     rule.subdistrict_id = actor.subdistrict_id
-    rule.full_clean()
-    if rule.min_age is not None:
+
+    def older_never_pay_more(rule):
+        if rule.min_age is None:
+            return
         bands = PriceRule.objects.filter(subdistrict_id=actor.subdistrict_id, min_age__isnull=False).exclude(pk=rule.pk)
         younger_cheaper = bands.filter(min_age__lt=rule.min_age, pays_percent__lt=rule.pays_percent).first()
         if younger_cheaper is not None:
             raise ValidationError({"pays_percent": f"年龄越大付费不能越高：{younger_cheaper.label} 只需付 "
                                                    f"{younger_cheaper.pays_percent}%。"})
-    rule.save()
-    fields = ["label", "min_age", "tag", "pays_percent"]
-    audit.record_save(actor=actor, obj=rule, before=stored and audit.snapshot(stored, fields),
-                      after=audit.snapshot(rule, fields))
-    return rule
+
+    return audit.audited_save(actor=actor, obj=rule, fields=PRICE_RULE_FIELDS, validate=older_never_pay_more,
+                              guard=audit.own_subdistrict(actor, "只能修改本街道的规则。"))
+
+
+PRICE_RULE_FIELDS = ["label", "min_age", "tag", "pays_percent"]
 
 
 # --- meal delivery and other enrolments -------------------------------------------------------------
@@ -247,14 +238,10 @@ def price_rule_save(*, actor, rule: PriceRule) -> PriceRule:
 ENROLMENT_FIELDS = ["kind", "point_id", "provider", "since", "ended_on", "notes"]
 
 
-def _can_enrol(actor) -> bool:
-    return actor.role in (Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF)
-
-
 @transaction.atomic
 def enrolment_save(*, actor, enrolment: CareEnrolment) -> CareEnrolment:
     """Enrol a resident of the actor's scope in a care service (or change/end an enrolment)."""
-    if not _can_enrol(actor):
+    if not enrols_care(actor):
         raise PermissionDenied("只有社区工作人员和街道管理员可以登记服务。")
     if not Resident.objects.visible_to(actor).filter(pk=enrolment.resident_id).exists():
         raise ValidationError({"resident": "该居民不在您的管辖范围内。"})
@@ -265,17 +252,12 @@ def enrolment_save(*, actor, enrolment: CareEnrolment) -> CareEnrolment:
     if enrolment.kind == EnrolmentKind.MEAL_DELIVERY and enrolment.point_id and not (
             enrolment.point.serves_meals and enrolment.point.active):
         raise ValidationError({"point": "送餐须选择启用中的老年食堂或助餐点。"})
-    stored = CareEnrolment.objects.filter(pk=enrolment.pk).first() if enrolment.pk else None
-    enrolment.full_clean()
-    enrolment.save()
-    audit.record_save(actor=actor, obj=enrolment, before=stored and audit.snapshot(stored, ENROLMENT_FIELDS),
-                      after=audit.snapshot(enrolment, ENROLMENT_FIELDS))
-    return enrolment
+    return audit.audited_save(actor=actor, obj=enrolment, fields=ENROLMENT_FIELDS)
 
 
 @transaction.atomic
 def service_log_add(*, actor, enrolment: CareEnrolment, notes: str, at=None) -> ServiceLog:
-    if actor.role not in (Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.POINT_OPERATOR):
+    if not logs_care(actor):
         raise PermissionDenied("您的角色不能记录服务。")
     log = ServiceLog(enrolment=enrolment, at=at or timezone.now(), by=actor, notes=(notes or "").strip())
     log.full_clean()
@@ -286,8 +268,8 @@ def service_log_add(*, actor, enrolment: CareEnrolment, notes: str, at=None) -> 
 def _delivery_enrolments(point: ServicePoint, day: date, user):
     """Who is on a point's round that day; staff see only their own residents on a shared point's round."""
     enrolments = (CareEnrolment.objects.filter(point=point, kind=EnrolmentKind.MEAL_DELIVERY, since__lte=day)
-                  .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day)).filter(resident__status="active"))
-    if user.role != Role.POINT_OPERATOR:
+                  .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day)).filter(resident__status=Status.ACTIVE))
+    if not is_point_operator(user):
         enrolments = enrolments.filter(resident__in=Resident.objects.visible_to(user))
     return enrolments
 
@@ -305,10 +287,10 @@ def delivery_record(*, actor, enrolment: CareEnrolment, day: date, status: str, 
                     meal: str = MealType.LUNCH) -> MealDelivery:
     """Mark a delivery delivered, or missed with why; recording again corrects the day's entry."""
     point = enrolment.point
-    if actor.role == Role.POINT_OPERATOR:
+    if is_point_operator(actor):
         if actor.service_point_id != point.pk:
             raise PermissionDenied("只能记录本服务点的送餐。")
-    elif not (_can_enrol(actor) and ServicePoint.objects.visible_to(actor).filter(pk=point.pk).exists()):
+    elif not (enrols_care(actor) and ServicePoint.objects.visible_to(actor).filter(pk=point.pk).exists()):
         raise PermissionDenied("您不能记录该服务点的送餐。")
     if day > timezone.localdate() or day < timezone.localdate() - timedelta(days=31):
         raise ValidationError({"date": "只能记录最近一个月内的送餐。"})

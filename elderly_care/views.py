@@ -9,24 +9,28 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
-from jiedao.filters import parse_month
-from jiedao.models import Role
+from jiedao.dates import parse_month
+from jiedao.scope import (
+    checks_in_meals,
+    enrols_care,
+    is_point_operator,
+    reads_registry,
+    reads_service_records,
+)
 from jiedao.views import FilteredListView, PlaceManagerMixin, RoleRequiredMixin, ServiceFormMixin, add_service_errors
-from residents.models import Resident
+from residents.models import Resident, ServicePoint
 
 from . import selectors, services
-from .exports import MEAL_COLUMNS
-from .filters import MealFilterSet, ServicePointFilterSet
+from .exports import MEALS
+from .filters import ServicePointFilterSet
 from .forms import CheckInForm, EnrolmentForm, MealPricesForm, PriceRuleForm, ServicePointForm
-from .models import CareEnrolment, Meal, MealPrice, MealType, PriceRule, ServiceLog, ServicePoint
-
-CHECKIN_ROLES = {Role.POINT_OPERATOR, Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
+from .models import CareEnrolment, Meal, MealPrice, MealType, PriceRule, ServiceLog
 
 
 def meal_point_for(request) -> ServicePoint:
     """The counter a page works at: the operator's own point; for staff and admins the one chosen
     (?point=) among the meal points of their scope, else the first."""
-    if request.user.role == Role.POINT_OPERATOR:
+    if is_point_operator(request.user):
         if request.user.service_point is None:
             raise PermissionDenied("您的账号还没有分配服务点，请联系街道管理员。")
         return request.user.service_point
@@ -41,7 +45,7 @@ def meal_point_for(request) -> ServicePoint:
 
 
 def meal_points_for(user):
-    if user.role == Role.POINT_OPERATOR:
+    if is_point_operator(user):
         return ServicePoint.objects.none()  # one point, no choice to offer
     return ServicePoint.objects.visible_to(user).serving_meals()
 
@@ -54,7 +58,7 @@ class CheckInView(RoleRequiredMixin, FormView):
     form_class = CheckInForm
 
     def allowed(self, user):
-        return user.role in CHECKIN_ROLES
+        return checks_in_meals(user)
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and self.allowed(request.user):
@@ -85,10 +89,9 @@ class CheckInView(RoleRequiredMixin, FormView):
         query = self.request.GET.get("q", "").strip()[:20]
         if query:
             context["matches"] = services.eligible_search(self.point, query).select_related("community")[:20]
-        today = timezone.localdate()
+        today_meals = Meal.objects.visible_to(self.request.user).filter(point=self.point, date=timezone.localdate())
         context.update(point=self.point, query=query, points=meal_points_for(self.request.user),
-                       today_meals=Meal.objects.filter(point=self.point, date=today).order_by("-created_at")[:300],
-                       today_count=Meal.objects.filter(point=self.point, date=today).count())
+                       today_meals=today_meals.order_by("-created_at")[:300], today_count=today_meals.count())
         return context
 
 
@@ -114,7 +117,7 @@ class ServicePointListView(RoleRequiredMixin, FilteredListView):
     template_name = "elderly_care/point_list.html"
 
     def allowed(self, user):
-        return user.role != Role.POINT_OPERATOR and user.role != Role.AUDITOR
+        return reads_service_records(user) and not is_point_operator(user)
 
     def base_queryset(self):
         return super().base_queryset().select_related("community")
@@ -123,17 +126,11 @@ class ServicePointListView(RoleRequiredMixin, FilteredListView):
 class MealListView(RoleRequiredMixin, FilteredListView):
     """Meals served, filtered like /api/v1/meals/, with the figures the dashboard links here for."""
 
-    model = Meal
-    filterset_class = MealFilterSet
+    export_list = MEALS
     template_name = "elderly_care/meal_list.html"
-    export_columns = MEAL_COLUMNS
-    export_name = "用餐记录"
 
     def allowed(self, user):
-        return user.role != Role.AUDITOR
-
-    def base_queryset(self):
-        return super().base_queryset().select_related("point", "resident__community")
+        return reads_service_records(user)
 
     def summarize(self, queryset):
         return selectors.meal_totals(queryset)
@@ -167,15 +164,15 @@ class PricingView(PlaceManagerMixin, ServiceFormMixin, FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if "pk" in self.kwargs:
-            kwargs["instance"] = get_object_or_404(PriceRule, pk=self.kwargs["pk"],
-                                                   subdistrict_id=self.request.user.subdistrict_id)
+            rules = PriceRule.objects.visible_to(self.request.user)
+            kwargs["instance"] = get_object_or_404(rules, pk=self.kwargs["pk"])
         return kwargs
 
     def get_context_data(self, **kwargs):
-        sub = self.request.user.subdistrict_id
-        prices = {p.meal: p.full_price for p in MealPrice.objects.filter(subdistrict_id=sub)}
+        user = self.request.user
+        prices = {p.meal: p.full_price for p in MealPrice.objects.visible_to(user)}
         return super().get_context_data(prices_form=kwargs.pop("prices_form", None) or MealPricesForm(initial=prices),
-                                        rules=PriceRule.objects.filter(subdistrict_id=sub),
+                                        rules=PriceRule.objects.visible_to(user),
                                         editing="pk" in self.kwargs, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -203,7 +200,7 @@ class StatsView(RoleRequiredMixin, TemplateView):
     template_name = "elderly_care/stats.html"
 
     def allowed(self, user):
-        return user.role != Role.AUDITOR
+        return reads_service_records(user)
 
     def get_context_data(self, **kwargs):
         chosen = parse_month(self.request.GET.get("month")) or timezone.localdate().replace(day=1)
@@ -216,7 +213,7 @@ class DeliveryView(RoleRequiredMixin, TemplateView):
     template_name = "elderly_care/deliveries.html"
 
     def allowed(self, user):
-        return user.role in CHECKIN_ROLES
+        return checks_in_meals(user)
 
     def get_context_data(self, **kwargs):
         user, point, day = self.request.user, meal_point_for(self.request), _day(self.request.GET.get("date"))
@@ -249,12 +246,11 @@ class EnrolmentListView(RoleRequiredMixin, TemplateView):
     template_name = "elderly_care/enrolments.html"
 
     def allowed(self, user):
-        return user.role in (Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.SUBDISTRICT_LEADER,
-                             Role.DISTRICT_OFFICER, Role.GRID_WORKER)
+        return reads_registry(user)
 
     def get_context_data(self, **kwargs):
-        enrolments = (CareEnrolment.objects.filter(resident__in=Resident.objects.visible_to(self.request.user))
-                      .select_related("resident", "point").order_by("kind", "-since")[:500])
+        enrolments = (CareEnrolment.objects.visible_to(self.request.user).select_related("resident", "point")
+                      .order_by("kind", "-since")[:500])
         return super().get_context_data(enrolments=enrolments,
                                         candidates=selectors.delivery_candidates(self.request.user), **kwargs)
 
@@ -264,18 +260,18 @@ class EnrolmentFormView(RoleRequiredMixin, ServiceFormMixin, FormView):
     template_name = "elderly_care/enrolment_form.html"
 
     def allowed(self, user):
-        return user.role in (Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF)
+        return enrols_care(user)
 
     def get_form_kwargs(self):
         kwargs = {**super().get_form_kwargs(), "actor": self.request.user}
         if "pk" in self.kwargs:
             kwargs["instance"] = get_object_or_404(
-                CareEnrolment.objects.filter(resident__in=Resident.objects.visible_to(self.request.user)),
-                pk=self.kwargs["pk"])
+                CareEnrolment.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
         return kwargs
 
     def get_context_data(self, **kwargs):
-        logs = self.kwargs.get("pk") and ServiceLog.objects.filter(enrolment_id=self.kwargs["pk"]).select_related("by")
+        logs = self.kwargs.get("pk") and ServiceLog.objects.visible_to(self.request.user).filter(
+            enrolment_id=self.kwargs["pk"]).select_related("by")
         return super().get_context_data(logs=logs or [], **kwargs)
 
     def get_initial(self):
@@ -295,8 +291,7 @@ class EnrolmentFormView(RoleRequiredMixin, ServiceFormMixin, FormView):
 @require_POST
 def service_log_add(request, pk):
     """A line in an enrolment's service log (a home-care bed visit, a day at the centre)."""
-    enrolment = get_object_or_404(CareEnrolment.objects.filter(
-        resident__in=Resident.objects.visible_to(request.user)), pk=pk)
+    enrolment = get_object_or_404(CareEnrolment.objects.visible_to(request.user), pk=pk)
     try:
         services.service_log_add(actor=request.user, enrolment=enrolment, notes=request.POST.get("notes", "")[:300])
         messages.success(request, "已添加服务记录。")

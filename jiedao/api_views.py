@@ -1,27 +1,24 @@
-"""Endpoints of the project itself: token, who am I, the audit log."""
+"""Endpoints of the base itself: token, the audit log, the inbox, export jobs."""
 
-import django_filters
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from residents.models import Community, Grid
-
-from . import audit
+from . import audit, notifications
+from .api import ScopedReadOnlyViewSet
 from .authentication import token_expired
+from .export_views import export_job_file
 from .exports import XLSX
-from .filters import MONTH_ERROR, AuditEntryFilterSet
-from .models import AuditAction, AuditEntry, MonthlyReport, User
-from .scope import is_auditor, reads_reports
+from .filters import AuditEntryFilterSet
+from .models import AuditAction, AuditEntry, ExportJob, Notification, User
+from .scope import is_auditor
 from .views import LOCKED_MESSAGE
 
 
@@ -63,29 +60,6 @@ class TokenView(APIView):
         return Response({"token": token.key})
 
 
-class MeView(APIView):
-    @extend_schema(responses={200: inline_serializer("Me", {
-        "username": serializers.CharField(), "role": serializers.CharField(),
-        "communities": serializers.ListField(child=serializers.IntegerField()),
-        "grids": serializers.ListField(child=serializers.IntegerField()),
-    })})
-    def get(self, request):
-        user = request.user
-        return Response({
-            "username": user.username,
-            "role": user.role,
-            "communities": list(Community.objects.visible_to(user).order_by("id").values_list("id", flat=True)),
-            "grids": list(Grid.objects.visible_to(user).order_by("id").values_list("id", flat=True)),
-        })
-
-
-class IsAuditor(permissions.BasePermission):
-    message = "只有审计员可以查看审计日志。"
-
-    def has_permission(self, request, view):
-        return is_auditor(request.user)
-
-
 class AuditEntrySerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_username")
 
@@ -99,101 +73,66 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = AuditEntrySerializer
     filterset_class = AuditEntryFilterSet
-    permission_classes = [permissions.IsAuthenticated, IsAuditor]
+    denied_message = "只有审计员可以查看审计日志。"
+
+    def allowed(self, user):
+        return is_auditor(user)
 
     def get_queryset(self):
         return AuditEntry.objects.visible_to(self.request.user)
 
 
-class ReportReaderPermission(permissions.BasePermission):
-    message = "您的角色无权查看数据看板和月报。"
+class NotificationSerializer(serializers.ModelSerializer):
+    read = serializers.SerializerMethodField()
 
-    def has_permission(self, request, view):
-        return reads_reports(request.user)
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "resident", "method", "due_date", "message", "link", "created_at", "read", "read_at"]
+        read_only_fields = fields
 
-
-class DashboardView(APIView):
-    """The dashboard's figures for a month (default: this month, today's state; a past month as it
-    stood at its end). Each count comes with the link of the list it was counted from."""
-
-    permission_classes = [permissions.IsAuthenticated, ReportReaderPermission]
-
-    @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM，默认本月")],
-                   responses={200: OpenApiTypes.OBJECT})
-    def get(self, request):
-        from .selectors import monthly_figures
-
-        return Response(monthly_figures(request.user, month_param(request.query_params)))
+    def get_read(self, obj) -> bool:
+        return obj.read_at is not None
 
 
-def month_param(params):
-    """`month=YYYY-MM` from a query string: this month when absent; a 400 naming the field when wrong."""
-    from django.utils import timezone
-    from rest_framework.exceptions import ValidationError
+class NotificationViewSet(ScopedReadOnlyViewSet):
+    """The caller's own inbox, newest first; `?unread=1` for the unread ones."""
 
-    from .filters import parse_month
+    queryset = Notification.objects.all()
+    serializer_class = NotificationSerializer
 
-    raw = params.get("month")
-    if not raw:
-        return timezone.localdate().replace(day=1)
-    month = parse_month(raw)
-    if month is None:
-        raise ValidationError({"month": [MONTH_ERROR]})
-    return month
+    def get_queryset(self):
+        qs = super().get_queryset()
+        return qs.unread() if self.request.query_params.get("unread") in ("1", "true") else qs
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = notifications.notification_read(actor=request.user, notification=self.get_object())
+        return Response(NotificationSerializer(notification).data)
 
 
-class MonthlyReportSerializer(serializers.ModelSerializer):
-    subdistrict_name = serializers.CharField(source="subdistrict.name", read_only=True)
-    month = serializers.DateField(format="%Y-%m", read_only=True)
-    made_by = serializers.CharField(source="made_by.username", default="", read_only=True)
-    is_current = serializers.BooleanField(read_only=True)
+class ExportJobSerializer(serializers.ModelSerializer):
     download = serializers.SerializerMethodField()
 
     class Meta:
-        model = MonthlyReport
-        fields = ["id", "subdistrict", "subdistrict_name", "month", "version", "is_current", "made_at", "made_by",
-                  "checksum", "size", "download"]
+        model = ExportJob
+        fields = ["id", "name", "state", "total", "done", "error", "created_at", "finished_at", "download"]
+        read_only_fields = fields
 
-    def get_download(self, report) -> str:
-        return self.context["request"].build_absolute_uri(reverse("report-download", args=[report.pk]))
-
-
-class MonthlyReportFilterSet(django_filters.FilterSet):
-    month = django_filters.CharFilter(label="月份（YYYY-MM）", method="filter_month")
-    subdistrict = django_filters.NumberFilter(label="街道编号", min_value=1, max_value=2**31 - 1)
-    current = django_filters.BooleanFilter(label="仅当前版本", field_name="is_current")
-
-    class Meta:
-        model = MonthlyReport
-        fields = []
-
-    def filter_month(self, queryset, name, value):
-        from .filters import parse_month
-
-        month = parse_month(value)
-        if month is None:
-            raise ValidationError({"month": [MONTH_ERROR]})
-        return queryset.filter(month=month)
+    def get_download(self, job) -> str | None:
+        if job.state != ExportJob.State.DONE:
+            return None
+        return self.context["request"].build_absolute_uri(reverse("export-job-download", args=[job.pk]))
 
 
-class MonthlyReportViewSet(viewsets.ReadOnlyModelViewSet):
-    """Monthly report packs of the caller's sub-districts, every version (is_current: the one in force);
-    GET {id}/download/ gives the workbook."""
+class ExportJobViewSet(ScopedReadOnlyViewSet):
+    """The caller's own export jobs (a long `?format=xlsx` answers 202 with one); GET {id}/download/ once
+    it is done. Anybody else's id answers 404."""
 
-    serializer_class = MonthlyReportSerializer
-    filterset_class = MonthlyReportFilterSet
-    permission_classes = [permissions.IsAuthenticated, ReportReaderPermission]
+    queryset = ExportJob.objects.all()
+    serializer_class = ExportJobSerializer
 
-    def get_queryset(self):
-        return (MonthlyReport.objects.visible_to(self.request.user).with_current().defer("content", "figures")
-                .select_related("subdistrict", "made_by"))
-
-    @extend_schema(responses={(200, XLSX):
-                              OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     @action(detail=True, url_path="download", url_name="download")
     def download(self, request, pk=None):
-        from .views import report_response
-
-        report = get_object_or_404(MonthlyReport.objects.visible_to(request.user).select_related("subdistrict"),
-                                   pk=pk)
-        return report_response(request, report)
+        return export_job_file(self.get_object())

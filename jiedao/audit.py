@@ -1,8 +1,13 @@
 """The audit log's one writer. Services call record(); the request's address comes from the
 middleware below, so that services need not be handed a request."""
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
 from .models import AuditAction, AuditEntry
 
@@ -71,3 +76,29 @@ def record_save(*, actor, obj, before: dict | None, after: dict) -> None:
 def diff(before: dict, after: dict) -> dict:
     """{field: [before, after]} for the fields whose value changed."""
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+@transaction.atomic
+def audited_save(*, actor, obj, fields: list[str], guard: Callable[[Any], None] | None = None,
+                 validate: Callable[[Any], None] | None = None):
+    """Save `obj` the way every settings-like write does: look up the stored row (None when new), let
+    `guard(stored)` refuse (PermissionDenied, ValidationError), full_clean, let `validate(obj)` check
+    rules across rows, save, and log the create or the changed `fields`. Returns `obj`."""
+    stored = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+    if guard is not None:
+        guard(stored)
+    obj.full_clean()
+    if validate is not None:
+        validate(obj)
+    obj.save()
+    record_save(actor=actor, obj=obj, before=stored and snapshot(stored, fields), after=snapshot(obj, fields))
+    return obj
+
+
+def own_subdistrict(actor, message: str) -> Callable[[Any], None]:
+    """An audited_save guard: a stored row of another sub-district is not the actor's to change."""
+    def guard(stored):
+        if stored is not None and stored.subdistrict_id != actor.subdistrict_id:
+            raise PermissionDenied(message)
+
+    return guard

@@ -18,7 +18,7 @@ STALLED_MESSAGE = "导出已中断：后台任务没有完成（可能是服务�
 
 
 def _own_job(request, pk) -> ExportJob:
-    return get_object_or_404(ExportJob, pk=pk, user=request.user)
+    return get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk)
 
 
 class ExportJobListView(LoginRequiredMixin, ListView):
@@ -26,7 +26,7 @@ class ExportJobListView(LoginRequiredMixin, ListView):
     context_object_name = "jobs"
 
     def get_queryset(self):
-        return ExportJob.objects.filter(user=self.request.user)[:30]
+        return ExportJob.objects.visible_to(self.request.user)[:30]
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(threshold=settings.EXPORT_ASYNC_THRESHOLD,
@@ -38,7 +38,7 @@ class ExportJobView(LoginRequiredMixin, DetailView):
     context_object_name = "job"
 
     def get_queryset(self):
-        return ExportJob.objects.filter(user=self.request.user)
+        return ExportJob.objects.visible_to(self.request.user)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(keep_days=settings.EXPORT_KEEP_DAYS, stalled_message=STALLED_MESSAGE,
@@ -56,7 +56,11 @@ def export_job_status(request, pk):
 
 @login_required
 def export_job_download(request, pk):
-    job = _own_job(request, pk)
+    return export_job_file(_own_job(request, pk))
+
+
+def export_job_file(job: ExportJob) -> FileResponse:
+    """A finished job's workbook, for the page and the API alike."""
     if job.state != ExportJob.State.DONE or not job.file:
         raise Http404("导出文件尚未生成。")
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=download_name(job.name, job.finished_at),

@@ -1,8 +1,10 @@
 """Export of any list: the list's own FilterSet, in the user's scope, every row, as .xlsx, audited.
 
-A page export of more than EXPORT_ASYNC_THRESHOLD rows becomes an ExportJob: a Celery worker builds it
-(jiedao.tasks.build_export_task → export_job_build) while the job's page shows its progress, and offers
-the file when it is done. The API's `?format=xlsx` and small page exports answer the request itself.
+A list is declared once, as data, in its app's `exports.py` (an ExportList: name, model, FilterSet,
+columns, who may read it). The page (`?format=xlsx`), the API (`?format=xlsx`) and the export worker all
+run that one declaration; an export of more than EXPORT_ASYNC_THRESHOLD rows becomes an ExportJob that a
+Celery worker builds (jiedao.export_jobs queues it, jiedao.tasks runs export_job_build) while the job's
+page shows its progress.
 """
 
 import logging
@@ -14,11 +16,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.http import FileResponse, QueryDict
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_filters import FilterSet
 
 from . import audit
 from .models import AuditAction, ExportJob
@@ -49,6 +52,48 @@ class Columns:
     items: Sequence[Column]
     fields: Sequence[str]
     prepare: Callable[[QuerySet], Callable[[dict], None]] | None = None
+
+
+@dataclass(frozen=True)
+class ExportList:
+    """One exportable list, declared once: the page, the API and the export worker all run it.
+
+    `path` is the dotted path of the declaration itself (`f"{__name__}.RESIDENTS"`): an export job keeps
+    it, so the worker finds the same list again without rebuilding any view. `readers(user)` says who may
+    export it (the page's and the API's role rule); rows are always `model.objects.visible_to(user)`.
+    """
+
+    name: str
+    model: type
+    filterset: type[FilterSet]
+    columns: Columns | Sequence[Column]
+    readers: Callable[[object], bool]
+    path: str
+    related: Sequence[str] = ()  # select_related for columns read from model objects
+
+    def queryset(self, user) -> QuerySet:
+        queryset = self.model.objects.visible_to(user)
+        return queryset.select_related(*self.related) if self.related else queryset
+
+    def filtered(self, user, params, queryset: QuerySet | None = None) -> FilterSet:
+        """The list's FilterSet bound to `params` over the user's rows (or a page's own `queryset`)."""
+        return self.filterset(params or None, queryset=self.queryset(user) if queryset is None else queryset,
+                              request=_Caller(user))
+
+
+@dataclass(frozen=True)
+class _Caller:
+    """What a FilterSet asks of its request (its scoped choices read `request.user`), for a worker."""
+
+    user: object
+
+
+def export_list_at(path: str) -> ExportList:
+    """The list an export job names; only an ExportList declared at that path can be named."""
+    found = import_string(path)
+    if not (isinstance(found, ExportList) and found.path == path):
+        raise ValueError(f"{path} is not an export list")
+    return found
 
 
 def choice(field: str, choices) -> Callable[[dict], str]:
@@ -83,37 +128,31 @@ def sheet_rows(queryset, columns) -> Iterator[list]:
         yield [accessor(row) for accessor in accessors]
 
 
-def export_response(*, request, name: str, columns, queryset, filters: dict) -> FileResponse:
-    """Write every row of `queryset` (already scoped and filtered) and log who exported what."""
+def export_response(*, user, export_list: ExportList, queryset, params: dict) -> FileResponse:
+    """Write every row of `queryset` (already scoped and filtered) now, and log who exported what."""
     stream = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # large exports spill to disk
-    count = write_sheet(stream, title=name, columns=headers(columns), rows=sheet_rows(queryset, columns))
-    _audit(request.user, name, filters, count)
+    count = write_sheet(stream, title=export_list.name, columns=headers(export_list.columns),
+                        rows=sheet_rows(queryset, export_list.columns))
+    _audit(user, export_list.name, params, count)
     stream.seek(0)
-    return FileResponse(stream, as_attachment=True, filename=download_name(name), content_type=XLSX)
+    return FileResponse(stream, as_attachment=True, filename=download_name(export_list.name), content_type=XLSX)
 
 
 def download_name(name: str, at: datetime | None = None) -> str:
     return f"{name}-{timezone.localtime(at).strftime('%Y%m%d-%H%M')}.xlsx"
 
 
-def _audit(user, name: str, filters: dict, rows: int, **extra) -> None:
+# Query parameters that choose how a list is shown or sent, not which rows: not an export's filters.
+NOT_FILTERS = {"format", "page", "page_size"}
+
+
+def export_filters(params: dict) -> dict:
+    return {k: v for k, v in params.items() if k not in NOT_FILTERS}
+
+
+def _audit(user, name: str, params: dict, rows: int, **extra) -> None:
     audit.record(actor=user, action=AuditAction.EXPORT,
-                 changes={"list": name, "filters": {k: v for k, v in filters.items() if k != "format"},
-                          "rows": rows, **extra})
-
-
-@transaction.atomic
-def export_job_create(*, user, view: str, name: str, query: str, total: int) -> ExportJob:
-    """Queue the export of a list too long to write during the request.
-
-    `view` is the dotted path of the list view (set by the view itself, never taken from the user), and
-    `query` the query string it was filtered with: the worker runs that view's FilterSet again.
-    """
-    from .tasks import build_export_task
-
-    job = ExportJob.objects.create(user=user, view=view, name=name, query=query, total=total)
-    transaction.on_commit(lambda: build_export_task.delay(job.pk))
-    return job
+                 changes={"list": name, "filters": export_filters(params), "rows": rows, **extra})
 
 
 def export_job_build(*, job_id: int) -> ExportJob | None:
@@ -128,11 +167,17 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
         return ExportJob.objects.filter(pk=job_id).first()
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     source = None
+    params = QueryDict(job.query)
     try:
-        view = list_view(job.view).for_user(job.user)
-        params = QueryDict(job.query)
-        columns = view.export_columns
-        source = sheet_rows(view.filtered_rows(params), columns)
+        export_list = export_list_at(job.source)
+        # The user must still be active and allowed this list, as they were when they asked.
+        if not (job.user.is_active and export_list.readers(job.user)):
+            raise PermissionDenied("您的账号已无权导出此列表。")
+        filterset = export_list.filtered(job.user, params)
+        if filterset.is_bound and not filterset.is_valid():
+            raise PermissionDenied("筛选条件有误，无法导出。")
+        columns = export_list.columns
+        source = sheet_rows(filterset.qs, columns)
         with tempfile.TemporaryFile() as stream:
             count = write_sheet(stream, title=job.name, columns=headers(columns), rows=_reporting(source, job))
             stream.seek(0)
@@ -152,16 +197,6 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
     job.save(update_fields=["file", "state", "done", "total", "finished_at"])
     _audit(job.user, job.name, params.dict(), count, job=job.pk)
     return job
-
-
-def list_view(path: str):
-    """The list view class a job names; only a list view with export columns can be named."""
-    from .views import FilteredListView
-
-    view = import_string(path)
-    if not (isinstance(view, type) and issubclass(view, FilteredListView) and view.export_columns):
-        raise ValueError(f"{path} is not an exportable list view")
-    return view
 
 
 def _reporting(rows: Iterable, job: ExportJob) -> Iterator:

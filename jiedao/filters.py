@@ -1,12 +1,11 @@
 """Shared pieces for FilterSets: one FilterSet per list serves the page, the API and the export."""
 
-from datetime import date
-
 import django_filters
 from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from .dates import day_range
 from .models import AuditAction, AuditEntry
 
 
@@ -57,18 +56,6 @@ class OrderingFilter(django_filters.OrderingFilter):
     descending_fmt = "%s（倒序）"
 
 
-def day_range(first: date, last: date):
-    """[start of `first`, start of the day after `last`) in local time: a range an index can use
-    (a `__date` lookup wraps the column in a function and cannot)."""
-    from datetime import datetime, time, timedelta
-
-    from django.utils import timezone
-
-    tz = timezone.get_current_timezone()
-    return (datetime.combine(first, time.min, tzinfo=tz), datetime.combine(last + timedelta(days=1), time.min,
-                                                                            tzinfo=tz))
-
-
 class LocalDayFilter(django_filters.DateFilter):
     """A local day (`date_from=2026-11-01`) against a date-time column, as an indexable range:
     from that day's start, or (`until=True`) up to the next day's start."""
@@ -85,22 +72,6 @@ class LocalDayFilter(django_filters.DateFilter):
         return qs.filter(**({f"{self.field_name}__lt": stop} if self.until else {f"{self.field_name}__gte": start}))
 
 
-# What every month field says when parse_month refuses its value.
-MONTH_ERROR = "月份格式应为 YYYY-MM（2000 年 1 月至本月）。"
-
-
-def parse_month(raw: str | None) -> date | None:
-    """`YYYY-MM` → its first day, between 2000 and this month; None when absent or not a month."""
-    from django.utils import timezone
-
-    try:
-        year, month = (int(x) for x in (raw or "").split("-"))
-        chosen = date(year, month, 1)
-    except ValueError:
-        return None
-    return chosen if date(2000, 1, 1) <= chosen <= timezone.localdate() else None
-
-
 def scoped_choices(model, *related):
     """The queryset callable of a ModelChoiceFilter: the user's own places only, so that another
     community's id is refused like an unknown one."""
@@ -109,15 +80,6 @@ def scoped_choices(model, *related):
         return model.objects.visible_to(getattr(request, "user", None)).select_related(*related)
 
     return queryset
-
-
-def years_before(today: date, years: int) -> date:
-    """The same day `years` years earlier (29 February becomes the 28th)."""
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:
-        return today.replace(year=today.year - years, day=28)
-
 
 
 class AuditEntryFilterSet(django_filters.FilterSet):

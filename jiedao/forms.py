@@ -1,8 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from residents.models import Community, Grid
-
 from .models import User
 from .services import ASSIGNABLE_ROLES
 
@@ -33,12 +31,13 @@ class UserForm(forms.ModelForm):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r.value, r.label) for r in ASSIGNABLE_ROLES]
-        self.fields["communities"].queryset = Community.objects.filter(subdistrict_id=actor.subdistrict_id)
-        self.fields["grids"].queryset = Grid.objects.filter(
+        # The places of the actor's sub-district, from the fields' own querysets (the models User points at):
+        # the base names residents' places only through those foreign keys.
+        fields = self.fields
+        fields["communities"].queryset = fields["communities"].queryset.filter(subdistrict_id=actor.subdistrict_id)
+        fields["grids"].queryset = fields["grids"].queryset.filter(
             community__subdistrict_id=actor.subdistrict_id).select_related("community")
-        from elderly_care.models import ServicePoint
-
-        self.fields["service_point"].queryset = ServicePoint.objects.filter(subdistrict_id=actor.subdistrict_id)
+        fields["service_point"].queryset = fields["service_point"].queryset.filter(subdistrict_id=actor.subdistrict_id)
 
     def clean_username(self):
         # One person, one account: "GRID1" next to "grid1" is a mistake waiting to happen.
@@ -47,23 +46,3 @@ class UserForm(forms.ModelForm):
         if clash.exists():
             raise ValidationError("已有同名账号（不区分大小写）。")
         return username
-
-
-class CommunityForm(forms.ModelForm):
-    class Meta:
-        model = Community
-        fields = ["name", "code", "address", "phone"]
-
-    def validate_unique(self):
-        # The sub-district is set by the service, so the name clash is checked there (full_clean).
-        pass
-
-
-class GridForm(forms.ModelForm):
-    class Meta:
-        model = Grid
-        fields = ["community", "name", "code", "description"]
-
-    def __init__(self, *args, actor, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = Community.objects.filter(subdistrict_id=actor.subdistrict_id)

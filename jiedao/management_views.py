@@ -1,18 +1,15 @@
-"""The sub-district admin's pages for accounts, communities and grids."""
+"""The sub-district admin's pages for accounts, and the base views the place pages (residents) share."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView
 
-from residents.models import Community, Grid
-
 from . import services
-from .forms import CommunityForm, GridForm, UserForm
+from .forms import UserForm
 from .models import Role, User
 from .scope import can_manage_places
 from .selectors import locked_usernames
@@ -39,20 +36,6 @@ class UserListView(ManagedListView):
     def get_queryset(self):
         return User.objects.filter(subdistrict_id=self.request.user.subdistrict_id, is_superuser=False
                                    ).prefetch_related("communities", "grids__community")
-
-
-class CommunityListView(ManagedListView):
-    kind = "communities"
-
-    def get_queryset(self):
-        return Community.objects.visible_to(self.request.user).annotate(grid_count=Count("grids")).order_by("name")
-
-
-class GridListView(ManagedListView):
-    kind = "grids"
-
-    def get_queryset(self):
-        return Grid.objects.visible_to(self.request.user).select_related("community").prefetch_related("workers")
 
 
 class ManagedFormView(PlaceManagerMixin, ServiceFormMixin, FormView):
@@ -98,27 +81,6 @@ class UserFormView(ManagedFormView):
                                   password=data["password"] or None)
 
 
-class CommunityFormView(ManagedFormView):
-    form_class = CommunityForm
-    model = Community
-    kind = "communities"
-    subdistrict_path = "subdistrict_id"
-    takes_actor = False
-
-    def run_service(self, form):
-        return services.community_save(actor=self.request.user, community=form.save(commit=False))
-
-
-class GridFormView(ManagedFormView):
-    form_class = GridForm
-    model = Grid
-    kind = "grids"
-    subdistrict_path = "community__subdistrict_id"
-
-    def run_service(self, form):
-        return services.grid_save(actor=self.request.user, grid=form.save(commit=False))
-
-
 @login_required
 @require_POST
 def user_unlock(request, pk):
@@ -135,10 +97,4 @@ urlpatterns = [
     path("users/new/", UserFormView.as_view(), name="user_create"),
     path("users/<int:pk>/", UserFormView.as_view(), name="user_update"),
     path("users/<int:pk>/unlock/", user_unlock, name="user_unlock"),
-    path("communities/", CommunityListView.as_view(), name="communities"),
-    path("communities/new/", CommunityFormView.as_view(), name="community_create"),
-    path("communities/<int:pk>/", CommunityFormView.as_view(), name="community_update"),
-    path("grids/", GridListView.as_view(), name="grids"),
-    path("grids/new/", GridFormView.as_view(), name="grid_create"),
-    path("grids/<int:pk>/", GridFormView.as_view(), name="grid_update"),
 ]

@@ -1,16 +1,10 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
-
-class Role(models.TextChoices):
-    DISTRICT_OFFICER = "district_officer", "区民政局"
-    SUBDISTRICT_ADMIN = "subdistrict_admin", "街道管理员"
-    SUBDISTRICT_LEADER = "subdistrict_leader", "街道领导"
-    COMMUNITY_STAFF = "community_staff", "社区工作人员"
-    GRID_WORKER = "grid_worker", "网格员"
-    POINT_OPERATOR = "point_operator", "服务点工作人员"
-    AUDITOR = "auditor", "审计员"
+from .querysets import AuditEntryQuerySet, ExportJobQuerySet, NotificationQuerySet
+from .roles import Role
 
 
 class User(AbstractUser):
@@ -27,7 +21,7 @@ class User(AbstractUser):
     grids = models.ManyToManyField("residents.Grid", verbose_name="负责网格", blank=True, related_name="workers")
     phone = models.CharField("手机号", max_length=20, blank=True)
     service_point = models.ForeignKey(
-        "elderly_care.ServicePoint", verbose_name="所在服务点", null=True, blank=True, on_delete=models.PROTECT,
+        "residents.ServicePoint", verbose_name="所在服务点", null=True, blank=True, on_delete=models.PROTECT,
         related_name="operators", help_text="服务点工作人员必选。")
 
     objects = UserManager()
@@ -54,23 +48,6 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", "登录"
     LOGIN_FAILED = "login_failed", "登录失败"
     LOGOUT = "logout", "退出"
-
-
-class AuditEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionDenied("审计日志不可修改。")
-
-    def delete(self):
-        raise PermissionDenied("审计日志不可删除。")
-
-    def visible_to(self, user):
-        """Auditors read their own sub-district's log, and the entries that belong to no sub-district
-        (failed logins under unknown names, district officers' logins): nobody else reads it."""
-        from .scope import is_auditor
-
-        if not is_auditor(user):
-            return self.none()
-        return self.filter(models.Q(subdistrict_id=user.subdistrict_id) | models.Q(subdistrict__isnull=True))
 
 
 class AuditEntry(models.Model):
@@ -116,8 +93,9 @@ class AuditEntry(models.Model):
 class ExportJob(models.Model):
     """A large export run by Celery: the page polls its progress and offers the file when it is done.
 
-    It keeps what is needed to run the list again in the worker: the list view (a dotted path set by
-    the server, never by the user) and the query string the user filtered with.
+    It keeps what is needed to run the list again in the worker: the list (the dotted path of its
+    jiedao.exports.ExportList, set by the server, never by the user) and the query string the user
+    filtered with.
     """
 
     class State(models.TextChoices):
@@ -128,7 +106,7 @@ class ExportJob(models.Model):
 
     user = models.ForeignKey("jiedao.User", verbose_name="导出人", on_delete=models.CASCADE, related_name="exports")
     name = models.CharField("列表", max_length=60)
-    view = models.CharField("列表视图", max_length=120)
+    source = models.CharField("列表定义", max_length=120)
     query = models.CharField("筛选条件", max_length=2000, blank=True)
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING)
     total = models.PositiveIntegerField("总行数", default=0)
@@ -137,6 +115,8 @@ class ExportJob(models.Model):
     error = models.CharField("错误", max_length=300, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = "导出任务"
@@ -159,56 +139,49 @@ class ExportJob(models.Model):
                 and self.created_at < timezone.now() - timedelta(minutes=settings.EXPORT_STALE_MINUTES))
 
 
-class MonthlyReportQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from .scope import places_filter, reads_reports
-
-        if not reads_reports(user):
-            return self.none()
-        return self.filter(places_filter(user, subdistrict="subdistrict_id", community=None, grid=None))
-
-    def with_current(self):
-        """`is_current`: the highest version of its month is the one in force; older ones stay as history."""
-        newer = MonthlyReport.objects.filter(subdistrict=models.OuterRef("subdistrict"), month=models.OuterRef("month"),
-                                             version__gt=models.OuterRef("version"))
-        return self.annotate(is_current=~models.Exists(newer))
+class NotificationKind(models.TextChoices):
+    DUE = "due", "今日应访"
+    OVERDUE = "overdue", "逾期未访"
+    CURTAIN_MISSED = "curtain_missed", "窗帘未开"
+    ESCALATION = "escalation", "逾期上报"
+    CASE_REVIEW = "case_review", "救助复核"
 
 
-class MonthlyReport(models.Model):
-    """One version of a sub-district's monthly report pack (月报). A rebuild adds a version; the old
-    ones stay. The workbook is kept in the row itself, so a report and its checksum are written in
-    one transaction: a failed build leaves nothing half-written and the last good version in place."""
+class Notification(models.Model):
+    """A line in a user's inbox, written by any app's reminder job (jiedao.notifications). `key` says
+    what it is about, so the same reminder is never written twice."""
 
-    subdistrict = models.ForeignKey("residents.Subdistrict", verbose_name="街道", on_delete=models.PROTECT,
-                                    related_name="monthly_reports")
-    month = models.DateField("月份", help_text="该月 1 日")
-    version = models.PositiveSmallIntegerField("版本")
-    made_at = models.DateTimeField("生成时间", auto_now_add=True)
-    class Via(models.TextChoices):
-        SCHEDULE = "schedule", "定时任务"
-        COMMAND = "command", "命令行"
-        PAGE = "page", "页面"
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE,
+                                  related_name="notifications")
+    kind = models.CharField("类型", max_length=20, choices=NotificationKind.choices)
+    resident = models.ForeignKey("residents.Resident", verbose_name="居民", null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="+")
+    # The app's own code (a visit method), kept for filtering; the message says it in words.
+    method = models.CharField("方式", max_length=16, blank=True)
+    due_date = models.DateField("应访日期", null=True, blank=True)
+    message = models.CharField("内容", max_length=300)
+    # Where the recipient acts on it (the visit form, the case): written by the app that raised it, so
+    # the inbox needs to know no app's pages.
+    link = models.CharField("处理链接", max_length=200, blank=True)
+    key = models.CharField(max_length=120, unique=True, editable=False)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    delivered_at = models.DateTimeField("推送时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("推送次数", default=0)
+    last_error = models.CharField("推送错误", max_length=200, blank=True)
 
-    made_by = models.ForeignKey("jiedao.User", verbose_name="生成人", null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+", help_text="空：定时任务或命令行生成")
-    made_via = models.CharField("生成方式", max_length=10, choices=Via.choices, default=Via.SCHEDULE)
-    checksum = models.CharField("SHA-256", max_length=64)
-    size = models.PositiveIntegerField("大小（字节）")
-    figures = models.JSONField("数据", default=dict)
-    content = models.BinaryField("文件")
-
-    objects = MonthlyReportQuerySet.as_manager()
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "月报"
-        verbose_name_plural = "月报"
-        ordering = ["-month", "subdistrict", "-version"]
-        constraints = [models.UniqueConstraint(fields=["subdistrict", "month", "version"],
-                                               name="monthly_report_version_unique")]
+        db_table = "visits_notification"  # born in the visits app; the inbox now belongs to every app
+        verbose_name = "提醒"
+        verbose_name_plural = "提醒"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
+            models.Index(fields=["id"], name="notification_undelivered_idx",
+                         condition=models.Q(delivered_at__isnull=True)),
+        ]
 
     def __str__(self):
-        return f"{self.subdistrict} {self.month:%Y-%m} 第{self.version}版"
-
-    @property
-    def audit_subdistrict_id(self):
-        return self.subdistrict_id
+        return self.message

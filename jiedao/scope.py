@@ -6,7 +6,7 @@ Outside the scope an object answers 404 (it is filtered out); a write the role m
 
 from django.db.models import Q
 
-from .models import Role
+from .roles import Role
 
 # Matches nothing: roles with no business in the registry (auditors, point operators) get this.
 NOTHING = Q(pk__in=[])
@@ -89,15 +89,6 @@ def is_auditor(user) -> bool:
     return bool(user and user.is_authenticated and user.role == Role.AUDITOR and user.subdistrict_id)
 
 
-def reader_of(subdistrict):
-    """A sub-district as its leader sees it (an unsaved account): the scope of what is built with
-    nobody signed in, such as the monthly report pack, so it can never differ from the leader's view."""
-    from .models import User
-
-    return User(username=f"system:{subdistrict.pk}", role=Role.SUBDISTRICT_LEADER, subdistrict=subdistrict,
-                is_active=True)
-
-
 # Who reads the dashboard and the monthly report packs (DESIGN.md: leaders, admins, the district bureau).
 REPORT_READERS = {Role.DISTRICT_OFFICER, Role.SUBDISTRICT_ADMIN, Role.SUBDISTRICT_LEADER}
 
@@ -109,3 +100,60 @@ def reads_reports(user) -> bool:
 def builds_reports(user) -> bool:
     """May build a month's report pack by hand (the scheduled run and the command need no account)."""
     return bool(user and user.is_authenticated and user.role == Role.SUBDISTRICT_ADMIN and user.subdistrict_id)
+
+
+# Who records home visits and follows hazards up, and who edits a resident's care plan.
+VISIT_RECORDERS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.GRID_WORKER}
+PLAN_EDITORS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
+
+
+def can_record_visits(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in VISIT_RECORDERS)
+
+
+def can_edit_plans(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in PLAN_EDITORS)
+
+
+def reads_registry(user) -> bool:
+    """May read residents, households and the service records about them (in their scope)."""
+    return bool(user and user.is_authenticated and user.role in REGISTRY_READERS)
+
+
+def is_point_operator(user) -> bool:
+    """Works one service point's counter: sees that point and the diners it serves, nothing of the registry."""
+    return bool(user and user.is_authenticated and user.role == Role.POINT_OPERATOR)
+
+
+def is_district_officer(user) -> bool:
+    return bool(user and user.is_authenticated and user.role == Role.DISTRICT_OFFICER)
+
+
+def works_in_places(user) -> bool:
+    """Works in a few communities or grids of their own (staff, grid workers), not a whole sub-district."""
+    return bool(user and user.is_authenticated and user.role in (Role.COMMUNITY_STAFF, Role.GRID_WORKER))
+
+
+# Elderly care: who checks diners in at a counter, who enrols residents in care services (meal delivery,
+# home-care beds, day care), and who writes a line in a service's log.
+MEAL_CHECKERS = {Role.POINT_OPERATOR, Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
+CARE_ENROLLERS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
+CARE_LOGGERS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.POINT_OPERATOR}
+
+
+def checks_in_meals(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in MEAL_CHECKERS)
+
+
+def enrols_care(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in CARE_ENROLLERS)
+
+
+def logs_care(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in CARE_LOGGERS)
+
+
+def reads_service_records(user) -> bool:
+    """Meals and service points: everyone at work in the portal but the auditor (who reads the log only);
+    each sees them within their own scope (a point operator: their point)."""
+    return bool(user and user.is_authenticated and user.role != Role.AUDITOR)

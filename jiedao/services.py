@@ -1,12 +1,10 @@
-"""Writes of the project's own objects: accounts, communities and grids (sub-district admins)."""
+"""Writes of the base's own objects: accounts (the sub-district admin's, for now)."""
 
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-
-from residents.models import Community, Grid
 
 from . import audit
 from .models import AuditAction, Role, User
@@ -19,7 +17,7 @@ ASSIGNABLE_ROLES = [r for r in Role if r not in (Role.DISTRICT_OFFICER, Role.AUD
 
 def _require_manager(actor) -> None:
     if not can_manage_places(actor):
-        raise PermissionDenied("只有街道管理员可以管理账号、社区和网格。")
+        raise PermissionDenied("只有街道管理员可以管理账号、社区和网格。")  # the same words as residents' places
 
 
 @transaction.atomic
@@ -93,32 +91,3 @@ USER_FIELDS = ["username", "first_name", "role", "phone", "is_active", "service_
 def _places(user: User) -> dict:
     return {"communities": sorted(user.communities.values_list("pk", flat=True)),
             "grids": sorted(user.grids.values_list("pk", flat=True))}
-
-
-@transaction.atomic
-def community_save(*, actor, community: Community) -> Community:
-    _require_manager(actor)
-    stored = Community.objects.filter(pk=community.pk).first() if community.pk else None
-    community.subdistrict_id = actor.subdistrict_id
-    community.full_clean()
-    community.save()
-    audit.record_save(actor=actor, obj=community, before=stored and audit.snapshot(stored, COMMUNITY_FIELDS),
-                      after=audit.snapshot(community, COMMUNITY_FIELDS))
-    return community
-
-
-COMMUNITY_FIELDS = ["name", "code", "address", "phone"]
-GRID_FIELDS = ["community_id", "name", "code", "description"]
-
-
-@transaction.atomic
-def grid_save(*, actor, grid: Grid) -> Grid:
-    _require_manager(actor)
-    if grid.community.subdistrict_id != actor.subdistrict_id:
-        raise ValidationError({"community": "只能选择本街道的社区。"})
-    stored = Grid.objects.filter(pk=grid.pk).first() if grid.pk else None
-    grid.full_clean()
-    grid.save()
-    audit.record_save(actor=actor, obj=grid, before=stored and audit.snapshot(stored, GRID_FIELDS),
-                      after=audit.snapshot(grid, GRID_FIELDS))
-    return grid

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "assistance",
     "volunteers",
     "visits",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -167,7 +168,7 @@ REST_FRAMEWORK = {
         "jiedao.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["jiedao.api.RoleAllowed"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "jiedao.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -210,9 +211,12 @@ CELERY_BEAT_SCHEDULE = {
     # Every 15 minutes, day and night: due and overdue visits, missed curtain signs, escalations.
     # The job is idempotent, so a run that overlaps the next one writes nothing twice.
     "run-reminders": {"task": "visits.run_reminders_task", "schedule": 15 * 60},
+    # Every day at 07:30, before the working day: ongoing relief cases due for their periodic review
+    # remind the worker who opened them. Idempotent: one reminder per case and due date.
+    "run-case-reviews": {"task": "assistance.run_case_reviews_task", "schedule": crontab(hour=7, minute=30)},
     # Last month's report pack for the district bureau: on the 1st at 02:00 (Asia/Shanghai) unless
     # MONTHLY_REPORT_DAY / MONTHLY_REPORT_TIME say otherwise. Idempotent: a month already built is left.
-    "build-monthly-reports": {"task": "jiedao.build_monthly_reports_task", "schedule": crontab(
+    "build-monthly-reports": {"task": "reports.build_monthly_reports_task", "schedule": crontab(
         day_of_month=env("MONTHLY_REPORT_DAY", "1"), hour=env("MONTHLY_REPORT_TIME", "02:00").split(":")[0],
         minute=env("MONTHLY_REPORT_TIME", "02:00").split(":")[1])},
     # Every night at 03:30: export files older than EXPORT_KEEP_DAYS are deleted with their jobs (the audit
@@ -222,7 +226,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Reminders: where they go besides the inbox (a class with send(notification)), and how long after a
 # missed curtain sign without a home visit the community is told.
-NOTIFICATION_BACKEND = env("NOTIFICATION_BACKEND", "visits.delivery.LogBackend")
+NOTIFICATION_BACKEND = env("NOTIFICATION_BACKEND", "jiedao.notifications.LogBackend")
 CURTAIN_ESCALATE_AFTER_HOURS = int(env("CURTAIN_ESCALATE_AFTER_HOURS", "2"))
 
 # A page export of more rows than this is built by a Celery worker while the page shows its progress

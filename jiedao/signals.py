@@ -1,8 +1,6 @@
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from . import audit
 from .models import AuditAction
@@ -27,20 +25,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
                  ip=audit.client_ip(request) if request is not None else None)
 
 
-def _figures_changed(sender, **kwargs):
-    from .selectors import figures_changed
-
-    figures_changed(sender)
-
-
-def _connect_figures() -> None:
-    """The dashboard's cached figures start afresh when a table they read is written (selectors.PART_SOURCES)."""
-    from .selectors import ALL_PARTS, PART_SOURCES
-
-    for label in set().union(ALL_PARTS, *PART_SOURCES.values()):
-        model = apps.get_model(label)
-        post_save.connect(_figures_changed, sender=model, dispatch_uid=f"figures-save-{label}")
-        post_delete.connect(_figures_changed, sender=model, dispatch_uid=f"figures-delete-{label}")
-
-
-_connect_figures()
+# Sent by a service after a bulk write (which sends no post_save), with the model as sender, so that
+# whatever keeps figures of that table (the top app's cache) starts afresh. Features send; none listens
+# to another.
+rows_changed = Signal()

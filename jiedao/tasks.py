@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from .exports import export_job_build, export_jobs_purge
+
 
 @shared_task(name="jiedao.ping_task")
 def ping_task(payload: str) -> str:
@@ -7,19 +9,9 @@ def ping_task(payload: str) -> str:
     return f"pong:{payload}"
 
 
-@shared_task(name="jiedao.build_monthly_reports_task")
-def build_monthly_reports_task() -> int:
-    """On the 1st (CELERY_BEAT_SCHEDULE): last month's report pack for each sub-district that has none."""
-    from .reports import reports_build_scheduled
-
-    return reports_build_scheduled()
-
-
 @shared_task(name="jiedao.build_export_task")
 def build_export_task(job_id: int) -> str:
     """A large list export (jiedao.exports.export_job_build); a second run leaves the job as it is."""
-    from .exports import export_job_build
-
     job = export_job_build(job_id=job_id)
     return job.state if job else "missing"
 
@@ -27,6 +19,4 @@ def build_export_task(job_id: int) -> str:
 @shared_task(name="jiedao.purge_exports_task")
 def purge_exports_task() -> int:
     """Nightly (CELERY_BEAT_SCHEDULE): export jobs past EXPORT_KEEP_DAYS deleted with their files."""
-    from .exports import export_jobs_purge
-
     return export_jobs_purge()

@@ -5,9 +5,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+# The composition root: the one module of the base that names every app (the layering contract allows it).
 from assistance import api as assistance_api
 from elderly_care import api as care_api
+from reports import api as reports_api
 from residents import api as residents_api
+from residents import management_views as places_views
 from visits import api as visits_api
 
 from . import api_views, export_views, management_views, views
@@ -18,19 +21,20 @@ router.register("grids", residents_api.GridViewSet, basename="grid")
 router.register("households", residents_api.HouseholdViewSet, basename="household")
 router.register("residents", residents_api.ResidentViewSet, basename="resident")
 router.register("audit", api_views.AuditEntryViewSet, basename="audit")
-router.register("reports", api_views.MonthlyReportViewSet, basename="report")
+router.register("exports", api_views.ExportJobViewSet, basename="export-job")
+router.register("notifications", api_views.NotificationViewSet, basename="notification")
+router.register("reports", reports_api.MonthlyReportViewSet, basename="report")
 router.register("cases", assistance_api.CaseViewSet, basename="case")
 router.register("disbursements", assistance_api.DisbursementViewSet, basename="disbursement")
 router.register("service-points", care_api.ServicePointViewSet, basename="service-point")
 router.register("meals", care_api.MealViewSet, basename="meal")
 router.register("visits", visits_api.VisitViewSet, basename="visit")
 router.register("hazards", visits_api.HazardViewSet, basename="hazard")
-router.register("notifications", visits_api.NotificationViewSet, basename="notification")
 
 api_patterns = [
     path("auth/token/", api_views.TokenView.as_view(), name="api_token"),
-    path("me/", api_views.MeView.as_view(), name="api_me"),
-    path("dashboard/", api_views.DashboardView.as_view(), name="api_dashboard"),
+    path("me/", residents_api.MeView.as_view(), name="api_me"),
+    path("dashboard/", reports_api.DashboardView.as_view(), name="api_dashboard"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI starts itself with an inline script: allowed on this page alone. (Redoc is left out:
     # it fetches fonts from the internet.)
@@ -40,7 +44,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", include("reports.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
@@ -50,13 +54,12 @@ urlpatterns = [
     path("exports/<int:pk>/", export_views.ExportJobView.as_view(), name="export_job"),
     path("exports/<int:pk>/status/", export_views.export_job_status, name="export_job_status"),
     path("exports/<int:pk>/download/", export_views.export_job_download, name="export_job_download"),
-    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
-    path("reports/", views.ReportListView.as_view(), name="reports"),
-    path("reports/<int:pk>/download/", views.report_download, name="report_download"),
+    path("inbox/", views.InboxView.as_view(), name="inbox"),
+    path("inbox/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("visits/", include("visits.urls")),
     path("care/", include("elderly_care.urls")),
     path("assistance/", include("assistance.urls")),
-    path("manage/", include((management_views.urlpatterns, "manage"))),
+    path("manage/", include((management_views.urlpatterns + places_views.urlpatterns, "manage"))),
     path("api/v1/", include(api_patterns)),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,13 +1,14 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixin
-from jiedao.scope import REGISTRY_READERS, can_write_registry, sees_full_numbers
+from jiedao.scope import can_write_registry, reads_registry, sees_full_numbers
 
 from . import services
-from .exports import RESIDENT_COLUMNS
-from .filters import CommunityFilterSet, GridFilterSet, HouseholdFilterSet, ResidentFilterSet
+from .exports import RESIDENTS
+from .filters import CommunityFilterSet, GridFilterSet, HouseholdFilterSet
 from .models import Community, Grid, Household, Resident
 from .serializers import (
     CommunitySerializer,
@@ -15,20 +16,6 @@ from .serializers import (
     HouseholdSerializer,
     ResidentSerializer,
 )
-
-
-class RegistryPermission(permissions.BasePermission):
-    """Registry readers may read; writers may write. The object lookup (scope, 404) comes first."""
-
-    message = "您的角色不能进行此操作。"
-
-    def has_permission(self, request, view):
-        if request.user.role not in REGISTRY_READERS:
-            return False
-        return request.method != "POST" or can_write_registry(request.user)
-
-    def has_object_permission(self, request, view, obj):
-        return request.method in permissions.SAFE_METHODS or can_write_registry(request.user)
 
 
 class CommunityViewSet(ScopedReadOnlyViewSet):
@@ -47,7 +34,8 @@ class HouseholdViewSet(ScopedReadOnlyViewSet):
     queryset = Household.objects.all()
     serializer_class = HouseholdSerializer
     filterset_class = HouseholdFilterSet
-    permission_classes = [permissions.IsAuthenticated, RegistryPermission]
+    allowed = staticmethod(reads_registry)
+    may_write = staticmethod(can_write_registry)
 
 
 class ResidentViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
@@ -56,11 +44,11 @@ class ResidentViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMix
     only the detail (GET) shows them in full, to a role that may write there, and logs that it did."""
 
     serializer_class = ResidentSerializer
-    filterset_class = ResidentFilterSet
-    permission_classes = [permissions.IsAuthenticated, RegistryPermission]
+    filterset_class = RESIDENTS.filterset
+    export_list = RESIDENTS
+    allowed = staticmethod(reads_registry)
+    may_write = staticmethod(can_write_registry)
     http_method_names = ["get", "post", "patch", "head", "options"]
-    export_columns = RESIDENT_COLUMNS
-    export_name = "居民名册"
 
     def get_queryset(self):
         return Resident.objects.visible_to(self.request.user).with_related()
@@ -83,3 +71,21 @@ class ResidentViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMix
     @extend_schema(summary="居民列表（身份证号、电话脱敏）")
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+
+class MeView(APIView):
+    """Who the caller is and the places they see (ids of the communities and grids in their scope)."""
+
+    @extend_schema(responses={200: inline_serializer("Me", {
+        "username": serializers.CharField(), "role": serializers.CharField(),
+        "communities": serializers.ListField(child=serializers.IntegerField()),
+        "grids": serializers.ListField(child=serializers.IntegerField()),
+    })})
+    def get(self, request):
+        user = request.user
+        return Response({
+            "username": user.username,
+            "role": user.role,
+            "communities": list(Community.objects.visible_to(user).order_by("id").values_list("id", flat=True)),
+            "grids": list(Grid.objects.visible_to(user).order_by("id").values_list("id", flat=True)),
+        })

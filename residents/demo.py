@@ -368,7 +368,7 @@ def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=No
             meals = []
     written += len(Meal.objects.bulk_create(meals, batch_size=2000))
     # Meal delivery for those who cannot come: lost capacity, or living alone at 80+.
-    from jiedao.filters import years_before
+    from jiedao.dates import years_before
 
     frail = Resident.objects.active().filter(community__subdistrict=subdistrict).filter(
         pk__in=ResidentTag.objects.filter(tag=Tag.DISABLED_CARE).values("resident_id")) | \

@@ -4,10 +4,22 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from jiedao.exports import Columns, choice
+from jiedao.exports import Columns, ExportList, choice
+from jiedao.scope import reads_registry
 
+from .filters import ResidentFilterSet
 from .id_numbers import age_between, mask, mask_phone
-from .models import ELDERLY_AGE, CareTier, Gender, ResidenceType, ResidentTag, Status, join_address, tag_labels
+from .models import (
+    OLDEST_OLD_AGE,
+    CareTier,
+    Gender,
+    ResidenceType,
+    Resident,
+    ResidentTag,
+    Status,
+    join_address,
+    tag_labels,
+)
 
 
 def _tags_and_age(queryset):
@@ -28,7 +40,7 @@ def _tags_and_age(queryset):
 
 def _special_groups(row: dict) -> str:
     # As the list shows them: the tags, and 高龄 from the age (never stored as a tag).
-    return "、".join(tag_labels(row["tags"]) + (["高龄"] if row["age"] >= ELDERLY_AGE else []))
+    return "、".join(tag_labels(row["tags"]) + (["高龄"] if row["age"] >= OLDEST_OLD_AGE else []))
 
 
 RESIDENT_COLUMNS = Columns(
@@ -52,3 +64,6 @@ RESIDENT_COLUMNS = Columns(
         ("备注", lambda r: r["notes"], 40),
     ],
 )
+
+RESIDENTS = ExportList(name="居民名册", model=Resident, filterset=ResidentFilterSet, columns=RESIDENT_COLUMNS,
+                       readers=reads_registry, path=f"{__name__}.RESIDENTS")

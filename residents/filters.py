@@ -5,7 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from jiedao.filters import CSVChoiceFilter, IntegerFilter, OrderingFilter, scoped_choices, years_before
+from jiedao.dates import years_before
+from jiedao.filters import CSVChoiceFilter, IntegerFilter, OrderingFilter, scoped_choices
 
 from . import id_numbers, selectors
 from .models import CareTier, Community, Gender, Grid, Household, ResidenceType, Resident, Status, Subdistrict, Tag

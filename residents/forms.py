@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from . import id_numbers
-from .models import Grid, Household, Resident, Status, Tag
+from .models import Community, Grid, Household, Resident, Status, Tag
 
 
 class ResidentForm(forms.ModelForm):
@@ -79,3 +79,23 @@ class HouseholdForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["grid"].queryset = Grid.objects.visible_to(user).select_related("community")
         self.fields["estate"].required = True  # a household without an address cannot be visited
+
+
+class CommunityForm(forms.ModelForm):
+    class Meta:
+        model = Community
+        fields = ["name", "code", "address", "phone"]
+
+    def validate_unique(self):
+        # The sub-district is set by the service, so the name clash is checked there (full_clean).
+        pass
+
+
+class GridForm(forms.ModelForm):
+    class Meta:
+        model = Grid
+        fields = ["community", "name", "code", "description"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = Community.objects.filter(subdistrict_id=actor.subdistrict_id)

@@ -1,14 +1,30 @@
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
 from . import id_numbers
+from .choices import (  # noqa: F401  (the registry's codes are named from residents.models too)
+    MEAL_POINT_KINDS,
+    OLDEST_OLD_AGE,
+    TAG_LABELS,
+    CareDependency,
+    CareTier,
+    DisabilityType,
+    Gender,
+    PointKind,
+    RelationToHead,
+    ResidenceType,
+    Status,
+    Tag,
+    tag_labels,
+)
 from .querysets import (
     CommunityQuerySet,
     GridQuerySet,
     HouseholdQuerySet,
     ResidentQuerySet,
+    ServicePointQuerySet,
     SubdistrictQuerySet,
 )
 
@@ -146,82 +162,6 @@ class Household(AddressParts):
         return self.grid.community.subdistrict_id
 
 
-class Gender(models.TextChoices):
-    MALE = "M", "男"
-    FEMALE = "F", "女"
-
-
-class ResidenceType(models.TextChoices):
-    REGISTERED = "registered", "户籍"
-    PERMANENT = "permanent", "常住"
-    FLOATING = "floating", "流动"
-
-
-class RelationToHead(models.TextChoices):
-    SELF = "self", "本人（户主）"
-    SPOUSE = "spouse", "配偶"
-    CHILD = "child", "子女"
-    PARENT = "parent", "父母"
-    GRANDCHILD = "grandchild", "孙子女"
-    GRANDPARENT = "grandparent", "祖父母"
-    SIBLING = "sibling", "兄弟姐妹"
-    CHILD_IN_LAW = "child_in_law", "儿媳/女婿"
-    OTHER = "other", "其他"
-
-
-class CareTier(models.TextChoices):
-    NONE = "none", "无"
-    KEY = "key", "重点关爱"
-    REGULAR = "regular", "常规关爱"
-    GENERAL = "general", "一般关爱"
-
-
-class Status(models.TextChoices):
-    ACTIVE = "active", "在册"
-    MOVED_OUT = "moved_out", "迁出"
-    DECEASED = "deceased", "去世"
-
-
-class Tag(models.TextChoices):
-    LIVING_ALONE = "living_alone", "独居"
-    EMPTY_NEST = "empty_nest", "空巢"
-    DISABLED_CARE = "disabled_care", "失能/半失能"
-    DISABILITY = "disability", "残疾人"
-    CHILDLESS_WIDOWED = "childless_widowed", "孤寡"
-    BEREAVED_PARENT = "bereaved_parent", "计划生育特殊家庭"
-    DIBAO = "dibao", "低保"
-    LOW_INCOME_EDGE = "low_income_edge", "低边"
-    TEKUN = "tekun", "特困"
-    CHILD_IN_DIFFICULTY = "child_in_difficulty", "困境儿童"
-    LEFT_BEHIND_CHILD = "left_behind_child", "留守儿童"
-    ORPHAN = "orphan", "孤儿"
-    EMPLOYMENT_DIFFICULTY = "employment_difficulty", "就业困难人员"
-
-
-class CareDependency(models.TextChoices):
-    FULL = "full", "失能"
-    PARTIAL = "partial", "半失能"
-
-
-class DisabilityType(models.TextChoices):
-    VISUAL = "visual", "视力残疾"
-    HEARING = "hearing", "听力残疾"
-    SPEECH = "speech", "言语残疾"
-    PHYSICAL = "physical", "肢体残疾"
-    INTELLECTUAL = "intellectual", "智力残疾"
-    MENTAL = "mental", "精神残疾"
-    MULTIPLE = "multiple", "多重残疾"
-
-
-ELDERLY_AGE = 80  # 高龄: derived from age, never stored as a tag
-TAG_LABELS = dict(Tag.choices)
-
-
-def tag_labels(codes) -> list[str]:
-    """The Chinese names of tag codes, in code order (unknown codes left out)."""
-    return [TAG_LABELS[c] for c in sorted(codes) if c in TAG_LABELS]
-
-
 class Resident(AddressParts):
     name = models.CharField("姓名", max_length=50, db_index=True)
     # Read and looked up only through residents.selectors.resident_by_id_number, so that the number
@@ -298,7 +238,7 @@ class Resident(AddressParts):
 
     @property
     def is_elderly(self) -> bool:
-        return self.age >= ELDERLY_AGE
+        return self.age >= OLDEST_OLD_AGE
 
     @property
     def id_number_masked(self) -> str:
@@ -333,3 +273,45 @@ class ResidentTag(models.Model):
     def __str__(self):
         return self.get_tag_display()
 
+
+class ServicePoint(models.Model):
+    """A place where residents are served (阵地): canteens, stations, centres, huts. It lives with the
+    places because every feature hangs its services off one (meals, classes, activities)."""
+
+    subdistrict = models.ForeignKey("residents.Subdistrict", verbose_name="街道", on_delete=models.PROTECT,
+                                    related_name="service_points")
+    community = models.ForeignKey("residents.Community", verbose_name="社区", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="service_points",
+                                  help_text="街道直属的服务点可留空。")
+    kind = models.CharField("类型", max_length=24, choices=PointKind.choices, db_index=True)
+    name = models.CharField("名称", max_length=60)
+    address = models.CharField("地址", max_length=200, blank=True)
+    opening_hours = models.CharField("开放时间", max_length=100, blank=True, help_text="如：周一至周五 11:00–13:00")
+    capacity = models.PositiveIntegerField("容纳人数", null=True, blank=True,
+                                           validators=[MaxValueValidator(100_000, "容纳人数过大。")])
+    contact_name = models.CharField("联系人", max_length=30, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True, validators=[PHONE])
+    rooms = models.CharField("功能室", max_length=300, blank=True,
+                             help_text="用顿号或逗号分隔，如：助餐厅、康复室、阅览室")
+    active = models.BooleanField("启用", default=True, db_index=True)
+
+    objects = ServicePointQuerySet.as_manager()
+
+    class Meta:
+        db_table = "elderly_care_servicepoint"  # born in elderly_care; every feature hangs services off it
+        verbose_name = "服务点"
+        verbose_name_plural = "服务点"
+        ordering = ["subdistrict_id", "kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["subdistrict", "name"], name="service_point_name_unique",
+                                               violation_error_message="本街道已有同名服务点。")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.subdistrict_id
+
+    @property
+    def serves_meals(self) -> bool:
+        return self.kind in MEAL_POINT_KINDS

@@ -1,9 +1,13 @@
 from datetime import date
 
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
+from jiedao.dates import day_range
+from jiedao.roles import Role
 from jiedao.scope import places_filter
+
+from .choices import MEAL_POINT_KINDS, Status
 
 
 class SubdistrictQuerySet(models.QuerySet):
@@ -35,16 +39,12 @@ class ResidentQuerySet(models.QuerySet):
             places_filter(user, subdistrict="community__subdistrict_id", community="community_id", grid="grid_id"))
 
     def active(self):
-        return self.filter(status="active")
+        return self.filter(status=Status.ACTIVE)
 
     def registered_on(self, day: date):
         """The register as it stood at the end of `day`: registered by then, and not moved out or
         deceased by then (the archive date is the day it happened, which may be before it was entered)."""
-        from django.db.models import Q
-
-        from jiedao.filters import day_range
-
-        return self.filter(Q(status="active") | Q(status_date__gt=day), created_at__lt=day_range(day, day)[1])
+        return self.filter(Q(status=Status.ACTIVE) | Q(status_date__gt=day), created_at__lt=day_range(day, day)[1])
 
     def born_between(self, earliest: date | None, latest: date | None):
         qs = self
@@ -56,17 +56,38 @@ class ResidentQuerySet(models.QuerySet):
 
     def with_tags(self, codes):
         """Residents that carry every tag in `codes` (one indexed semi-join per tag)."""
-        from .models import ResidentTag
-
         qs = self
         for code in codes:
-            qs = qs.filter(id__in=ResidentTag.objects.filter(tag=code).values("resident_id"))
+            qs = qs.filter(id__in=self._tags().filter(tag=code).values("resident_id"))
         return qs
 
     def with_related(self):
         """What a list row shows: place names and tags, in a fixed number of queries."""
-        from .models import ResidentTag
-
         return self.select_related("grid", "community").prefetch_related(
-            Prefetch("tag_links", queryset=ResidentTag.objects.only("resident_id", "tag"))
+            Prefetch("tag_links", queryset=self._tags().only("resident_id", "tag"))
         )
+
+    def _tags(self):
+        # ResidentTag, reached through the model's own relation: models.py imports this module, so this
+        # one does not import models.py back.
+        return self.model.tag_links.rel.related_model.objects
+
+
+def point_scope(user, prefix=""):
+    """Service points: the registry's scope (a point without a community belongs to the whole
+    sub-district), and a point operator's own point."""
+    if user and user.is_authenticated and user.role == Role.POINT_OPERATOR:
+        return Q(**{f"{prefix}pk": user.service_point_id}) if user.service_point_id else Q(pk__in=[])
+    scope = places_filter(user, subdistrict=f"{prefix}subdistrict_id", community=f"{prefix}community_id", grid=None)
+    if user and user.is_authenticated and user.role in (Role.COMMUNITY_STAFF, Role.GRID_WORKER):
+        # Sub-district-wide points (no community) serve everyone in the sub-district.
+        scope |= Q(**{f"{prefix}subdistrict_id": user.subdistrict_id, f"{prefix}community__isnull": True})
+    return scope
+
+
+class ServicePointQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(point_scope(user))
+
+    def serving_meals(self):
+        return self.filter(kind__in=MEAL_POINT_KINDS, active=True)

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from jiedao import audit
 from jiedao.models import AuditAction
-from jiedao.scope import can_write_registry
-from jiedao.selectors import figures_changed
+from jiedao.scope import can_manage_places, can_write_registry
+from jiedao.signals import rows_changed
 
 from . import id_numbers
-from .models import Grid, Household, RelationToHead, Resident, ResidentTag, Status, Tag
+from .models import Community, Grid, Household, RelationToHead, Resident, ResidentTag, Status, Tag
 from .pinyin import name_keys
 from .selectors import resident_by_id_number
 
@@ -131,7 +131,7 @@ def _save(resident: Resident, *, actor, tags: list[str] | None) -> None:
         ResidentTag.objects.filter(resident=resident).exclude(tag__in=tags).delete()
         have = set(ResidentTag.objects.filter(resident=resident).values_list("tag", flat=True))
         ResidentTag.objects.bulk_create([ResidentTag(resident=resident, tag=t) for t in tags if t not in have])
-        figures_changed(ResidentTag)  # bulk_create sends no post_save
+        rows_changed.send(sender=ResidentTag)  # bulk_create sends no post_save
 
 
 @transaction.atomic
@@ -225,13 +225,37 @@ def household_save(*, actor, household: Household) -> Household:
     """Create or change a household. Its grid is fixed once it has members: they live there too,
     and moving them is a change to each resident (with its own scope check and audit)."""
     _check_writable(actor=actor, grid=household.grid, household=None)
-    stored = Household.objects.filter(pk=household.pk).first() if household.pk else None
-    if stored is not None:
-        _check_writable(actor=actor, grid=stored.grid, household=None)
-        if stored.grid_id != household.grid_id and stored.members.exists():
-            raise ValidationError({"grid": "该户已有成员，不能直接改到其他网格；请先逐一调整成员的网格。"})
-    household.full_clean()
-    household.save()
-    audit.record_save(actor=actor, obj=household, before=stored and audit.snapshot(stored, HOUSEHOLD_FIELDS),
-                      after=audit.snapshot(household, HOUSEHOLD_FIELDS))
-    return household
+
+    def guard(stored):
+        if stored is not None:
+            _check_writable(actor=actor, grid=stored.grid, household=None)
+            if stored.grid_id != household.grid_id and stored.members.exists():
+                raise ValidationError({"grid": "该户已有成员，不能直接改到其他网格；请先逐一调整成员的网格。"})
+
+    return audit.audited_save(actor=actor, obj=household, fields=HOUSEHOLD_FIELDS, guard=guard)
+
+
+# --- places: the sub-district admin's communities and grids ------------------------------------------
+
+COMMUNITY_FIELDS = ["name", "code", "address", "phone"]
+GRID_FIELDS = ["community_id", "name", "code", "description"]
+
+
+def _require_manager(actor) -> None:
+    if not can_manage_places(actor):
+        raise PermissionDenied("只有街道管理员可以管理账号、社区和网格。")
+
+
+@transaction.atomic
+def community_save(*, actor, community: Community) -> Community:
+    _require_manager(actor)
+    community.subdistrict_id = actor.subdistrict_id
+    return audit.audited_save(actor=actor, obj=community, fields=COMMUNITY_FIELDS)
+
+
+@transaction.atomic
+def grid_save(*, actor, grid: Grid) -> Grid:
+    _require_manager(actor)
+    if grid.community.subdistrict_id != actor.subdistrict_id:
+        raise ValidationError({"community": "只能选择本街道的社区。"})
+    return audit.audited_save(actor=actor, obj=grid, fields=GRID_FIELDS)

@@ -5,14 +5,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
 
-from assistance.selectors import benefits_of
-from jiedao.scope import REGISTRY_READERS, can_write_registry, sees_full_numbers
+from jiedao.scope import can_write_registry, reads_registry, sees_full_numbers
 from jiedao.views import FilteredListView, RegistryReaderMixin, RegistryWriterMixin, ServiceFormMixin
-from visits.models import CarePlan
 
 from . import selectors, services
-from .exports import RESIDENT_COLUMNS
-from .filters import HouseholdFilterSet, ResidentFilterSet
+from .exports import RESIDENTS
+from .filters import HouseholdFilterSet
 from .forms import ArchiveForm, HouseholdForm, ResidentForm
 from .models import Household, Resident
 
@@ -20,11 +18,8 @@ MAIN_FILTERS = {"search", "community", "grid"}
 
 
 class ResidentListView(RegistryReaderMixin, FilteredListView):
-    model = Resident
-    filterset_class = ResidentFilterSet
+    export_list = RESIDENTS
     template_name = "residents/resident_list.html"
-    export_columns = RESIDENT_COLUMNS
-    export_name = "居民名册"
 
     def base_queryset(self):
         return super().base_queryset().with_related()
@@ -58,9 +53,6 @@ class ResidentDetailView(RegistryReaderMixin, DetailView):
             can_write=can_write_registry(user),
             members=selectors.household_members(resident.household, user) if resident.household_id else [],
             history=selectors.resident_history(resident),
-            recent_visits=resident.visits.select_related("visitor")[:5],
-            benefits=benefits_of(resident),
-            plan=CarePlan.objects.filter(resident=resident).select_related("responsible").first(),
         )
         return context
 
@@ -77,7 +69,7 @@ class ScopedWriteMixin(RegistryReaderMixin):
     def dispatch(self, request, *args, **kwargs):
         self.target = None
         if request.user.is_authenticated:
-            if request.user.role not in REGISTRY_READERS:
+            if not reads_registry(request.user):
                 raise PermissionDenied("您的角色无权访问居民档案。")
             if "pk" in kwargs:
                 self.target = get_object_or_404(self.scoped_queryset(), pk=kwargs["pk"])

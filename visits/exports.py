@@ -1,6 +1,8 @@
-from jiedao.exports import Columns, choice, local
+from jiedao.exports import Columns, ExportList, choice, local
+from jiedao.scope import reads_registry
 
-from .models import Method
+from .filters import VisitFilterSet
+from .models import Method, Visit
 
 VISIT_COLUMNS = Columns(
     fields=("visited_at", "resident__name", "resident__grid__name", "method", "ok", "overdue_days", "health",
@@ -20,3 +22,6 @@ VISIT_COLUMNS = Columns(
         ("走访人", lambda v: v["visitor__first_name"] or v["visitor__username"], 10),
     ],
 )
+
+VISITS = ExportList(name="走访记录", model=Visit, filterset=VisitFilterSet, columns=VISIT_COLUMNS,
+                    readers=reads_registry, path=f"{__name__}.VISITS")

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from jiedao.models import Role, User
 
-from .models import CarePlan, HazardKind, Visit, VisitRule
+from .models import FINDINGS, CarePlan, HazardKind, Visit, VisitRule
 
 
 class VisitForm(forms.ModelForm):
@@ -18,7 +18,7 @@ class VisitForm(forms.ModelForm):
 
     class Meta:
         model = Visit
-        fields = ["method", "visited_at", "ok", "health", "living", "needs", "notes", "next_action"]
+        fields = ["method", "visited_at", *FINDINGS]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -38,7 +38,7 @@ class VisitForm(forms.ModelForm):
         return [{"kind": kind, "description": self.cleaned_data["hazard_description"]}] if kind else []
 
     def findings(self) -> dict:
-        return {k: self.cleaned_data[k] for k in ["ok", "health", "living", "needs", "notes", "next_action"]}
+        return {k: self.cleaned_data[k] for k in FINDINGS}
 
 
 class CarePlanForm(forms.ModelForm):

@@ -4,9 +4,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from jiedao.querysets import SubdistrictSettingQuerySet
 from residents.models import CareTier
 
-from .querysets import HazardQuerySet, NotificationQuerySet, VisitQuerySet
+from .querysets import CarePlanQuerySet, HazardQuerySet, VisitQuerySet
 
 
 class Method(models.TextChoices):
@@ -38,6 +39,8 @@ class VisitRule(models.Model):
     escalate_after_days = models.PositiveSmallIntegerField(
         "逾期几天后上报社区", default=3, help_text="逾期超过这些天数，提醒转给社区工作人员（0–90）。",
         validators=[MaxValueValidator(90, "最多 90 天。")])
+
+    objects = SubdistrictSettingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "探访规则"
@@ -72,6 +75,8 @@ class CarePlan(models.Model):
                                     help_text="留空则由所在网格的网格员负责。")
     curtain_pact = models.BooleanField("窗帘之约", default=False)
     curtain_deadline = models.TimeField("每日开窗帘截止时间", default=time(8, 0))
+
+    objects = CarePlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = "关爱计划"
@@ -120,6 +125,10 @@ class Visit(models.Model):
         return self.resident.community.subdistrict_id
 
 
+# What a visit found, as the form, the API and the export all name it (one list).
+FINDINGS = ["ok", "health", "living", "needs", "notes", "next_action"]
+
+
 class HazardKind(models.TextChoices):
     FIRE = "fire", "消防"
     GAS = "gas", "燃气"
@@ -164,45 +173,3 @@ class Hazard(models.Model):
     @property
     def audit_subdistrict_id(self):
         return self.resident.community.subdistrict_id
-
-
-class NotificationKind(models.TextChoices):
-    DUE = "due", "今日应访"
-    OVERDUE = "overdue", "逾期未访"
-    CURTAIN_MISSED = "curtain_missed", "窗帘未开"
-    ESCALATION = "escalation", "逾期上报"
-    CASE_REVIEW = "case_review", "救助复核"
-
-
-class Notification(models.Model):
-    """A line in a user's inbox. `key` says what it is about, so the same reminder is never written twice."""
-
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE,
-                                  related_name="notifications")
-    kind = models.CharField("类型", max_length=20, choices=NotificationKind.choices)
-    resident = models.ForeignKey("residents.Resident", verbose_name="居民", null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="+")
-    method = models.CharField("方式", max_length=16, choices=Method.choices, blank=True)
-    due_date = models.DateField("应访日期", null=True, blank=True)
-    message = models.CharField("内容", max_length=300)
-    key = models.CharField(max_length=120, unique=True, editable=False)
-    created_at = models.DateTimeField("时间", auto_now_add=True)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
-    delivered_at = models.DateTimeField("推送时间", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("推送次数", default=0)
-    last_error = models.CharField("推送错误", max_length=200, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "提醒"
-        verbose_name_plural = "提醒"
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
-            models.Index(fields=["id"], name="notification_undelivered_idx",
-                         condition=models.Q(delivered_at__isnull=True)),
-        ]
-
-    def __str__(self):
-        return self.message

@@ -21,12 +21,6 @@ class HazardQuerySet(models.QuerySet):
         return self.exclude(status="closed")
 
 
-class NotificationQuerySet(models.QuerySet):
+class CarePlanQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """An inbox is its owner's alone."""
-        if not (user and user.is_authenticated):
-            return self.none()
-        return self.filter(recipient=user)
-
-    def unread(self):
-        return self.filter(read_at__isnull=True)
+        return self.filter(_resident_scope(user))

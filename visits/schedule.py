@@ -11,14 +11,13 @@ Only a curtain sign that says the curtain was open, or a home visit that day, ke
 that the curtain was closed is an alarm at once, like a missed deadline.
 """
 
-from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from jiedao.filters import day_range
+from jiedao.dates import add_months, day_range
 
 from .models import CarePlan, Frequency, Method, Visit, VisitRule
 
@@ -39,12 +38,6 @@ class DueItem:
     @property
     def is_overdue(self) -> bool:
         return self.overdue_days > 0
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def next_due(last: date | None, frequency: str, every_n_days: int | None, today: date,

@@ -7,13 +7,14 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from jiedao.filters import day_range
-from residents.models import CareDependency, Resident, Tag
+from jiedao.dates import add_months, day_range, years_before
+from jiedao.models import Role, User
+from jiedao.scope import VISIT_RECORDERS
+from residents.models import CareDependency, Community, Resident, ResidentTag, Tag
 from residents.selectors import register_on
 
 from . import schedule
-from .models import Method, Visit
-from .services import responsible_workers
+from .models import CarePlan, Method, Visit
 
 
 @dataclass
@@ -74,10 +75,62 @@ def compliance(visits, start: date, end: date, overdue: list[schedule.DueItem]) 
             "rate": round(100 * counts["on_time"] / denominator, 1) if denominator else None}
 
 
+def responsible_workers(resident_ids) -> dict[int, int]:
+    """{resident: user} — the plan's named worker while they may still record visits for the resident,
+    else the first grid worker of the resident's grid (none when the grid has no worker)."""
+    places = {pk: (grid, community, subdistrict) for pk, grid, community, subdistrict in
+              Resident.objects.filter(pk__in=resident_ids).values_list(
+                  "pk", "grid_id", "community_id", "community__subdistrict_id")}
+    named = dict(CarePlan.objects.filter(resident_id__in=resident_ids, responsible__isnull=False,
+                                         responsible__is_active=True, responsible__role__in=VISIT_RECORDERS)
+                 .values_list("resident_id", "responsible_id"))
+    people = User.objects.filter(pk__in=set(named.values())).prefetch_related("grids", "communities").in_bulk()
+    first_worker: dict[int, int] = {}
+    for user_id, grid_id in (User.grids.through.objects.filter(
+            grid_id__in={g for g, _, _ in places.values()}, user__role=Role.GRID_WORKER, user__is_active=True)
+            .order_by("user_id").values_list("user_id", "grid_id")):
+        first_worker.setdefault(grid_id, user_id)
+
+    def still_theirs(user, grid, community, subdistrict) -> bool:
+        # The scope rule of jiedao.scope, applied to ids already loaded (no query per resident).
+        if user.role == Role.GRID_WORKER:
+            return grid in {g.pk for g in user.grids.all()}
+        if user.role == Role.COMMUNITY_STAFF:
+            return community in {c.pk for c in user.communities.all()}
+        return user.subdistrict_id == subdistrict
+
+    out = {}
+    for pk, (grid, community, subdistrict) in places.items():
+        user = people.get(named.get(pk))
+        if user is not None and still_theirs(user, grid, community, subdistrict):
+            out[pk] = user.pk
+        elif grid in first_worker:
+            out[pk] = first_worker[grid]
+    return out
+
+
+def community_supervisors(community_ids) -> dict[int, list[int]]:
+    """Who hears escalations: the community's staff; where it has none, the sub-district's admins."""
+    staff: dict[int, list[int]] = defaultdict(list)
+    for user_id, community_id in (User.communities.through.objects.filter(
+            community_id__in=set(community_ids), user__role=Role.COMMUNITY_STAFF, user__is_active=True)
+            .values_list("user_id", "community_id")):
+        staff[community_id].append(user_id)
+    orphans = set(community_ids) - set(staff)
+    if orphans:
+        subdistrict_of = dict(Community.objects.filter(pk__in=orphans).values_list("pk", "subdistrict_id"))
+        admins = defaultdict(list)
+        for user_id, subdistrict_id in User.objects.filter(
+                role=Role.SUBDISTRICT_ADMIN, is_active=True, subdistrict_id__in=set(subdistrict_of.values())
+        ).values_list("pk", "subdistrict_id"):
+            admins[subdistrict_id].append(user_id)
+        for community_id, subdistrict_id in subdistrict_of.items():
+            staff[community_id] = admins.get(subdistrict_id, [])
+    return staff
+
+
 def overdue_by_worker(items: list[schedule.DueItem]) -> list[dict]:
     """Overdue items grouped by the worker responsible (None: nobody assigned)."""
-    from jiedao.models import User
-
     workers = responsible_workers({i.resident_id for i in items})
     counts = Counter(workers.get(i.resident_id) for i in items)
     worst = defaultdict(int)
@@ -88,20 +141,23 @@ def overdue_by_worker(items: list[schedule.DueItem]) -> list[dict]:
                   key=lambda row: -row["count"])
 
 
+def visit_rate(visited: int, due: int) -> float | None:
+    """Percent of those due a visit who had one, to one decimal: the one rate behind the dashboard and the
+    visit overview. Nobody due: no rate (shown as —), not a perfect one."""
+    return round(100 * visited / due, 1) if due else None
+
+
 # 2022 opinion of the Ministry of Civil Affairs and nine departments on visiting elders: elders who live
 # alone, in empty nests, with disabilities (重残: grade 1–2) or lost capacity, or in bereaved families.
-ELDER_AGE = 60
+TARGET_ELDER_AGE = 60  # 老年人: the age the opinion counts from
 TARGET_TAGS = [Tag.LIVING_ALONE, Tag.EMPTY_NEST, Tag.DISABLED_CARE, Tag.BEREAVED_PARENT]
 
 
 def target_elders(residents, day: date):
     """The target elders among `residents` (a scoped queryset of the register on `day`)."""
-    from jiedao.filters import years_before
-    from residents.models import ResidentTag
-
     tagged = ResidentTag.objects.filter(Q(tag__in=TARGET_TAGS) | Q(
         tag=Tag.DISABILITY, resident__disability_grade__in=[1, 2])).values("resident_id")
-    return (residents.filter(birth_date__lte=years_before(day, ELDER_AGE))
+    return (residents.filter(birth_date__lte=years_before(day, TARGET_ELDER_AGE))
             .filter(Q(pk__in=tagged) | Q(care_dependency=CareDependency.FULL)))
 
 
@@ -109,7 +165,7 @@ def monthly_visit_rate(user, month: date) -> dict:
     """Share of the target elders in the user's scope with at least one home visit in `month`,
     per grid, per community and in all, with the list of those not yet visited."""
     first = month.replace(day=1)
-    after = schedule.add_months(first, 1)
+    after = add_months(first, 1)
     day = min(timezone.localdate(), after - timedelta(days=1))
     elders = target_elders(register_on(Resident.objects.visible_to(user), day), day)
     start, end = day_range(first, after - timedelta(days=1))
@@ -128,13 +184,10 @@ def monthly_visit_rate(user, month: date) -> dict:
         if not seen:
             missing.append(elder)
 
-    def rate(total, seen):
-        return round(100 * seen / total, 1) if total else 100.0
-
     total = sum(v[0] for v in by_community.values())
     return {
-        "month": first, "total": total, "visited": len(visited), "rate": rate(total, len(visited)),
-        "by_community": [(name, t, s, rate(t, s)) for (_, name), (t, s) in sorted(by_community.items())],
-        "by_grid": [(c, g, t, s, rate(t, s)) for (_, c, _, g), (t, s) in sorted(by_grid.items())],
+        "month": first, "total": total, "visited": len(visited), "rate": visit_rate(len(visited), total),
+        "by_community": [(name, t, s, visit_rate(s, t)) for (_, name), (t, s) in sorted(by_community.items())],
+        "by_grid": [(c, g, t, s, visit_rate(s, t)) for (_, c, _, g), (t, s) in sorted(by_grid.items())],
         "missing": missing,
     }

@@ -1,9 +1,9 @@
 from rest_framework import serializers
 
+from jiedao.serializers import SafeDateTimeField, ScopedPrimaryKeyRelatedField
 from residents.models import Resident
-from residents.serializers import SafeDateTimeField, ScopedPrimaryKeyRelatedField
 
-from .models import Hazard, HazardKind, HazardStatus, Method, Notification, Visit
+from .models import FINDINGS, Hazard, HazardKind, HazardStatus, Method, Visit
 
 
 class HazardInputSerializer(serializers.Serializer):
@@ -23,23 +23,26 @@ class VisitSerializer(serializers.ModelSerializer):
     resident = ScopedPrimaryKeyRelatedField(queryset=Resident.objects.all())
     visited_at = SafeDateTimeField(required=False)
     visitor = serializers.CharField(source="visitor.username", read_only=True)
-    findings = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=2000),
-                                     required=False, write_only=True,
-                                     help_text="health, living, needs, notes, next_action")
     hazards = HazardInputSerializer(many=True, required=False, write_only=True, max_length=20)
     hazards_found = HazardSerializer(source="hazards", many=True, read_only=True)
 
     class Meta:
         model = Visit
-        fields = ["id", "resident", "method", "visited_at", "visitor", "ok", "health", "living", "needs", "notes",
-                  "next_action", "overdue_days", "findings", "hazards", "hazards_found", "created_at"]
+        # The findings are the visit's own fields, read and written alike (one interface).
+        fields = ["id", "resident", "method", "visited_at", "visitor", *FINDINGS, "overdue_days", "hazards",
+                  "hazards_found", "created_at"]
         read_only_fields = ["overdue_days", "created_at"]
 
-    def validate_findings(self, value):
-        unknown = set(value) - {"health", "living", "needs", "notes", "next_action"}
-        if unknown:
-            raise serializers.ValidationError(f"未知的字段：{'、'.join(sorted(unknown))[:100]}")
-        return value
+    def to_internal_value(self, data):
+        # A field this endpoint does not take is refused by name, not dropped in silence (a client still
+        # sending the old `findings` object would otherwise lose what the visitor wrote).
+        if type(data) is dict:  # a JSON body (a form post carries its CSRF token too)
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(k)[:30] for k in data if k not in writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [f"未知的字段。走访情况请直接填写：{'、'.join(FINDINGS)}。"] for name in unknown[:10]})
+        return super().to_internal_value(data)
 
 
 class DueSerializer(serializers.Serializer):
@@ -52,15 +55,3 @@ class DueSerializer(serializers.Serializer):
 
 class HazardTransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[HazardStatus.IN_HAND, HazardStatus.CLOSED])
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    read = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "resident", "method", "due_date", "message", "created_at", "read", "read_at"]
-        read_only_fields = fields
-
-    def get_read(self, obj) -> bool:
-        return obj.read_at is not None

@@ -1,48 +1,25 @@
 """Writes of the visits app: recording visits and hazards, plans and rules, and the reminder job."""
 
-import logging
-from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from jiedao import audit
-from jiedao.filters import day_range
-from jiedao.models import AuditAction, Role, User
-from jiedao.scope import can_manage_places
-from jiedao.selectors import figures_changed
+from jiedao.dates import day_range
+from jiedao.models import AuditAction, Notification, NotificationKind, User
+from jiedao.notifications import notifications_deliver, notifications_write
+from jiedao.scope import VISIT_RECORDERS, can_edit_plans, can_manage_places, can_record_visits
+from jiedao.signals import rows_changed
 from residents.models import Resident
 
 from . import schedule
-from .delivery import backend
-from .models import (
-    CarePlan,
-    Hazard,
-    HazardStatus,
-    Method,
-    Notification,
-    NotificationKind,
-    Visit,
-    VisitRule,
-)
-
-logger = logging.getLogger("jiedao.notifications")
-
-VISIT_RECORDERS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.GRID_WORKER}
-PLAN_EDITORS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
-
-
-def can_record_visits(user) -> bool:
-    return bool(user and user.is_authenticated and user.role in VISIT_RECORDERS)
-
-
-def can_edit_plans(user) -> bool:
-    return bool(user and user.is_authenticated and user.role in PLAN_EDITORS)
+from .models import FINDINGS, CarePlan, Frequency, Hazard, HazardStatus, Method, Visit, VisitRule
+from .selectors import community_supervisors, responsible_workers
 
 
 def _resident_in_scope(actor, resident: Resident) -> None:
@@ -82,8 +59,6 @@ def visit_record(*, actor, resident: Resident, method: str, visited_at: datetime
                  changes={"resident": resident.pk, "method": method, "hazards": len(hazards or [])})
     return visit
 
-
-FINDINGS = ["ok", "health", "living", "needs", "notes", "next_action"]
 
 HAZARD_NEXT = {HazardStatus.OPEN: {HazardStatus.IN_HAND, HazardStatus.CLOSED},
                HazardStatus.IN_HAND: {HazardStatus.CLOSED}, HazardStatus.CLOSED: set()}
@@ -132,17 +107,12 @@ def visit_rule_save(*, actor, rule: VisitRule) -> VisitRule:
     """The sub-district admin sets how often each tier is visited, and by which method."""
     if not can_manage_places(actor):
         raise PermissionDenied("只有街道管理员可以设置探访规则。")
-    stored = VisitRule.objects.filter(pk=rule.pk).first() if rule.pk else None
-    if stored is not None and stored.subdistrict_id != actor.subdistrict_id:
-        raise PermissionDenied("只能修改本街道的规则。")
+
     rule.subdistrict_id = actor.subdistrict_id
-    if rule.frequency != "every_n_days":
+    if rule.frequency != Frequency.EVERY_N_DAYS:
         rule.every_n_days = None
-    rule.full_clean()
-    rule.save()
-    audit.record_save(actor=actor, obj=rule, before=stored and audit.snapshot(stored, RULE_FIELDS),
-                      after=audit.snapshot(rule, RULE_FIELDS))
-    return rule
+    return audit.audited_save(actor=actor, obj=rule, fields=RULE_FIELDS,
+                              guard=audit.own_subdistrict(actor, "只能修改本街道的规则。"))
 
 
 @transaction.atomic
@@ -171,66 +141,10 @@ def default_rules_ensure(*, subdistrict) -> None:
     if not VisitRule.objects.filter(subdistrict=subdistrict).exists():
         VisitRule.objects.bulk_create([VisitRule(subdistrict=subdistrict, care_tier=t, method=m, frequency=f,
                                                  every_n_days=n) for t, m, f, n in DEFAULT_RULES])
-        figures_changed(VisitRule)  # bulk_create sends no post_save
+        rows_changed.send(sender=VisitRule)  # bulk_create sends no post_save
 
 
 # --- reminders ---------------------------------------------------------------------------------------
-
-def responsible_workers(resident_ids) -> dict[int, int]:
-    """{resident: user} — the plan's named worker while they may still record visits for the resident,
-    else the first grid worker of the resident's grid (none when the grid has no worker)."""
-    places = {pk: (grid, community, subdistrict) for pk, grid, community, subdistrict in
-              Resident.objects.filter(pk__in=resident_ids).values_list(
-                  "pk", "grid_id", "community_id", "community__subdistrict_id")}
-    named = dict(CarePlan.objects.filter(resident_id__in=resident_ids, responsible__isnull=False,
-                                         responsible__is_active=True, responsible__role__in=VISIT_RECORDERS)
-                 .values_list("resident_id", "responsible_id"))
-    people = User.objects.filter(pk__in=set(named.values())).prefetch_related("grids", "communities").in_bulk()
-    first_worker: dict[int, int] = {}
-    for user_id, grid_id in (User.grids.through.objects.filter(
-            grid_id__in={g for g, _, _ in places.values()}, user__role=Role.GRID_WORKER, user__is_active=True)
-            .order_by("user_id").values_list("user_id", "grid_id")):
-        first_worker.setdefault(grid_id, user_id)
-
-    def still_theirs(user, grid, community, subdistrict) -> bool:
-        # The scope rule of jiedao.scope, applied to ids already loaded (no query per resident).
-        if user.role == Role.GRID_WORKER:
-            return grid in {g.pk for g in user.grids.all()}
-        if user.role == Role.COMMUNITY_STAFF:
-            return community in {c.pk for c in user.communities.all()}
-        return user.subdistrict_id == subdistrict
-
-    out = {}
-    for pk, (grid, community, subdistrict) in places.items():
-        user = people.get(named.get(pk))
-        if user is not None and still_theirs(user, grid, community, subdistrict):
-            out[pk] = user.pk
-        elif grid in first_worker:
-            out[pk] = first_worker[grid]
-    return out
-
-
-def community_supervisors(community_ids) -> dict[int, list[int]]:
-    """Who hears escalations: the community's staff; where it has none, the sub-district's admins."""
-    staff: dict[int, list[int]] = defaultdict(list)
-    for user_id, community_id in (User.communities.through.objects.filter(
-            community_id__in=set(community_ids), user__role=Role.COMMUNITY_STAFF, user__is_active=True)
-            .values_list("user_id", "community_id")):
-        staff[community_id].append(user_id)
-    orphans = set(community_ids) - set(staff)
-    if orphans:
-        from residents.models import Community
-
-        subdistrict_of = dict(Community.objects.filter(pk__in=orphans).values_list("pk", "subdistrict_id"))
-        admins = defaultdict(list)
-        for user_id, subdistrict_id in User.objects.filter(
-                role=Role.SUBDISTRICT_ADMIN, is_active=True, subdistrict_id__in=set(subdistrict_of.values())
-        ).values_list("pk", "subdistrict_id"):
-            admins[subdistrict_id].append(user_id)
-        for community_id, subdistrict_id in subdistrict_of.items():
-            staff[community_id] = admins.get(subdistrict_id, [])
-    return staff
-
 
 def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
     """Write what is due, overdue and missed into the inboxes, then deliver what is new.
@@ -257,7 +171,7 @@ def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
     def add(recipients, kind, item, message, scope_key):
         for user in recipients:
             rows.append(Notification(recipient_id=user, kind=kind, resident_id=item.resident_id, method=item.method,
-                                     due_date=item.due_date, message=message[:300],
+                                     due_date=item.due_date, message=message[:300], link=record_link(item),
                                      key=f"{kind}:{scope_key}:{user}"[:120]))
 
     for item in items:
@@ -291,54 +205,11 @@ def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
             add(to_supervisors, NotificationKind.ESCALATION, item,
                 f"{name} 的{method}探访已逾期 {item.overdue_days} 天，超过 {item.escalate_after_days} 天，请督办。",
                 f"{item.resident_id}:{item.method}:{item.due_date}")
-    from assistance.services import case_review_reminders
-
-    rows += case_review_reminders(today=today)  # ongoing relief cases due for review: the same inbox, once
-    with transaction.atomic():  # one commit, not one per batch
-        before = Notification.objects.count()
-        Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-        written = Notification.objects.count() - before
+    written = notifications_write(rows)
     delivered, failed = notifications_deliver()
     return {"due_items": len(items), "written": written, "delivered": delivered, "failed": failed}
 
 
-MAX_DELIVERY_ATTEMPTS = 5
-
-
-def notifications_deliver(batch: int = 2000) -> tuple[int, int]:
-    """Send every undelivered reminder through the configured backend: (sent, failed).
-
-    Each batch is claimed under a row lock (so two workers never take the same reminder) and sent
-    after the claim is committed (no lock is held while an SMS gateway thinks). A send that fails is
-    handed back with its error, to be tried again by the next runs, at most five times; the others go on.
-    """
-    sender, sent, failed, cursor = backend(), 0, 0, 0
-    while True:
-        with transaction.atomic():
-            # Walk forward by id, so a message handed back after failing waits for the next run.
-            claimed = list(Notification.objects.select_for_update(skip_locked=True)
-                           .filter(delivered_at__isnull=True, attempts__lt=MAX_DELIVERY_ATTEMPTS, id__gt=cursor)
-                           .order_by("id")[:batch])
-            if not claimed:
-                return sent, failed
-            Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(
-                delivered_at=timezone.now(), attempts=F("attempts") + 1)
-        cursor = claimed[-1].pk
-        for notification in claimed:
-            try:
-                sender.send(notification)
-                sent += 1
-            except Exception as error:  # one broken message must not stop the others
-                failed += 1
-                logger.warning("提醒 %s 推送失败：%s", notification.pk, error)
-                Notification.objects.filter(pk=notification.pk).update(delivered_at=None,
-                                                                       last_error=str(error)[:200])
-
-
-def notification_read(*, actor, notification: Notification) -> Notification:
-    if notification.recipient_id != actor.pk:
-        raise PermissionDenied("只能标记自己的提醒。")
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-    return notification
+def record_link(item) -> str:
+    """The visit form for this resident and method: where a reminder's 去记录 leads."""
+    return f"{reverse('visits:record', args=[item.resident_id])}?method={item.method}"

@@ -3,23 +3,22 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, F, When
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, TemplateView
 
-from jiedao.filters import parse_month
-from jiedao.scope import can_manage_places
+from jiedao.dates import parse_month
+from jiedao.scope import can_edit_plans, can_manage_places, can_record_visits
 from jiedao.views import FilteredListView, RegistryReaderMixin, RoleRequiredMixin, ServiceFormMixin
 from residents.models import Resident
 
 from . import schedule, selectors, services
-from .exports import VISIT_COLUMNS
-from .filters import HazardFilterSet, VisitFilterSet
+from .exports import VISITS
+from .filters import HazardFilterSet
 from .forms import CarePlanForm, VisitForm, VisitRuleForm
-from .models import CarePlan, Hazard, HazardStatus, Method, Notification, NotificationKind, Visit, VisitRule
+from .models import CarePlan, Hazard, HazardStatus, Method, Visit, VisitRule
 
 
 class DayView(RegistryReaderMixin, TemplateView):
@@ -29,7 +28,7 @@ class DayView(RegistryReaderMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**selectors.day_of(self.request.user),
-                                        can_record=services.can_record_visits(self.request.user), **kwargs)
+                                        can_record=can_record_visits(self.request.user), **kwargs)
 
 
 class ResidentActionMixin(RoleRequiredMixin):
@@ -48,7 +47,7 @@ class VisitCreateView(ResidentActionMixin, ServiceFormMixin, FormView):
     template_name = "visits/visit_form.html"
 
     def allowed(self, user):
-        return services.can_record_visits(user)
+        return can_record_visits(user)
 
     def get_initial(self):
         method = self.request.GET.get("method")
@@ -71,7 +70,7 @@ class VisitCreateView(ResidentActionMixin, ServiceFormMixin, FormView):
 @require_POST
 def curtain_sign(request, resident):
     """The curtain pact's second tap: "窗帘已开" on the day page records today's sign."""
-    if not services.can_record_visits(request.user):
+    if not can_record_visits(request.user):
         raise PermissionDenied("您的角色不能记录走访。")
     person = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident)
     try:
@@ -85,11 +84,8 @@ def curtain_sign(request, resident):
 
 
 class VisitListView(RegistryReaderMixin, FilteredListView):
-    model = Visit
-    filterset_class = VisitFilterSet
+    export_list = VISITS
     template_name = "visits/visit_list.html"
-    export_columns = VISIT_COLUMNS
-    export_name = "走访记录"
 
     def base_queryset(self):
         return super().base_queryset().select_related("resident__grid", "visitor")
@@ -126,7 +122,7 @@ class HazardListView(RegistryReaderMixin, FilteredListView):
         return super().base_queryset().select_related("resident__grid", "closed_by")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(can_record=services.can_record_visits(self.request.user), **kwargs)
+        return super().get_context_data(can_record=can_record_visits(self.request.user), **kwargs)
 
 
 @login_required
@@ -143,40 +139,16 @@ def hazard_transition(request, pk, status):
     return redirect("visits:hazards")
 
 
-class InboxView(RegistryReaderMixin, ListView):
-    """Unread before read, and among them the alarms (a closed curtain, an escalation) first."""
-
-    template_name = "visits/inbox.html"
-    paginate_by = 50
-
-    def get_queryset(self):
-        urgency = Case(When(kind=NotificationKind.CURTAIN_MISSED, then=0), When(kind=NotificationKind.ESCALATION,
-                                                                                  then=1),
-                       When(kind=NotificationKind.OVERDUE, then=2), default=3)
-        return (Notification.objects.visible_to(self.request.user).select_related("resident")
-                .order_by(F("read_at").asc(nulls_first=True), urgency, "-created_at", "-id"))
-
-
-@login_required
-@require_POST
-def notification_read(request, pk):
-    notifications = Notification.objects.visible_to(request.user).unread()
-    if pk == 0:  # "all read"
-        notifications.update(read_at=timezone.now())
-    else:
-        services.notification_read(actor=request.user, notification=get_object_or_404(notifications, pk=pk))
-    return redirect("visits:inbox")
-
-
 class PlanView(ResidentActionMixin, ServiceFormMixin, FormView):
     form_class = CarePlanForm
     template_name = "visits/plan_form.html"
 
     def allowed(self, user):
-        return services.can_edit_plans(user)
+        return can_edit_plans(user)
 
     def get_form_kwargs(self):
-        plan = CarePlan.objects.filter(resident=self.resident).first() or CarePlan(resident=self.resident)
+        plan = CarePlan.objects.visible_to(self.request.user).filter(resident=self.resident).first() \
+            or CarePlan(resident=self.resident)
         return {**super().get_form_kwargs(), "resident": self.resident, "instance": plan}
 
     def get_context_data(self, **kwargs):
@@ -205,12 +177,12 @@ class RulesView(RoleRequiredMixin, ServiceFormMixin, FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if "pk" in self.kwargs:
-            kwargs["instance"] = get_object_or_404(VisitRule, pk=self.kwargs["pk"],
-                                                   subdistrict_id=self.request.user.subdistrict_id)
+            rules = VisitRule.objects.visible_to(self.request.user)
+            kwargs["instance"] = get_object_or_404(rules, pk=self.kwargs["pk"])
         return kwargs
 
     def get_context_data(self, **kwargs):
-        rules = VisitRule.objects.filter(subdistrict_id=self.request.user.subdistrict_id)
+        rules = VisitRule.objects.visible_to(self.request.user)
         return super().get_context_data(rules=rules, editing="pk" in self.kwargs, **kwargs)
 
     def run_service(self, form):
@@ -226,7 +198,7 @@ class RulesView(RoleRequiredMixin, ServiceFormMixin, FormView):
 def rule_delete(request, pk):
     if not can_manage_places(request.user):
         raise PermissionDenied("只有街道管理员可以设置探访规则。")
-    rule = get_object_or_404(VisitRule, pk=pk, subdistrict_id=request.user.subdistrict_id)
+    rule = get_object_or_404(VisitRule.objects.visible_to(request.user), pk=pk)
     services.visit_rule_delete(actor=request.user, rule=rule)
     messages.success(request, f"已删除规则：{rule}。")
     return redirect("visits:rules")

@@ -92,7 +92,7 @@ def test_a_failing_delivery_is_retried_and_does_not_hold_up_the_others(rules, zh
     for _ in range(6):
         services.reminders_run(now=at(TODAY, 7, 15))
     assert {n.attempts for n in failed.all()} == {services.MAX_DELIVERY_ATTEMPTS}  # then it gives up
-    settings.NOTIFICATION_BACKEND = "visits.delivery.LogBackend"
+    settings.NOTIFICATION_BACKEND = "jiedao.notifications.LogBackend"
     assert services.reminders_run(now=at(TODAY, 7, 30))["delivered"] == 0
 
 

@@ -1,9 +1,8 @@
 import logging
-from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from jiedao.dates import parse_now
 from visits.tasks import run_reminders_task
 
 
@@ -17,14 +16,10 @@ class Command(BaseCommand):
         if options["verbosity"] < 2:
             # The log backend writes a line per reminder; by hand, the summary below is enough (-v 2 for all).
             logging.getLogger("jiedao.notifications").setLevel(logging.WARNING)
-        if now:
-            try:
-                moment = datetime.fromisoformat(now)
-            except ValueError:
-                raise CommandError("--now 格式应为 2026-11-23T08:05。") from None
-            if timezone.is_naive(moment):
-                moment = timezone.make_aware(moment)
-            now = moment.isoformat()
-        result = run_reminders_task(now)  # in this process, like the beat's worker would
+        try:
+            moment = parse_now(now).isoformat() if now else None
+        except ValueError as e:
+            raise CommandError(str(e)) from None
+        result = run_reminders_task(moment)  # in this process, like the beat's worker would
         self.stdout.write(f"应访/逾期 {result['due_items']} 项，写入提醒 {result['written']} 条（重复的不会再写），"
                           f"推送 {result['delivered']} 条。")

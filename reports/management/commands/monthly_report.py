@@ -4,10 +4,11 @@ A month that already has one gets a new version; the old versions stay."""
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from jiedao.filters import MONTH_ERROR, parse_month
-from jiedao.models import MonthlyReport
-from jiedao.reports import previous_month, report_build, report_filename
+from jiedao.dates import MONTH_ERROR, parse_month
 from residents.models import Subdistrict
+
+from ...models import MonthlyReport
+from ...services import previous_month, report_build, report_filename
 
 
 class Command(BaseCommand):

@@ -12,13 +12,22 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from jiedao import audit
+from jiedao.dates import add_months
+from jiedao.models import AuditAction, Role, User
+from jiedao.scope import builds_reports
+from jiedao.xlsx import write_book
 from residents.models import Subdistrict
 
-from . import audit
-from .models import AuditAction, MonthlyReport
-from .scope import builds_reports, reader_of
+from .models import MonthlyReport
 from .selectors import monthly_figures
-from .xlsx import write_book
+
+
+def reader_of(subdistrict: Subdistrict) -> User:
+    """A sub-district as its leader sees it (an unsaved account): the scope of what is built with
+    nobody signed in, such as the monthly report pack, so it can never differ from the leader's view."""
+    return User(username=f"system:{subdistrict.pk}", role=Role.SUBDISTRICT_LEADER, subdistrict=subdistrict,
+                is_active=True)
 
 
 def report_build(*, subdistrict: Subdistrict, month: date, actor=None, via: str = MonthlyReport.Via.PAGE,
@@ -89,10 +98,7 @@ def _cell(value, kind):
 
 
 def previous_month(today: date | None = None) -> date:
-    today = today or timezone.localdate()
-    first = today.replace(day=1)
-    return (first.replace(year=first.year - 1, month=12) if first.month == 1
-            else first.replace(month=first.month - 1))
+    return add_months((today or timezone.localdate()).replace(day=1), -1)
 
 
 def reports_build_scheduled(today: date | None = None) -> int:

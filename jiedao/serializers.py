@@ -1,0 +1,42 @@
+"""Serializer fields every app's API shares."""
+
+from rest_framework import serializers
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """Accepts only ids the caller may see: another community's grid is 'not found', like a 404."""
+
+    default_error_messages = {
+        "does_not_exist": "编号为 {pk_value} 的对象不存在或不在您的管辖范围内。",
+        "incorrect_type": "应为整数编号，收到的是 {data_type}。",
+        "required": "此项为必填项。",
+        "null": "此项不能为空。",
+    }
+
+    def get_queryset(self):
+        return self.queryset.model.objects.visible_to(self.context["request"].user)
+
+    def to_internal_value(self, data):
+        # Only whole numbers a database id can be: 1.5, 1e400, true and "abc" are refused here, not
+        # passed to the database (where an overflow would be a 500).
+        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and data.isdigit())):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if int(data) >= 2**63:
+            self.fail("does_not_exist", pk_value=str(data)[:30])
+        return super().to_internal_value(int(data))
+
+
+class SafeDateTimeField(serializers.DateTimeField):
+    """A date-time that cannot overflow when put in Asia/Shanghai (year 1 or 9999 answer 400)."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except (OverflowError, ValueError):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM]")
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except (OverflowError, ValueError):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM]")

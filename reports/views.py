@@ -1,0 +1,160 @@
+"""The pages that read across the features: each role's home, the dashboard, the monthly report packs."""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.generic import ListView, TemplateView
+
+from jiedao.dates import MONTH_ERROR, parse_month
+from jiedao.scope import (
+    builds_reports,
+    can_manage_places,
+    can_record_visits,
+    can_write_registry,
+    is_auditor,
+    is_point_operator,
+    reads_registry,
+    reads_reports,
+    works_in_places,
+)
+from jiedao.views import RoleRequiredMixin
+from residents.models import CareTier, Grid, Resident, Status
+from visits import schedule
+
+from .models import MonthlyReport
+from .selectors import monthly_figures
+from .services import previous_month, report_build
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """Each role's start page: what it is there to do, with the figures of its scope."""
+
+    template_name = "home.html"
+
+    def get(self, request, *args, **kwargs):
+        if is_point_operator(request.user):
+            return redirect("care:checkin")  # the counter is the operator's whole job
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["role"] = user.role
+        if reads_registry(user):
+            residents = Resident.objects.visible_to(user).filter(status=Status.ACTIVE)
+            context["by_community"] = (
+                residents.values("community_id", "community__name").annotate(n=Count("id")).order_by("community__name")
+            )
+            context["total"] = residents.count()
+            context["key_residents"] = residents.filter(care_tier=CareTier.KEY).select_related("grid")[:20]
+            # A grid worker's or staff member's own grids; a whole sub-district's would be a wall of links.
+            if works_in_places(user):
+                context["grids"] = Grid.objects.visible_to(user).select_related("community")[:24]
+        if can_record_visits(user):
+            items = schedule.due_items(Resident.objects.visible_to(user))
+            now = timezone.now()
+            context["visits_today"] = {
+                "missed": sum(schedule.curtain_missed(i, now) for i in items),
+                "overdue": sum(i.is_overdue for i in items),
+                "due": sum(not i.is_overdue and not schedule.curtain_missed(i, now) for i in items),
+            }
+        context["can_write"] = can_write_registry(user)
+        context["can_manage"] = can_manage_places(user)
+        context["is_auditor"] = is_auditor(user)
+        return context
+
+
+class DashboardView(RoleRequiredMixin, TemplateView):
+    """Leaders' dashboard: the month's figures (reports.selectors.monthly_figures, as the API gives them)
+    as cards, charts drawn in the browser by the Chart.js the app serves, and tables whose every count
+    links to the list it was counted from."""
+
+    template_name = "dashboard.html"
+
+    def allowed(self, user):
+        return reads_reports(user)
+
+    def get_context_data(self, **kwargs):
+        raw = self.request.GET.get("month", "")
+        month = parse_month(raw)
+        today = timezone.localdate()
+        figures = monthly_figures(self.request.user, month or today.replace(day=1))
+        # Templates cannot index a dict by a variable key: each row becomes (name, [(value, link, label)]).
+        tables = [{"key": a["key"], "title": a["title"], "columns": a["columns"],
+                   "rows": [(r["name"], [(r["values"][c["key"]], r["links"].get(c["key"]), c["label"])
+                                         for c in a["columns"]]) for r in a["rows"]]} for a in figures["areas"]]
+        cases = next(a for a in figures["areas"] if a["key"] == "cases")
+        states = [(s["key"], s["label"]) for s in cases["states"]]
+        case_rows = [(row["label"], [(row["states"][s], row["links"].get(s), label) for s, label in states])
+                     for row in cases["by_kind"]]
+        totals = {a["key"]: {"values": a["rows"][-1]["values"], "links": a["rows"][-1]["links"]}
+                  for a in figures["areas"]}
+        return super().get_context_data(
+            figures=figures, tables=tables, totals=totals, case_states=states, case_rows=case_rows,
+            month_error=MONTH_ERROR if raw and month is None else "",
+            this_month=today.strftime("%Y-%m"), **kwargs)
+
+
+class ReportListView(RoleRequiredMixin, ListView):
+    """The monthly report packs of the user's sub-districts: the current version of each month, its
+    history, and (for the sub-district admin) a button to build a month again."""
+
+    template_name = "reports/list.html"
+    paginate_by = 24
+
+    def allowed(self, user):
+        return reads_reports(user)
+
+    def get_queryset(self):
+        return (MonthlyReport.objects.visible_to(self.request.user).with_current().defer("content", "figures")
+                .select_related("subdistrict", "made_by"))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(last_month=f"{previous_month():%Y-%m}",
+                                        can_build=builds_reports(self.request.user), **kwargs)
+
+    def post(self, request):
+        month = parse_month(request.POST.get("month"))
+        if month is None:
+            messages.error(request, MONTH_ERROR)
+        else:
+            try:
+                report = report_build(subdistrict=request.user.subdistrict, month=month, actor=request.user)
+            except ValidationError as e:
+                messages.error(request, "；".join(e.message_dict["month"]))
+            else:
+                messages.success(request, f"已生成 {report.month:%Y-%m} 月报第 {report.version} 版。")
+        return redirect("reports")
+
+
+@login_required
+def report_download(request, pk):
+    """The workbook of one report version, for those who may read reports there; each download logged."""
+    from .models import MonthlyReport
+
+    report = get_object_or_404(MonthlyReport.objects.visible_to(request.user).select_related("subdistrict"), pk=pk)
+    return report_response(request, report)
+
+
+def report_response(request, report):
+    """A report's workbook as a download, with its audit entry: the one path of the page and the API."""
+
+
+    from . import audit
+    from .exports import XLSX
+    from .models import AuditAction
+    from .reports import report_filename
+
+    audit.record(actor=request.user, action=AuditAction.EXPORT, target=report,
+                 changes={"list": "月报", "month": f"{report.month:%Y-%m}", "version": report.version})
+    response = FileResponse(io.BytesIO(bytes(report.content)), as_attachment=True,
+                            filename=report_filename(report), content_type=XLSX)
+    response["X-Checksum-SHA256"] = report.checksum
+    return response
