@@ -168,7 +168,7 @@ REST_FRAMEWORK = {
         "jiedao.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["jiedao.api.RoleAllowed"],
+    "DEFAULT_PERMISSION_CLASSES": ["jiedao.permissions.RoleAllowed"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "jiedao.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -6,8 +6,7 @@ one elder in eight living alone, a few percent on 低保 or with a disability.
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -27,6 +26,7 @@ from .models import (
     ResidenceType,
     Resident,
     ResidentTag,
+    ServicePoint,
     Subdistrict,
     Tag,
 )
@@ -128,8 +128,6 @@ def ensure_accounts(subdistrict: Subdistrict, password: str) -> list[tuple[str, 
     for i, community in enumerate(communities, start=1):
         grid = community.grids.order_by("id").first()
         spec.append((f"grid{i}", Role.GRID_WORKER, grid_names[i - 1], [], [grid]))
-    from elderly_care.models import ServicePoint
-
     canteen = ServicePoint.objects.filter(subdistrict=subdistrict, kind="canteen").order_by("id").first()
     spec.append(("point1", Role.POINT_OPERATOR, "吴敏", [], []))
     rows = []
@@ -238,69 +236,6 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
     return SeedResult(subdistrict, len(people), len(households), created=True)
 
 
-def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=None) -> int:
-    """Visit plans and a plausible visit history for the demo: default rules, curtain pacts for most
-    elders living alone, and visits over the last `days` days with gaps, so that some are overdue.
-    A second call adds nothing."""
-    from visits.models import CarePlan, Method, Visit
-    from visits.schedule import next_due
-    from visits.services import default_rules_ensure
-
-    if Visit.objects.filter(resident__community__subdistrict=subdistrict).exists():
-        return 0
-    rng = random.Random(seed)
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    default_rules_ensure(subdistrict=subdistrict)
-    rules = {}
-    for rule in subdistrict.visit_rules.all():
-        rules.setdefault(rule.care_tier, []).append(rule)
-    # Who visits whom: the grid's worker, else the community's staff, else the sub-district's admin.
-    admins = list(User.objects.filter(subdistrict=subdistrict, role=Role.SUBDISTRICT_ADMIN).order_by("id"))
-    by_grid, by_community = {}, {}
-    for user in User.objects.filter(subdistrict=subdistrict, role=Role.GRID_WORKER).prefetch_related("grids"):
-        for grid in user.grids.all():
-            by_grid.setdefault(grid.pk, []).append(user)
-    for user in User.objects.filter(subdistrict=subdistrict, role=Role.COMMUNITY_STAFF).prefetch_related(
-            "communities"):
-        for community in user.communities.all():
-            by_community.setdefault(community.pk, []).append(user)
-    if not admins:
-        return 0
-    residents = Resident.objects.filter(community__subdistrict=subdistrict, care_tier__in=list(rules))
-    places = {pk: (grid, community) for pk, grid, community in residents.values_list("pk", "grid_id", "community_id")}
-
-    def visitor(pk):
-        grid, community = places[pk]
-        return rng.choice(by_grid.get(grid) or by_community.get(community) or admins)
-    alone = set(ResidentTag.objects.filter(resident__in=residents, tag=Tag.LIVING_ALONE)
-                .values_list("resident_id", flat=True))
-    CarePlan.objects.bulk_create([CarePlan(resident_id=pk, curtain_pact=True) for pk in alone if rng.random() < 0.7])
-    visits = []
-    for pk, tier in residents.values_list("pk", "care_tier"):
-        diligence = rng.random()  # some residents' workers fall behind: that is what the demo must show
-        for rule in rules[tier]:
-            day = today - timedelta(days=rng.randint(days // 2, days))
-            first = True
-            while day < today:
-                if first or rng.random() < 0.6 + 0.4 * diligence:  # everyone was seen at least once
-                    first = False
-                    at = datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)),
-                                          tzinfo=timezone.get_current_timezone())
-                    visits.append(Visit(resident_id=pk, method=rule.method, visited_at=at, visitor=visitor(pk),
-                                        ok=rng.random() > 0.03))
-                day = next_due(day, rule.frequency, rule.every_n_days, today)
-    for pk in alone & set(places):
-        for back in range(1, days):
-            if rng.random() < 0.9:
-                at = datetime.combine(today - timedelta(days=back), time(7, rng.randint(0, 59)),
-                                      tzinfo=timezone.get_current_timezone())
-                visits.append(Visit(resident_id=pk, method=Method.CURTAIN_SIGN, visited_at=at,
-                                    visitor=visitor(pk)))
-    Visit.objects.bulk_create(visits, batch_size=2000)
-    return len(visits)
-
-
 POINTS = [
     # (community index or None for the sub-district, kind, name, rooms)
     (0, "canteen", "和平里一区老年食堂", "助餐厅、后厨"),
@@ -313,147 +248,16 @@ POINTS = [
 ]
 
 
-def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=None, regulars_share: float = 1 / 8
-              ) -> int:
-    """Service points of every kind, meal prices and rules, meal delivery and home-care-bed enrolments,
-    and `days` days of canteen meals: lunch for most regulars, breakfast and dinner for some."""
-    from elderly_care import services as care
-    from elderly_care.models import CareEnrolment, Meal, MealDelivery, ServiceLog, ServicePoint
-
-    if ServicePoint.objects.filter(subdistrict=subdistrict).exists():
-        return 0
+def seed_points(*, subdistrict: Subdistrict, seed: int = 1) -> list[ServicePoint]:
+    """Service points of every kind (the features hang their services off them); a second call returns
+    the points already there."""
+    existing = list(ServicePoint.objects.filter(subdistrict=subdistrict).order_by("id"))
+    if existing:
+        return existing
     rng = random.Random(seed)
-    today = timezone.localdate(now)
     communities = list(subdistrict.communities.order_by("id"))
-    points = [ServicePoint.objects.create(
+    return [ServicePoint.objects.create(
         subdistrict=subdistrict, community=communities[c] if c is not None and c < len(communities) else None,
         kind=kind, name=name, rooms=rooms, opening_hours="周一至周日 7:00–19:00", capacity=rng.choice([30, 60, 120]),
         address=f"{rng.choice(ESTATES)}{rng.randint(1, 30)}号楼底商", contact_name=_name(rng),
         contact_phone=f"010-6421{rng.randint(1000, 9999)}") for c, kind, name, rooms in POINTS]
-    care.default_pricing_ensure(subdistrict=subdistrict)
-    canteens = [p for p in points if p.serves_meals]
-    operator = User.objects.filter(subdistrict=subdistrict, role=Role.POINT_OPERATOR).first() or \
-        User.objects.filter(subdistrict=subdistrict, role=Role.SUBDISTRICT_ADMIN).first()
-    if operator is None:
-        return 0
-    eligible = list(care.eligible_residents(canteens[0]).values_list("pk", "name", "birth_date", "community_id"))
-    tags: dict[int, list[str]] = {}
-    for pk, tag in ResidentTag.objects.filter(resident_id__in=[e[0] for e in eligible]).values_list(
-            "resident_id", "tag"):
-        tags.setdefault(pk, []).append(tag)
-    regulars = rng.sample(eligible, k=min(len(eligible), max(1, int(len(eligible) * regulars_share))))
-    quotes: dict = {}
-    meals, written = [], 0
-    for back in range(days, 0, -1):
-        day = today - timedelta(days=back)
-        for pk, name, birth, community_id in regulars:
-            if birth > day:
-                continue  # a disabled child born this year ate nothing before
-            for meal, chance in (("breakfast", 0.15), ("lunch", 0.7), ("dinner", 0.2)):
-                if rng.random() >= chance:
-                    continue
-                age = id_numbers.age_between(birth, day)
-                key = (meal, age, tuple(sorted(tags.get(pk, []))))
-                if key not in quotes:
-                    quotes[key] = care.meal_quote(subdistrict_id=subdistrict.pk, meal=meal, age=age,
-                                                  tags=list(key[2]))
-                quote = quotes[key]
-                point = canteens[0] if community_id == canteens[0].community_id or len(canteens) == 1 \
-                    else rng.choice(canteens)
-                meals.append(Meal(point=point, resident_id=pk, name=name, age=age, meal=meal, date=day,
-                                  full_price=quote.full_price, price=quote.price, subsidy=quote.subsidy,
-                                  rule=quote.rule, operator=operator))
-        if len(meals) >= 50_000:  # a year of meals at a large sub-district is a million rows: write as we go
-            written += len(Meal.objects.bulk_create(meals, batch_size=2000))
-            meals = []
-    written += len(Meal.objects.bulk_create(meals, batch_size=2000))
-    # Meal delivery for those who cannot come: lost capacity, or living alone at 80+.
-    from jiedao.dates import years_before
-
-    frail = Resident.objects.active().filter(community__subdistrict=subdistrict).filter(
-        pk__in=ResidentTag.objects.filter(tag=Tag.DISABLED_CARE).values("resident_id")) | \
-        Resident.objects.active().filter(community__subdistrict=subdistrict, birth_date__lte=years_before(today, 80),
-                                         pk__in=ResidentTag.objects.filter(tag=Tag.LIVING_ALONE).values("resident_id"))
-    enrolments = CareEnrolment.objects.bulk_create([
-        CareEnrolment(resident_id=pk, kind="meal_delivery", point=canteens[0], since=today - timedelta(days=days))
-        for pk in frail.values_list("pk", flat=True)[:60]])
-    deliveries = []
-    for back in range(14, 0, -1):
-        for enrolment in enrolments:
-            missed = rng.random() < 0.05
-            deliveries.append(MealDelivery(enrolment=enrolment, point=canteens[0], date=today - timedelta(days=back),
-                                           status="missed" if missed else "delivered",
-                                           reason=rng.choice(["老人外出", "住院", "家属接走"]) if missed else "",
-                                           by=operator))
-    MealDelivery.objects.bulk_create(deliveries, batch_size=2000)
-    beds = CareEnrolment.objects.bulk_create([
-        CareEnrolment(resident_id=pk, kind="home_care_bed", provider="和平里居家养老服务有限公司",
-                      since=today - timedelta(days=rng.randint(30, 300)))
-        for pk in frail.values_list("pk", flat=True)[60:75]])
-    ServiceLog.objects.bulk_create([
-        ServiceLog(enrolment=bed, at=timezone.now() - timedelta(days=d), by=operator,
-                   notes=rng.choice(["助浴", "康复训练", "测量血压", "上门保洁"]))
-        for bed in beds for d in (3, 10)])
-    return written
-
-
-def seed_cases(*, subdistrict: Subdistrict, seed: int = 1) -> int:
-    """Relief cases of every kind in every state, walked through the real workflow (so each has its
-    history), with disbursements for the paid ones. A second call adds nothing."""
-    from assistance import services as relief
-    from assistance.models import Case, CaseKind, CaseState
-    from assistance.workflow import FORWARD
-
-    if Case.objects.filter(resident__community__subdistrict=subdistrict).exists():
-        return 0
-    rng = random.Random(seed)
-    staff = User.objects.filter(subdistrict=subdistrict, role=Role.COMMUNITY_STAFF).order_by("id").first()
-    admin = User.objects.filter(subdistrict=subdistrict, role=Role.SUBDISTRICT_ADMIN).order_by("id").first()
-    if staff is None or admin is None:
-        return 0
-    people = list(Resident.objects.visible_to(staff).active().order_by("id")[:400])
-    rng.shuffle(people)
-    path = [CaseState.APPLIED, *[to for to, _ in FORWARD.values()]]
-    made = 0
-    for kind in CaseKind:
-        for target in [*path, CaseState.REJECTED]:
-            resident = people.pop()
-            case = relief.case_open(actor=staff, resident=resident, kind=kind, data={
-                "reason": rng.choice(["突发重病，医疗费用高", "家庭成员失业，收入骤降", "独居老人，生活困难",
-                                      "残疾人家庭，需要无障碍改造"]),
-                "requested_amount": Decimal(rng.choice([500, 800, 1200, 3000])),
-                "household_size": rng.randint(1, 4), "monthly_income": Decimal(rng.randint(300, 2000))})
-            state = CaseState.APPLIED
-            while state != target:
-                if target == CaseState.REJECTED:
-                    relief.case_transition(actor=staff, case=case, to=CaseState.REJECTED, comment="收入超过当地标准")
-                    break
-                to, roles = FORWARD[state]
-                actor = staff if staff.role in roles else admin
-                if to == CaseState.APPROVED:  # the publicity period is over
-                    Case.objects.filter(pk=case.pk).update(publicized_on=timezone.localdate() - timedelta(days=8))
-                if to == CaseState.DISBURSED:
-                    relief.disbursement_add(actor=admin, case=case, amount=case.requested_amount,
-                                            paid_on=timezone.localdate(), method="bank")
-                case = relief.case_transition(actor=actor, case=case, to=to, comment="同意")
-                state = to
-            made += 1
-    # The 低保 and 特困 households the office already pays (tagged by the seed) get their case too, as
-    # a migration from the old ledger would bring them in: one entry saying so, no invented steps.
-    from assistance.models import CaseTransition
-
-    legacy = list(ResidentTag.objects.filter(resident__community__subdistrict=subdistrict, tag__in=["dibao", "tekun"])
-                  .exclude(resident__cases__kind__in=["dibao", "tekun"]).values_list("resident_id", "tag"))
-    cases = Case.objects.bulk_create([
-        Case(resident_id=pk, kind=tag, state=CaseState.DISBURSED, reason="系统上线前的在册对象（台账补录）",
-             household_size=1, monthly_income=Decimal("0"), created_by=admin,
-             review_due=timezone.localdate() + timedelta(days=rng.randint(1, 180))) for pk, tag in legacy])
-    CaseTransition.objects.bulk_create([
-        CaseTransition(case=case, from_state="", to_state=CaseState.DISBURSED, by=admin, comment="台账补录")
-        for case in cases])
-    # They were decided long before the portal: dated a year back, so past months' figures hold them.
-    year_ago = timezone.now() - timedelta(days=365)
-    legacy_cases = Case.objects.filter(resident__community__subdistrict=subdistrict, reason__startswith="系统上线前")
-    legacy_cases.update(opened_at=year_ago)
-    CaseTransition.objects.filter(case__in=legacy_cases).update(at=year_ago)
-    return made + len(cases)

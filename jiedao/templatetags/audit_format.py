@@ -21,6 +21,14 @@ def _models() -> dict:
     return {m._meta.model_name: m for m in apps.get_models()}
 
 
+@cache
+def _tag_labels() -> dict:
+    # A resident's tags are rows of their own; their names are the choices of that model's `tag` field
+    # (found among the installed models, as every other model here is: the base imports no app).
+    tag_model = _models().get("residenttag")
+    return dict(tag_model._meta.get_field("tag").flatchoices) if tag_model else {}
+
+
 def _field(model, name):
     if model is None:
         return None
@@ -39,9 +47,7 @@ def _value(model, name: str, value) -> str:
     if value in (None, "", []):
         return EMPTY
     if name == "tags" and isinstance(value, list):
-        from residents.models import Tag
-
-        labels = dict(Tag.choices)
+        labels = _tag_labels()
         return "、".join(labels.get(v, v) for v in value)
     field = _field(model, name)
     if field is not None and field.choices:

@@ -2,7 +2,10 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from assistance import demo as relief_demo
+from elderly_care import demo as care_demo
 from residents import demo
+from visits import demo as visits_demo
 
 
 class Command(BaseCommand):
@@ -18,11 +21,12 @@ class Command(BaseCommand):
             raise CommandError("--residents 至少为 1。")
         started = time.monotonic()
         result = demo.seed(residents=residents, seed=seed)
-        demo.ensure_accounts(result.subdistrict, password)
-        meals = demo.seed_care(subdistrict=result.subdistrict, seed=seed)
-        accounts = demo.ensure_accounts(result.subdistrict, password)  # again: point1 works at the new canteen
-        visits = demo.seed_visits(subdistrict=result.subdistrict, seed=seed)
-        demo.seed_cases(subdistrict=result.subdistrict, seed=seed)
+        demo.seed_points(subdistrict=result.subdistrict, seed=seed)
+        accounts = demo.ensure_accounts(result.subdistrict, password)  # point1 works at the first canteen
+        # Each feature seeds its own data; this command (in the top app) is the one place that calls them all.
+        meals = care_demo.seed_care(subdistrict=result.subdistrict, seed=seed)
+        visits = visits_demo.seed_visits(subdistrict=result.subdistrict, seed=seed)
+        relief_demo.seed_cases(subdistrict=result.subdistrict, seed=seed)
         took = time.monotonic() - started
         if result.created:
             self.stdout.write(f"已生成 {result.subdistrict.name}：{result.residents} 名居民，"
