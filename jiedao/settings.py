@@ -185,7 +185,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "HazardKindEnum": "visits.models.HazardKind",
-        "NotificationKindEnum": "visits.models.NotificationKind",
+        "NotificationKindEnum": "jiedao.models.NotificationKind",
         "CaseStateEnum": "assistance.models.CaseState",
         "VisitMethodEnum": "visits.models.Method",
         "DisbursementMethodEnum": "assistance.models.DisbursementMethod",

@@ -12,7 +12,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
+from jiedao import audit
 from jiedao.dates import MONTH_ERROR, parse_month
+from jiedao.exports import XLSX
+from jiedao.models import AuditAction
 from jiedao.scope import (
     builds_reports,
     can_manage_places,
@@ -30,7 +33,7 @@ from visits import schedule
 
 from .models import MonthlyReport
 from .selectors import monthly_figures
-from .services import previous_month, report_build
+from .services import previous_month, report_build, report_filename
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -137,21 +140,12 @@ class ReportListView(RoleRequiredMixin, ListView):
 @login_required
 def report_download(request, pk):
     """The workbook of one report version, for those who may read reports there; each download logged."""
-    from .models import MonthlyReport
-
     report = get_object_or_404(MonthlyReport.objects.visible_to(request.user).select_related("subdistrict"), pk=pk)
     return report_response(request, report)
 
 
 def report_response(request, report):
     """A report's workbook as a download, with its audit entry: the one path of the page and the API."""
-
-
-    from . import audit
-    from .exports import XLSX
-    from .models import AuditAction
-    from .reports import report_filename
-
     audit.record(actor=request.user, action=AuditAction.EXPORT, target=report,
                  changes={"list": "月报", "month": f"{report.month:%Y-%m}", "version": report.version})
     response = FileResponse(io.BytesIO(bytes(report.content)), as_attachment=True,

@@ -146,17 +146,18 @@ def test_the_printable_notice_masks_the_id_number(web, api, case, staff_east, ad
 
 
 def test_an_ongoing_case_due_for_review_reminds_its_worker_once(case, staff_east, admin):
-    from visits.models import Notification
-    from visits.services import reminders_run
+    from assistance.services import case_reviews_run
+    from jiedao.models import Notification
 
     Case.objects.filter(pk=case.pk).update(state="disbursed", review_due=date.today() - timedelta(days=1))
-    reminders_run()
-    reminders_run()
+    case_reviews_run()
+    case_reviews_run()
     review = Notification.objects.get(kind="case_review")
     assert review.recipient == staff_east and "复核" in review.message
 
 
 def test_the_demo_has_cases_of_every_kind_in_every_state(db):
+    from assistance import demo as relief_demo
     from assistance.models import CaseKind, CaseState
     from residents import demo
 
@@ -164,7 +165,7 @@ def test_the_demo_has_cases_of_every_kind_in_every_state(db):
     demo.ensure_accounts(result.subdistrict, "Demo-pass-2026")
     from residents.models import ResidentTag
 
-    made = demo.seed_cases(subdistrict=result.subdistrict)
+    made = relief_demo.seed_cases(subdistrict=result.subdistrict)
     assert made == len(CaseKind) * len(CaseState) + Case.objects.filter(reason__contains="台账补录").count()
     # every 低保 / 特困 tag has its live case behind it: one source of truth, in the demo too
     for tag in ResidentTag.objects.filter(tag__in=["dibao", "tekun"]):
@@ -173,7 +174,7 @@ def test_the_demo_has_cases_of_every_kind_in_every_state(db):
     assert set(Case.objects.values_list("kind", "state")) == {(k, s) for k in CaseKind.values for s in CaseState.values}
     closed = Case.objects.filter(state="closed").first()
     assert closed.transitions.count() == 7 and closed.disbursements.exists()
-    assert demo.seed_cases(subdistrict=result.subdistrict) == 0
+    assert relief_demo.seed_cases(subdistrict=result.subdistrict) == 0
 
 
 def test_the_resident_page_shows_every_benefit_and_warns_of_forbidden_overlaps(web, staff_east, admin, zhang):
@@ -200,7 +201,7 @@ def test_the_resident_page_shows_every_benefit_and_warns_of_forbidden_overlaps(w
     resident_services.resident_archive(actor=staff_east, resident=zhang, status="deceased",
                                        on=today - timedelta(days=3), reason="病故")
     zhang.refresh_from_db()
-    from assistance.selectors import benefits_of
+    from reports.selectors import benefits_of
 
     assert any("去世" in w for w in benefits_of(zhang)["warnings"])
 

@@ -39,7 +39,7 @@ def test_the_list_its_total_the_api_and_the_export_agree(web, api, admin, paymen
     ids = sorted(r["id"] for r in api.as_(admin).get("/api/v1/disbursements/").json()["results"])
     assert ids == sorted(d.pk for d in payments)
     book = load_workbook(io.BytesIO(b"".join(
-        web.as_(admin).get(reverse("assistance:disbursement_list") + "?export=xlsx").streaming_content)))
+        web.as_(admin).get(reverse("assistance:disbursement_list") + "?format=xlsx").streaming_content)))
     rows = list(book.active.iter_rows(values_only=True))
     assert len(rows) == 3 and rows[0][:4] == ("发放日期", "案件编号", "姓名", "身份证号")
     assert zhang.id_number not in str(rows) and "********" in str(rows)

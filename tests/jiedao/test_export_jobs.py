@@ -21,7 +21,7 @@ from jiedao.tasks import build_export_task
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
-RESIDENTS = "residents.views.ResidentListView"
+RESIDENTS = "residents.exports.RESIDENTS"  # the list a job names
 
 
 @pytest.fixture(autouse=True)
@@ -48,16 +48,16 @@ def _rows(content: bytes):
 
 
 def _export(web, user, query="status=all", capture=None):
-    url = reverse("residents:resident_list") + f"?{query}&export=xlsx"
+    url = reverse("residents:resident_list") + f"?{query}&format=xlsx"
     if capture is None:
         return web.as_(user).get(url)
     with capture(execute=True):  # the job is queued when the request's transaction commits
         return web.as_(user).get(url)
 
 
-def _queued(user, total=3, query="status=all&export=xlsx") -> ExportJob:
+def _queued(user, total=3, query="status=all&format=xlsx") -> ExportJob:
     """A job as the page leaves it, before any worker has taken it."""
-    return ExportJob.objects.create(user=user, view=RESIDENTS, name="居民名册", query=query, total=total)
+    return ExportJob.objects.create(user=user, source=RESIDENTS, name="居民名册", query=query, total=total)
 
 
 def test_a_long_export_becomes_a_job_whose_page_offers_the_file(web, staff_east, street,
@@ -65,7 +65,7 @@ def test_a_long_export_becomes_a_job_whose_page_offers_the_file(web, staff_east,
     response = _export(web, staff_east, capture=django_capture_on_commit_callbacks)
     job = ExportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("export_job", args=[job.pk])
-    assert (job.user, job.view, job.state, job.done, job.total) == (staff_east, RESIDENTS, "done", 3, 3)
+    assert (job.user, job.source, job.state, job.done, job.total) == (staff_east, RESIDENTS, "done", 3, 3)
     page = web.get(response["Location"])
     assert "下载 Excel 文件" in page.content.decode() and "共 3 行" in page.content.decode()
     download = web.get(reverse("export_job_download", args=[job.pk]))
@@ -176,8 +176,10 @@ def test_a_user_who_lost_access_gets_no_file(web, staff_east, street):
     assert job.state == "failed" and job.error == "您的账号已无权导出此列表。" and not job.file
 
 
-def test_a_job_names_only_a_list_view(staff_east, street):
-    job = ExportJob.objects.create(user=staff_east, view="jiedao.views.HomeView", name="x", query="", total=1)
+@pytest.mark.parametrize("source", ["reports.views.HomeView", "residents.exports.RESIDENT_COLUMNS",
+                                    "residents.exports.NOWHERE", "os.system"])
+def test_a_job_names_only_an_export_list(staff_east, street, source):
+    job = ExportJob.objects.create(user=staff_east, source=source, name="x", query="", total=1)
     assert build_export_task(job.pk) == "failed"
 
 
@@ -199,7 +201,7 @@ def test_the_finished_export_is_audited_with_filters_and_rows(web, staff_east, s
     job = ExportJob.objects.get()
     entry = AuditEntry.objects.get(action="export")
     assert entry.actor == staff_east and entry.subdistrict_id == staff_east.subdistrict_id
-    assert entry.changes == {"list": "居民名册", "filters": {"status": "all", "grid": "", "export": "xlsx"},
+    assert entry.changes == {"list": "居民名册", "filters": {"status": "all", "grid": ""},
                              "rows": 3, "job": job.pk}
 
 

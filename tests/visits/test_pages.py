@@ -136,14 +136,14 @@ def test_staff_name_a_responsible_worker_and_enrol_the_curtain_pact(web, staff_e
 def test_the_inbox_page_lists_and_marks_reminders(web, rules, gridder, zhang):
     services.reminders_run()
     client = web.as_(gridder)
-    page = client.get(reverse("visits:inbox"))
+    page = client.get(reverse("inbox"))
     assert len(page.context["object_list"]) == 2 and "提醒 <span class=\"badge\">2</span>" in page.content.decode()
-    client.post(reverse("visits:read", args=[0]))
-    assert "badge" not in client.get(reverse("visits:inbox")).content.decode()
+    client.post(reverse("notification_read", args=[0]))
+    assert "badge" not in client.get(reverse("inbox")).content.decode()
 
 
 def test_anonymous_actions_are_sent_to_login_and_change_nothing(client, zhang):
-    for url in [reverse("visits:curtain", args=[zhang.pk]), reverse("visits:read", args=[0]),
+    for url in [reverse("visits:curtain", args=[zhang.pk]), reverse("notification_read", args=[0]),
                 reverse("visits:hazard_transition", args=[1, "closed"]), reverse("visits:day")]:
         response = client.post(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_the_grid_worker_records_a_home_visit_with_a_hazard_through_the_api(api, rules, gridder, zhang):
     response = api.as_(gridder).post("/api/v1/visits/", {
         "resident": zhang.pk, "method": "home",
-        "findings": {"health": "血压偏高", "needs": "想要助餐", "notes": "精神不错"},
+        "health": "血压偏高", "needs": "想要助餐", "notes": "精神不错",
         "hazards": [{"kind": "gas", "description": "燃气软管老化"}]}, format="json")
     assert response.status_code == 201, response.json()
     visit = Visit.objects.get()
@@ -123,8 +123,8 @@ def test_the_due_endpoint_lists_what_is_due_in_the_callers_scope(api, rules, gri
 
 
 def test_notifications_are_the_callers_own_and_can_be_marked_read(api, rules, gridder, staff_east, zhang):
+    from jiedao.models import Notification
     from visits import services
-    from visits.models import Notification
 
     services.reminders_run()
     mine = api.as_(gridder).get("/api/v1/notifications/").json()

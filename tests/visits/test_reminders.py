@@ -4,8 +4,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from jiedao import notifications
+from jiedao.models import Notification
 from visits import services
-from visits.models import CarePlan, Notification, Visit
+from visits.models import CarePlan, Visit
 
 from .conftest import at
 
@@ -91,7 +93,7 @@ def test_a_failing_delivery_is_retried_and_does_not_hold_up_the_others(rules, zh
     assert all(n.delivered_at is None and n.attempts == 1 and "短信网关" in n.last_error for n in failed)
     for _ in range(6):
         services.reminders_run(now=at(TODAY, 7, 15))
-    assert {n.attempts for n in failed.all()} == {services.MAX_DELIVERY_ATTEMPTS}  # then it gives up
+    assert {n.attempts for n in failed.all()} == {notifications.MAX_DELIVERY_ATTEMPTS}  # then it gives up
     settings.NOTIFICATION_BACKEND = "jiedao.notifications.LogBackend"
     assert services.reminders_run(now=at(TODAY, 7, 30))["delivered"] == 0
 

@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 
 from jiedao.celery import app
+from jiedao.models import Notification
 from visits import services
-from visits.models import Notification
 from visits.tasks import run_reminders_task
 
 from .conftest import at

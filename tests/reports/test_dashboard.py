@@ -265,7 +265,7 @@ def test_figures_written_in_a_transaction_start_afresh_again_when_it_commits(dja
     the generation moves on once more at commit."""
     from django.core.cache import cache
 
-    from jiedao.selectors import figures_changed
+    from reports.selectors import figures_changed
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         figures_changed(Meal)

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from jiedao import reports
-from jiedao.models import AuditEntry, MonthlyReport
-from jiedao.reports import previous_month, report_build, reports_build_scheduled
+from jiedao.models import AuditEntry
+from reports import services as reports
+from reports.models import MonthlyReport
+from reports.services import previous_month, report_build, reports_build_scheduled
 from residents.models import Resident
 from tests.factories import ResidentFactory
 
@@ -100,7 +101,7 @@ def test_the_scheduled_run_builds_last_month_once_for_each_sub_district(heping, 
     assert set(MonthlyReport.objects.values_list("subdistrict__name", "month", "version", "made_by")) == {
         ("和平里街道", previous_month(), 1, None), ("青龙街道", previous_month(), 1, None)}
     schedule = settings.CELERY_BEAT_SCHEDULE["build-monthly-reports"]
-    assert schedule["task"] == "jiedao.build_monthly_reports_task"
+    assert schedule["task"] == "reports.build_monthly_reports_task"
     assert (schedule["schedule"].day_of_month, schedule["schedule"].hour, schedule["schedule"].minute) == (
         {1}, {2}, {0})
 
