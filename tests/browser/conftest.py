@@ -5,6 +5,7 @@ here, so Playwright is pointed at /usr/bin/chromium.
 """
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+# The app serves Chart.js from here (jiedao.settings.STATICFILES_DIRS); `npm ci` in `make install` puts it there.
+CHART_JS = Path(__file__).resolve().parents[2] / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"
+
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium and fonts-noto-cjk "
+                    "(or, as root: apt-get install -y chromium fonts-noto-cjk).", pytrace=False)
+    if not CHART_JS.is_file():
+        pytest.fail(f"{CHART_JS} is missing: the app serves the dashboard's Chart.js from node_modules; "
+                    "run `make install` (it runs npm ci).", pytrace=False)
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
