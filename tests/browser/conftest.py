@@ -1,7 +1,9 @@
 """Browser tests: headless Debian Chromium driving pytest-django's live_server.
 
-See ../../../shared/STACK.md, "Browser tests": `playwright install` cannot download its own browser
-here, so Playwright is pointed at /usr/bin/chromium.
+`playwright install` cannot download its own browser on these machines, and `--browser-channel` cannot
+point at another one, so the launch is pointed at Debian's /usr/bin/chromium (packages chromium and
+fonts-noto-cjk, the font so that Chinese renders in screenshots; `make test` installs both). See
+docs/stack-notes.md, "Browser tests".
 """
 
 import os
