@@ -6,20 +6,51 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_RESIDENTS ?= 3000
 DEMO_PASSWORD ?= Jiedao@2026
 
-.PHONY: install demo test lint bench bench-reminders bench-meals bench-dashboard clean
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser on these
+# machines); the CJK font makes Chinese render. `make test` installs both when either is missing.
+CHROMIUM ?= /usr/bin/chromium
+CJK_FONT ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+NODE_STAMP := node_modules/.installed-stamp
 
-$(STAMP): pyproject.toml package.json package-lock.json
+.PHONY: install browser-deps demo test lint bench bench-reminders bench-meals bench-dashboard clean
+
+$(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[dev]"
-	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
-install: $(STAMP)
+# Chart.js for the dashboard, from the npm registry, served by the app (never a CDN, never committed).
+# A stamp of its own inside node_modules, so a deleted node_modules is installed again.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-# SQLite in the project folder, tasks in-process: nothing but Python is needed (no beat runs, so the
-# reminder job runs once here; `python manage.py run_reminders` runs it again). DEBUG stays off, as
-# in production (no technical error pages); WhiteNoise serves the collected static files.
+install: $(STAMP) $(NODE_STAMP)
+
+# Only for the tests: `make demo` needs no browser. apt-get as root, through sudo otherwise.
+browser-deps:
+	@if [ -x "$(CHROMIUM)" ] && [ -f "$(CJK_FONT)" ]; then exit 0; fi; \
+	need="the browser tests need Debian's $(BROWSER_PACKAGES) ($(CHROMIUM), $(CJK_FONT))"; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "make: $$need; no apt-get here: install Chromium at $(CHROMIUM) and the Noto Sans CJK" \
+	    "font yourself, then make test again." >&2; exit 1; \
+	fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+	else \
+	  echo "make: $$need; not root and no sudo: as root run" \
+	    "'apt-get install -y $(BROWSER_PACKAGES)', then make test again." >&2; exit 1; \
+	fi; \
+	echo "make: $(CHROMIUM) or $(CJK_FONT) is missing; installing Debian's $(BROWSER_PACKAGES) with apt-get"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null
+
+# SQLite in the project folder, tasks in-process: Python and npm (for Chart.js) are all it needs, no
+# browser and no server (no beat runs, so the reminder job runs once here; `python manage.py
+# run_reminders` runs it again). DEBUG stays off, as in production (no technical error pages);
+# WhiteNoise serves the collected static files.
 DEMO_ENV := DEBUG=0 SECRET_KEY=demo-only-not-for-production ALLOWED_HOSTS=127.0.0.1,localhost
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
@@ -33,7 +64,7 @@ lint: install
 	$(BIN)/ruff check .
 
 # With DATABASE_URL and REDIS_URL set, the suite runs against those servers (the suite checks migrations too).
-test: lint
+test: lint browser-deps
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -11,45 +11,21 @@ dashboard page, and building last month's report pack.
 """
 
 import argparse
-import math
-import os
 import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-
-def percentile(values, p):
-    values = sorted(values)
-    return values[max(1, math.ceil(p / 100 * len(values))) - 1]
-
-
-def timed(call, runs):
-    call()  # warm-up
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+import common
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--allow-any-database", action="store_true")
+    parser.add_argument("--residents", type=int, default=100_000, help="residents to seed (default 100000)")
+    parser.add_argument("--days", type=int, default=330, help="days of canteen meals to seed (default 330)")
+    common.add_database_arguments(parser)
     args = parser.parse_args()
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{HERE / 'meals.sqlite3'}")
-    import residents_list
+    common.setup_django("meals.sqlite3", allow_any_database=args.allow_any_database)
 
-    residents_list.configure_environment(argparse.Namespace(allow_any_database=args.allow_any_database))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
@@ -60,17 +36,15 @@ def main() -> int:
     from residents import demo
     from residents.models import Community, Resident
 
-    print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
-    call_command("migrate", verbosity=0, interactive=False)
+    print(f"Database: {common.database_label()}")
+    common.migrate()
     started = time.perf_counter()
-    result = demo.seed(residents=100_000, seed=1)
-    demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
-    written = demo.seed_care(subdistrict=result.subdistrict, days=330, seed=1, regulars_share=0.13)
+    result = common.seed_residents(args.residents)
+    written = demo.seed_care(subdistrict=result.subdistrict, days=args.days, seed=1, regulars_share=0.13)
     demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
     written += demo.seed_visits(subdistrict=result.subdistrict) + demo.seed_cases(subdistrict=result.subdistrict)
-    if connection.vendor == "postgresql" and written:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    if written:
+        common.analyze()
     residents, meals = Resident.objects.count(), Meal.objects.count()
     print(f"seed: {residents:,} residents, {meals:,} meals in {time.perf_counter() - started:.1f} s")
 
@@ -92,27 +66,24 @@ def main() -> int:
             call()
         return after_a_change
 
-    now_ms = timed(get("/api/v1/dashboard/"), args.runs)
-    now_cold_ms = timed(cold(get("/api/v1/dashboard/")), max(5, args.runs // 4))
-    last_ms = timed(get(f"/api/v1/dashboard/?month={last:%Y-%m}"), args.runs)
-    last_cold_ms = timed(cold(get(f"/api/v1/dashboard/?month={last:%Y-%m}")), max(5, args.runs // 4))
-    page_ms = timed(get("/dashboard/"), max(5, args.runs // 4))
-    started = time.perf_counter()
-    report = report_build(subdistrict=result.subdistrict, month=last)
-    build_s = time.perf_counter() - started
+    now = common.timed(get("/api/v1/dashboard/"), args.runs)
+    now_cold = common.timed(cold(get("/api/v1/dashboard/")), max(5, args.runs // 4))
+    last_warm = common.timed(get(f"/api/v1/dashboard/?month={last:%Y-%m}"), args.runs)
+    last_cold = common.timed(cold(get(f"/api/v1/dashboard/?month={last:%Y-%m}")), max(5, args.runs // 4))
+    page = common.timed(get("/dashboard/"), max(5, args.runs // 4))
+    build_s, report = common.once(lambda: report_build(subdistrict=result.subdistrict, month=last))
 
+    rows = []
+    for label, warm, fresh in [("this month", now, now_cold),
+                               (f"?month={last:%Y-%m} (as it stood at its end)", last_warm, last_cold)]:
+        rows.append((f"GET /api/v1/dashboard/ {label}, cached", f"p50 {warm.p50:.0f} ms, p95 {warm.p95:.0f} ms"))
+        rows.append((f"GET /api/v1/dashboard/ {label}, first call after a change",
+                     f"p50 {fresh.p50:.0f} ms, p95 {fresh.p95:.0f} ms"))
+    rows.append(("GET /dashboard/ (page, cached)", f"p50 {page.p50:.0f} ms, p95 {page.p95:.0f} ms"))
+    rows.append((f"monthly report pack {last:%Y-%m} (build + store, {report.size:,} bytes)",
+                 f"{build_s * 1000:.0f} ms"))
     print()
-    print(f"| measure ({connection.vendor}, {residents:,} residents, {meals:,} meals) | result |")
-    print("|---|---|")
-    for label, warm, fresh in [("this month", now_ms, now_cold_ms),
-                               (f"?month={last:%Y-%m} (as it stood at its end)", last_ms, last_cold_ms)]:
-        print(f"| GET /api/v1/dashboard/ {label}, cached | p50 {percentile(warm, 50):.0f} ms, "
-              f"p95 {percentile(warm, 95):.0f} ms |")
-        print(f"| GET /api/v1/dashboard/ {label}, first call after a change | p50 {percentile(fresh, 50):.0f} ms, "
-              f"p95 {percentile(fresh, 95):.0f} ms |")
-    print(f"| GET /dashboard/ (page, cached) | p50 {percentile(page_ms, 50):.0f} ms, "
-          f"p95 {percentile(page_ms, 95):.0f} ms |")
-    print(f"| monthly report pack {last:%Y-%m} (build + store, {report.size:,} bytes) | {build_s * 1000:.0f} ms |")
+    common.print_table([f"measure ({connection.vendor}, {residents:,} residents, {meals:,} meals)", "result"], rows)
     return 0
 
 

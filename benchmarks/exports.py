@@ -18,25 +18,10 @@ import io
 import os
 import resource
 import sys
-import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
+import common
 
 RUNS = 3
-
-
-def timed(run, runs: int) -> tuple[tuple[float, float, float], int]:
-    """(first, best, worst) seconds of `runs` calls, and what the last returned."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - started)
-    return (times[0], min(times), max(times)), result
 
 
 def peak_mb() -> float:
@@ -71,30 +56,26 @@ def xlsxwriter_bare(columns, rows) -> None:
 
 
 def main() -> int:
-    import residents_list
-
-    args = argparse.Namespace(allow_any_database="--allow-any-database" in sys.argv)
-    residents_list.configure_environment(args)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=100_000, help="residents to seed (default 100000)")
+    common.add_database_arguments(parser)
+    args = parser.parse_args()
     os.environ.pop("REDIS_URL", None)  # the page's export job runs in-process, timed with the request
-    import django
+    common.setup_django("bench.sqlite3", allow_any_database=args.allow_any_database)  # the list benchmark's data
 
-    django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
     from jiedao.exports import headers, sheet_rows
     from jiedao.models import ExportJob, User
     from jiedao.xlsx import write_sheet
-    from residents import demo
     from residents.exports import RESIDENT_COLUMNS
     from residents.models import Resident
 
-    settings.MEDIA_ROOT = HERE / "media"  # the job's file, not the project's media folder
-    call_command("migrate", verbosity=0, interactive=False)
-    result = demo.seed(residents=100_000, seed=1)
-    demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
+    settings.MEDIA_ROOT = common.HERE / "media"  # the job's file, not the project's media folder
+    common.migrate()
+    common.seed_residents(args.residents)
     client = Client()
     client.force_login(User.objects.get(username="admin"))
 
@@ -113,31 +94,29 @@ def main() -> int:
         job.file.delete()
         return size
 
-    api_s, api_size = timed(api_export, RUNS)
-    page_s, page_size = timed(page_export, RUNS)
+    api = common.timed(api_export, RUNS, warmup=0)
+    page = common.timed(page_export, RUNS, warmup=0)
     export_peak = peak_mb()
 
     columns = headers(RESIDENT_COLUMNS)
     rows = list(sheet_rows(Resident.objects.all(), RESIDENT_COLUMNS))
-    started = time.perf_counter()
-    write_sheet(io.BytesIO(), title="bare", columns=columns, rows=rows)
-    bare_s = time.perf_counter() - started
-    started = time.perf_counter()
-    xlsxwriter_bare(columns, rows)
-    xlsxwriter_s = time.perf_counter() - started
+    bare_s, _ = common.once(lambda: write_sheet(io.BytesIO(), title="bare", columns=columns, rows=rows))
+    xlsxwriter_s, _ = common.once(lambda: xlsxwriter_bare(columns, rows))
 
-    print(f"| measure ({connection.vendor}, {len(rows):,} residents × {len(columns)} columns) | result |")
-    print("|---|---|")
-    print(f"| GET /api/v1/residents/?format=xlsx&status=all (whole stack; first, best, worst of {RUNS}) | "
-          f"{' / '.join(f'{s:.1f}' for s in api_s)} s, {api_size / 1e6:.1f} MB file |")
-    print(f"| GET /residents/?export=xlsx&status=all: export job (in-process) and download (same) | "
-          f"{' / '.join(f'{s:.1f}' for s in page_s)} s, {page_size / 1e6:.1f} MB file |")
-    print(f"| jiedao.xlsx.write_sheet alone, the same cells in memory | {bare_s:.1f} s |")
-    print(f"| XlsxWriter constant-memory mode, the same cells | {xlsxwriter_s:.1f} s |")
-    print(f"| peak memory of the process after the two exports | {export_peak:.0f} MB |")
+    def first_best_worst(timing) -> str:  # in seconds
+        return " / ".join(f"{ms / 1000:.1f}" for ms in (timing.first, timing.best, timing.worst))
+
+    common.print_table([f"measure ({connection.vendor}, {len(rows):,} residents × {len(columns)} columns)", "result"], [
+        (f"GET /api/v1/residents/?format=xlsx&status=all (whole stack; first, best, worst of {RUNS})",
+         f"{first_best_worst(api)} s, {api.result / 1e6:.1f} MB file"),
+        ("GET /residents/?export=xlsx&status=all: export job (in-process) and download (same)",
+         f"{first_best_worst(page)} s, {page.result / 1e6:.1f} MB file"),
+        ("jiedao.xlsx.write_sheet alone, the same cells in memory", f"{bare_s:.1f} s"),
+        ("XlsxWriter constant-memory mode, the same cells", f"{xlsxwriter_s:.1f} s"),
+        ("peak memory of the process after the two exports", f"{export_peak:.0f} MB"),
+    ])
     return 0
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("DEBUG", "1")
     sys.exit(main())

@@ -11,36 +11,23 @@ the monthly statistics (GET /api/v1/meals/stats/ for the sub-district admin).
 """
 
 import argparse
-import math
-import os
 import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
+import common
 
-
-def percentile(values, p):
-    values = sorted(values)
-    return values[max(1, math.ceil(p / 100 * len(values))) - 1]
+WARMUPS = 5
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=100_000, help="residents to seed (default 100000)")
     parser.add_argument("--days", type=int, default=330)
     parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--allow-any-database", action="store_true")
+    common.add_database_arguments(parser)
     args = parser.parse_args()
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{HERE / 'meals.sqlite3'}")
-    import residents_list
+    common.setup_django("meals.sqlite3", allow_any_database=args.allow_any_database)
 
-    residents_list.configure_environment(argparse.Namespace(allow_any_database=args.allow_any_database))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -51,16 +38,14 @@ def main() -> int:
     from jiedao.models import User
     from residents import demo
 
-    print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
-    call_command("migrate", verbosity=0, interactive=False)
+    print(f"Database: {common.database_label()}")
+    common.migrate()
     started = time.perf_counter()
-    result = demo.seed(residents=100_000, seed=1)
-    demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
+    result = common.seed_residents(args.residents)
     written = demo.seed_care(subdistrict=result.subdistrict, days=args.days, seed=1, regulars_share=0.13)
     demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
-    if connection.vendor == "postgresql" and written:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    if written:
+        common.analyze()
     total = Meal.objects.count()
     print(f"seed: {total} meals ({written} new) in {time.perf_counter() - started:.1f} s")
 
@@ -69,41 +54,41 @@ def main() -> int:
     today = timezone.localdate()
     Meal.objects.filter(date=today).delete()  # each run checks in afresh
     diners = list(eligible_residents(point).exclude(meals__date=today).values_list("id_number", flat=True)
-                  [: args.runs + 5])
+                  [: args.runs + WARMUPS])
+    runs, diners = len(diners) - WARMUPS, iter(diners)
     client = Client()
     client.force_login(operator)
-    times, queries = [], 0
-    for i, number in enumerate(diners):
+    queries = 0
+
+    def check_in():  # a different diner each time
+        nonlocal queries
         reset_queries()  # the log is a bounded deque; the seed's queries would hide these
         with CaptureQueriesContext(connection) as ctx:
-            started = time.perf_counter()
-            response = client.post("/api/v1/meals/", {"id_number": number, "meal": "lunch"},
+            response = client.post("/api/v1/meals/", {"id_number": next(diners), "meal": "lunch"},
                                    content_type="application/json")
-            took = time.perf_counter() - started
         assert response.status_code == 201, response.content
-        if i >= 5:  # warm-ups
-            times.append(took * 1000)
-            queries = len(ctx.captured_queries)
+        queries = len(ctx.captured_queries)
+
+    checkins = common.timed(check_in, runs, warmup=WARMUPS)
 
     admin = Client()
     admin.force_login(User.objects.get(username="admin"))
     month = (today.replace(day=1) - timezone.timedelta(days=1)).strftime("%Y-%m")  # last full month
-    stats_times = []
-    for _ in range(6):
-        started = time.perf_counter()
+
+    def stats():
         response = admin.get(f"/api/v1/meals/stats/?month={month}")
-        stats_times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
-    month_meals = int(response.json()["totals"]["meals"])
-    stats_times = stats_times[1:]
+        return response
+
+    monthly = common.timed(stats, 5, warmup=1)
+    month_meals = int(monthly.result.json()["totals"]["meals"])
 
     print()
-    print(f"| measure ({connection.vendor}, {total:,} meals) | result |")
-    print("|---|---|")
-    print(f"| check-in round trip, {len(times)} diners | p50 {percentile(times, 50):.1f} ms, "
-          f"p95 {percentile(times, 95):.1f} ms, {queries} queries |")
-    print(f"| monthly stats {month} ({month_meals:,} meals) | p50 {percentile(stats_times, 50):.0f} ms, "
-          f"max {max(stats_times):.0f} ms |")
+    common.print_table([f"measure ({connection.vendor}, {total:,} meals)", "result"], [
+        (f"check-in round trip, {len(checkins.times)} diners",
+         f"p50 {checkins.p50:.1f} ms, p95 {checkins.p95:.1f} ms, {queries} queries"),
+        (f"monthly stats {month} ({month_meals:,} meals)", f"p50 {monthly.p50:.0f} ms, max {monthly.worst:.0f} ms"),
+    ])
     return 0
 
 

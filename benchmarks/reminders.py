@@ -11,14 +11,12 @@ that must write and send nothing), and counts the queries of the grid worker's d
 """
 
 import argparse
-import os
+import logging
 import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
+import common
+
 KEY_RESIDENTS = 20_000
 
 
@@ -26,18 +24,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--key", type=int, default=KEY_RESIDENTS, help="residents in the key tier (default 20000)")
-    parser.add_argument("--allow-any-database", action="store_true")
+    common.add_database_arguments(parser)
     args = parser.parse_args()
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{HERE / 'reminders.sqlite3'}")
-    import residents_list  # the list benchmark's environment checks, shared
+    common.setup_django("reminders.sqlite3", allow_any_database=args.allow_any_database)
 
-    residents_list.configure_environment(argparse.Namespace(allow_any_database=args.allow_any_database))
-    import django
-
-    django.setup()
-    import logging
-
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
@@ -50,11 +40,10 @@ def main() -> int:
     from visits.models import Notification, Visit
 
     logging.getLogger("jiedao.notifications").setLevel(logging.WARNING)  # 40,000 log lines are not the point
-    print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
-    call_command("migrate", verbosity=0, interactive=False)
+    print(f"Database: {common.database_label()}")
+    common.migrate()
     started = time.perf_counter()
-    result = demo.seed(residents=args.residents, seed=1)
-    demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
+    result = common.seed_residents(args.residents)
     if not Visit.objects.exists():
         # The oldest residents are the key tier, as in a real sub-district.
         key_ids = list(Resident.objects.order_by("birth_date").values_list("pk", flat=True)[: args.key])
@@ -70,32 +59,26 @@ def main() -> int:
     now = timezone.make_aware(timezone.datetime.combine(timezone.localdate(), timezone.datetime.min.time())) \
         + timezone.timedelta(hours=8, minutes=30)
 
-    started = time.perf_counter()
-    first = services.reminders_run(now=now)
-    cold = time.perf_counter() - started
-    started = time.perf_counter()
-    second = services.reminders_run(now=now + timezone.timedelta(minutes=15))
-    warm = time.perf_counter() - started
+    cold, first = common.once(lambda: services.reminders_run(now=now))
+    warm, second = common.once(lambda: services.reminders_run(now=now + timezone.timedelta(minutes=15)))
 
     setup_test_environment()  # so the response carries its template context (the row counts)
     client = Client()
     client.force_login(User.objects.get(username="grid1"))
     client.get("/visits/today/")
     with CaptureQueriesContext(connection) as ctx:
-        started = time.perf_counter()
-        response = client.get("/visits/today/")
-        page = time.perf_counter() - started
+        page, response = common.once(lambda: client.get("/visits/today/"))
     assert response.status_code == 200
     rows = sum(len(response.context[k]) for k in ("missed", "overdue", "due"))
 
     print()
-    print(f"| measure ({connection.vendor}, {key} key residents) | result |")
-    print("|---|---|")
-    print(f"| reminder job, first run at 08:30 | {cold:.2f} s: {first['due_items']} due items, "
-          f"{first['delivered']} reminders written and sent |")
-    print(f"| reminder job, second run | {warm:.2f} s: {second['delivered']} sent (idempotent) |")
-    print(f"| grid worker's day page (grid1) | {page * 1000:.0f} ms, {len(ctx.captured_queries)} queries, "
-          f"{rows} tasks |")
+    common.print_table([f"measure ({connection.vendor}, {key} key residents)", "result"], [
+        ("reminder job, first run at 08:30",
+         f"{cold:.2f} s: {first['due_items']} due items, {first['delivered']} reminders written and sent"),
+        ("reminder job, second run", f"{warm:.2f} s: {second['delivered']} sent (idempotent)"),
+        ("grid worker's day page (grid1)",
+         f"{page * 1000:.0f} ms, {len(ctx.captured_queries)} queries, {rows} tasks"),
+    ])
     return 0
 
 

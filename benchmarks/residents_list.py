@@ -14,16 +14,20 @@ See benchmarks/README.md.
 """
 
 import argparse
-import math
 import os
 import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-DEFAULT_URL = f"sqlite:///{HERE / 'bench.sqlite3'}"
+import common
+
+HERE = common.HERE
+ROOT = common.ROOT
+SQLITE_FILE = "bench.sqlite3"
 TARGET_P95_MS = 150.0
+
+
+class RequestFailed(Exception):
+    pass
 
 
 def parse_args(argv=None):
@@ -34,79 +38,17 @@ def parse_args(argv=None):
     parser.add_argument("--users", default="admin,staff1", help="demo accounts to measure as (default admin,staff1)")
     parser.add_argument("--no-explain", action="store_true", help="skip the query plans")
     parser.add_argument("--show-plans", action="store_true", help="print full EXPLAIN plans, not only a summary")
-    parser.add_argument("--allow-any-database", action="store_true",
-                        help="run even if the database name does not contain 'bench' (it resets demo passwords "
-                             "and writes audit entries)")
+    common.add_database_arguments(parser)
     args = parser.parse_args(argv)
     if args.runs < 1 or args.warmup < 0:
         parser.error("--runs must be at least 1 and --warmup at least 0")
     return args
 
 
-def configure_environment(args) -> str:
-    """Environment for jiedao.settings, set before django.setup(); returns the database URL."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "jiedao.settings"
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-insecure-key")
-    hosts = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
-    if "testserver" not in hosts:
-        hosts.append("testserver")
-    os.environ["ALLOWED_HOSTS"] = ",".join(hosts)
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    os.environ["DATABASE_URL"] = url
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-
-    import dj_database_url
-
-    db = dj_database_url.parse(url)
-    name = str(db.get("NAME") or "")
-    if db["ENGINE"].endswith("sqlite3"):
-        if name in ("", ":memory:"):
-            sys.exit("A file SQLite database is needed (the seed must survive between runs).")
-        path = Path(name).resolve()
-        if path == (ROOT / "db.sqlite3").resolve():
-            sys.exit(f"Refusing to benchmark the project's own database {path}; "
-                     f"leave DATABASE_URL unset to use {HERE / 'bench.sqlite3'}.")
-    elif "postgresql" in db["ENGINE"] or "postgis" in db["ENGINE"]:
-        if "bench" not in name and not args.allow_any_database:
-            sys.exit(f"Database {name!r} does not look like a benchmark database (no 'bench' in its name); "
-                     "the benchmark resets demo passwords and writes audit entries. "
-                     "Use e.g. .../jiedao_bench, or pass --allow-any-database.")
-        create_postgres_database(db)
-    else:
-        sys.exit(f"Unsupported database engine {db['ENGINE']}")
-    return url
-
-
-def create_postgres_database(db: dict) -> None:
-    import psycopg
-    from psycopg import sql
-
-    params = {"dbname": "postgres", "user": db.get("USER") or None, "password": db.get("PASSWORD") or None,
-              "host": db.get("HOST") or None, "port": db.get("PORT") or None}
-    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
-            print(f"Created PostgreSQL database {db['NAME']}.")
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
-    configure_environment(args)
+    common.setup_django(SQLITE_FILE, allow_any_database=args.allow_any_database)
 
-    import django
-
-    django.setup()
-
-    from django.core.management import call_command
     from django.db import connection, reset_queries
     from django.db.models import Count
     from django.db.models.functions import Length
@@ -120,9 +62,7 @@ def main(argv=None) -> int:
     vendor = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(connection.vendor, connection.vendor)
     print(f"Database: {vendor} {connection.settings_dict['NAME']}")
 
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    print(f"migrate: {time.perf_counter() - started:.1f} s")
+    print(f"migrate: {common.migrate():.1f} s")
 
     started = time.perf_counter()
     result = demo.seed(residents=args.residents, seed=1)
@@ -137,12 +77,8 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
     print(f"ensure_accounts: {time.perf_counter() - started:.1f} s")
-    if connection.vendor == "postgresql" and result.created:
-        # Autovacuum would do this shortly after a bulk load; without it the first plans are guesses.
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        print(f"ANALYZE: {time.perf_counter() - started:.1f} s")
+    if result.created and (took := common.analyze()) is not None:
+        print(f"ANALYZE: {took:.1f} s")
 
     # Parameters that exist in the seeded data, inside staff1's community so both users find rows.
     staff1 = User.objects.get(username="staff1")
@@ -183,19 +119,18 @@ def main(argv=None) -> int:
                     return 1
                 captured[(username, kind, name)] = [q["sql"] for q in ctx.captured_queries]
                 found = response.json().get("count") if kind == "api" else None  # lists only
-                for _ in range(max(0, args.warmup - 1)):
-                    client.get(url)
-                times = []
-                for _ in range(args.runs):
-                    t0 = time.perf_counter()
+
+                def get(client=client, url=url):
                     response = client.get(url)
-                    times.append((time.perf_counter() - t0) * 1000)
                     if response.status_code != 200:
-                        print(f"{label}: GET {url} answered {response.status_code}", file=sys.stderr)
-                        return 1
-                times.sort()
-                rows.append((label, percentile(times, 50), percentile(times, 95), times[-1],
-                             len(ctx.captured_queries)))
+                        raise RequestFailed(f"GET {url} answered {response.status_code}")
+
+                try:
+                    timing = common.timed(get, args.runs, warmup=max(0, args.warmup - 1))
+                except RequestFailed as failed:
+                    print(f"{label}: {failed}", file=sys.stderr)
+                    return 1
+                rows.append((label, timing.p50, timing.p95, timing.worst, len(ctx.captured_queries)))
                 print(f"  {label:<32} p50 {rows[-1][1]:7.1f} ms  p95 {rows[-1][2]:7.1f} ms  "
                       f"queries {rows[-1][4]:3d}" + (f"  ({found} residents)" if found is not None else ""),
                       flush=True)
@@ -207,10 +142,9 @@ def main(argv=None) -> int:
     print(f"Residents: {result.residents}; runs: {args.runs} after {args.warmup} warm-ups; "
           f"DEBUG={os.environ['DEBUG']}")
     print()
-    print("| case | database | p50 ms | p95 ms | max ms | queries |")
-    print("|---|---|---:|---:|---:|---:|")
-    for label, p50, p95, worst, queries in rows:
-        print(f"| {label} | {vendor} | {p50:.1f} | {p95:.1f} | {worst:.1f} | {queries} |")
+    common.print_table(["case", "database", "p50 ms", "p95 ms", "max ms", "queries"],
+                       [(label, vendor, f"{p50:.1f}", f"{p95:.1f}", f"{worst:.1f}", queries)
+                        for label, p50, p95, worst, queries in rows], align="llrrrr")
     slow = [r[0] for r in rows if r[2] > TARGET_P95_MS]
     print()
     print(f"p95 over {TARGET_P95_MS:.0f} ms: {', '.join(slow) if slow else 'none'}")

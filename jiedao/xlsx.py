@@ -7,7 +7,8 @@ streamed row by row with flat memory. On the 100,000 × 14 cells of the resident
 (benchmarks/exports.py) this takes 1.8 s and XlsxWriter's constant-memory mode 9 s: its per-cell checks
 and regex escaping were most of the export's time. rustpy-xlsxwriter was about as fast as this but writes
 every date as a date-time and is young; openpyxl's write-only mode is slower than XlsxWriter
-(../shared/STACK.md). LibreOffice and openpyxl read the files back cell for cell.
+(docs/stack-notes.md, "Excel", has the writers measured here). LibreOffice and openpyxl read the files
+back cell for cell.
 
 No cell is ever a formula: there is no code path that writes one, so "=HYPERLINK(...)" typed as a name
 is stored as that text.

@@ -1,6 +1,6 @@
 """居民身份证号 (GB 11643): normalisation, validation and what the number tells.
 
-The rules as checked on these machines (../shared/STACK.md): 18 characters, ISO 7064 MOD 11-2
+The rules as checked on these machines (docs/stack-notes.md): 18 characters, ISO 7064 MOD 11-2
 check digit, a real birth date between 1900-01-01 and today. The region code is never a reason to
 refuse: numbers are issued at registration, often years after the code changed, and 9xxxxx
 (foreigners' permanent residence cards) and 81/82/83 (HK/Macao/Taiwan permits) use the same scheme.

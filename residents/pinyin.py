@@ -5,7 +5,8 @@ from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
-# Surnames that pypinyin reads with their common, not their surname, reading (../shared/STACK.md).
+# Surnames that pypinyin reads with their common, not their surname, reading (单 dan for shan, 曾 ceng for
+# zeng, …; docs/stack-notes.md, "Pinyin of names").
 SURNAME_READINGS = {
     "万俟": ["mo", "qi"], "尉迟": ["yu", "chi"], "长孙": ["zhang", "sun"],
     "单": ["shan"], "曾": ["zeng"], "解": ["xie"], "朴": ["piao"], "区": ["ou"], "仇": ["qiu"],

@@ -1,10 +1,13 @@
 """Browser tests: headless Debian Chromium driving pytest-django's live_server.
 
-See ../../../shared/STACK.md, "Browser tests": `playwright install` cannot download its own browser
-here, so Playwright is pointed at /usr/bin/chromium.
+`playwright install` cannot download its own browser on these machines, and `--browser-channel` cannot
+point at another one, so the launch is pointed at Debian's /usr/bin/chromium (packages chromium and
+fonts-noto-cjk, the font so that Chinese renders in screenshots; `make test` installs both). See
+docs/stack-notes.md, "Browser tests".
 """
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +27,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+# The app serves Chart.js from here (jiedao.settings.STATICFILES_DIRS); `npm ci` in `make install` puts it there.
+CHART_JS = Path(__file__).resolve().parents[2] / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"
+
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium and fonts-noto-cjk "
+                    "(or, as root: apt-get install -y chromium fonts-noto-cjk).", pytrace=False)
+    if not CHART_JS.is_file():
+        pytest.fail(f"{CHART_JS} is missing: the app serves the dashboard's Chart.js from node_modules; "
+                    "run `make install` (it runs npm ci).", pytrace=False)
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
