@@ -29,20 +29,24 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
 
+    from assistance import demo as relief_demo
+    from elderly_care import demo as care_demo
     from elderly_care.models import Meal
     from jiedao.models import User
-    from jiedao.reports import previous_month, report_build
-    from jiedao.selectors import figures_changed
+    from reports.selectors import figures_changed
+    from reports.services import previous_month, report_build
     from residents import demo
     from residents.models import Community, Resident
+    from visits import demo as visits_demo
 
     print(f"Database: {common.database_label()}")
     common.migrate()
     started = time.perf_counter()
     result = common.seed_residents(args.residents)
-    written = demo.seed_care(subdistrict=result.subdistrict, days=args.days, seed=1, regulars_share=0.13)
+    written = care_demo.seed_care(subdistrict=result.subdistrict, days=args.days, seed=1, regulars_share=0.13)
     demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
-    written += demo.seed_visits(subdistrict=result.subdistrict) + demo.seed_cases(subdistrict=result.subdistrict)
+    written += visits_demo.seed_visits(subdistrict=result.subdistrict)
+    written += relief_demo.seed_cases(subdistrict=result.subdistrict)
     if written:
         common.analyze()
     residents, meals = Resident.objects.count(), Meal.objects.count()

@@ -7,7 +7,7 @@
 Times, three times each (the first, best and worst are printed), as the sub-district admin (every
 resident), through the whole stack (scope, FilterSet, masking, audit): GET
 /api/v1/residents/?format=xlsx&status=all, written during the request, and the page's GET
-/residents/?export=xlsx&status=all, which queues an export job (run in-process here, as with no
+/residents/?format=xlsx&status=all, which queues an export job (run in-process here, as with no
 REDIS_URL) that is then downloaded. Then jiedao.xlsx.write_sheet alone on the same cells already in
 memory, and XlsxWriter's constant-memory mode on them for comparison. Peak memory is read after the
 exports, before the cells are held in memory for the bare runs.
@@ -85,7 +85,7 @@ def main() -> int:
         return len(b"".join(response.streaming_content))
 
     def page_export() -> int:
-        response = client.get("/residents/?export=xlsx&status=all")
+        response = client.get("/residents/?format=xlsx&status=all")
         assert response.status_code == 302, response.status_code
         job = ExportJob.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[-1])
         assert job.state == "done", (job.state, job.error)
@@ -109,7 +109,7 @@ def main() -> int:
     common.print_table([f"measure ({connection.vendor}, {len(rows):,} residents × {len(columns)} columns)", "result"], [
         (f"GET /api/v1/residents/?format=xlsx&status=all (whole stack; first, best, worst of {RUNS})",
          f"{first_best_worst(api)} s, {api.result / 1e6:.1f} MB file"),
-        ("GET /residents/?export=xlsx&status=all: export job (in-process) and download (same)",
+        ("GET /residents/?format=xlsx&status=all: export job (in-process) and download (same)",
          f"{first_best_worst(page)} s, {page.result / 1e6:.1f} MB file"),
         ("jiedao.xlsx.write_sheet alone, the same cells in memory", f"{bare_s:.1f} s"),
         ("XlsxWriter constant-memory mode, the same cells", f"{xlsxwriter_s:.1f} s"),

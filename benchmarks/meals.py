@@ -33,6 +33,7 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from elderly_care import demo as care_demo
     from elderly_care.models import Meal
     from elderly_care.services import eligible_residents
     from jiedao.models import User
@@ -42,7 +43,7 @@ def main() -> int:
     common.migrate()
     started = time.perf_counter()
     result = common.seed_residents(args.residents)
-    written = demo.seed_care(subdistrict=result.subdistrict, days=args.days, seed=1, regulars_share=0.13)
+    written = care_demo.seed_care(subdistrict=result.subdistrict, days=args.days, seed=1, regulars_share=0.13)
     demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
     if written:
         common.analyze()

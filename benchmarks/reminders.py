@@ -33,11 +33,11 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.utils import timezone
 
-    from jiedao.models import User
-    from residents import demo
+    from jiedao.models import Notification, User
     from residents.models import Resident
+    from visits import demo as visits_demo
     from visits import services
-    from visits.models import Notification, Visit
+    from visits.models import Visit
 
     logging.getLogger("jiedao.notifications").setLevel(logging.WARNING)  # 40,000 log lines are not the point
     print(f"Database: {common.database_label()}")
@@ -49,7 +49,7 @@ def main() -> int:
         key_ids = list(Resident.objects.order_by("birth_date").values_list("pk", flat=True)[: args.key])
         Resident.objects.filter(pk__in=key_ids).update(care_tier="key")
         Resident.objects.exclude(pk__in=key_ids).update(care_tier="none")
-        visits = demo.seed_visits(subdistrict=result.subdistrict, seed=1)
+        visits = visits_demo.seed_visits(subdistrict=result.subdistrict, seed=1)
         print(f"seed: {args.residents} residents, {len(key_ids)} key, {visits} visits in "
               f"{time.perf_counter() - started:.1f} s")
     else:
