@@ -48,7 +48,7 @@ browser-deps:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null
 
 # SQLite in the project folder, tasks in-process: Python and npm (for Chart.js) are all it needs, no
-# browser and no server (no beat runs, so the reminder job runs once here; `python manage.py
+# browser and no server (no beat runs, so the reminder jobs run once here; `python manage.py
 # run_reminders` runs it again). DEBUG stays off, as in production (no technical error pages);
 # WhiteNoise serves the collected static files.
 DEMO_ENV := DEBUG=0 SECRET_KEY=demo-only-not-for-production ALLOWED_HOSTS=127.0.0.1,localhost
@@ -57,11 +57,14 @@ demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --residents $(DEMO_RESIDENTS) --password '$(DEMO_PASSWORD)'
 	$(DEMO_ENV) $(BIN)/python manage.py run_reminders
+	$(DEMO_ENV) $(BIN)/python manage.py run_case_reviews
 	@echo "门户地址: http://127.0.0.1:8000  (Ctrl+C 停止)"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# ruff, then the layering contract (pyproject.toml [tool.importlinter]): imports run one way.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # With DATABASE_URL and REDIS_URL set, the suite runs against those servers (the suite checks migrations too).
 test: lint browser-deps
