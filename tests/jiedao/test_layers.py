@@ -44,8 +44,8 @@ def test_an_office_upgrading_keeps_its_points_inbox_packs_and_export_jobs():
             name="张春露", id_number="110105194105020021", birth_date="1941-05-02", gender="F", grid=grid,
             community=east)
         old.get_model("visits", "Notification").objects.create(
-            recipient=operator, kind="overdue", resident=resident, method="phone", message="张春露 的电话问候探访已逾期 1 天。",
-            key="overdue:1:phone:2026-11-30:1")
+            recipient=operator, kind="overdue", resident=resident, method="phone",
+            message="张春露 的电话问候探访已逾期 1 天。", key="overdue:1:phone:2026-11-30:1")
         old.get_model("jiedao", "MonthlyReport").objects.create(
             subdistrict=street, month="2026-10-01", version=1, checksum="0" * 64, size=3, content=b"abc")
         old.get_model("jiedao", "ExportJob").objects.create(user=operator, name="居民名册", total=1,
