@@ -2,32 +2,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from .choices import CaseKind, CaseState, DisbursementMethod, DocumentType  # noqa: F401  (named from models too)
 from .querysets import CaseDocumentQuerySet, CaseQuerySet, DisbursementQuerySet
-
-
-class CaseKind(models.TextChoices):
-    DIBAO = "dibao", "低保"
-    TEKUN = "tekun", "特困供养"
-    TEMPORARY = "temporary", "临时救助"
-    MEDICAL = "medical", "医疗救助"
-    ACCESSIBILITY_RETROFIT = "accessibility_retrofit", "无障碍改造"
-    EMPLOYMENT_SUPPORT = "employment_support", "就业帮扶"
-    MICRO_WISH = "micro_wish", "微心愿"
-
 
 # Paid every month until the case is closed (the others are paid once).
 ONGOING_KINDS = {CaseKind.DIBAO, CaseKind.TEKUN}
-
-
-class CaseState(models.TextChoices):
-    APPLIED = "applied", "申请"
-    COMMUNITY_REVIEWED = "community_reviewed", "社区初审"
-    SUBDISTRICT_REVIEWED = "subdistrict_reviewed", "街道审核"
-    PUBLICIZED = "publicized", "公示"
-    APPROVED = "approved", "审批"
-    DISBURSED = "disbursed", "发放"
-    CLOSED = "closed", "结案"
-    REJECTED = "rejected", "驳回"
 
 
 class Case(models.Model):
@@ -93,12 +72,6 @@ class CaseTransition(models.Model):
         return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
-class DisbursementMethod(models.TextChoices):
-    BANK = "bank", "银行代发"
-    CASH = "cash", "现金"
-    IN_KIND = "in_kind", "实物/服务"
-
-
 class Disbursement(models.Model):
     case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="disbursements")
     amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2,
@@ -127,14 +100,6 @@ class Disbursement(models.Model):
     @property
     def audit_subdistrict_id(self):
         return self.case.resident.community.subdistrict_id
-
-
-class DocumentType(models.TextChoices):
-    IDENTITY = "identity", "身份证明"
-    INCOME = "income", "收入证明"
-    MEDICAL = "medical", "医疗票据"
-    DISABILITY = "disability", "残疾证"
-    OTHER = "other", "其他"
 
 
 class CaseDocument(models.Model):

@@ -15,7 +15,7 @@ from jiedao.models import AuditAction, Notification, NotificationKind, Role
 from jiedao.notifications import notifications_deliver, notifications_write
 from jiedao.scope import can_manage_places
 from jiedao.signals import rows_changed
-from residents.models import Resident, ResidentTag, Tag
+from residents.models import Resident, ResidentTag, Status, Tag
 
 from . import workflow
 from .models import (
@@ -39,7 +39,7 @@ def case_open(*, actor, resident: Resident, kind: str, data: dict[str, Any]) -> 
         raise PermissionDenied("只有网格员和社区工作人员可以受理申请。")
     if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
         raise ValidationError({"resident": "该居民不在您的管辖范围内。"})
-    if resident.status != "active":
+    if resident.status != Status.ACTIVE:
         raise ValidationError({"resident": "该居民已归档，不能受理申请。"})
     if kind not in enabled_kinds(resident.community.subdistrict_id):
         raise ValidationError({"kind": "本街道不受理该类别的救助。"})

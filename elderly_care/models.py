@@ -7,13 +7,8 @@ from django.db import models
 from jiedao.querysets import SubdistrictSettingQuerySet
 from residents.models import ServicePoint, Tag
 
+from .choices import DeliveryStatus, EnrolmentKind, MealType  # noqa: F401  (named from models too)
 from .querysets import CareEnrolmentQuerySet, MealDeliveryQuerySet, MealQuerySet, ServiceLogQuerySet
-
-
-class MealType(models.TextChoices):
-    BREAKFAST = "breakfast", "早餐"
-    LUNCH = "lunch", "午餐"
-    DINNER = "dinner", "晚餐"
 
 
 class MealPrice(models.Model):
@@ -115,12 +110,6 @@ class Meal(models.Model):
         return self.point.subdistrict_id
 
 
-class EnrolmentKind(models.TextChoices):
-    MEAL_DELIVERY = "meal_delivery", "送餐上门"
-    HOME_CARE_BED = "home_care_bed", "家庭养老床位"
-    DAY_CARE = "day_care", "日间照料"
-
-
 class CareEnrolment(models.Model):
     """A resident enrolled in a care service: meal delivery from a canteen, a home-care bed run by a
     provider, day care at a centre. Ended, never deleted."""
@@ -176,11 +165,6 @@ class ServiceLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d} {self.notes}"
-
-
-class DeliveryStatus(models.TextChoices):
-    DELIVERED = "delivered", "已送达"
-    MISSED = "missed", "未送达"
 
 
 class MealDelivery(models.Model):

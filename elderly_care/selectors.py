@@ -2,11 +2,11 @@ from datetime import date
 
 from django.db.models import Count, Q, Sum
 
-from jiedao.dates import add_months
+from jiedao.dates import add_months, years_before
 from jiedao.money import fen
-from residents.models import ServicePoint
+from residents.models import Resident, ResidentTag, ServicePoint, Tag
 
-from .models import Meal, MealDelivery
+from .models import CareEnrolment, DeliveryStatus, EnrolmentKind, Meal, MealDelivery
 
 # Distinct people: registered diners by resident, guests by their ID number.
 DINERS = Count("resident", distinct=True) + Count("guest_id_number", distinct=True, filter=Q(resident__isnull=True))
@@ -36,22 +36,18 @@ def meal_stats(user, month: date) -> dict:
     deliveries = (MealDelivery.objects.filter(point__in=ServicePoint.objects.visible_to(user), date__gte=first,
                                               date__lt=add_months(first, 1))
                   .values("point_id", "point__name").annotate(
-                      delivered=Count("id", filter=Q(status="delivered")),
-                      missed=Count("id", filter=Q(status="missed")))
+                      delivered=Count("id", filter=Q(status=DeliveryStatus.DELIVERED)),
+                      missed=Count("id", filter=Q(status=DeliveryStatus.MISSED)))
                   .order_by("point__name"))
     return {"month": first, "by_day": by_day, "by_point": by_point, "totals": totals, "deliveries": list(deliveries)}
 
 
 def delivery_candidates(user, limit: int = 100):
     """Who may need meals brought (lost capacity, or living alone at 80+) and has no delivery yet."""
-    from jiedao.dates import years_before
-    from residents.models import Resident, ResidentTag, Tag
-
-    from .models import CareEnrolment
-
     alone_80 = Q(birth_date__lte=years_before(date.today(), 80),
                  pk__in=ResidentTag.objects.filter(tag=Tag.LIVING_ALONE).values("resident_id"))
     frail = Q(pk__in=ResidentTag.objects.filter(tag=Tag.DISABLED_CARE).values("resident_id"))
-    enrolled = CareEnrolment.objects.filter(kind="meal_delivery", ended_on__isnull=True).values("resident_id")
+    enrolled = (CareEnrolment.objects.filter(kind=EnrolmentKind.MEAL_DELIVERY, ended_on__isnull=True)
+                .values("resident_id"))
     return (Resident.objects.visible_to(user).active().filter(alone_80 | frail).exclude(pk__in=enrolled)
             .select_related("grid").order_by("community_id", "name_pinyin")[:limit])

@@ -5,6 +5,9 @@ check-ins), so that storing the number encrypted with a keyed index later change
 """
 
 from django.db.models import QuerySet
+from django.utils import timezone
+
+from jiedao.models import AuditAction, AuditEntry
 
 from . import id_numbers
 from .models import Resident
@@ -31,8 +34,6 @@ def household_members(household, user) -> QuerySet:
 
 def resident_history(resident: Resident, limit: int = 50) -> QuerySet:
     """What was done to a resident, newest first (full views are left out: they change nothing)."""
-    from jiedao.models import AuditAction, AuditEntry
-
     return (AuditEntry.objects.filter(target_type="resident", target_id=str(resident.pk))
             .exclude(action=AuditAction.VIEW_FULL)[:limit])
 
@@ -40,6 +41,4 @@ def resident_history(resident: Resident, limit: int = 50) -> QuerySet:
 def register_on(queryset: QuerySet, day) -> QuerySet:
     """The register on `day`: today's is the active residents (what the list shows and counts); a
     past day's is the register as it stood at that day's end, so later entries do not rewrite it."""
-    from django.utils import timezone
-
     return queryset.active() if day >= timezone.localdate() else queryset.registered_on(day)

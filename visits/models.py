@@ -7,22 +7,8 @@ from django.db import models
 from jiedao.querysets import SubdistrictSettingQuerySet
 from residents.models import CareTier
 
+from .choices import Frequency, HazardKind, HazardStatus, Method  # noqa: F401  (named from models too)
 from .querysets import CarePlanQuerySet, HazardQuerySet, VisitQuerySet
-
-
-class Method(models.TextChoices):
-    HOME = "home", "上门探访"
-    PHONE = "phone", "电话问候"
-    CURTAIN_SIGN = "curtain_sign", "窗帘之约"
-    OTHER = "other", "其他"
-
-
-class Frequency(models.TextChoices):
-    DAILY = "daily", "每天"
-    WEEKLY = "weekly", "每周"
-    EVERY_N_DAYS = "every_n_days", "每 N 天"
-    MONTHLY = "monthly", "每月"
-    QUARTERLY = "quarterly", "每季度"
 
 
 class VisitRule(models.Model):
@@ -127,21 +113,6 @@ class Visit(models.Model):
 
 # What a visit found, as the form, the API and the export all name it (one list).
 FINDINGS = ["ok", "health", "living", "needs", "notes", "next_action"]
-
-
-class HazardKind(models.TextChoices):
-    FIRE = "fire", "消防"
-    GAS = "gas", "燃气"
-    ELECTRICITY = "electricity", "用电"
-    FRAUD = "fraud", "诈骗"
-    HEALTH = "health", "健康"
-    OTHER = "other", "其他"
-
-
-class HazardStatus(models.TextChoices):
-    OPEN = "open", "待处理"
-    IN_HAND = "in_hand", "处理中"
-    CLOSED = "closed", "已解决"
 
 
 class Hazard(models.Model):

@@ -2,6 +2,8 @@ from django.db import models
 
 from jiedao.scope import places_filter
 
+from .choices import HazardStatus
+
 
 def _resident_scope(user, prefix="resident__"):
     return places_filter(user, subdistrict=f"{prefix}community__subdistrict_id",
@@ -18,7 +20,7 @@ class HazardQuerySet(models.QuerySet):
         return self.filter(_resident_scope(user))
 
     def open(self):
-        return self.exclude(status="closed")
+        return self.exclude(status=HazardStatus.CLOSED)
 
 
 class CarePlanQuerySet(models.QuerySet):

@@ -18,6 +18,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from jiedao.dates import add_months, day_range
+from residents.models import Resident, Status
 
 from .models import CarePlan, Frequency, Method, Visit, VisitRule
 
@@ -69,7 +70,7 @@ def due_items(residents: QuerySet, today: date | None = None) -> list[DueItem]:
     """Everything due today or overdue for these residents (a Resident queryset, already scoped),
     most urgent first. A fixed number of queries, whatever the number of residents."""
     today = today or timezone.localdate()
-    residents = residents.filter(status="active")
+    residents = residents.filter(status=Status.ACTIVE)
     rules: dict[tuple[int, str], list[VisitRule]] = {}
     for rule in VisitRule.objects.all():
         rules.setdefault((rule.subdistrict_id, rule.care_tier), []).append(rule)
@@ -111,7 +112,5 @@ def curtain_missed(item: DueItem, now: datetime) -> bool:
 
 def overdue_days_for(resident, method: str, on: date) -> int:
     """How late a visit made on `on` is against the plan (recorded with the visit, for compliance)."""
-    from residents.models import Resident
-
     items = [i for i in due_items(Resident.objects.filter(pk=resident.pk), today=on) if i.method == method]
     return items[0].overdue_days if items else 0

@@ -15,7 +15,7 @@ from jiedao.models import AuditAction, Notification, NotificationKind, User
 from jiedao.notifications import notifications_deliver, notifications_write
 from jiedao.scope import VISIT_RECORDERS, can_edit_plans, can_manage_places, can_record_visits
 from jiedao.signals import rows_changed
-from residents.models import Resident
+from residents.models import Resident, Status
 
 from . import schedule
 from .models import FINDINGS, CarePlan, Frequency, Hazard, HazardStatus, Method, Visit, VisitRule
@@ -40,7 +40,7 @@ def visit_record(*, actor, resident: Resident, method: str, visited_at: datetime
         raise ValidationError({"visited_at": "走访时间不能晚于现在。"})
     if visited_at < now - timedelta(days=366):
         raise ValidationError({"visited_at": "走访时间不能早于一年前（更早的纸质记录请在备注中说明）。"})
-    if resident.status != "active":
+    if resident.status != Status.ACTIVE:
         raise ValidationError({"resident": "该居民已归档，不能再记录走访。"})
     visit = Visit(resident=resident, method=method, visited_at=visited_at, visitor=actor,
                   overdue_days=schedule.overdue_days_for(resident, method, timezone.localdate(visited_at)),
