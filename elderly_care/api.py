@@ -5,22 +5,15 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixin
+from jiedao.api import ScopedViewSetMixin, XLSXExportMixin
 from jiedao.dates import MONTH_ERROR, parse_month
 from jiedao.scope import is_point_operator
-from residents.models import Resident, ServicePoint
+from residents.models import Resident
 
 from . import selectors, services
 from .exports import MEALS
-from .filters import ServicePointFilterSet
 from .models import Meal
-from .serializers import MealCheckInSerializer, MealSerializer, ServicePointSerializer
-
-
-class ServicePointViewSet(ScopedReadOnlyViewSet):
-    queryset = ServicePoint.objects.all()
-    serializer_class = ServicePointSerializer
-    filterset_class = ServicePointFilterSet
+from .serializers import MealCheckInSerializer, MealSerializer
 
 
 class MealViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -1,19 +1,9 @@
 import django_filters
 
 from jiedao.filters import scoped_choices
-from residents.models import Community, PointKind, ServicePoint
+from residents.models import Community, ServicePoint
 
 from .models import Meal, MealType
-
-
-class ServicePointFilterSet(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(label="类型", choices=PointKind.choices)
-    community = django_filters.ModelChoiceFilter(label="社区", queryset=scoped_choices(Community))
-    active = django_filters.BooleanFilter(label="启用")
-
-    class Meta:
-        model = ServicePoint
-        fields = []
 
 
 class MealFilterSet(django_filters.FilterSet):

@@ -1,23 +1,8 @@
 from django import forms
 
-from residents.models import Community, Resident, ServicePoint
+from residents.models import Resident, ServicePoint
 
 from .models import CareEnrolment, MealType, PriceRule
-
-
-class ServicePointForm(forms.ModelForm):
-    class Meta:
-        model = ServicePoint
-        fields = ["kind", "name", "community", "address", "opening_hours", "capacity", "contact_name",
-                  "contact_phone", "rooms", "active"]
-
-    def __init__(self, *args, actor, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = Community.objects.filter(subdistrict_id=actor.subdistrict_id)
-        self.fields["community"].empty_label = "（街道直属）"
-
-    def validate_unique(self):
-        pass  # the sub-district is set by the service, which checks the name with it (full_clean)
 
 
 class PriceRuleForm(forms.ModelForm):

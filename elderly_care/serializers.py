@@ -7,13 +7,6 @@ from residents.models import ServicePoint
 from .models import Meal, MealType
 
 
-class ServicePointSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ServicePoint
-        fields = ["id", "kind", "name", "subdistrict", "community", "address", "opening_hours", "capacity",
-                  "contact_name", "contact_phone", "rooms", "active"]
-
-
 class MealCheckInSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
     resident = serializers.IntegerField(required=False, min_value=1, max_value=2**62)

@@ -33,22 +33,7 @@ from .models import (
 ELIGIBLE_AGE = 60  # 老年人: a registered diner from this age
 # Who may eat at a canteen as a registered diner besides the 60+: people the office looks after anyway.
 ELIGIBLE_TAGS = [Tag.DISABILITY, Tag.DISABLED_CARE, Tag.DIBAO, Tag.TEKUN]
-POINT_FIELDS = ["kind", "name", "community_id", "address", "opening_hours", "capacity", "contact_name",
-                "contact_phone", "rooms", "active"]
 
-
-@transaction.atomic
-def service_point_save(*, actor, point: ServicePoint) -> ServicePoint:
-    if not can_manage_places(actor):
-        raise PermissionDenied("只有街道管理员可以管理服务点。")
-    if point.community_id and point.community.subdistrict_id != actor.subdistrict_id:
-        raise ValidationError({"community": "只能选择本街道的社区。"})
-    point.subdistrict_id = actor.subdistrict_id
-    audit.audited_save(actor=actor, obj=point, fields=POINT_FIELDS,
-                       guard=audit.own_subdistrict(actor, "只能管理本街道的服务点。"))
-    if point.serves_meals:
-        default_pricing_ensure(subdistrict=point.subdistrict)  # a first canteen starts with sensible prices
-    return point
 
 
 def eligible_residents(point: ServicePoint):

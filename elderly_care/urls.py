@@ -5,9 +5,6 @@ from . import views
 app_name = "care"
 urlpatterns = [
     path("checkin/", views.CheckInView.as_view(), name="checkin"),
-    path("points/", views.ServicePointListView.as_view(), name="points"),
-    path("points/new/", views.ServicePointFormView.as_view(), name="point_create"),
-    path("points/<int:pk>/", views.ServicePointFormView.as_view(), name="point_update"),
     path("pricing/", views.PricingView.as_view(), name="pricing"),
     path("pricing/<int:pk>/", views.PricingView.as_view(), name="pricing_rule"),
     path("stats/", views.StatsView.as_view(), name="stats"),

@@ -22,8 +22,7 @@ from residents.models import Resident, ServicePoint
 
 from . import selectors, services
 from .exports import MEALS
-from .filters import ServicePointFilterSet
-from .forms import CheckInForm, EnrolmentForm, MealPricesForm, PriceRuleForm, ServicePointForm
+from .forms import CheckInForm, EnrolmentForm, MealPricesForm, PriceRuleForm
 from .models import CareEnrolment, Meal, MealPrice, MealType, PriceRule, ServiceLog
 
 
@@ -111,18 +110,6 @@ class CheckInView(RoleRequiredMixin, FormView):
         return redirect(f"{reverse('care:checkin')}?point={self.point.pk}")
 
 
-class ServicePointListView(RoleRequiredMixin, FilteredListView):
-    model = ServicePoint
-    filterset_class = ServicePointFilterSet
-    template_name = "elderly_care/point_list.html"
-
-    def allowed(self, user):
-        return reads_service_records(user) and not is_point_operator(user)
-
-    def base_queryset(self):
-        return super().base_queryset().select_related("community")
-
-
 class MealListView(RoleRequiredMixin, FilteredListView):
     """Meals served, filtered like /api/v1/meals/, with the figures the dashboard links here for."""
 
@@ -134,25 +121,6 @@ class MealListView(RoleRequiredMixin, FilteredListView):
 
     def summarize(self, queryset):
         return selectors.meal_totals(queryset)
-
-
-class ServicePointFormView(PlaceManagerMixin, ServiceFormMixin, FormView):
-    form_class = ServicePointForm
-    template_name = "elderly_care/point_form.html"
-
-    def get_form_kwargs(self):
-        kwargs = {**super().get_form_kwargs(), "actor": self.request.user}
-        if "pk" in self.kwargs:
-            kwargs["instance"] = get_object_or_404(ServicePoint, pk=self.kwargs["pk"],
-                                                   subdistrict_id=self.request.user.subdistrict_id)
-        return kwargs
-
-    def run_service(self, form):
-        return services.service_point_save(actor=self.request.user, point=form.instance)
-
-    def success_url_for(self, point):
-        messages.success(self.request, f"已保存服务点：{point.name}。")
-        return reverse("care:points")
 
 
 class PricingView(PlaceManagerMixin, ServiceFormMixin, FormView):

@@ -10,8 +10,8 @@ from django.views.generic import FormView, ListView
 
 from . import services
 from .forms import UserForm
-from .models import Role, User
-from .scope import can_manage_places
+from .models import User
+from .scope import ADMIN_KEEPS_OUT, admin_may_change, can_manage_places
 from .selectors import locked_usernames
 from .views import PlaceManagerMixin, ServiceFormMixin
 
@@ -31,6 +31,7 @@ class UserListView(ManagedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["locked"] = locked_usernames(u.username for u in context["object_list"])
+        context["editable"] = {u.pk for u in context["object_list"] if admin_may_change(u)}
         return context
 
     def get_queryset(self):
@@ -72,7 +73,7 @@ class UserFormView(ManagedFormView):
 
     def scoped(self):
         # Auditors' and system operators' accounts are not the admin's to change (三权分立).
-        return super().scoped().filter(is_superuser=False).exclude(role=Role.AUDITOR)
+        return super().scoped().filter(is_superuser=False).exclude(role__in=ADMIN_KEEPS_OUT)
 
     def run_service(self, form):
         data = form.cleaned_data

@@ -157,3 +157,12 @@ def reads_service_records(user) -> bool:
     """Meals and service points: everyone at work in the portal but the auditor (who reads the log only);
     each sees them within their own scope (a point operator: their point)."""
     return bool(user and user.is_authenticated and user.role != Role.AUDITOR)
+
+
+# 三权分立: the sub-district admin holds no keys to the auditor's account or the deployment operator's.
+ADMIN_KEEPS_OUT = {Role.AUDITOR}
+
+
+def admin_may_change(account) -> bool:
+    """May the sub-district admin change this account (its role, places, password)?"""
+    return not account.is_superuser and account.role not in ADMIN_KEEPS_OUT

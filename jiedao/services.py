@@ -8,7 +8,7 @@ from django.db import transaction
 
 from . import audit
 from .models import AuditAction, Role, User
-from .scope import can_manage_places
+from .scope import admin_may_change, can_manage_places
 
 # Not district officers (above the sub-district) nor auditors (三权分立: the operator of the deployment
 # creates those in Django's admin, so that the admin never holds an auditor's password).
@@ -55,7 +55,7 @@ def user_save(*, actor, user: User, communities, grids, password: str | None = N
     if user.role != Role.POINT_OPERATOR:
         user.service_point = None
     stored = None if creating else User.objects.get(pk=user.pk)
-    if stored is not None and (stored.is_superuser or stored.role == Role.AUDITOR):
+    if stored is not None and not admin_may_change(stored):
         # 三权分立: the admin does not hold the keys to the auditor's (or the operator's) account.
         raise PermissionDenied("街道管理员不能修改审计员或系统管理员账号。")
     before = None if stored is None else {**audit.snapshot(stored, USER_FIELDS), **_places(stored)}

@@ -8,13 +8,14 @@ from jiedao.scope import can_write_registry, reads_registry, sees_full_numbers
 
 from . import services
 from .exports import RESIDENTS
-from .filters import CommunityFilterSet, GridFilterSet, HouseholdFilterSet
-from .models import Community, Grid, Household, Resident
+from .filters import CommunityFilterSet, GridFilterSet, HouseholdFilterSet, ServicePointFilterSet
+from .models import Community, Grid, Household, Resident, ServicePoint
 from .serializers import (
     CommunitySerializer,
     GridSerializer,
     HouseholdSerializer,
     ResidentSerializer,
+    ServicePointSerializer,
 )
 
 
@@ -89,3 +90,9 @@ class MeView(APIView):
             "communities": list(Community.objects.visible_to(user).order_by("id").values_list("id", flat=True)),
             "grids": list(Grid.objects.visible_to(user).order_by("id").values_list("id", flat=True)),
         })
+
+
+class ServicePointViewSet(ScopedReadOnlyViewSet):
+    queryset = ServicePoint.objects.all()
+    serializer_class = ServicePointSerializer
+    filterset_class = ServicePointFilterSet

@@ -9,7 +9,20 @@ from jiedao.dates import years_before
 from jiedao.filters import CSVChoiceFilter, IntegerFilter, OrderingFilter, scoped_choices
 
 from . import id_numbers, selectors
-from .models import CareTier, Community, Gender, Grid, Household, ResidenceType, Resident, Status, Subdistrict, Tag
+from .models import (
+    CareTier,
+    Community,
+    Gender,
+    Grid,
+    Household,
+    PointKind,
+    ResidenceType,
+    Resident,
+    ServicePoint,
+    Status,
+    Subdistrict,
+    Tag,
+)
 
 ALL_STATUSES = "all"
 _ID_NUMBER = re.compile(r"\d{17}[\dX]")
@@ -128,4 +141,14 @@ class GridFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Grid
+        fields = []
+
+
+class ServicePointFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label="类型", choices=PointKind.choices)
+    community = django_filters.ModelChoiceFilter(label="社区", queryset=scoped_choices(Community))
+    active = django_filters.BooleanFilter(label="启用")
+
+    class Meta:
+        model = ServicePoint
         fields = []

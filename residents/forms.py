@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from . import id_numbers
-from .models import Community, Grid, Household, Resident, Status, Tag
+from .models import Community, Grid, Household, Resident, ServicePoint, Status, Tag
 
 
 class ResidentForm(forms.ModelForm):
@@ -99,3 +99,18 @@ class GridForm(forms.ModelForm):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = Community.objects.filter(subdistrict_id=actor.subdistrict_id)
+
+
+class ServicePointForm(forms.ModelForm):
+    class Meta:
+        model = ServicePoint
+        fields = ["kind", "name", "community", "address", "opening_hours", "capacity", "contact_name",
+                  "contact_phone", "rooms", "active"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = Community.objects.filter(subdistrict_id=actor.subdistrict_id)
+        self.fields["community"].empty_label = "（街道直属）"
+
+    def validate_unique(self):
+        pass  # the sub-district is set by the service, which checks the name with it (full_clean)

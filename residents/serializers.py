@@ -3,7 +3,7 @@ from rest_framework import serializers
 from jiedao.serializers import ScopedPrimaryKeyRelatedField
 
 from . import id_numbers
-from .models import Community, Grid, Household, Resident, Tag
+from .models import Community, Grid, Household, Resident, ServicePoint, Tag
 
 
 class CommunitySerializer(serializers.ModelSerializer):
@@ -64,3 +64,9 @@ class ResidentSerializer(serializers.ModelSerializer):
             values["tags"] = values.pop("tag_codes")
         return values
 
+
+class ServicePointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServicePoint
+        fields = ["id", "kind", "name", "subdistrict", "community", "address", "opening_hours", "capacity",
+                  "contact_name", "contact_phone", "rooms", "active"]

@@ -13,9 +13,10 @@ from jiedao.scope import can_manage_places, can_write_registry
 from jiedao.signals import rows_changed
 
 from . import id_numbers
-from .models import Community, Grid, Household, RelationToHead, Resident, ResidentTag, Status, Tag
+from .models import Community, Grid, Household, RelationToHead, Resident, ResidentTag, ServicePoint, Status, Tag
 from .pinyin import name_keys
 from .selectors import resident_by_id_number
+from .signals import service_point_saved
 
 EDITABLE_FIELDS = [
     "name", "id_number", "phone", "residence_type", "grid", "household", "relation_to_head",
@@ -259,3 +260,22 @@ def grid_save(*, actor, grid: Grid) -> Grid:
     if grid.community.subdistrict_id != actor.subdistrict_id:
         raise ValidationError({"community": "只能选择本街道的社区。"})
     return audit.audited_save(actor=actor, obj=grid, fields=GRID_FIELDS)
+
+
+# --- service points: every feature hangs its services off one ------------------------------------
+
+POINT_FIELDS = ["kind", "name", "community_id", "address", "opening_hours", "capacity", "contact_name",
+                "contact_phone", "rooms", "active"]
+
+
+@transaction.atomic
+def service_point_save(*, actor, point: ServicePoint) -> ServicePoint:
+    if not can_manage_places(actor):
+        raise PermissionDenied("只有街道管理员可以管理服务点。")
+    if point.community_id and point.community.subdistrict_id != actor.subdistrict_id:
+        raise ValidationError({"community": "只能选择本街道的社区。"})
+    point.subdistrict_id = actor.subdistrict_id
+    audit.audited_save(actor=actor, obj=point, fields=POINT_FIELDS,
+                       guard=audit.own_subdistrict(actor, "只能管理本街道的服务点。"))
+    service_point_saved.send(sender=ServicePoint, point=point)
+    return point

@@ -13,4 +13,7 @@ urlpatterns = [
     path("households/new/", views.HouseholdFormView.as_view(), name="household_create"),
     path("households/<int:pk>/", views.HouseholdDetailView.as_view(), name="household_detail"),
     path("households/<int:pk>/edit/", views.HouseholdFormView.as_view(), name="household_update"),
+    path("points/", views.ServicePointListView.as_view(), name="points"),
+    path("points/new/", views.ServicePointFormView.as_view(), name="point_create"),
+    path("points/<int:pk>/", views.ServicePointFormView.as_view(), name="point_update"),
 ]

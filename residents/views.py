@@ -1,18 +1,26 @@
 import copy
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
 
-from jiedao.scope import can_write_registry, reads_registry, sees_full_numbers
-from jiedao.views import FilteredListView, RegistryReaderMixin, RegistryWriterMixin, ServiceFormMixin
+from jiedao.scope import can_write_registry, is_point_operator, reads_registry, reads_service_records, sees_full_numbers
+from jiedao.views import (
+    FilteredListView,
+    PlaceManagerMixin,
+    RegistryReaderMixin,
+    RegistryWriterMixin,
+    RoleRequiredMixin,
+    ServiceFormMixin,
+)
 
 from . import selectors, services
 from .exports import RESIDENTS
-from .filters import HouseholdFilterSet
-from .forms import ArchiveForm, HouseholdForm, ResidentForm
-from .models import Household, Resident
+from .filters import HouseholdFilterSet, ServicePointFilterSet
+from .forms import ArchiveForm, HouseholdForm, ResidentForm, ServicePointForm
+from .models import Household, Resident, ServicePoint
 
 MAIN_FILTERS = {"search", "community", "grid"}
 
@@ -187,3 +195,34 @@ class HouseholdFormView(ScopedWriteMixin, UserFormMixin, ServiceFormMixin, FormV
 
     def success_url_for(self, household):
         return reverse("residents:household_detail", args=[household.pk])
+
+
+class ServicePointListView(RoleRequiredMixin, FilteredListView):
+    model = ServicePoint
+    filterset_class = ServicePointFilterSet
+    template_name = "residents/point_list.html"
+
+    def allowed(self, user):
+        return reads_service_records(user) and not is_point_operator(user)
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("community")
+
+
+class ServicePointFormView(PlaceManagerMixin, ServiceFormMixin, FormView):
+    form_class = ServicePointForm
+    template_name = "residents/point_form.html"
+
+    def get_form_kwargs(self):
+        kwargs = {**super().get_form_kwargs(), "actor": self.request.user}
+        if "pk" in self.kwargs:
+            points = ServicePoint.objects.filter(subdistrict_id=self.request.user.subdistrict_id)
+            kwargs["instance"] = get_object_or_404(points, pk=self.kwargs["pk"])
+        return kwargs
+
+    def run_service(self, form):
+        return services.service_point_save(actor=self.request.user, point=form.instance)
+
+    def success_url_for(self, point):
+        messages.success(self.request, f"已保存服务点：{point.name}。")
+        return reverse("residents:points")

@@ -1,0 +1,16 @@
+"""What elderly care does when the registry's places change: a sub-district's first canteen or meal point
+starts with sensible meal prices and discount rules (the admin edits them on /care/pricing/). The point is
+saved by residents' service, which knows nothing of meals; this app hears of it here."""
+
+from django.dispatch import receiver
+
+from residents.models import ServicePoint
+from residents.signals import service_point_saved
+
+from .services import default_pricing_ensure
+
+
+@receiver(service_point_saved, dispatch_uid="elderly-care-default-pricing")
+def default_pricing_for_a_meal_point(sender, point: ServicePoint, **kwargs):
+    if point.serves_meals:
+        default_pricing_ensure(subdistrict=point.subdistrict)
