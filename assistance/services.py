@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from jiedao import audit
 from jiedao.dates import add_months
-from jiedao.models import AuditAction, Notification, NotificationKind, Role
+from jiedao.models import AuditAction, Notification, NotificationKind
 from jiedao.notifications import notifications_deliver, notifications_write
-from jiedao.scope import can_manage_places
+from jiedao.scope import can_add_case_documents, can_manage_places, can_open_cases
 from jiedao.signals import rows_changed
 from residents.models import Resident, ResidentTag, Status, Tag
 
@@ -35,7 +35,7 @@ CASE_FIELDS = ["reason", "requested_amount", "requested_service", "household_siz
 @transaction.atomic
 def case_open(*, actor, resident: Resident, kind: str, data: dict[str, Any]) -> Case:
     """A grid worker or community staff member registers an application for a resident of their scope."""
-    if actor.role not in workflow.APPLICANT_ROLES:
+    if not can_open_cases(actor):
         raise PermissionDenied("只有网格员和社区工作人员可以受理申请。")
     if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
         raise ValidationError({"resident": "该居民不在您的管辖范围内。"})
@@ -203,7 +203,7 @@ SIGNATURES = {b"%PDF-": ("application/pdf", ".pdf"), b"\x89PNG\r\n\x1a\n": ("ima
 @transaction.atomic
 def case_document_add(*, actor, case: Case, upload, doc_type: str) -> CaseDocument:
     """Attach a scan (PDF, PNG or JPEG, at most 5 MB) to a case of the actor's scope."""
-    if actor.role not in workflow.APPLICANT_ROLES | {Role.SUBDISTRICT_ADMIN}:
+    if not can_add_case_documents(actor):
         raise PermissionDenied("您的角色不能上传申请材料。")
     if upload is None:
         raise ValidationError({"file": "请选择要上传的文件。"})

@@ -9,7 +9,7 @@ from django.views.generic import DetailView, FormView
 
 from jiedao import audit
 from jiedao.models import AuditAction
-from jiedao.scope import reads_registry
+from jiedao.scope import can_open_cases, reads_registry
 from jiedao.views import (
     FilteredListView,
     PlaceManagerMixin,
@@ -67,7 +67,7 @@ class CaseCreateView(RoleRequiredMixin, ServiceFormMixin, FormView):
     template_name = "assistance/case_form.html"
 
     def allowed(self, user):
-        return user.role in workflow.APPLICANT_ROLES
+        return can_open_cases(user)
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and self.allowed(request.user):

@@ -20,8 +20,7 @@ OPEN_STATES = [S.APPLIED, S.COMMUNITY_REVIEWED, S.SUBDISTRICT_REVIEWED, S.PUBLIC
 # How every count groups states: still being decided (在办), and receiving aid (在保: approved, paid).
 IN_PROGRESS = [S.APPLIED, S.COMMUNITY_REVIEWED, S.SUBDISTRICT_REVIEWED, S.PUBLICIZED]
 IN_AID = [S.APPROVED, S.DISBURSED]
-# Who may open a case (state "applied").
-APPLICANT_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF}
+# Who may open a case (state "applied"): jiedao.scope.can_open_cases.
 
 
 PATH = StatePath(states=S, forward=FORWARD, open_states=OPEN_STATES, rejected=S.REJECTED, noun="案件")

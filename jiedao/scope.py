@@ -166,3 +166,17 @@ ADMIN_KEEPS_OUT = {Role.AUDITOR}
 def admin_may_change(account) -> bool:
     """May the sub-district admin change this account (its role, places, password)?"""
     return not account.is_superuser and account.role not in ADMIN_KEEPS_OUT
+
+
+# Relief: who opens a case for a resident of their scope (the steps after are assistance/workflow.py's
+# path), and who attaches its scans.
+CASE_OPENERS = {Role.GRID_WORKER, Role.COMMUNITY_STAFF}
+CASE_DOCUMENT_ADDERS = CASE_OPENERS | {Role.SUBDISTRICT_ADMIN}
+
+
+def can_open_cases(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in CASE_OPENERS)
+
+
+def can_add_case_documents(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in CASE_DOCUMENT_ADDERS)

@@ -132,7 +132,8 @@ def test_the_admin_keeps_the_older_from_paying_more(web, admin, canteen):
 
 def test_the_admin_manages_service_points_and_others_only_read(web, admin, staff_east, canteen):
     client = web.as_(admin)
-    client.post(reverse("residents:point_create"), {"kind": "happiness_station", "name": "东园幸福驿站", "active": "on"})
+    client.post(reverse("residents:point_create"),
+                {"kind": "happiness_station", "name": "东园幸福驿站", "active": "on"})
     assert ServicePoint.objects.filter(name="东园幸福驿站", subdistrict=admin.subdistrict).exists()
     assert web.as_(staff_east).get(reverse("residents:point_create")).status_code == 403
     assert len(web.as_(staff_east).get(reverse("residents:points")).context["object_list"]) == 2
