@@ -4,8 +4,7 @@ from django.db import models
 from django.db.models import Prefetch, Q
 
 from jiedao.dates import day_range
-from jiedao.roles import Role
-from jiedao.scope import places_filter
+from jiedao.scope import is_point_operator, places_filter, works_in_places
 
 from .choices import MEAL_POINT_KINDS, Status
 
@@ -76,10 +75,10 @@ class ResidentQuerySet(models.QuerySet):
 def point_scope(user, prefix=""):
     """Service points: the registry's scope (a point without a community belongs to the whole
     sub-district), and a point operator's own point."""
-    if user and user.is_authenticated and user.role == Role.POINT_OPERATOR:
+    if is_point_operator(user):
         return Q(**{f"{prefix}pk": user.service_point_id}) if user.service_point_id else Q(pk__in=[])
     scope = places_filter(user, subdistrict=f"{prefix}subdistrict_id", community=f"{prefix}community_id", grid=None)
-    if user and user.is_authenticated and user.role in (Role.COMMUNITY_STAFF, Role.GRID_WORKER):
+    if works_in_places(user):
         # Sub-district-wide points (no community) serve everyone in the sub-district.
         scope |= Q(**{f"{prefix}subdistrict_id": user.subdistrict_id, f"{prefix}community__isnull": True})
     return scope

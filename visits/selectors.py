@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from jiedao.dates import add_months, day_range, years_before
 from jiedao.models import Role, User
-from jiedao.scope import VISIT_RECORDERS
+from jiedao.scope import VISIT_RECORDERS, covers
 from residents.models import CareDependency, Community, Resident, ResidentTag, Tag
 from residents.selectors import register_on
 
@@ -91,18 +91,10 @@ def responsible_workers(resident_ids) -> dict[int, int]:
             .order_by("user_id").values_list("user_id", "grid_id")):
         first_worker.setdefault(grid_id, user_id)
 
-    def still_theirs(user, grid, community, subdistrict) -> bool:
-        # The scope rule of jiedao.scope, applied to ids already loaded (no query per resident).
-        if user.role == Role.GRID_WORKER:
-            return grid in {g.pk for g in user.grids.all()}
-        if user.role == Role.COMMUNITY_STAFF:
-            return community in {c.pk for c in user.communities.all()}
-        return user.subdistrict_id == subdistrict
-
     out = {}
     for pk, (grid, community, subdistrict) in places.items():
         user = people.get(named.get(pk))
-        if user is not None and still_theirs(user, grid, community, subdistrict):
+        if user is not None and covers(user, subdistrict_id=subdistrict, community_id=community, grid_id=grid):
             out[pk] = user.pk
         elif grid in first_worker:
             out[pk] = first_worker[grid]

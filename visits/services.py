@@ -13,7 +13,7 @@ from jiedao import audit
 from jiedao.dates import day_range
 from jiedao.models import AuditAction, Notification, NotificationKind, User
 from jiedao.notifications import notifications_deliver, notifications_write
-from jiedao.scope import VISIT_RECORDERS, can_edit_plans, can_manage_places, can_record_visits
+from jiedao.scope import can_edit_plans, can_manage_places, can_record_visits
 from jiedao.signals import rows_changed
 from residents.models import Resident, Status
 
@@ -87,7 +87,7 @@ def care_plan_save(*, actor, resident: Resident, responsible: User | None, curta
     if not can_edit_plans(actor):
         raise PermissionDenied("您的角色不能修改关爱计划。")
     _resident_in_scope(actor, resident)
-    if responsible is not None and not (responsible.role in VISIT_RECORDERS and responsible.is_active
+    if responsible is not None and not (can_record_visits(responsible) and responsible.is_active
                                         and Resident.objects.visible_to(responsible).filter(pk=resident.pk).exists()):
         raise ValidationError({"responsible": "责任人须是能看到该居民的网格员或社区工作人员。"})
     plan, _ = CarePlan.objects.get_or_create(resident=resident)
