@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from jiedao.querysets import SubdistrictSettingQuerySet
+
 from .choices import CaseKind, CaseState, DisbursementMethod, DocumentType  # noqa: F401  (named from models too)
 from .querysets import CaseDocumentQuerySet, CaseQuerySet, DisbursementQuerySet
 
@@ -144,6 +146,8 @@ class ReliefSettings(models.Model):
                                                      validators=[MinValueValidator(1), MaxValueValidator(24)])
     # The kinds this office handles (the glossary's list, switched on or off); empty means all of them.
     kinds = models.JSONField("受理的救助类别", default=list, blank=True)
+
+    objects = SubdistrictSettingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "救助标准"

@@ -20,11 +20,17 @@ class JobCommand(BaseCommand):
         raise NotImplementedError
 
     def handle(self, *args, now=None, **options):
-        if options["verbosity"] < 2:
-            # The log backend writes a line per reminder; by hand, the summary is enough (-v 2 for all).
-            logging.getLogger("jiedao.notifications").setLevel(logging.WARNING)
         try:
             moment = parse_now(now) if now else None
         except ValueError as e:
             raise CommandError(str(e)) from None
-        self.stdout.write(self.summary(self.run(moment)))
+        log = logging.getLogger("jiedao.notifications")
+        level = log.level
+        if options["verbosity"] < 2:
+            # The log backend writes a line per reminder; by hand, the summary is enough (-v 2 for all).
+            log.setLevel(logging.WARNING)
+        try:
+            result = self.run(moment)
+        finally:
+            log.setLevel(level)  # for this command only (a test, a shell, the next command)
+        self.stdout.write(self.summary(result))
