@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import DatabaseError
 from django.db.models import QuerySet
@@ -52,6 +51,10 @@ class Columns:
     items: Sequence[Column]
     fields: Sequence[str]
     prepare: Callable[[QuerySet], Callable[[dict], None]] | None = None
+
+
+class ExportRefused(Exception):
+    """Why a queued export cannot be built, in words for its owner (no access any more, a bad filter)."""
 
 
 @dataclass(frozen=True)
@@ -172,10 +175,10 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
         export_list = export_list_at(job.source)
         # The user must still be active and allowed this list, as they were when they asked.
         if not (job.user.is_active and export_list.readers(job.user)):
-            raise PermissionDenied("您的账号已无权导出此列表。")
+            raise ExportRefused("您的账号已无权导出此列表。")
         filterset = export_list.filtered(job.user, params)
         if filterset.is_bound and not filterset.is_valid():
-            raise PermissionDenied("筛选条件有误，无法导出。")
+            raise ExportRefused("筛选条件有误，无法导出。")
         columns = export_list.columns
         source = sheet_rows(filterset.qs, columns)
         with tempfile.TemporaryFile() as stream:
@@ -186,7 +189,7 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
         logger.exception("export job %s failed", job_id)
         if source is not None:
             source.close()  # ends the read now: on SQLite this connection cannot write while it reads
-        if isinstance(e, PermissionDenied | TooManyRows) and e.args:
+        if isinstance(e, ExportRefused | TooManyRows) and e.args:
             message = str(e.args[0])  # written for the user: no access any more, too many rows
         else:
             message = FAILED_MESSAGE
