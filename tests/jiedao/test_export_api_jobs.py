@@ -66,3 +66,13 @@ def test_the_job_list_runs_the_same_queries_for_one_job_or_many(api, staff_east,
         client.get("/api/v1/residents/?format=xlsx")
     with django_assert_num_queries(2):
         assert client.get("/api/v1/exports/").json()["count"] == 4
+
+
+def test_a_job_whose_filter_no_longer_holds_fails_with_a_message(staff_east, three):
+    from jiedao.tasks import build_export_task
+
+    job = ExportJob.objects.create(user=staff_east, source="residents.exports.RESIDENTS", name="居民名册",
+                                   query="age_min=old", total=3)
+    assert build_export_task(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.error == "筛选条件有误，无法导出。" and not job.file
