@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from assistance import services
 from assistance.models import Case, CaseTransition, Disbursement
+from tests.assistance.factories import CaseFactory
 
 from .conftest import _move
 
@@ -77,9 +78,7 @@ def test_grid_workers_open_cases_only_for_their_grid_and_leaders_open_none(api, 
 
 
 def test_a_one_off_assistance_is_paid_once(api, staff_east, admin, zhang):
-    case = services.case_open(actor=staff_east, resident=zhang, kind="temporary", data={"reason": "火灾"})
-    Case.objects.filter(pk=case.pk).update(state="approved")
-    case.refresh_from_db()
+    case = CaseFactory(resident=zhang, kind="temporary", state="approved", reason="火灾", created_by=staff_east)
     services.disbursement_add(actor=admin, case=case, amount=500, paid_on=date.today(), method="cash")
     services.case_transition(actor=admin, case=case, to="disbursed")
     again = api.as_(admin).post(f"/api/v1/cases/{case.pk}/disbursements/", {
@@ -113,8 +112,7 @@ def test_the_case_list_does_not_grow_queries_with_rows(api, staff_east, zhang, l
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(5):
-        services.case_open(actor=staff_east, resident=zhang, kind="temporary", data={"reason": "x"})
+    CaseFactory.create_batch(5, resident=zhang, kind="temporary", reason="x", created_by=staff_east)
     client = api.as_(staff_east)
     client.get("/api/v1/cases/")
     counts = []

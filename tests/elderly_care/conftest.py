@@ -7,13 +7,13 @@ works the counter of 东园老年食堂; `_check_in` is a swipe there, through t
 import pytest
 
 from elderly_care import services
-from elderly_care.models import ServicePoint
+from tests.factories import ServicePointFactory
 
 
 @pytest.fixture
 def canteen(heping, east):
     services.default_pricing_ensure(subdistrict=heping)  # lunch 15.00; 60+ 80%, 70+ 60%, 80+ 40%, 低保 20%
-    return ServicePoint.objects.create(subdistrict=heping, community=east, kind="canteen", name="东园老年食堂")
+    return ServicePointFactory(community=east, kind="canteen", name="东园老年食堂")
 
 
 @pytest.fixture

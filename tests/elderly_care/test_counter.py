@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 
 from elderly_care import services
-from elderly_care.models import Meal, ServicePoint
+from elderly_care.models import Meal
 from residents.id_numbers import make
+from tests.factories import ServicePointFactory
 
 from .conftest import _check_in
 
@@ -48,7 +49,7 @@ def test_bad_check_ins_answer_400_and_record_nothing(api, counter, payload, fiel
 
 def test_the_operator_sees_no_registry_and_only_their_own_point(api, web, counter, zhang, heping):
     assert api.as_(counter).get("/api/v1/residents/").status_code == 403
-    other = ServicePoint.objects.create(subdistrict=heping, kind="canteen", name="街道中心食堂")
+    other = ServicePointFactory(subdistrict=heping, name="街道中心食堂")
     response = api.as_(counter).post("/api/v1/meals/", {"meal": "lunch", "id_number": zhang.id_number,
                                                         "point": other.pk}, format="json")
     assert response.status_code == 400  # not a point in their scope
@@ -86,7 +87,7 @@ def test_the_counter_search_finds_no_one_by_phone_and_shows_no_address(web, coun
 
 
 def test_a_second_point_is_not_named_to_another_counter(api, counter, heping, zhang, admin):
-    centre = ServicePoint.objects.create(subdistrict=heping, kind="canteen", name="街道中心食堂")
+    centre = ServicePointFactory(subdistrict=heping, name="街道中心食堂")
     services.meal_check_in(operator=admin, point=centre, meal="lunch", resident=zhang)
     message = _check_in(api, counter, id_number=zhang.id_number).json()["id_number"][0]
     assert "其他服务点" in message and "中心食堂" not in message

@@ -6,15 +6,17 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from tests.elderly_care.factories import CareEnrolmentFactory
+
 pytestmark = pytest.mark.django_db
 
 
 def test_the_delivery_round_lists_the_enrolled_and_records_why_a_meal_did_not_arrive(web, counter, staff_east,
                                                                                      zhang, li):
-    from elderly_care.models import CareEnrolment, MealDelivery
+    from elderly_care.models import MealDelivery
 
     today = date.today()
-    CareEnrolment.objects.create(resident=zhang, kind="meal_delivery", point=counter.service_point, since=today)
+    CareEnrolmentFactory(resident=zhang, kind="meal_delivery", point=counter.service_point, since=today)
     client = web.as_(counter)
     rows = client.get(reverse("care:deliveries")).context["rows"]
     assert [r["resident"].name for r in rows] == ["张春露"] and rows[0]["delivery"] is None
@@ -35,10 +37,10 @@ def test_the_delivery_round_lists_the_enrolled_and_records_why_a_meal_did_not_ar
     ({"status": "delivered", "date": "1990-01-01"}, "一个月"), ({"enrolment": "abc", "status": "delivered"}, None),
 ])
 def test_bad_delivery_records_are_refused(web, counter, zhang, post, words):
-    from elderly_care.models import CareEnrolment, MealDelivery
+    from elderly_care.models import MealDelivery
 
-    enrolment = CareEnrolment.objects.create(resident=zhang, kind="meal_delivery", point=counter.service_point,
-                                             since=date(2026, 1, 1))
+    enrolment = CareEnrolmentFactory(resident=zhang, kind="meal_delivery", point=counter.service_point,
+                                     since=date(2026, 1, 1))
     response = web.as_(counter).post(reverse("care:deliveries"), {"enrolment": enrolment.pk, **post}, follow=True)
     assert response.status_code == (404 if words is None else 200)
     if words:

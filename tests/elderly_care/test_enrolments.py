@@ -6,6 +6,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from tests.elderly_care.factories import CareEnrolmentFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -26,10 +28,9 @@ def test_staff_enrol_a_home_care_bed_once_and_others_cannot(web, staff_east, sta
 
 
 def test_the_service_log_of_a_home_care_bed(web, staff_east, staff_west, zhang):
-    from elderly_care.models import CareEnrolment, ServiceLog
+    from elderly_care.models import ServiceLog
 
-    bed = CareEnrolment.objects.create(resident=zhang, kind="home_care_bed", provider="居家养老公司",
-                                       since=date(2026, 10, 1))
+    bed = CareEnrolmentFactory(resident=zhang, kind="home_care_bed", provider="居家养老公司", since=date(2026, 10, 1))
     web.as_(staff_east).post(reverse("care:service_log_add", args=[bed.pk]), {"notes": "助浴"})
     web.as_(staff_east).post(reverse("care:service_log_add", args=[bed.pk]), {"notes": "  "})
     assert list(ServiceLog.objects.values_list("notes", flat=True)) == ["助浴"]

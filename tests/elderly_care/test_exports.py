@@ -6,8 +6,7 @@ from datetime import date
 import pytest
 
 from elderly_care import services as care
-from elderly_care.models import ServicePoint
-from tests.factories import ResidentFactory
+from tests.factories import ResidentFactory, ServicePointFactory
 from tests.workbooks import export_queries
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("url", ["/api/v1/meals/?format=xlsx"])
 def test_an_export_runs_as_many_queries_for_2_rows_as_for_40(web, staff_east, admin, east, east1, url):
-    canteen = ServicePoint.objects.create(subdistrict=east.subdistrict, community=east, kind="canteen", name="东园食堂")
+    canteen = ServicePointFactory(community=east, name="东园食堂")
     care.default_pricing_ensure(subdistrict=east.subdistrict)
     def add(count):
         for i in range(count):

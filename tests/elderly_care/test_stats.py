@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from elderly_care import services
-from elderly_care.models import Meal, ServicePoint
-from tests.factories import ResidentFactory
+from elderly_care.models import Meal
+from tests.factories import ResidentFactory, ServicePointFactory
 
 from .conftest import _check_in
 
@@ -46,7 +46,7 @@ def test_the_meal_and_point_lists_do_not_grow_queries_with_rows(api, counter, st
 
 def test_staff_see_only_their_own_residents_meals_at_a_shared_point(api, heping, zhang, wang, staff_west, admin):
     services.default_pricing_ensure(subdistrict=heping)
-    centre = ServicePoint.objects.create(subdistrict=heping, kind="canteen", name="街道中心食堂")
+    centre = ServicePointFactory(subdistrict=heping, name="街道中心食堂")
     services.meal_check_in(operator=admin, point=centre, meal="lunch", resident=zhang)
     assert api.as_(staff_west).get("/api/v1/meals/").json()["count"] == 0
     assert api.as_(admin).get("/api/v1/meals/").json()["count"] == 1

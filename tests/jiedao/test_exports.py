@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from jiedao.models import AuditEntry
-from tests.factories import ResidentFactory
+from tests.factories import ResidentFactory, ServicePointFactory
 from tests.workbooks import read_sheet
 
 pytestmark = pytest.mark.django_db
@@ -71,14 +71,13 @@ def test_visits_cases_and_meals_export_through_their_own_filters(api, web, staff
                                                                  east):
     from assistance import services as relief
     from elderly_care import services as care
-    from elderly_care.models import ServicePoint
     from visits import services as visits
 
     visits.visit_record(actor=staff_east, resident=zhang, method="home", notes="=1+1")
     visits.visit_record(actor=staff_east, resident=li, method="phone")
     relief.case_open(actor=staff_east, resident=li, kind="temporary", data={"reason": "火灾"})
     care.default_pricing_ensure(subdistrict=heping)
-    canteen = ServicePoint.objects.create(subdistrict=heping, community=east, kind="canteen", name="东园食堂")
+    canteen = ServicePointFactory(community=east, name="东园食堂")
     care.meal_check_in(operator=admin, point=canteen, meal="lunch", resident=zhang)
     visit_rows, _ = read_sheet(api.as_(staff_east).get("/api/v1/visits/?format=xlsx&method=home"))
     assert [r[1] for r in visit_rows[1:]] == ["张春露"] and visit_rows[1][9] == "=1+1"

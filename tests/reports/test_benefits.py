@@ -7,19 +7,15 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from assistance import services
-from assistance.models import Case
+from tests.assistance.factories import CaseFactory, DisbursementFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_resident_page_shows_every_benefit_and_warns_of_forbidden_overlaps(web, staff_east, admin, zhang):
     def paid_case(kind, on):
-        case = services.case_open(actor=staff_east, resident=zhang, kind=kind, data={
-            "reason": "困难", "household_size": 1, "monthly_income": 500})
-        Case.objects.filter(pk=case.pk).update(state="approved")
-        case.refresh_from_db()
-        services.disbursement_add(actor=admin, case=case, amount=300, paid_on=on, method="cash")
+        case = CaseFactory(resident=zhang, kind=kind, state="approved", reason="困难", created_by=staff_east)
+        DisbursementFactory(case=case, amount=300, paid_on=on, method="cash", by=admin)
         return case
 
     today = date.today()
