@@ -1,10 +1,29 @@
+"""Factories of the base (users, the inbox, export jobs) and of places and people (service points too).
+
+Each feature's own sit with its tests and build on these, as the apps do on theirs:
+tests/visits/factories.py, tests/elderly_care/factories.py, tests/assistance/factories.py and
+tests/reports/factories.py. Every factory saves a row the database and the model's constraints accept,
+and people where they belong: a case is opened by staff of the applicant's community, a meal checked in
+by an operator of its point (`staff_of`, `grid_worker_of`, `admin_of`, `operator_at` below).
+"""
+
 from datetime import date
 
 import factory
+from django.utils import timezone
 
-from jiedao.models import Role, User
+from jiedao.models import ExportJob, Notification, NotificationKind, Role, User
 from residents import id_numbers
-from residents.models import Community, Grid, Household, Resident, ResidentTag, Subdistrict
+from residents.models import (
+    Community,
+    Grid,
+    Household,
+    PointKind,
+    Resident,
+    ResidentTag,
+    ServicePoint,
+    Subdistrict,
+)
 from residents.services import set_derived_fields
 
 
@@ -76,6 +95,21 @@ class ResidentFactory(factory.django.DjangoModelFactory):
         return resident
 
 
+class ServicePointFactory(factory.django.DjangoModelFactory):
+    """A canteen of a sub-district (of a community when one is given: the sub-district is then its own)."""
+
+    class Meta:
+        model = ServicePoint
+
+    community = None  # 街道直属
+    subdistrict = factory.Maybe("community", yes_declaration=factory.SelfAttribute("community.subdistrict"),
+                                no_declaration=factory.SubFactory(SubdistrictFactory))
+    kind = PointKind.CANTEEN
+    name = factory.Sequence(lambda n: f"第{n}老年食堂")  # unique within a sub-district
+    address = "和平里一区 3 号楼底商"
+    opening_hours = "周一至周日 11:00–13:00"
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -95,3 +129,54 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.grids.set(extracted)
         self.save()
+
+
+# People where they belong, for the factories that need someone to have done something.
+
+def staff_of(community: Community) -> User:
+    return UserFactory(role=Role.COMMUNITY_STAFF, first_name="社区工作人员", subdistrict=community.subdistrict,
+                       communities=[community])
+
+
+def grid_worker_of(grid: Grid) -> User:
+    return UserFactory(role=Role.GRID_WORKER, first_name="网格员", subdistrict=grid.community.subdistrict,
+                       grids=[grid])
+
+
+def admin_of(subdistrict: Subdistrict) -> User:
+    return UserFactory(role=Role.SUBDISTRICT_ADMIN, first_name="街道管理员", subdistrict=subdistrict)
+
+
+def operator_at(point: ServicePoint) -> User:
+    return UserFactory(role=Role.POINT_OPERATOR, first_name="服务点工作人员", subdistrict=point.subdistrict,
+                       service_point=point)
+
+
+# The base: the inbox and export jobs.
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """A reminder in the inbox of the resident's grid worker: a home visit due today, not yet sent."""
+
+    class Meta:
+        model = Notification
+
+    resident = factory.SubFactory(ResidentFactory)
+    recipient = factory.LazyAttribute(lambda o: grid_worker_of(o.resident.grid))
+    kind = NotificationKind.DUE
+    method = "home"
+    due_date = factory.LazyFunction(timezone.localdate)
+    message = factory.LazyAttribute(lambda o: f"{o.resident.name} 今天应进行上门探访。")
+    key = factory.Sequence(lambda n: f"test:{n}")  # unique, as every job's own keys are
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    """A resident-list export as the page queues it, before any worker has taken it."""
+
+    class Meta:
+        model = ExportJob
+
+    user = factory.SubFactory(UserFactory)
+    source = "residents.exports.RESIDENTS"
+    name = "居民名册"
+    query = "status=all&format=xlsx"
+    total = 3

@@ -7,21 +7,11 @@ from django.urls import reverse
 
 from assistance import services
 from assistance.models import Case, CaseTransition, Disbursement
+from tests.assistance.factories import CaseFactory
+
+from .conftest import _move
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def case(api, staff_east, li):
-    response = api.as_(staff_east).post("/api/v1/cases/", {
-        "resident": li.pk, "kind": "dibao", "reason": "丈夫去世，无固定收入", "household_size": 2,
-        "monthly_income": "900.00", "requested_amount": "1200.00"}, format="json")
-    assert response.status_code == 201, response.json()
-    return Case.objects.get(pk=response.json()["id"])
-
-
-def _move(api, user, case, to, comment=""):
-    return api.as_(user).post(f"/api/v1/cases/{case.pk}/transition/", {"to": to, "comment": comment}, format="json")
 
 
 def test_the_whole_path_from_application_to_closing(api, case, staff_east, admin):
@@ -88,9 +78,7 @@ def test_grid_workers_open_cases_only_for_their_grid_and_leaders_open_none(api, 
 
 
 def test_a_one_off_assistance_is_paid_once(api, staff_east, admin, zhang):
-    case = services.case_open(actor=staff_east, resident=zhang, kind="temporary", data={"reason": "火灾"})
-    Case.objects.filter(pk=case.pk).update(state="approved")
-    case.refresh_from_db()
+    case = CaseFactory(resident=zhang, kind="temporary", state="approved", reason="火灾", created_by=staff_east)
     services.disbursement_add(actor=admin, case=case, amount=500, paid_on=date.today(), method="cash")
     services.case_transition(actor=admin, case=case, to="disbursed")
     again = api.as_(admin).post(f"/api/v1/cases/{case.pk}/disbursements/", {
@@ -124,8 +112,7 @@ def test_the_case_list_does_not_grow_queries_with_rows(api, staff_east, zhang, l
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(5):
-        services.case_open(actor=staff_east, resident=zhang, kind="temporary", data={"reason": "x"})
+    CaseFactory.create_batch(5, resident=zhang, kind="temporary", reason="x", created_by=staff_east)
     client = api.as_(staff_east)
     client.get("/api/v1/cases/")
     counts = []
@@ -154,137 +141,3 @@ def test_an_ongoing_case_due_for_review_reminds_its_worker_once(case, staff_east
     case_reviews_run()
     review = Notification.objects.get(kind="case_review")
     assert review.recipient == staff_east and "复核" in review.message
-
-
-def test_the_demo_has_cases_of_every_kind_in_every_state(db):
-    from assistance import demo as relief_demo
-    from assistance.models import CaseKind, CaseState
-    from residents import demo
-
-    result = demo.seed(residents=1500, seed=2)
-    demo.ensure_accounts(result.subdistrict, "Demo-pass-2026")
-    from residents.models import ResidentTag
-
-    made = relief_demo.seed_cases(subdistrict=result.subdistrict)
-    assert made == len(CaseKind) * len(CaseState) + Case.objects.filter(reason__contains="台账补录").count()
-    # every 低保 / 特困 tag has its live case behind it: one source of truth, in the demo too
-    for tag in ResidentTag.objects.filter(tag__in=["dibao", "tekun"]):
-        assert Case.objects.filter(resident_id=tag.resident_id, kind=tag.tag, state__in=["approved", "disbursed"]
-                                   ).exists(), tag
-    assert set(Case.objects.values_list("kind", "state")) == {(k, s) for k in CaseKind.values for s in CaseState.values}
-    closed = Case.objects.filter(state="closed").first()
-    assert closed.transitions.count() == 7 and closed.disbursements.exists()
-    assert relief_demo.seed_cases(subdistrict=result.subdistrict) == 0
-
-
-def test_the_resident_page_shows_every_benefit_and_warns_of_forbidden_overlaps(web, staff_east, admin, zhang):
-    def paid_case(kind, on):
-        case = services.case_open(actor=staff_east, resident=zhang, kind=kind, data={
-            "reason": "困难", "household_size": 1, "monthly_income": 500})
-        Case.objects.filter(pk=case.pk).update(state="approved")
-        case.refresh_from_db()
-        services.disbursement_add(actor=admin, case=case, amount=300, paid_on=on, method="cash")
-        return case
-
-    today = date.today()
-    paid_case("dibao", today)
-    paid_case("tekun", today)
-    paid_case("temporary", today)
-    paid_case("temporary", today)
-    page = web.as_(staff_east).get(reverse("residents:resident_detail", args=[zhang.pk]))
-    benefits = page.context["benefits"]
-    assert len(benefits["cases"]) == 4 and benefits["paid_total"] == 1200
-    assert any("低保和特困" in w for w in benefits["warnings"])
-    assert any("临时救助" in w for w in benefits["warnings"])
-    from residents import services as resident_services
-
-    resident_services.resident_archive(actor=staff_east, resident=zhang, status="deceased",
-                                       on=today - timedelta(days=3), reason="病故")
-    zhang.refresh_from_db()
-    from reports.selectors import benefits_of
-
-    assert any("去世" in w for w in benefits_of(zhang)["warnings"])
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def _upload(name, content):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, content)
-
-
-def test_scans_upload_with_a_type_and_size_limit_and_reach_only_those_who_see_the_case(web, case, staff_east,
-                                                                                      staff_west, auditor, media):
-    from jiedao.models import AuditEntry
-
-    client = web.as_(staff_east)
-    url = reverse("assistance:document_upload", args=[case.pk])
-    client.post(url, {"doc_type": "income", "file": _upload("收入证明.pdf", b"%PDF-1.7\n" + b"x" * 100)})
-    client.post(url, {"doc_type": "income", "file": _upload("virus.pdf", b"MZ\x90\x00 not a pdf")})
-    client.post(url, {"doc_type": "income", "file": _upload("big.png", b"\x89PNG\r\n\x1a\n" + b"x" * 6_000_000)})
-    document = case.documents.get()
-    assert document.original_name == "收入证明.pdf" and document.content_type == "application/pdf"
-    assert str(media) in document.file.path  # under MEDIA_ROOT, which no URL serves
-    response = client.get(reverse("assistance:document", args=[document.pk]))
-    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert AuditEntry.objects.filter(target_type="casedocument", action="view_full").count() == 1
-    assert web.as_(staff_west).get(reverse("assistance:document", args=[document.pk])).status_code == 404
-    assert web.as_(auditor).get(reverse("assistance:document", args=[document.pk])).status_code == 403
-    assert web.get(f"/media/{document.file.name}").status_code == 404
-
-
-def test_means_tested_kinds_need_income_and_show_it_against_the_local_line(web, api, staff_east, admin, zhang, li):
-    refused = api.as_(staff_east).post("/api/v1/cases/", {"resident": zhang.pk, "kind": "dibao", "reason": "困难"},
-                                       format="json")
-    assert refused.status_code == 400 and "household_size" in refused.json()
-    web.as_(admin).post(reverse("assistance:settings"), {"dibao_threshold": "1000", "publicity_days": "5",
-                                                         "review_months": "3"})
-    case = services.case_open(actor=staff_east, resident=zhang, kind="dibao",
-                              data={"reason": "困难", "household_size": 2, "monthly_income": 2400})
-    assert case.publicity_days == 5
-    means = web.as_(staff_east).get(reverse("assistance:case_detail", args=[case.pk])).context["means"]
-    assert means == {"per_capita": 1200, "threshold": 1000, "below": False}
-    assert web.as_(staff_east).get(reverse("assistance:settings")).status_code == 403
-
-
-def test_a_residents_dibao_tag_follows_the_approved_case_and_leaves_with_it(api, web, case, staff_east, admin):
-    from residents.models import ResidentTag
-
-    resident = case.resident
-    ResidentTag.objects.filter(resident=resident).delete()  # 李秀英 had 低保 typed in by hand, before the rule
-    for user, to in [(staff_east, "community_reviewed"), (admin, "subdistrict_reviewed"), (admin, "publicized")]:
-        _move(api, user, case, to)
-    Case.objects.filter(pk=case.pk).update(publicized_on=date.today() - timedelta(days=8))
-    assert not ResidentTag.objects.filter(resident=resident, tag="dibao").exists()
-    _move(api, admin, case, "approved")
-    assert ResidentTag.objects.filter(resident=resident, tag="dibao").exists()
-    services.disbursement_add(actor=admin, case=case, amount=1200, paid_on=date.today(), method="bank")
-    _move(api, admin, case, "disbursed")
-    _move(api, admin, case, "closed", "收入已超过标准")
-    assert not ResidentTag.objects.filter(resident=resident, tag="dibao").exists()
-    # the resident form keeps the cases' word whatever its checkboxes say
-    page = web.as_(staff_east).get(reverse("residents:resident_update", args=[resident.pk]))
-    assert "救助案件自动维护" in page.content.decode()
-
-
-def test_the_admin_chooses_which_kinds_the_office_handles(web, api, admin, staff_east, zhang):
-    web.as_(admin).post(reverse("assistance:settings"), {"dibao_threshold": "1395", "publicity_days": "7",
-                                                         "review_months": "6", "kinds": ["temporary", "medical"]})
-    form = web.as_(staff_east).get(reverse("assistance:case_create", args=[zhang.pk])).context["form"]
-    assert [k for k, _ in form.fields["kind"].choices] == ["temporary", "medical"]
-    refused = api.as_(staff_east).post("/api/v1/cases/", {"resident": zhang.pk, "kind": "micro_wish",
-                                                          "reason": "想要一台收音机"}, format="json")
-    assert refused.status_code == 400 and "不受理" in refused.json()["kind"][0]
-
-
-def test_the_registry_and_the_cases_agree_on_which_tags_cases_keep():
-    from assistance.services import CASE_TAGS
-    from residents.services import CASE_BACKED_TAGS
-
-    assert set(CASE_TAGS.values()) == CASE_BACKED_TAGS

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from jiedao import exports
 from jiedao.models import AuditEntry, ExportJob
 from jiedao.tasks import build_export_task
-from tests.factories import ResidentFactory
+from tests.factories import ExportJobFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
 RESIDENTS = "residents.exports.RESIDENTS"  # the list a job names
@@ -57,7 +57,7 @@ def _export(web, user, query="status=all", capture=None):
 
 def _queued(user, total=3, query="status=all&format=xlsx") -> ExportJob:
     """A job as the page leaves it, before any worker has taken it."""
-    return ExportJob.objects.create(user=user, source=RESIDENTS, name="居民名册", query=query, total=total)
+    return ExportJobFactory(user=user, query=query, total=total)  # the resident list, 居民名册
 
 
 def test_a_long_export_becomes_a_job_whose_page_offers_the_file(web, staff_east, street,
@@ -179,7 +179,7 @@ def test_a_user_who_lost_access_gets_no_file(web, staff_east, street):
 @pytest.mark.parametrize("source", ["reports.views.HomeView", "residents.exports.RESIDENT_COLUMNS",
                                     "residents.exports.NOWHERE", "os.system"])
 def test_a_job_names_only_an_export_list(staff_east, street, source):
-    job = ExportJob.objects.create(user=staff_east, source=source, name="x", query="", total=1)
+    job = ExportJobFactory(user=staff_east, source=source, name="x", query="", total=1)
     assert build_export_task(job.pk) == "failed"
 
 

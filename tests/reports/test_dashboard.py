@@ -14,7 +14,8 @@ from assistance import services as relief
 from assistance.models import Case, CaseTransition
 from elderly_care.models import Meal, ServicePoint
 from residents.models import Resident, ResidentTag
-from tests.factories import ResidentFactory
+from tests.elderly_care.factories import MealFactory
+from tests.factories import ResidentFactory, ServicePointFactory
 from visits.models import Visit
 from visits.services import default_rules_ensure
 
@@ -48,18 +49,14 @@ def month_of_work(heping, east1, east2, west1, chen, admin, staff_east, gridder,
     Visit.objects.create(resident=zhang, method="home", visitor=gridder, visited_at=at(today))
     Visit.objects.create(resident=zhang, method="phone", visitor=gridder, visited_at=at(today, 9))
     Visit.objects.create(resident=li, method="phone", visitor=staff_east, visited_at=at(today, 11))
-    canteen = ServicePoint.objects.create(subdistrict=heping, community=east1.community, kind="canteen",
-                                          name="东园老年食堂")
+    canteen = ServicePointFactory(community=east1.community, name="东园老年食堂")
     common = {"point": canteen, "date": today, "full_price": Decimal("15.00"), "rule": "60 岁以上",
               "operator": operator}
-    Meal.objects.create(resident=zhang, name=zhang.name, age=zhang.age, meal="lunch", price=Decimal("6.00"),
-                        subsidy=Decimal("9.00"), **common)
-    Meal.objects.create(resident=zhang, name=zhang.name, age=zhang.age, meal="dinner", price=Decimal("6.00"),
-                        subsidy=Decimal("9.00"), **common)
-    Meal.objects.create(resident=li, name=li.name, age=li.age, meal="lunch", price=Decimal("12.00"),
-                        subsidy=Decimal("3.00"), **common)
-    Meal.objects.create(guest_id_number="110105195001010011", name="", age=76, meal="lunch",
-                        price=Decimal("9.00"), subsidy=Decimal("6.00"), **common)
+    MealFactory(resident=zhang, meal="lunch", price=Decimal("6.00"), subsidy=Decimal("9.00"), **common)
+    MealFactory(resident=zhang, meal="dinner", price=Decimal("6.00"), subsidy=Decimal("9.00"), **common)
+    MealFactory(resident=li, meal="lunch", price=Decimal("12.00"), subsidy=Decimal("3.00"), **common)
+    MealFactory(guest=True, guest_id_number="110105195001010011", age=76, meal="lunch", price=Decimal("9.00"),
+                subsidy=Decimal("6.00"), **common)
     data = {"reason": "生活困难", "household_size": 1, "monthly_income": Decimal("500"),
             "requested_amount": Decimal("1200")}
     paid = relief.case_open(actor=staff_east, resident=zhang, kind="temporary", data=data)
@@ -217,9 +214,8 @@ def test_figures_are_cached_until_something_they_count_changes(api, leader, mont
         assert client.get("/api/v1/dashboard/").json() == first
     meals = {r["name"]: r["values"] for r in first["areas"][2]["rows"]}
     canteen = ServicePoint.objects.get()
-    Meal.objects.create(point=canteen, resident=month_of_work["li"], name="李秀英", age=68, meal="dinner",
-                        date=timezone.localdate(), full_price=Decimal("15.00"), price=Decimal("12.00"),
-                        subsidy=Decimal("3.00"), rule="60 岁以上", operator=operator)
+    MealFactory(point=canteen, resident=month_of_work["li"], meal="dinner", price=Decimal("12.00"),
+                subsidy=Decimal("3.00"), rule="60 岁以上", operator=operator)
     after_meal = client.get("/api/v1/dashboard/").json()
     total_meals = {r["name"]: r["values"] for r in after_meal["areas"][2]["rows"]}["合计"]["meals"]
     assert total_meals == meals["合计"]["meals"] + 1
@@ -243,9 +239,8 @@ def test_figures_are_cached_until_something_they_count_changes(api, leader, mont
 def test_a_neighbours_meal_at_our_canteen_is_counted_once_and_the_rows_add_up(api, web, leader, month_of_work,
                                                                               chen, operator):
     """陈青龙 of 青龙街道 eats at 东园's canteen: his meal is 和平里's to count (its point), under 来宾及外街道居民."""
-    Meal.objects.create(point=ServicePoint.objects.get(), resident=chen, name=chen.name, age=chen.age, meal="lunch",
-                        date=timezone.localdate(), full_price=Decimal("15.00"), price=Decimal("15.00"),
-                        subsidy=Decimal("0.00"), rule="无优惠", operator=operator)
+    MealFactory(point=ServicePoint.objects.get(), resident=chen, meal="lunch", price=Decimal("15.00"),
+                subsidy=Decimal("0.00"), rule="无优惠", operator=operator)
     meals = next(a for a in api.as_(leader).get("/api/v1/dashboard/").json()["areas"] if a["key"] == "meals")
     rows = {r["name"]: r for r in meals["rows"]}
     assert rows["来宾及外街道居民"]["values"]["meals"] == 2

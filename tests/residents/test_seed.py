@@ -8,7 +8,6 @@ from django.utils import timezone
 from jiedao.models import Role, User
 from residents import demo, id_numbers
 from residents.models import Community, Grid, Household, Resident, ResidentTag
-from visits import demo as visits_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -79,23 +78,3 @@ def test_seeding_twice_adds_nothing():
     demo.seed(residents=300, seed=1)
     again = demo.seed(residents=300, seed=1)
     assert not again.created and Resident.objects.count() == 300
-
-
-def test_the_demo_has_visit_plans_and_a_history_with_some_overdue():
-    from jiedao.models import Role
-    from residents.models import Resident
-    from visits import schedule
-    from visits.models import CarePlan, Visit, VisitRule
-
-    result = demo.seed(residents=2000, seed=5)
-    demo.ensure_accounts(result.subdistrict, "Demo-pass-2026")
-    assert visits_demo.seed_visits(subdistrict=result.subdistrict, seed=5) > 0
-    assert VisitRule.objects.filter(subdistrict=result.subdistrict).count() == 6
-    assert CarePlan.objects.filter(curtain_pact=True).exists()
-    items = schedule.due_items(Resident.objects.all())
-    assert any(i.is_overdue for i in items) and any(not i.is_overdue for i in items)
-    # Every visit was made by someone whose scope holds the resident.
-    for visit in Visit.objects.select_related("visitor", "resident")[:300]:
-        assert Resident.objects.visible_to(visit.visitor).filter(pk=visit.resident_id).exists()
-        assert visit.visitor.role in (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.SUBDISTRICT_ADMIN)
-    assert visits_demo.seed_visits(subdistrict=result.subdistrict, seed=5) == 0  # a second call adds nothing

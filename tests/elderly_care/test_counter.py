@@ -1,0 +1,93 @@
+"""The 东园 canteen at lunchtime: 吴服务 checks seniors in by ID card, or finds them by name when they
+have no card; a second lunch is refused, an elder from outside the registry eats as a guest, and the
+counter sees no registry and no other point."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from elderly_care import services
+from elderly_care.models import Meal
+from residents.id_numbers import make
+from tests.factories import ServicePointFactory
+
+from .conftest import _check_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_lunch_the_same_day_is_refused_with_a_clear_message(api, counter, zhang):
+    _check_in(api, counter, id_number=zhang.id_number)
+    again = _check_in(api, counter, id_number=zhang.id_number)
+    assert again.status_code == 400
+    assert "午餐已于" in again.json()["id_number"][0] and "不能重复登记" in again.json()["id_number"][0]
+    assert Meal.objects.count() == 1
+    assert _check_in(api, counter, id_number=zhang.id_number, meal="dinner").status_code == 201
+
+
+def test_an_elder_from_outside_the_registry_eats_as_a_guest_at_full_price(api, counter):
+    visitor = make("320102", date(1950, 5, 5), 3, female=False)
+    body = _check_in(api, counter, id_number=visitor).json()
+    assert (body["resident"], body["price"], body["subsidy"], body["rule"]) == (None, "15.00", "0.00",
+                                                                                 "辖区外来宾（全价）")
+    assert body["guest_id_number"] == visitor[:6] + "********" + visitor[-4:]
+    assert _check_in(api, counter, id_number=visitor).status_code == 400
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({"id_number": "110105194912310021"}, "id_number"), ({}, "id_number"), ({"meal": "supper"}, "meal"),
+    ({"id_number": make("110105", date(1995, 1, 1), 5, female=False)}, "id_number"),  # too young
+    ({"resident": "abc"}, "resident"),
+])
+def test_bad_check_ins_answer_400_and_record_nothing(api, counter, payload, field):
+    response = api.as_(counter).post("/api/v1/meals/", {"meal": "lunch", **payload}, format="json")
+    assert response.status_code == 400 and field in response.json()
+    assert not Meal.objects.exists()
+
+
+def test_the_operator_sees_no_registry_and_only_their_own_point(api, web, counter, zhang, heping):
+    assert api.as_(counter).get("/api/v1/residents/").status_code == 403
+    other = ServicePointFactory(subdistrict=heping, name="街道中心食堂")
+    response = api.as_(counter).post("/api/v1/meals/", {"meal": "lunch", "id_number": zhang.id_number,
+                                                        "point": other.pk}, format="json")
+    assert response.status_code == 400  # not a point in their scope
+    points = api.as_(counter).get("/api/v1/service-points/").json()["results"]
+    assert [p["id"] for p in points] == [counter.service_point_id]
+    assert web.as_(counter).get("/").url == reverse("care:checkin")
+
+
+def test_the_counter_page_previews_the_price_then_confirms(web, counter, zhang):
+    client = web.as_(counter)
+    page = client.get(reverse("care:checkin") + f"?id_number={zhang.id_number}&meal=lunch")
+    assert page.context["preview"]["quote"].price == Decimal("6.00")
+    assert "确认登记" in page.content.decode()
+    assert not Meal.objects.exists()  # a preview records nothing
+    client.post(reverse("care:checkin"), {"id_number": zhang.id_number, "meal": "lunch"})
+    assert Meal.objects.get().resident == zhang
+    page = client.get(reverse("care:checkin"))
+    assert page.context["today_count"] == 1
+
+
+def test_without_a_card_the_operator_finds_eligible_diners_by_pinyin(web, counter, zhang, wang, east1):
+    page = web.as_(counter).get(reverse("care:checkin") + "?q=zcl")
+    assert [r.name for r in page.context["matches"]] == ["张春露"]
+    page = web.as_(counter).get(reverse("care:checkin") + "?q=wjg")  # 王建国 is 41: not a diner here
+    assert list(page.context["matches"]) == []
+
+
+def test_the_counter_search_finds_no_one_by_phone_and_shows_no_address(web, counter, zhang):
+    client = web.as_(counter)
+    assert list(client.get(reverse("care:checkin") + "?q=1391234").context["matches"]) == []
+    page = client.get(reverse("care:checkin") + f"?q={zhang.id_number[-4:]}")
+    assert [r.name for r in page.context["matches"]] == ["张春露"]
+    html = page.content.decode()
+    assert "501" not in html and zhang.id_number not in html
+
+
+def test_a_second_point_is_not_named_to_another_counter(api, counter, heping, zhang, admin):
+    centre = ServicePointFactory(subdistrict=heping, name="街道中心食堂")
+    services.meal_check_in(operator=admin, point=centre, meal="lunch", resident=zhang)
+    message = _check_in(api, counter, id_number=zhang.id_number).json()["id_number"][0]
+    assert "其他服务点" in message and "中心食堂" not in message

@@ -1,0 +1,29 @@
+"""The meal list's export costs as many queries for 2 meals as for 40: its columns read plain values,
+the point, the diner and their community included."""
+
+from datetime import date
+
+import pytest
+
+from elderly_care import services as care
+from tests.factories import ResidentFactory, ServicePointFactory
+from tests.workbooks import export_queries
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("url", ["/api/v1/meals/?format=xlsx"])
+def test_an_export_runs_as_many_queries_for_2_rows_as_for_40(web, staff_east, admin, east, east1, url):
+    canteen = ServicePointFactory(community=east, name="东园食堂")
+    care.default_pricing_ensure(subdistrict=east.subdistrict)
+    def add(count):
+        for i in range(count):
+            person = ResidentFactory(name=f"居民{i}", grid=east1, birth=date(1950, 1, 1), tags=["dibao"])
+            care.meal_check_in(operator=admin, point=canteen, meal="lunch", resident=person)
+
+    add(2)
+    counts = [export_queries(web.as_(staff_east), url)]
+    add(38)
+    counts.append(export_queries(web.as_(staff_east), url))
+    (queries, rows), (more_queries, more_rows) = counts
+    assert queries == more_queries and (rows, more_rows) == (2, 40)

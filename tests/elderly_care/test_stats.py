@@ -1,0 +1,66 @@
+"""What the canteens served: the meal list with the day's totals and the monthly statistics per point
+(meals, diners, what they paid, the subsidy), each in the reader's scope and at a fixed number of queries."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from elderly_care import services
+from elderly_care.models import Meal
+from tests.factories import ResidentFactory, ServicePointFactory
+
+from .conftest import _check_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_monthly_stats_count_meals_diners_and_subsidy_per_point(api, web, counter, zhang, li, staff_east):
+    _check_in(api, counter, id_number=zhang.id_number)
+    _check_in(api, counter, id_number=zhang.id_number, meal="dinner")
+    _check_in(api, counter, id_number=li.id_number)
+    stats = api.as_(staff_east).get("/api/v1/meals/stats/").json()
+    assert stats["by_point"] == [{"point": counter.service_point_id, "name": "东园老年食堂", "meals": 3, "diners": 2,
+                                  "paid": "13.80", "subsidy": "28.20"}]
+    assert api.as_(staff_east).get("/api/v1/meals/stats/?month=13-2026").status_code == 400
+    page = web.as_(staff_east).get(reverse("care:stats"))
+    assert page.context["stats"]["totals"]["meals"] == 3
+
+
+def test_the_meal_and_point_lists_do_not_grow_queries_with_rows(api, counter, staff_east, canteen, east1):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(6):
+        resident = ResidentFactory(name=f"老人{i}", grid=east1, birth=date(1940, 1, 1 + i))
+        _check_in(api, counter, resident=resident.pk)
+    client = api.as_(staff_east)
+    client.get("/api/v1/meals/")
+    counts = []
+    for size in (1, 50):
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(f"/api/v1/meals/?page_size={size}")
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_staff_see_only_their_own_residents_meals_at_a_shared_point(api, heping, zhang, wang, staff_west, admin):
+    services.default_pricing_ensure(subdistrict=heping)
+    centre = ServicePointFactory(subdistrict=heping, name="街道中心食堂")
+    services.meal_check_in(operator=admin, point=centre, meal="lunch", resident=zhang)
+    assert api.as_(staff_west).get("/api/v1/meals/").json()["count"] == 0
+    assert api.as_(admin).get("/api/v1/meals/").json()["count"] == 1
+
+
+def test_the_meal_list_shows_the_days_meals_with_their_totals(web, api, admin, counter, zhang, li,
+                                                             django_assert_num_queries):
+    for person in (zhang, li):
+        assert _check_in(api, counter, id_number=person.id_number).status_code == 201
+    browser = web.as_(admin)
+    # Session, user (2), count, the page with point, diner and community (2), the totals (1), the filter
+    # form's point and community choices (2), the unread badge (1), the session refresh (3).
+    with django_assert_num_queries(11):
+        page = browser.get(reverse("care:meal_list") + f"?date_from={date.today()}")
+    assert page.context["summary"]["count"] == 2 and page.context["summary"]["diners"] == 2
+    assert page.context["summary"]["subsidy"] == sum(m.subsidy for m in Meal.objects.all())
+    assert web.as_(counter).get(reverse("care:meal_list")).context["summary"]["count"] == 2  # their point's
