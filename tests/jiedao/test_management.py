@@ -1,10 +1,10 @@
-"""赵管理, the sub-district admin, runs accounts, communities and grids in the portal."""
+"""赵管理, the sub-district admin, runs accounts in the portal, beside the places (tests/residents/test_places.py);
+the /manage/ pages are hers alone."""
 
 import pytest
 from django.urls import reverse
 
 from jiedao.models import AuditEntry, User
-from residents.models import Community, Grid
 
 pytestmark = pytest.mark.django_db
 
@@ -42,17 +42,6 @@ def test_the_admin_cannot_hand_out_district_powers(web, admin):
     response = web.as_(admin).post(reverse("manage:user_create"), {
         "username": "boss", "role": "district_officer", "password": "District-boss-2026"})
     assert "role" in response.context["form"].errors
-
-
-def test_the_admin_adds_a_community_and_a_grid(web, admin, heping):
-    client = web.as_(admin)
-    assert client.post(reverse("manage:community_create"), {"name": "南园社区"}).status_code == 302
-    south = Community.objects.get(name="南园社区")
-    assert south.subdistrict == heping
-    assert client.post(reverse("manage:grid_create"), {"community": south.pk, "name": "南一网格"}).status_code == 302
-    assert Grid.objects.filter(community=south, name="南一网格").exists()
-    duplicate = client.post(reverse("manage:community_create"), {"name": "南园社区"})
-    assert "同名社区" in str(duplicate.context["form"].errors)
 
 
 def test_another_subdistricts_objects_are_404_to_the_admin(web, admin, other_admin, qinglong_grid):
