@@ -13,9 +13,10 @@ from jiedao import audit
 from jiedao.dates import add_months
 from jiedao.models import AuditAction, Notification, NotificationKind
 from jiedao.notifications import notifications_deliver, notifications_write
-from jiedao.scope import can_add_case_documents, can_manage_places, can_open_cases
+from jiedao.scope import can_add_case_documents, can_manage_places, can_open_cases, covers
 from jiedao.signals import rows_changed
 from residents.models import Resident, ResidentTag, Status, Tag
+from residents.selectors import community_supervisors
 
 from . import workflow
 from .models import (
@@ -179,17 +180,27 @@ def disbursement_add(*, actor, case: Case, amount: Decimal, paid_on: date, metho
 
 def case_reviews_run(*, today: date | None = None) -> dict[str, int]:
     """Remind the worker who opened each ongoing case that is due for its periodic review, once per due
-    date (the reminder's key), then deliver what is new. Run daily by beat and by `run_case_reviews`."""
+    date (the reminder's key), then deliver what is new. A worker who no longer covers the resident (moved
+    to another grid, another role) is not told about them: the community's staff are, as escalations go.
+    Run daily by beat and by `run_case_reviews`."""
     today = today or timezone.localdate()
-    due = (Case.objects.filter(state__in=workflow.IN_AID, review_due__lte=today, created_by__is_active=True)
-           .select_related("resident"))
-    written = notifications_write([
-        Notification(recipient_id=case.created_by_id, kind=NotificationKind.CASE_REVIEW,
-                     resident_id=case.resident_id, due_date=case.review_due,
-                     message=f"{case.resident.name} 的{case.get_kind_display()}应于 {case.review_due:%Y-%m-%d} 复核。",
-                     link=reverse("assistance:case_detail", args=[case.pk]),
-                     key=f"review:{case.pk}:{case.review_due}:{case.created_by_id}")
-        for case in due])
+    due = list(Case.objects.filter(state__in=workflow.IN_AID, review_due__lte=today)
+               .select_related("resident__community", "created_by").prefetch_related("created_by__grids",
+                                                                                       "created_by__communities"))
+    supervisors = community_supervisors({case.resident.community_id for case in due})
+    rows = []
+    for case in due:
+        resident, opener = case.resident, case.created_by
+        place = {"subdistrict_id": resident.community.subdistrict_id, "community_id": resident.community_id,
+                 "grid_id": resident.grid_id}
+        recipients = [opener.pk] if covers(opener, **place) else supervisors.get(resident.community_id, [])
+        message = f"{resident.name} 的{case.get_kind_display()}应于 {case.review_due:%Y-%m-%d} 复核。"
+        rows += [Notification(recipient_id=user, kind=NotificationKind.CASE_REVIEW, resident_id=resident.pk,
+                              due_date=case.review_due, message=message,
+                              link=reverse("assistance:case_detail", args=[case.pk]),
+                              key=f"review:{case.pk}:{case.review_due}:{user}")
+                 for user in recipients]
+    written = notifications_write(rows)
     delivered, failed = notifications_deliver()
     return {"written": written, "delivered": delivered, "failed": failed}
 

@@ -4,13 +4,15 @@ Every lookup by ID number goes through the two functions below (the form, the AP
 check-ins), so that storing the number encrypted with a keyed index later changes only this file.
 """
 
+from collections import defaultdict
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from jiedao.models import AuditAction, AuditEntry
+from jiedao.models import AuditAction, AuditEntry, Role, User
 
 from . import id_numbers
-from .models import Resident
+from .models import Community, Resident
 
 
 def filter_by_id_number(queryset: QuerySet, raw: str) -> QuerySet:
@@ -42,3 +44,23 @@ def register_on(queryset: QuerySet, day) -> QuerySet:
     """The register on `day`: today's is the active residents (what the list shows and counts); a
     past day's is the register as it stood at that day's end, so later entries do not rewrite it."""
     return queryset.active() if day >= timezone.localdate() else queryset.registered_on(day)
+
+
+def community_supervisors(community_ids) -> dict[int, list[int]]:
+    """Who hears escalations: the community's staff; where it has none, the sub-district's admins."""
+    staff: dict[int, list[int]] = defaultdict(list)
+    for user_id, community_id in (User.communities.through.objects.filter(
+            community_id__in=set(community_ids), user__role=Role.COMMUNITY_STAFF, user__is_active=True)
+            .values_list("user_id", "community_id")):
+        staff[community_id].append(user_id)
+    orphans = set(community_ids) - set(staff)
+    if orphans:
+        subdistrict_of = dict(Community.objects.filter(pk__in=orphans).values_list("pk", "subdistrict_id"))
+        admins = defaultdict(list)
+        for user_id, subdistrict_id in User.objects.filter(
+                role=Role.SUBDISTRICT_ADMIN, is_active=True, subdistrict_id__in=set(subdistrict_of.values())
+        ).values_list("pk", "subdistrict_id"):
+            admins[subdistrict_id].append(user_id)
+        for community_id, subdistrict_id in subdistrict_of.items():
+            staff[community_id] = admins.get(subdistrict_id, [])
+    return staff

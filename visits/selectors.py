@@ -10,7 +10,7 @@ from django.utils import timezone
 from jiedao.dates import add_months, day_range, years_before
 from jiedao.models import Role, User
 from jiedao.scope import VISIT_RECORDERS, covers
-from residents.models import CareDependency, Community, Resident, ResidentTag, Tag
+from residents.models import CareDependency, Resident, ResidentTag, Tag
 from residents.selectors import register_on
 
 from . import schedule
@@ -99,26 +99,6 @@ def responsible_workers(resident_ids) -> dict[int, int]:
         elif grid in first_worker:
             out[pk] = first_worker[grid]
     return out
-
-
-def community_supervisors(community_ids) -> dict[int, list[int]]:
-    """Who hears escalations: the community's staff; where it has none, the sub-district's admins."""
-    staff: dict[int, list[int]] = defaultdict(list)
-    for user_id, community_id in (User.communities.through.objects.filter(
-            community_id__in=set(community_ids), user__role=Role.COMMUNITY_STAFF, user__is_active=True)
-            .values_list("user_id", "community_id")):
-        staff[community_id].append(user_id)
-    orphans = set(community_ids) - set(staff)
-    if orphans:
-        subdistrict_of = dict(Community.objects.filter(pk__in=orphans).values_list("pk", "subdistrict_id"))
-        admins = defaultdict(list)
-        for user_id, subdistrict_id in User.objects.filter(
-                role=Role.SUBDISTRICT_ADMIN, is_active=True, subdistrict_id__in=set(subdistrict_of.values())
-        ).values_list("pk", "subdistrict_id"):
-            admins[subdistrict_id].append(user_id)
-        for community_id, subdistrict_id in subdistrict_of.items():
-            staff[community_id] = admins.get(subdistrict_id, [])
-    return staff
 
 
 def overdue_by_worker(items: list[schedule.DueItem]) -> list[dict]:

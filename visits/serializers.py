@@ -37,8 +37,9 @@ class VisitSerializer(serializers.ModelSerializer):
         # A field this endpoint does not take is refused by name, not dropped in silence (a client still
         # sending the old `findings` object would otherwise lose what the visitor wrote).
         if type(data) is dict:  # a JSON body (a form post carries its CSRF token too)
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(str(k)[:30] for k in data if k not in writable)
+            # Read-only fields (a visit sent back as it was read) are ignored, as DRF does; only names this
+            # endpoint has never had are refused.
+            unknown = sorted(str(k)[:30] for k in data if k not in self.fields)
             if unknown:
                 raise serializers.ValidationError(
                     {name: [f"未知的字段。走访情况请直接填写：{'、'.join(FINDINGS)}。"] for name in unknown[:10]})

@@ -16,10 +16,11 @@ from jiedao.notifications import notifications_deliver, notifications_write
 from jiedao.scope import can_edit_plans, can_manage_places, can_record_visits
 from jiedao.signals import rows_changed
 from residents.models import Resident, Status
+from residents.selectors import community_supervisors
 
 from . import schedule
 from .models import FINDINGS, CarePlan, Frequency, Hazard, HazardStatus, Method, Visit, VisitRule
-from .selectors import community_supervisors, responsible_workers
+from .selectors import responsible_workers
 
 
 def _resident_in_scope(actor, resident: Resident) -> None:

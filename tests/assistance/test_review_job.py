@@ -42,3 +42,11 @@ def test_a_case_not_yet_due_or_closed_reminds_nobody(due_case):
     Case.objects.filter(pk=due_case.pk).update(state="closed", review_due=date.today() - timedelta(days=3))
     call_command("run_case_reviews")
     assert not Notification.objects.exists()
+
+
+def test_a_worker_who_left_the_residents_scope_is_not_told_about_them_the_office_is(due_case, staff_east, admin):
+    staff_east.role = "point_operator"  # moved to a canteen counter: she sees no resident any more
+    staff_east.save()
+    call_command("run_case_reviews")
+    # 东园 has no other staff, so the sub-district's admin hears of it, as escalations go.
+    assert list(Notification.objects.values_list("recipient__username", flat=True)) == [admin.username]

@@ -146,3 +146,13 @@ def test_numbers_and_dates_out_of_range_answer_400(api, gridder, zhang, body):
                                      content_type="application/json")
     assert response.status_code == 400
     assert not Visit.objects.exists()
+
+
+def test_a_visit_sent_back_as_it_was_read_is_recorded_its_read_only_fields_ignored(api, rules, gridder, zhang):
+    client = api.as_(gridder)
+    read = client.post("/api/v1/visits/", {"resident": zhang.pk, "method": "phone", "health": "好"},
+                       format="json").json()
+    again = {**{k: v for k, v in read.items() if k != "visited_at"}, "method": "home"}  # now, at the door
+    response = client.post("/api/v1/visits/", again, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["id"] != read["id"] and response.json()["health"] == "好"
