@@ -4,7 +4,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixin
-from jiedao.scope import reads_registry
 
 from . import services
 from .exports import CASES, DISBURSEMENTS
@@ -20,7 +19,6 @@ class CaseViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, 
     serializer_class = CaseSerializer
     filterset_class = CASES.filterset
     export_list = CASES
-    allowed = staticmethod(reads_registry)
     denied_message = READERS_ONLY
 
     def get_queryset(self):
@@ -61,7 +59,6 @@ class DisbursementViewSet(XLSXExportMixin, ScopedReadOnlyViewSet):
     serializer_class = DisbursementListSerializer
     filterset_class = DISBURSEMENTS.filterset
     export_list = DISBURSEMENTS
-    allowed = staticmethod(reads_registry)
     denied_message = READERS_ONLY
 
     def get_queryset(self):

@@ -27,12 +27,12 @@ from .forms import CaseForm, DisbursementForm, ReliefSettingsForm
 from .models import Case, CaseDocument, CaseState, DocumentType
 
 
-class CaseListView(RegistryReaderMixin, FilteredListView):
+class CaseListView(FilteredListView):
     export_list = CASES
     template_name = "assistance/case_list.html"
 
 
-class DisbursementListView(RegistryReaderMixin, FilteredListView):
+class DisbursementListView(FilteredListView):
     export_list = DISBURSEMENTS
     template_name = "assistance/disbursement_list.html"
 

@@ -1,4 +1,4 @@
-"""Shared REST plumbing: error handling, the scoped base viewset, the one role permission, export."""
+"""Shared REST plumbing: error handling, the scoped base viewsets, export (the role permission: permissions.py)."""
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -62,6 +62,9 @@ class XLSXExportMixin:
 
     export_list = None
 
+    def allowed(self, user) -> bool:
+        return self.export_list.readers(user)  # the list's one rule, as on its page (RoleAllowed asks it)
+
     def get_renderers(self):
         return [*super().get_renderers(), XLSXRenderer()]
 
@@ -80,6 +83,6 @@ class XLSXExportMixin:
 
     def handle_exception(self, exc):
         # A refused export answers in JSON like any other error.
-        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "xlsx":
+        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == EXPORT_FORMAT:
             self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
         return super().handle_exception(exc)

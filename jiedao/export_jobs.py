@@ -5,7 +5,7 @@ The page and the API both come here, with the same `?format=xlsx` and the same t
 """
 
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import transaction
 from django.http import FileResponse
 
@@ -31,6 +31,8 @@ def export_job_create(*, user, export_list: ExportList, query: str, total: int) 
 def export_list_rows(*, user, export_list: ExportList, queryset, params) -> FileResponse | ExportJob:
     """Every row of `queryset` (the list's FilterSet over the user's scope, not a page): a workbook now
     when there are few, else an export job whose page shows its progress."""
+    if not export_list.readers(user):
+        raise PermissionDenied("您的角色无权导出此列表。")
     total = queryset.count()
     if total <= settings.EXPORT_ASYNC_THRESHOLD:
         return export_response(user=user, export_list=export_list, queryset=queryset, params=params.dict())

@@ -69,7 +69,7 @@ class ServiceFormMixin:
         return redirect(self.success_url_for(obj))
 
 
-class FilteredListView(ListView):
+class FilteredListView(RoleRequiredMixin, ListView):
     """A list page: Model.objects.visible_to(user), narrowed by the same FilterSet as the API.
 
     An exportable list sets `export_list` (its jiedao.exports.ExportList, which names the model and the
@@ -81,6 +81,11 @@ class FilteredListView(ListView):
     export_list = None
     filterset_class = None
     paginate_by = 50
+
+    def allowed(self, user) -> bool:
+        # An exportable list says once who reads it (ExportList.readers): the page, its export, the API
+        # and the worker all ask that.
+        return self.export_list.readers(user) if self.export_list else True
 
     def get(self, request, *args, **kwargs):
         if self.export_list and request.GET.get("format") == EXPORT_FORMAT:
@@ -142,7 +147,7 @@ class FilteredListView(ListView):
         return context
 
 
-class AuditLogView(RoleRequiredMixin, FilteredListView):
+class AuditLogView(FilteredListView):
     model = AuditEntry
     filterset_class = AuditEntryFilterSet
     template_name = "audit/list.html"

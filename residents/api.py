@@ -47,7 +47,6 @@ class ResidentViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMix
     serializer_class = ResidentSerializer
     filterset_class = RESIDENTS.filterset
     export_list = RESIDENTS
-    allowed = staticmethod(reads_registry)
     may_write = staticmethod(can_write_registry)
     http_method_names = ["get", "post", "patch", "head", "options"]
 

@@ -12,7 +12,6 @@ from jiedao.views import (
     PlaceManagerMixin,
     RegistryReaderMixin,
     RegistryWriterMixin,
-    RoleRequiredMixin,
     ServiceFormMixin,
 )
 
@@ -25,7 +24,7 @@ from .models import Household, Resident, ServicePoint
 MAIN_FILTERS = {"search", "community", "grid"}
 
 
-class ResidentListView(RegistryReaderMixin, FilteredListView):
+class ResidentListView(FilteredListView):
     export_list = RESIDENTS
     template_name = "residents/resident_list.html"
 
@@ -197,7 +196,7 @@ class HouseholdFormView(ScopedWriteMixin, UserFormMixin, ServiceFormMixin, FormV
         return reverse("residents:household_detail", args=[household.pk])
 
 
-class ServicePointListView(RoleRequiredMixin, FilteredListView):
+class ServicePointListView(FilteredListView):
     model = ServicePoint
     filterset_class = ServicePointFilterSet
     template_name = "residents/point_list.html"

@@ -26,7 +26,6 @@ class VisitViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin,
     serializer_class = VisitSerializer
     filterset_class = VISITS.filterset
     export_list = VISITS
-    allowed = staticmethod(reads_registry)
     may_write = staticmethod(can_record_visits)
 
     def get_queryset(self):

@@ -83,7 +83,7 @@ def curtain_sign(request, resident):
     return redirect("visits:day")
 
 
-class VisitListView(RegistryReaderMixin, FilteredListView):
+class VisitListView(FilteredListView):
     export_list = VISITS
     template_name = "visits/visit_list.html"
 

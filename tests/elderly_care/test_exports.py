@@ -1,5 +1,5 @@
 """The meal list's export costs as many queries for 2 meals as for 40: its columns read plain values,
-the point, the diner and their community included."""
+the point, the diner and their community included. Who reads the list is said once, for page and API."""
 
 from datetime import date
 
@@ -27,3 +27,11 @@ def test_an_export_runs_as_many_queries_for_2_rows_as_for_40(web, staff_east, ad
     counts.append(export_queries(web.as_(staff_east), url))
     (queries, rows), (more_queries, more_rows) = counts
     assert queries == more_queries and (rows, more_rows) == (2, 40)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/meals/", "/api/v1/meals/?format=xlsx", "/care/meals/",
+                                 "/care/meals/?format=xlsx"])
+def test_the_auditor_reads_no_meals_on_the_page_or_the_api_alike(web, api, auditor, url):
+    # One rule for the list (its ExportList's readers): page, API and export answer alike.
+    client = api.as_(auditor) if url.startswith("/api/") else web.as_(auditor)
+    assert client.get(url).status_code == 403
