@@ -196,7 +196,7 @@ FILTERS_EMPTY_CHOICE_LABEL = "全部"
 
 # Celery: with no REDIS_URL, tasks run in-process so the demo needs no broker.
 REDIS_URL = env("REDIS_URL")
-# The dashboard's figures are cached (jiedao.selectors.monthly_figures) where every web worker sees the
+# The dashboard's figures are cached (reports.selectors.monthly_figures) where every web worker sees the
 # same entries: Redis when there is one, else this process's memory (the demo's one process).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                       "KEY_PREFIX": "jiedao"} if REDIS_URL else

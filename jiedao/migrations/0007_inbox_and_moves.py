@@ -9,6 +9,25 @@ from django.db import migrations, models
 
 from jiedao.moved_models import move_content_type
 
+# The list views export jobs named before, and the export lists that replace them: a job still queued at
+# the upgrade runs the same list afterwards.
+LISTS = {
+    "residents.views.ResidentListView": "residents.exports.RESIDENTS",
+    "visits.views.VisitListView": "visits.exports.VISITS",
+    "assistance.views.CaseListView": "assistance.exports.CASES",
+    "assistance.views.DisbursementListView": "assistance.exports.DISBURSEMENTS",
+    "elderly_care.views.MealListView": "elderly_care.exports.MEALS",
+}
+
+
+def _rename_sources(mapping):
+    def run(apps, schema_editor):
+        jobs = apps.get_model("jiedao", "ExportJob").objects.using(schema_editor.connection.alias)
+        for old, new in mapping.items():
+            jobs.filter(source=old).update(source=new)
+
+    return run
+
 
 class Migration(migrations.Migration):
 
@@ -24,6 +43,7 @@ class Migration(migrations.Migration):
         migrations.RenameField(model_name="exportjob", old_name="view", new_name="source"),
         migrations.AlterField(model_name="exportjob", name="source",
                               field=models.CharField(max_length=120, verbose_name="列表定义")),
+        migrations.RunPython(_rename_sources(LISTS), _rename_sources({v: k for k, v in LISTS.items()})),
         migrations.SeparateDatabaseAndState(state_operations=[
             migrations.AlterField(
                 model_name="user",

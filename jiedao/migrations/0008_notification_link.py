@@ -2,20 +2,21 @@
 # needs to know no app's pages. Reminders already in inboxes get the link the inbox used to build.
 
 from django.db import migrations, models
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 
 
 def fill_links(apps, schema_editor):
-    Notification = apps.get_model("jiedao", "Notification")
-    for pk, kind, key, resident_id, method in (Notification.objects.using(schema_editor.connection.alias)
-                                               .filter(link="").values_list("pk", "kind", "key", "resident_id",
-                                                                            "method").iterator()):
-        if kind == "case_review" and key.startswith("review:"):
-            link = f"/assistance/{key.split(':')[1]}/"  # review:<case>:<due>:<recipient>
-        elif resident_id:
-            link = f"/visits/new/{resident_id}/?method={method or 'home'}"
-        else:
-            continue
-        Notification.objects.using(schema_editor.connection.alias).filter(pk=pk).update(link=link)
+    # The pages as they were when this ran (a migration keeps its own history, not today's URLs).
+    notifications = apps.get_model("jiedao", "Notification").objects.using(schema_editor.connection.alias)
+    # Visit reminders in one statement, however full the inboxes are.
+    notifications.filter(link="", resident__isnull=False).exclude(kind="case_review").update(link=Concat(
+        Value("/visits/new/"), Cast("resident_id", CharField()), Value("/?method="),
+        Coalesce(NullIf("method", Value("")), Value("home")), output_field=CharField()))
+    # Case reviews, one per case and due date: the case is named in the key (review:<case>:<due>:<user>).
+    reviews = notifications.filter(link="", kind="case_review", key__startswith="review:")
+    for pk, key in reviews.values_list("pk", "key"):
+        notifications.filter(pk=pk).update(link=f"/assistance/{key.split(':')[1]}/")
 
 
 class Migration(migrations.Migration):

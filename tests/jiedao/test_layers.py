@@ -46,6 +46,9 @@ def test_an_office_upgrading_keeps_its_points_inbox_packs_and_export_jobs():
         old.get_model("visits", "Notification").objects.create(
             recipient=operator, kind="overdue", resident=resident, method="phone",
             message="张春露 的电话问候探访已逾期 1 天。", key="overdue:1:phone:2026-11-30:1")
+        old.get_model("visits", "Notification").objects.create(
+            recipient=operator, kind="case_review", resident=resident, message="张春露 的低保应于 2026-11-30 复核。",
+            key="review:42:2026-11-30:1")
         old.get_model("jiedao", "MonthlyReport").objects.create(
             subdistrict=street, month="2026-10-01", version=1, checksum="0" * 64, size=3, content=b"abc")
         old.get_model("jiedao", "ExportJob").objects.create(user=operator, name="居民名册", total=1,
@@ -59,10 +62,10 @@ def test_an_office_upgrading_keeps_its_points_inbox_packs_and_export_jobs():
         assert new.get_model("jiedao", "User").objects.get(username="point1").service_point_id == canteen.pk
         assert new.get_model("elderly_care", "Meal")._meta.get_field("point").related_model._meta.label == \
             "residents.ServicePoint"
-        reminder = new.get_model("jiedao", "Notification").objects.get()
-        assert reminder.message.startswith("张春露") and reminder.link == f"/visits/new/{resident.pk}/?method=phone"
+        links = dict(new.get_model("jiedao", "Notification").objects.values_list("kind", "link"))
+        assert links == {"overdue": f"/visits/new/{resident.pk}/?method=phone", "case_review": "/assistance/42/"}
         assert bytes(new.get_model("reports", "MonthlyReport").objects.get().content) == b"abc"
-        assert new.get_model("jiedao", "ExportJob").objects.get().source == "residents.views.ResidentListView"
+        assert new.get_model("jiedao", "ExportJob").objects.get().source == "residents.exports.RESIDENTS"
         moved = set(new.get_model("contenttypes", "ContentType").objects.filter(
             model__in=["servicepoint", "notification", "monthlyreport"]).values_list("app_label", "model"))
         assert moved <= {("residents", "servicepoint"), ("jiedao", "notification"), ("reports", "monthlyreport")}
