@@ -10,8 +10,8 @@ resident), through the whole stack (scope, FilterSet, masking, audit): GET
 row count for this measure: page and API share the threshold, so at its default both would queue a job),
 and the page's GET /residents/?format=xlsx&status=all queued as an export job (threshold 0, so at any
 size; run in-process here, as with no REDIS_URL) that is then downloaded. Then jiedao.xlsx.write_sheet
-alone on the same cells already in memory, and XlsxWriter's constant-memory mode on them for comparison. Peak memory is read after the
-exports, before the cells are held in memory for the bare runs.
+alone on the same cells already in memory, and XlsxWriter's constant-memory mode on them for comparison.
+Peak memory is read after the exports, before the cells are held in memory for the bare runs.
 """
 
 import argparse
