@@ -27,6 +27,7 @@ from .models import (
 ALL_STATUSES = "all"
 _ID_NUMBER = re.compile(r"\d{17}[\dX]")
 _ID_LAST4 = re.compile(r"\d{3}[\dX]")
+PHONE_MIN_DIGITS = 7  # a landline without its area code; a mobile has 11
 
 
 class ResidentFilterForm(forms.Form):
@@ -45,7 +46,7 @@ class ResidentFilterSet(django_filters.FilterSet):
     """
 
     search = django_filters.CharFilter(label="搜索", method="filter_search", max_length=50,
-                                       help_text="姓名、拼音、首字母、身份证号（或后四位）、电话")
+                                       help_text="姓名、拼音、首字母；身份证号或电话：完整号码或后四位")
     community = django_filters.ModelChoiceFilter(label="社区", queryset=scoped_choices(Community))
     grid = django_filters.ModelChoiceFilter(label="网格", queryset=scoped_choices(Grid, "community"))
     household = django_filters.ModelChoiceFilter(label="户", queryset=scoped_choices(Household),
@@ -100,8 +101,9 @@ class ResidentFilterSet(django_filters.FilterSet):
             return selectors.filter_by_id_number(queryset, key)
         if _ID_LAST4.fullmatch(key):
             return selectors.filter_by_id_last4(queryset, key) | queryset.filter(phone__endswith=key)
-        if key.isdigit():
-            return queryset.filter(phone__startswith=key)
+        if key.isascii() and key.isdigit():
+            # A whole phone number or nothing: a prefix would let anyone read a masked phone digit by digit.
+            return queryset.filter(phone=key) if len(key) >= PHONE_MIN_DIGITS else queryset.none()
         if term.isascii() and term.replace(" ", "").isalpha():
             letters = term.replace(" ", "").lower()
             # Both branches imply the full pinyin starts with the first letter; saying so as a range

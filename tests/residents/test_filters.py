@@ -67,7 +67,9 @@ def _both(web, api, user, query):
     ("search=LAST4", {"li"}),
     ("search=WHOLEID", {"wang"}),
     ("search=WHOLEIDLOWER", {"wang"}),
-    ("search=1391111", {"zhang"}),
+    ("search=1391111", set()),               # the start of a phone finds nobody: whole number or last four
+    ("search=13911112222", {"zhang"}),
+    ("search=2222", {"zhang"}),
     ("search=13800001111", {"li"}),
     ("search=不存在", set()),
 ])
@@ -106,3 +108,18 @@ def test_the_page_shows_bad_filters_at_the_field_and_lists_nothing_wrong(web, ad
 
 def test_archived_residents_stay_in_the_database(street):
     assert Resident.objects.filter(status="moved_out").count() == 1
+
+
+def test_a_masked_phone_cannot_be_read_digit_by_digit(web, api, staff_east, street):
+    # An attacker who sees 139****2222 tries every prefix: none of them narrows anything down.
+    phone = street["zhang"].phone
+    for length in range(5, len(phone)):
+        assert _both(web, api, staff_east, f"search={phone[:length]}") == set(), phone[:length]
+
+
+def test_an_id_number_is_found_whole_or_by_its_last_four_only(web, api, admin, street):
+    number = street["wang"].id_number
+    assert _both(web, api, admin, f"search={number}") == {street["wang"].pk}
+    assert street["wang"].pk in _both(web, api, admin, f"search={number[-4:]}")
+    for length in range(5, 18):
+        assert street["wang"].pk not in _both(web, api, admin, f"search={number[:length]}"), length
