@@ -8,7 +8,6 @@ from rest_framework.response import Response
 from jiedao.api import ScopedViewSetMixin, XLSXExportMixin
 from jiedao.dates import MONTH_ERROR, parse_month
 from jiedao.scope import is_point_operator
-from residents.models import Resident
 
 from . import selectors, services
 from .exports import MEALS
@@ -35,11 +34,7 @@ class MealViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, 
         point = values.get("point") or request.user.service_point
         if point is None:
             raise ValidationError({"point": "请指定服务点。"})
-        resident = None
-        if values.get("resident"):
-            resident = Resident.objects.filter(pk=values["resident"]).first()
-            if resident is None:
-                raise ValidationError({"resident": "找不到该居民。"})
+        resident = services.picked_resident(point, values["pick"]) if values.get("pick") else None
         meal = services.meal_check_in(operator=request.user, point=point, meal=values["meal"],
                                       id_number=values.get("id_number"), resident=resident)
         return Response(MealSerializer(meal).data, status=status.HTTP_201_CREATED)

@@ -18,12 +18,12 @@ class CheckInForm(forms.Form):
     id_number = forms.CharField(label="身份证号", max_length=30, required=False,
                                 widget=forms.TextInput(attrs={
                                     "autofocus": True, "autocomplete": "off", "placeholder": "刷卡或输入身份证号"}))
-    resident = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**62)
+    pick = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)  # from the name search
     meal = forms.ChoiceField(label="餐次", choices=MealType.choices)
 
     def clean(self):
         data = super().clean()
-        if not data.get("id_number") and not data.get("resident"):
+        if not data.get("id_number") and not data.get("pick"):
             self.add_error("id_number", "请输入身份证号，或从下方搜索结果中选择。")
         return data
 

@@ -35,5 +35,9 @@ class ServiceLogQuerySet(models.QuerySet):
 
 class MealDeliveryQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Deliveries from the user's points."""
-        return self.filter(point_scope(user, prefix="point__"))
+        """Deliveries from the user's points; staff and grid workers see only their own residents' there
+        (as with meals)."""
+        deliveries = self.filter(point_scope(user, prefix="point__"))
+        if works_in_places(user):
+            deliveries = deliveries.filter(_resident_scope(user, "enrolment__resident__"))
+        return deliveries

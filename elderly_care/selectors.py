@@ -4,7 +4,7 @@ from django.db.models import Count, Q, Sum
 
 from jiedao.dates import add_months, years_before
 from jiedao.money import fen
-from residents.models import Resident, ResidentTag, ServicePoint, Tag
+from residents.models import Resident, ResidentTag, Tag
 
 from .models import CareEnrolment, DeliveryStatus, EnrolmentKind, Meal, MealDelivery
 
@@ -33,8 +33,7 @@ def meal_stats(user, month: date) -> dict:
     for row in [*by_point, totals]:
         for key in ("paid", "subsidy"):
             row[key] = fen(row[key])
-    deliveries = (MealDelivery.objects.filter(point__in=ServicePoint.objects.visible_to(user), date__gte=first,
-                                              date__lt=add_months(first, 1))
+    deliveries = (MealDelivery.objects.visible_to(user).filter(date__gte=first, date__lt=add_months(first, 1))
                   .values("point_id", "point__name").annotate(
                       delivered=Count("id", filter=Q(status=DeliveryStatus.DELIVERED)),
                       missed=Count("id", filter=Q(status=DeliveryStatus.MISSED)))

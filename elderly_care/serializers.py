@@ -9,14 +9,15 @@ from .models import Meal, MealType
 
 class MealCheckInSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    resident = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    pick = serializers.CharField(required=False, max_length=200,
+                                 help_text="柜台按姓名查找时给出的选择凭据（不接受居民编号）。")
     meal = serializers.ChoiceField(choices=MealType.choices)
     point = ScopedPrimaryKeyRelatedField(queryset=ServicePoint.objects.all(), required=False,
                                          help_text="服务点工作人员可省略（默认本人所在服务点）。")
 
     def validate(self, data):
-        if not data.get("id_number") and not data.get("resident"):
-            raise serializers.ValidationError({"id_number": "请提供身份证号或居民编号。"})
+        if not data.get("id_number") and not data.get("pick"):
+            raise serializers.ValidationError({"id_number": "请提供身份证号。"})
         return data
 
 

@@ -1,10 +1,12 @@
 """Writes of elderly care: service points, meal prices and rules, and the canteen check-in."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -44,20 +46,48 @@ def eligible_residents(point: ServicePoint):
         Q(birth_date__lte=cutoff) | Q(pk__in=tagged))
 
 
-def eligible_search(point: ServicePoint, term: str):
-    """The counter's look-up when there is no card: by name, pinyin, initials or the ID number's last
-    four, among the point's eligible diners only (no phone or address search: the counter is no registry)."""
+# A name search at the counter needs the whole name, or two characters of it and the ID number's last four
+# ("张春 0021"): anything less lists people the person at the counter has no card for.
+_NAME_AND_LAST4 = re.compile(r"(?P<name>[^\W\d_]{2,})\s*(?P<last4>\d{3}[\dX])")
+
+
+def eligible_search(point: ServicePoint, term: str, *, user):
+    """The counter's look-up when there is no card: the whole name, or two characters of it with the ID
+    number's last four, among the point's eligible diners that `user` may serve (a point's operator: all of
+    them; staff: the residents of their own scope). No phone, address, pinyin or last-four-alone search:
+    the counter is no registry."""
     term = (term or "").strip()[:20]
-    key = id_numbers.normalize(term)
     people = eligible_residents(point)
-    if len(key) == 4 and key[:3].isdigit() and (key[3].isdigit() or key[3] == "X"):
-        return filter_by_id_last4(people, key)
-    if term.isascii() and term.replace(" ", "").isalpha():
-        letters = term.replace(" ", "").lower()
-        return people.filter(Q(name_pinyin__startswith=letters) | Q(name_initials__startswith=letters))
-    if term and not term.isascii():
-        return people.filter(name__contains=term)
+    if not is_point_operator(user):
+        people = people.filter(pk__in=Resident.objects.visible_to(user).values("pk"))
+    found = _NAME_AND_LAST4.fullmatch(id_numbers.normalize(term).replace(" ", "")) if term else None
+    if found:
+        return filter_by_id_last4(people.filter(name__startswith=found["name"]), found["last4"])
+    if term and not term.isascii() and len(term) >= 2:
+        return people.filter(name=term)
     return people.none()
+
+
+def counter_pick(point: ServicePoint, resident: Resident) -> str:
+    """What a search result hands the preview instead of the resident's id: signed for this point, so a
+    guessed or copied number names nobody."""
+    return signing.dumps([point.pk, resident.pk], salt=PICK_SALT, compress=True)
+
+
+def picked_resident(point: ServicePoint, token: str) -> Resident:
+    """The resident a counter_pick names, if it was made at this point within PICK_MAX_AGE seconds."""
+    try:
+        point_id, resident_id = signing.loads(token, salt=PICK_SALT, max_age=PICK_MAX_AGE)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise ValidationError({"pick": "选择已失效，请重新查找。"}) from None
+    resident = eligible_residents(point).filter(pk=resident_id).first() if point_id == point.pk else None
+    if resident is None:
+        raise ValidationError({"pick": "选择已失效，请重新查找。"})
+    return resident
+
+
+PICK_SALT = "jiedao.counter.pick"
+PICK_MAX_AGE = 30 * 60  # a search result is for the diner standing at the counter now
 
 
 @dataclass(frozen=True)

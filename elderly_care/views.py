@@ -18,7 +18,7 @@ from jiedao.scope import (
     reads_service_records,
 )
 from jiedao.views import FilteredListView, PlaceManagerMixin, RoleRequiredMixin, ServiceFormMixin, add_service_errors
-from residents.models import Resident, ServicePoint
+from residents.models import ServicePoint
 
 from . import selectors, services
 from .exports import MEALS
@@ -70,7 +70,7 @@ class CheckInView(RoleRequiredMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        if self.request.method == "GET" and ("id_number" in self.request.GET or "resident" in self.request.GET):
+        if self.request.method == "GET" and ("id_number" in self.request.GET or "pick" in self.request.GET):
             kwargs["data"] = self.request.GET  # the preview step: the same form, not yet confirmed
         return kwargs
 
@@ -81,27 +81,28 @@ class CheckInView(RoleRequiredMixin, FormView):
             try:
                 context["preview"] = services.meal_preview(
                     operator=self.request.user, point=self.point, id_number=form.cleaned_data["id_number"],
-                    resident=self._resident(form.cleaned_data.get("resident")), meal=form.cleaned_data["meal"])
+                    resident=self._picked(form), meal=form.cleaned_data["meal"])
                 context["meal_label"] = MealType(form.cleaned_data["meal"]).label
             except ValidationError as e:
                 add_service_errors(form, e)
         query = self.request.GET.get("q", "").strip()[:20]
         if query:
-            context["matches"] = services.eligible_search(self.point, query).select_related("community")[:20]
+            matches = services.eligible_search(self.point, query, user=self.request.user).select_related("community")
+            context["matches"] = [(r, services.counter_pick(self.point, r)) for r in matches[:20]]
         today_meals = Meal.objects.visible_to(self.request.user).filter(point=self.point, date=timezone.localdate())
         context.update(point=self.point, query=query, points=meal_points_for(self.request.user),
                        today_meals=today_meals.order_by("-created_at")[:300], today_count=today_meals.count())
         return context
 
 
-    def _resident(self, pk):
-        return Resident.objects.filter(pk=pk).first() if pk else None
+    def _picked(self, form):
+        token = form.cleaned_data.get("pick")
+        return services.picked_resident(self.point, token) if token else None
 
     def form_valid(self, form):
         try:
             meal = services.meal_check_in(operator=self.request.user, point=self.point, meal=form.cleaned_data["meal"],
-                                          id_number=form.cleaned_data["id_number"],
-                                          resident=self._resident(form.cleaned_data.get("resident")))
+                                          id_number=form.cleaned_data["id_number"], resident=self._picked(form))
         except ValidationError as e:
             add_service_errors(form, e)
             return self.form_invalid(form)

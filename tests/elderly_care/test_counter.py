@@ -39,7 +39,7 @@ def test_an_elder_from_outside_the_registry_eats_as_a_guest_at_full_price(api, c
 @pytest.mark.parametrize("payload, field", [
     ({"id_number": "110105194912310021"}, "id_number"), ({}, "id_number"), ({"meal": "supper"}, "meal"),
     ({"id_number": make("110105", date(1995, 1, 1), 5, female=False)}, "id_number"),  # too young
-    ({"resident": "abc"}, "resident"),
+    ({"pick": "abc"}, "pick"),
 ])
 def test_bad_check_ins_answer_400_and_record_nothing(api, counter, payload, field):
     response = api.as_(counter).post("/api/v1/meals/", {"meal": "lunch", **payload}, format="json")
@@ -70,20 +70,53 @@ def test_the_counter_page_previews_the_price_then_confirms(web, counter, zhang):
     assert page.context["today_count"] == 1
 
 
-def test_without_a_card_the_operator_finds_eligible_diners_by_pinyin(web, counter, zhang, wang, east1):
-    page = web.as_(counter).get(reverse("care:checkin") + "?q=zcl")
-    assert [r.name for r in page.context["matches"]] == ["张春露"]
-    page = web.as_(counter).get(reverse("care:checkin") + "?q=wjg")  # 王建国 is 41: not a diner here
-    assert list(page.context["matches"]) == []
+def _matches(client, q):
+    return [r.name for r, _ in client.get(reverse("care:checkin"), {"q": q}).context["matches"]]
 
 
-def test_the_counter_search_finds_no_one_by_phone_and_shows_no_address(web, counter, zhang):
+def test_without_a_card_the_operator_finds_a_diner_by_the_whole_name_or_two_characters_and_last_four(
+        web, counter, zhang, wang, east1):
     client = web.as_(counter)
-    assert list(client.get(reverse("care:checkin") + "?q=1391234").context["matches"]) == []
-    page = client.get(reverse("care:checkin") + f"?q={zhang.id_number[-4:]}")
-    assert [r.name for r in page.context["matches"]] == ["张春露"]
-    html = page.content.decode()
-    assert "501" not in html and zhang.id_number not in html
+    assert _matches(client, "张春露") == ["张春露"]
+    assert _matches(client, f"张春{zhang.id_number[-4:]}") == ["张春露"]
+    assert _matches(client, f"张春 {zhang.id_number[-4:]}") == ["张春露"]
+    assert _matches(client, "王建国") == []  # 王建国 is 41: not a diner here
+
+
+@pytest.mark.parametrize("q", ["zcl", "w", "张", "张春", "LAST4", "张LAST4", "1391234"])
+def test_the_counter_search_lists_nobody_from_a_fragment(web, counter, zhang, q):
+    # Initials, a letter, one character, a name's start, the last four alone, a phone: each would list
+    # residents nobody at the counter has a card for.
+    q = q.replace("LAST4", zhang.id_number[-4:])
+    assert _matches(web.as_(counter), q) == []
+
+
+def test_the_counter_search_shows_no_address_or_full_number(web, counter, zhang):
+    html = web.as_(counter).get(reverse("care:checkin"), {"q": "张春露"}).content.decode()
+    assert "张春露" in html and "501" not in html and zhang.id_number not in html
+
+
+def test_community_staff_at_a_shared_point_find_only_their_own_residents(web, staff_east, staff_west, zhang, heping):
+    centre = ServicePointFactory(subdistrict=heping, community=None, kind="canteen", name="街道中心食堂")
+    east = web.as_(staff_east).get(reverse("care:checkin"), {"point": centre.pk, "q": "张春露"})
+    west = web.as_(staff_west).get(reverse("care:checkin"), {"point": centre.pk, "q": "张春露"})
+    assert [r.name for r, _ in east.context["matches"]] == ["张春露"]
+    assert list(west.context["matches"]) == []  # 张春露 lives in 东园: not 西园's staff's to look up
+
+
+def test_the_preview_takes_no_resident_id_only_a_pick_made_at_this_counter(web, counter, zhang, heping):
+    client = web.as_(counter)
+    page = client.get(reverse("care:checkin"), {"resident": zhang.pk, "meal": "lunch"})
+    assert "preview" not in page.context  # a raw id names nobody
+    (_, pick), = client.get(reverse("care:checkin"), {"q": "张春露"}).context["matches"]
+    page = client.get(reverse("care:checkin"), {"pick": pick, "meal": "lunch"})
+    assert page.context["preview"]["name"] == "张春露"
+    other = ServicePointFactory(subdistrict=heping, kind="canteen", name="街道中心食堂")
+    forged = services.counter_pick(other, zhang)  # made at another point
+    page = client.get(reverse("care:checkin"), {"pick": forged, "meal": "lunch"})
+    assert "preview" not in page.context and "失效" in page.content.decode()
+    client.post(reverse("care:checkin"), {"pick": pick, "meal": "lunch"})
+    assert Meal.objects.get().resident == zhang
 
 
 def test_a_second_point_is_not_named_to_another_counter(api, counter, heping, zhang, admin):

@@ -33,7 +33,7 @@ def test_the_meal_and_point_lists_do_not_grow_queries_with_rows(api, counter, st
 
     for i in range(6):
         resident = ResidentFactory(name=f"老人{i}", grid=east1, birth=date(1940, 1, 1 + i))
-        _check_in(api, counter, resident=resident.pk)
+        _check_in(api, counter, id_number=resident.id_number)
     client = api.as_(staff_east)
     client.get("/api/v1/meals/")
     counts = []
@@ -64,3 +64,21 @@ def test_the_meal_list_shows_the_days_meals_with_their_totals(web, api, admin, c
     assert page.context["summary"]["count"] == 2 and page.context["summary"]["diners"] == 2
     assert page.context["summary"]["subsidy"] == sum(m.subsidy for m in Meal.objects.all())
     assert web.as_(counter).get(reverse("care:meal_list")).context["summary"]["count"] == 2  # their point's
+
+
+def test_at_a_shared_point_the_statistics_and_the_counter_count_only_the_staffs_own_residents(
+        api, web, heping, zhang, staff_east, staff_west, admin):
+    from elderly_care.models import MealDelivery
+    from tests.elderly_care.factories import CareEnrolmentFactory
+
+    services.default_pricing_ensure(subdistrict=heping)
+    centre = ServicePointFactory(subdistrict=heping, community=None, kind="canteen", name="街道中心食堂")
+    services.meal_check_in(operator=admin, point=centre, meal="lunch", resident=zhang)
+    enrolment = CareEnrolmentFactory(resident=zhang, kind="meal_delivery", point=centre)
+    MealDelivery.objects.create(enrolment=enrolment, point=centre, date=date.today(), status="delivered", by=admin)
+    west = api.as_(staff_west).get("/api/v1/meals/stats/").json()
+    assert west["by_point"] == [] and west["deliveries"] == []  # 张春露 is 东园's
+    east = api.as_(staff_east).get("/api/v1/meals/stats/").json()
+    assert [p["meals"] for p in east["by_point"]] == [1] and [d["delivered"] for d in east["deliveries"]] == [1]
+    counter = web.as_(staff_west).get(reverse("care:checkin"), {"point": centre.pk})
+    assert counter.context["today_count"] == 0 and list(counter.context["today_meals"]) == []
