@@ -48,6 +48,7 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", "登录"
     LOGIN_FAILED = "login_failed", "登录失败"
     LOGOUT = "logout", "退出"
+    DENIED = "denied", "被拒绝"
 
 
 class AuditEntry(models.Model):

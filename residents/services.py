@@ -38,7 +38,11 @@ def id_number_check(*, user, raw: str, exclude_pk: int | None = None) -> id_numb
             raise ValidationError(
                 "该身份证号已登记：%(name)s（%(community)s）。", code="duplicate",
                 params={"name": existing.name, "community": existing.community.name})
-        raise ValidationError("该身份证号已登记在其他社区，请联系街道管理员核实。", code="duplicate")
+        # Registered outside the user's scope: where, or that it is anywhere, is not theirs to learn. The
+        # attempt is logged (callers run this before their transaction, so the entry stays).
+        audit.record(actor=user, action=AuditAction.DENIED,
+                     changes={"reason": "身份证号不能在此登记", "id_number": id_numbers.mask(info.number)})
+        raise ValidationError("该身份证号不能在此登记，请联系街道管理员核实。", code="duplicate")
     return info
 
 
@@ -135,7 +139,6 @@ def _save(resident: Resident, *, actor, tags: list[str] | None) -> None:
         rows_changed.send(sender=ResidentTag)  # bulk_create sends no post_save
 
 
-@transaction.atomic
 def resident_create(*, actor, data: dict[str, Any]) -> Resident:
     """Register a resident from cleaned data (`name`, `id_number`, `grid` required; `tags` a list)."""
     data = dict(data)
@@ -143,9 +146,14 @@ def resident_create(*, actor, data: dict[str, Any]) -> Resident:
     grid = data["grid"]
     _check_writable(actor=actor, grid=grid, household=data.get("household"))
     try:
-        info = id_number_check(user=actor, raw=data["id_number"])
+        info = id_number_check(user=actor, raw=data["id_number"])  # before the transaction: see there
     except ValidationError as e:
         raise ValidationError({"id_number": e.messages}) from None
+    with transaction.atomic():
+        return _resident_create(actor=actor, data=data, tags=tags, info=info)
+
+
+def _resident_create(*, actor, data, tags, info) -> Resident:
     resident = Resident(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     resident.id_number = info.number
     resident.created_by = resident.updated_by = actor
@@ -157,10 +165,19 @@ def resident_create(*, actor, data: dict[str, Any]) -> Resident:
     return resident
 
 
-@transaction.atomic
 def resident_update(*, actor, resident: Resident, data: dict[str, Any]) -> Resident:
     """Change the given fields; the audit entry lists each changed field with before and after."""
     data = dict(data)
+    if "id_number" in data and id_numbers.normalize(data["id_number"]) != resident.id_number:
+        try:  # before the transaction (id_number_check logs a refusal that must stay)
+            data["id_number"] = id_number_check(user=actor, raw=data["id_number"], exclude_pk=resident.pk).number
+        except ValidationError as e:
+            raise ValidationError({"id_number": e.messages}) from None
+    with transaction.atomic():
+        return _resident_update(actor=actor, resident=resident, data=data)
+
+
+def _resident_update(*, actor, resident: Resident, data: dict[str, Any]) -> Resident:
     before_tags = resident.tag_codes
     tags = _keep_case_backed_tags(sorted(set(data.pop("tags"))), before_tags) if "tags" in data else None
     before = _audit_state(resident, before_tags)
@@ -168,11 +185,6 @@ def resident_update(*, actor, resident: Resident, data: dict[str, Any]) -> Resid
     household = data["household"] if "household" in data else resident.household
     _check_writable(actor=actor, grid=resident.grid, household=None)
     _check_writable(actor=actor, grid=grid, household=household)
-    if "id_number" in data and id_numbers.normalize(data["id_number"]) != resident.id_number:
-        try:
-            data["id_number"] = id_number_check(user=actor, raw=data["id_number"], exclude_pk=resident.pk).number
-        except ValidationError as e:
-            raise ValidationError({"id_number": e.messages}) from None
     if data.get("care_tier", resident.care_tier) != resident.care_tier:
         resident.care_tier_since = timezone.localdate()  # a new plan starts today
     for field, value in data.items():

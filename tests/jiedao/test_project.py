@@ -59,3 +59,12 @@ def test_no_template_or_stylesheet_loads_anything_from_the_internet():
 def test_the_api_schema_generates_without_warnings(tmp_path):
     call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert "/api/v1/residents/{id}/" in (tmp_path / "schema.yml").read_text()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/residents/", "/api/v1/residents/", "/api/v1/me/", "/accounts/login/"])
+def test_no_answer_with_personal_data_is_kept_by_a_browser_or_proxy(web, api, staff_east, zhang, url):
+    client = api.as_(staff_east) if url.startswith("/api/") else web.as_(staff_east)
+    response = client.get(url, follow=url == "/accounts/login/")
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from jiedao.models import AuditEntry
-from residents.id_numbers import make
+from residents.id_numbers import make, mask
 from residents.models import Resident
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,11 @@ def test_a_duplicate_names_the_resident_only_to_someone_who_may_see_them(api, st
     theirs = api.as_(staff_west).post("/api/v1/residents/", {"name": "重复", "id_number": zhang.id_number,
                                                              "grid": west1.pk}, format="json")
     assert theirs.status_code == 400
-    assert "已登记" in theirs.json()["id_number"][0] and "张春露" not in theirs.json()["id_number"][0]
+    message = theirs.json()["id_number"][0]
+    # That the number exists elsewhere is not 李强's to learn: only that it cannot be registered here.
+    assert "不能在此登记" in message and "张春露" not in message and "其他" not in message
+    denied = AuditEntry.objects.get(action="denied", actor=staff_west)
+    assert denied.changes["id_number"] == mask(zhang.id_number) and zhang.id_number not in str(denied.changes)
 
 
 def test_patch_changes_tags_and_logs_each_changed_field(api, staff_east, zhang, east2):
