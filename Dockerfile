@@ -15,4 +15,5 @@ RUN pip install --no-cache-dir . \
 RUN mkdir -p /app/media && useradd --system jiedao && chown -R jiedao /app
 USER jiedao
 EXPOSE 8000
-CMD ["gunicorn", "jiedao.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "jiedao.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", \
+     "--logger-class", "jiedao.gunicorn_logging.RedactingLogger"]

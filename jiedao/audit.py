@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from .models import AuditAction, AuditEntry
+from .redact import redact, redact_data
 
 _client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
 
@@ -33,20 +34,22 @@ class AuditContextMiddleware:
 
 def record(*, actor, action: AuditAction, target=None, changes: dict | None = None,
            subdistrict_id: int | None = None, username: str | None = None, ip: str | None = None) -> AuditEntry:
-    """Append one entry. The sub-district (what an auditor may read) is the target's, else the actor's."""
+    """Append one entry. The sub-district (what an auditor may read) is the target's, else the actor's.
+    Full ID and phone numbers in what is recorded (a searched number, a username typed as one, a phone
+    field) are masked first: the log keeps that something happened, never the number."""
     if subdistrict_id is None and target is not None:
         subdistrict_id = getattr(target, "audit_subdistrict_id", None)
     if subdistrict_id is None and actor is not None:
         subdistrict_id = getattr(actor, "subdistrict_id", None)
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        actor_username=username or (actor.get_username() if actor is not None else ""),
+        actor_username=redact(username or (actor.get_username() if actor is not None else "")),
         action=action,
         target_type=target._meta.model_name if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         subdistrict_id=subdistrict_id,
         ip=ip or _client_ip.get(),
-        changes=changes or {},
+        changes=redact_data(changes or {}),
     )
 
 
