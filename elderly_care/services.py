@@ -215,14 +215,10 @@ def meal_prices_save(*, actor, prices: dict[str, Decimal]) -> None:
         raise PermissionDenied("只有街道管理员可以设置助餐价格。")
     for meal, full_price in prices.items():
         stored = MealPrice.objects.filter(subdistrict_id=actor.subdistrict_id, meal=meal).first()
-        before = str(stored.full_price) if stored else None
         record = stored or MealPrice(subdistrict_id=actor.subdistrict_id, meal=meal)
         record.full_price = full_price
-        record.full_clean()
-        record.save()
-        if before != str(record.full_price):
-            audit.record(actor=actor, action=AuditAction.UPDATE, target=record,
-                         changes={"full_price": [before, str(record.full_price)]})
+        # 15 typed over a stored 15.00 changes nothing: only a real change is saved and logged.
+        audit.audited_save(actor=actor, obj=record, fields=["full_price"])
 
 
 @transaction.atomic

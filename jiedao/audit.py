@@ -47,21 +47,31 @@ def record(*, actor, action: AuditAction, target=None, changes: dict | None = No
         action=action,
         target_type=target._meta.model_name if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
+        target_label=label_of(target) if target is not None else "",
         subdistrict_id=subdistrict_id,
         ip=ip or _client_ip.get(),
         changes=redact_data(changes or {}),
     )
 
 
+def label_of(target) -> str:
+    """How the log names an object: its kind in Chinese and what it is called (`str()`), numbers masked."""
+    name = redact(str(target))[:150]
+    return f"{target._meta.verbose_name} {name}".strip()[:200]
+
+
 def snapshot(obj, fields: list[str]) -> dict:
-    """The values of `fields` on `obj`, as the log stores them (dates as ISO strings)."""
+    """The values of `fields` on `obj`, as the log stores them (dates as ISO strings, money to its places)."""
     out = {}
     for field in fields:
         value = getattr(obj, field)
         if hasattr(value, "isoformat"):
             value = value.isoformat()
         elif isinstance(value, Decimal):
-            value = str(value)  # JSON has no decimals; the log keeps the exact figure as text
+            # JSON has no decimals: the exact figure as text, with the field's own places, so that 12 typed
+            # over a stored 12.00 is no change.
+            places = getattr(obj._meta.get_field(field), "decimal_places", None)
+            value = f"{value:.{places}f}" if places is not None else str(value)
         out[field] = value
     return out
 

@@ -49,6 +49,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", "登录失败"
     LOGOUT = "logout", "退出"
     DENIED = "denied", "被拒绝"
+    DELETE = "delete", "删除"
 
 
 class AuditEntry(models.Model):
@@ -62,6 +63,9 @@ class AuditEntry(models.Model):
     action = models.CharField("操作", max_length=20, choices=AuditAction.choices, db_index=True)
     target_type = models.CharField("对象类型", max_length=50, blank=True)
     target_id = models.CharField("对象编号", max_length=50, blank=True)
+    # What the object was called when the entry was written (居民 张三, 案件 #121 临时救助): the log reads
+    # without reaching into any app, and names what has since been renamed or archived as it was.
+    target_label = models.CharField("对象", max_length=200, blank=True)
     subdistrict = models.ForeignKey(
         "residents.Subdistrict", verbose_name="街道", null=True, blank=True,
         on_delete=models.PROTECT, related_name="+")

@@ -120,7 +120,7 @@ def visit_rule_save(*, actor, rule: VisitRule) -> VisitRule:
 def visit_rule_delete(*, actor, rule: VisitRule) -> None:
     if not can_manage_places(actor) or rule.subdistrict_id != actor.subdistrict_id:
         raise PermissionDenied("只能删除本街道的规则。")
-    audit.record(actor=actor, action=AuditAction.UPDATE, target=rule,
+    audit.record(actor=actor, action=AuditAction.DELETE, target=rule,
                  changes={"deleted": audit.snapshot(rule, RULE_FIELDS)})
     rule.delete()
 

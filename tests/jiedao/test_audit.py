@@ -1,5 +1,7 @@
 """The audit log: what it records, who reads it, and that no one can change it."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib import admin as django_admin
 from django.core.exceptions import PermissionDenied
@@ -126,3 +128,26 @@ def test_changes_made_in_djangos_admin_are_logged_too(client, heping, east):
     logged = AuditEntry.objects.filter(actor=operator, changes__via="django_admin")
     assert {e.target_type for e in logged} == {"community", "user"}
     assert logged.get(target_type="community").changes["name"] == ["东园社区", "东园新社区"]
+
+
+def test_an_entry_names_its_object_in_chinese_as_it_was_called_then(web, staff_east, auditor, east1):
+    from tests.factories import ResidentFactory
+
+    zhang = ResidentFactory(name="张春露", grid=east1)
+    web.as_(staff_east).get(reverse("residents:resident_update", args=[zhang.pk]))  # a full view: logged
+    entry = AuditEntry.objects.get(action="view_full")
+    assert entry.target_label == "居民 张春露"
+    page = web.as_(auditor).get(reverse("audit_log")).content.decode()
+    assert "居民 张春露" in page
+
+
+def test_a_price_typed_again_as_it_stands_is_no_change_and_a_deleted_rule_is_a_deletion(web, admin):
+    from elderly_care import services as care
+    from visits.models import VisitRule
+
+    care.meal_prices_save(actor=admin, prices={"lunch": Decimal("12.00")})
+    care.meal_prices_save(actor=admin, prices={"lunch": Decimal("12")})
+    assert AuditEntry.objects.filter(target_type="mealprice").count() == 1  # the first setting only
+    rule = VisitRule.objects.create(subdistrict=admin.subdistrict, care_tier="key", method="home", frequency="weekly")
+    web.as_(admin).post(reverse("visits:rule_delete", args=[rule.pk]))
+    assert AuditEntry.objects.get(target_type="visitrule").get_action_display() == "删除"
