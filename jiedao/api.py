@@ -1,5 +1,7 @@
 """Shared REST plumbing: error handling, the scoped base viewsets, export (the role permission: permissions.py)."""
 
+import re
+
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -86,3 +88,39 @@ class XLSXExportMixin:
         if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == EXPORT_FORMAT:
             self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
         return super().handle_exception(exc)
+
+
+_ETAG = re.compile(r'(?:W/)?"(?P<pk>\d{1,18})-(?P<version>\d{1,9})"')
+
+
+class VersionedMixin:
+    """Optimistic concurrency for objects with a `version`: every object answer carries an `ETag` of its
+    version; a write may send `If-Match` with the ETag it read and is refused with 412 when the object was
+    saved by someone else since. The write's service takes the expected version (`expected_version()`)."""
+
+    @staticmethod
+    def etag(obj) -> str:
+        return f'"{obj.pk}-{obj.version}"'
+
+    def expected_version(self, obj) -> int | None:
+        sent = self.request.headers.get("If-Match", "").strip()
+        if not sent or sent == "*":
+            return None
+        match = _ETAG.fullmatch(sent)
+        if match is None:
+            raise exceptions.ValidationError({"detail": "If-Match 应为读取时收到的 ETag，如 \"12-3\"。"})
+        # Another object's ETag is no version of this one: as stale as an old version.
+        return int(match["version"]) if int(match["pk"]) == obj.pk else 0
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        obj = getattr(self, "_versioned", None)
+        if obj is not None and response.status_code < 300:
+            response["ETag"] = self.etag(obj)
+        return response
+
+
+class StaleVersion(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "该对象已被他人修改：请重新读取后再提交。"
+    default_code = "stale"

@@ -3,7 +3,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixin
+from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, StaleVersion, VersionedMixin, XLSXExportMixin
 from jiedao.scope import can_write_registry, reads_registry, sees_full_numbers
 
 from . import services
@@ -39,8 +39,8 @@ class HouseholdViewSet(ScopedReadOnlyViewSet):
     may_write = staticmethod(can_write_registry)
 
 
-class ResidentViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                      viewsets.ReadOnlyModelViewSet):
+class ResidentViewSet(VersionedMixin, XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin,
+                      mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Residents in the caller's scope. Lists and the answers to writes mask ID numbers and phones;
     only the detail (GET) shows them in full, to a role that may write there, and logs that it did."""
 
@@ -54,7 +54,7 @@ class ResidentViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMix
         return Resident.objects.visible_to(self.request.user).with_related()
 
     def retrieve(self, request, *args, **kwargs):
-        resident = self.get_object()
+        resident = self._versioned = self.get_object()
         full = sees_full_numbers(request.user)
         if full:
             services.resident_view_full(actor=request.user, resident=resident)
@@ -65,8 +65,12 @@ class ResidentViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMix
         serializer.instance = services.resident_create(actor=self.request.user, data=serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.resident_update(
-            actor=self.request.user, resident=serializer.instance, data=serializer.validated_data)
+        try:
+            serializer.instance = self._versioned = services.resident_update(
+                actor=self.request.user, resident=serializer.instance, data=serializer.validated_data,
+                expected_version=self.expected_version(serializer.instance))
+        except services.StaleEdit:
+            raise StaleVersion() from None
 
     @extend_schema(summary="居民列表（身份证号、电话脱敏）")
     def list(self, request, *args, **kwargs):

@@ -17,6 +17,8 @@ class ResidentForm(forms.ModelForm):
         help_text="填写“户”页面上显示的系统编号（不是户编号）；从户页面点“添加成员”会自动填好；留空表示暂不归户。",
         error_messages={"invalid_choice": "找不到该户，或该户不在您的管辖范围内。"},
     )
+    # The version the form was opened with: a save over someone else's newer one is stopped and shown.
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
     class Meta:
         model = Resident
@@ -29,11 +31,13 @@ class ResidentForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["grid"].queryset = Grid.objects.visible_to(user).select_related("community")
         self.fields["grid"].error_messages["invalid_choice"] = "请选择您管辖范围内的网格。"
         self.fields["household"].queryset = Household.objects.visible_to(user)
         if self.instance.pk:
             self.initial.setdefault("tags", self.instance.tag_codes)
+            self.initial.setdefault("version", self.instance.version)
         # 低保 and 特困 follow relief cases: shown, never ticked by hand.
         self.fields["tags"].help_text = "低保、特困由救助案件自动维护，不能在此修改。"
         self.fields["tags"].widget.attrs["data-case-backed"] = "dibao tekun"

@@ -201,6 +201,9 @@ class Resident(AddressParts):
     updated_at = models.DateTimeField("修改时间", auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="修改人", null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+", editable=False)
+    # One more with every saved change: a form or client that opened an older version is told, not
+    # allowed to write over what someone else saved meanwhile (residents.services.resident_update).
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
 
     objects = ResidentQuerySet.as_manager()
 

@@ -40,6 +40,15 @@ def resident_history(resident: Resident, limit: int = 50) -> QuerySet:
             .exclude(action=AuditAction.VIEW_FULL)[:limit])
 
 
+def updates_since(resident: Resident, version: int) -> list[AuditEntry]:
+    """The saves of `resident` after the version a form was opened with, oldest first (each saved change
+    is one update entry in the audit log, with every field's before and after)."""
+    missed = max(resident.version - version, 1)
+    entries = (AuditEntry.objects.filter(target_type="resident", target_id=str(resident.pk),
+                                         action=AuditAction.UPDATE).order_by("-at", "-id")[:missed])
+    return list(reversed(list(entries)))
+
+
 def register_on(queryset: QuerySet, day) -> QuerySet:
     """The register on `day`: today's is the active residents (what the list shows and counts); a
     past day's is the register as it stood at that day's end, so later entries do not rewrite it."""

@@ -106,7 +106,11 @@ def _check_writable(*, actor, grid: Grid, household: Household | None) -> None:
         raise ValidationError({"household": "所选户不在该居民的网格内。"})
 
 
-def _save(resident: Resident, *, actor, tags: list[str] | None) -> None:
+# What set_derived_fields writes from the ID number, the name and the grid.
+DERIVED_FIELDS = ["id_last4", "birth_date", "gender", "name_pinyin", "name_initials", "community"]
+
+
+def _save(resident: Resident, *, actor, tags: list[str] | None, update_fields: list[str] | None = None) -> None:
     _check_one_head(resident)
     try:
         resident.full_clean(exclude=["id_number", "community", "created_by", "updated_by"], validate_unique=False)
@@ -120,7 +124,7 @@ def _save(resident: Resident, *, actor, tags: list[str] | None) -> None:
         raise ValidationError(errors) from None
     try:
         with transaction.atomic():
-            resident.save()
+            resident.save(update_fields=update_fields)  # None: a new resident, every field
     except IntegrityError:
         # Two people registering the same number at once: the database's unique index decides.
         if resident_by_id_number(resident.id_number) is not None:
@@ -165,8 +169,20 @@ def _resident_create(*, actor, data, tags, info) -> Resident:
     return resident
 
 
-def resident_update(*, actor, resident: Resident, data: dict[str, Any]) -> Resident:
-    """Change the given fields; the audit entry lists each changed field with before and after."""
+class StaleEdit(Exception):
+    """The resident was saved by someone else since `expected_version` was read: nothing was written."""
+
+    def __init__(self, current: Resident):
+        super().__init__("该居民信息已被他人修改。")
+        self.current = current
+
+
+def resident_update(*, actor, resident: Resident, data: dict[str, Any],
+                    expected_version: int | None = None) -> Resident:
+    """Change the given fields, and only those whose value differs from what is stored now: two people
+    changing different fields at once both keep their change. With `expected_version` (the version a form
+    or client read), a resident saved by someone else since is refused with StaleEdit, writing nothing.
+    The audit entry lists each changed field with before and after. Returns the resident as now stored."""
     data = dict(data)
     if "id_number" in data and id_numbers.normalize(data["id_number"]) != resident.id_number:
         try:  # before the transaction (id_number_check logs a refusal that must stay)
@@ -174,10 +190,24 @@ def resident_update(*, actor, resident: Resident, data: dict[str, Any]) -> Resid
         except ValidationError as e:
             raise ValidationError({"id_number": e.messages}) from None
     with transaction.atomic():
-        return _resident_update(actor=actor, resident=resident, data=data)
+        stored = (Resident.objects.select_for_update(of=("self",)).select_related("grid", "household")
+                  .get(pk=resident.pk))
+        if expected_version is not None and stored.version != expected_version:
+            raise StaleEdit(stored)
+        return _resident_update(actor=actor, resident=stored, data=data)
+
+
+def _stored_value(resident: Resident, field: str):
+    return getattr(resident, f"{field}_id" if field in ("grid", "household") else field)
+
+
+def _given_value(value):
+    return value.pk if hasattr(value, "pk") else value
 
 
 def _resident_update(*, actor, resident: Resident, data: dict[str, Any]) -> Resident:
+    data = {field: value for field, value in data.items()
+            if field == "tags" or (field in EDITABLE_FIELDS and _given_value(value) != _stored_value(resident, field))}
     before_tags = resident.tag_codes
     tags = _keep_case_backed_tags(sorted(set(data.pop("tags"))), before_tags) if "tags" in data else None
     before = _audit_state(resident, before_tags)
@@ -190,9 +220,14 @@ def _resident_update(*, actor, resident: Resident, data: dict[str, Any]) -> Resi
     for field, value in data.items():
         if field in EDITABLE_FIELDS:
             setattr(resident, field, value)
+    if not [f for f in data if f != "tags"] and (tags is None or tags == before_tags):
+        return resident  # nothing changed: nothing written, the version stays
     resident.updated_by = actor
+    resident.version += 1  # under the row lock taken above
     set_derived_fields(resident)
-    _save(resident, actor=actor, tags=tags)
+    changed = [f for f in data if f in EDITABLE_FIELDS]
+    _save(resident, actor=actor, tags=tags, update_fields=[
+        *changed, *DERIVED_FIELDS, "care_tier_since", "updated_by", "updated_at", "version"])
     changes = audit.diff(before, _audit_state(resident, tags if tags is not None else before_tags))
     if changes:
         audit.record(actor=actor, action=AuditAction.UPDATE, target=resident, changes=_masked(changes))

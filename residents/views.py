@@ -2,6 +2,7 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
@@ -137,10 +138,50 @@ class ResidentUpdateView(ScopedResidentMixin, UserFormMixin, ServiceFormMixin, F
         return super().get_context_data(resident=self.resident, **kwargs)
 
     def run_service(self, form):
-        return services.resident_update(actor=self.request.user, resident=self.resident, data=form.cleaned_data)
+        # Only what this user changed is written, and only over the version the form was opened with.
+        changed = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+        return services.resident_update(actor=self.request.user, resident=self.resident, data=changed,
+                                        expected_version=form.cleaned_data.get("version") or self.resident.version)
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except services.StaleEdit as stale:
+            return self.form_invalid(_merged(form, stale.current))
 
     def success_url_for(self, resident):
         return reverse("residents:resident_detail", args=[resident.pk])
+
+
+def _merged(form, current: Resident):
+    """The form again after someone else saved the resident since it was opened: a field they changed and
+    this user left as it was takes their value; a field both changed keeps this user's value, with theirs
+    beside it; the version becomes the current one, so saving again is this user's informed decision."""
+    entries = selectors.updates_since(current, form.cleaned_data.get("version") or 0)
+    theirs: dict[str, list] = {}
+    for entry in entries:
+        for field, change in entry.changes.items():
+            if isinstance(change, list) and len(change) == 2:
+                theirs.setdefault(field, [change[0], change[1]])[1] = change[1]
+    data = form.data.copy()
+    now = model_to_dict(current, fields=[f for f in theirs if f in form.fields and f != "tags"])
+    clashes = []
+    for field, (before, after) in theirs.items():
+        if field not in now:
+            continue
+        if str(data.get(field, "")) == str(before if before is not None else ""):
+            data[field] = "" if now[field] is None else now[field]  # untouched here: take theirs
+        else:
+            clashes.append((field, after))
+    data["version"] = current.version
+    merged = type(form)(data, instance=form.instance, user=form.user)
+    merged.is_valid()
+    who = "、".join(sorted({e.actor_username for e in entries})) or "他人"
+    merged.add_error(None, f"保存前，{who} 已修改了该居民信息；未冲突的修改已合并进下方表单。请核对后再次保存。")
+    for field, after in clashes:
+        shown = after if after not in (None, "") else "（空）"
+        merged.add_error(field, f"{who} 已改为：{shown}；保存将以您的填写为准。")
+    return merged
 
 
 class ResidentArchiveView(ScopedResidentMixin, ServiceFormMixin, FormView):
