@@ -11,6 +11,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import audit
 from .export_jobs import EXPORT_FORMAT, export_list_rows
 from .exports import XLSX
 from .models import ExportJob
@@ -26,7 +27,10 @@ def exception_handler(exc, context):
     # Services raise Django's ValidationError (so forms can use them too); the API answers 400 with it.
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and response.status_code == 403 and "request" in context:
+        audit.record_denial(context["request"]._request, getattr(exc, "detail", exc))
+    return response
 
 
 class ScopedViewSetMixin:

@@ -115,3 +115,12 @@ def own_subdistrict(actor, message: str) -> Callable[[Any], None]:
             raise PermissionDenied(message)
 
     return guard
+
+
+def record_denial(request, reason: str = "") -> None:
+    """A refused request (403) in the log: who, which page or endpoint (the path, not its query), why."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return  # anonymous requests are sent to sign in, not refused
+    record(actor=user, action=AuditAction.DENIED, ip=client_ip(request),
+           changes={"path": request.path[:200], "method": request.method, "reason": str(reason)[:200]})

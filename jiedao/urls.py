@@ -63,3 +63,5 @@ urlpatterns = [
     path("api/v1/", include(api_patterns)),
     path("django-admin/", admin.site.urls),
 ]
+
+handler403 = "jiedao.views.permission_denied"

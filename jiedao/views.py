@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
-from . import notifications
+from . import audit, notifications
 from .export_jobs import EXPORT_FORMAT, export_list_rows
 from .filters import AuditEntryFilterSet
 from .models import AuditEntry, ExportJob, Notification, NotificationKind
@@ -189,3 +189,9 @@ def notification_read(request, pk):
         notification = get_object_or_404(Notification.objects.visible_to(request.user).unread(), pk=pk)
         notifications.notification_read(actor=request.user, notification=notification)
     return redirect("inbox")
+
+
+def permission_denied(request, exception=None):
+    """The 403 page (handler403), after writing the refusal to the audit log."""
+    audit.record_denial(request, exception or "")
+    return render(request, "403.html", {"exception": exception}, status=403)

@@ -151,3 +151,14 @@ def test_a_price_typed_again_as_it_stands_is_no_change_and_a_deleted_rule_is_a_d
     rule = VisitRule.objects.create(subdistrict=admin.subdistrict, care_tier="key", method="home", frequency="weekly")
     web.as_(admin).post(reverse("visits:rule_delete", args=[rule.pk]))
     assert AuditEntry.objects.get(target_type="visitrule").get_action_display() == "删除"
+
+
+def test_a_refused_page_or_endpoint_is_in_the_log(web, api, gridder, operator, auditor):
+    assert web.as_(gridder).get(reverse("manage:users")).status_code == 403
+    assert api.as_(operator).get("/api/v1/residents/?search=110105194105020021").status_code == 403
+    denied = {e.actor_username: e.changes for e in AuditEntry.objects.filter(action="denied")}
+    assert denied[gridder.username]["path"] == reverse("manage:users")
+    assert denied[operator.username]["path"] == "/api/v1/residents/"  # the path, never its query
+    assert "110105194105020021" not in str(denied)
+    page = web.as_(auditor).get(reverse("audit_log") + "?action=denied").content.decode()
+    assert "被拒绝" in page
