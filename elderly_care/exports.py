@@ -1,6 +1,6 @@
 from jiedao.exports import Columns, ExportList, choice
 from jiedao.scope import reads_service_records
-from residents.id_numbers import mask
+from residents.id_numbers import age_band, mask
 
 from .filters import MealFilterSet
 from .models import Meal, MealType
@@ -15,7 +15,7 @@ MEAL_COLUMNS = Columns(
         ("姓名", lambda m: m["name"] or "来宾", 10),
         ("居民所在社区", lambda m: m["resident__community__name"] or "", 14),
         ("来宾身份证号", lambda m: mask(m["guest_id_number"]), 22),
-        ("年龄", lambda m: m["age"], 6),
+        ("年龄段", lambda m: age_band(m["age"]), 8),
         ("标准价", lambda m: m["full_price"], 8),
         ("个人支付", lambda m: m["price"], 8),
         ("补贴", lambda m: m["subsidy"], 8),

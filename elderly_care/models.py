@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from jiedao.querysets import SubdistrictSettingQuerySet
+from residents.id_numbers import age_band
 from residents.models import ServicePoint, Tag
 
 from .choices import DeliveryStatus, EnrolmentKind, MealType  # noqa: F401  (named from models too)
@@ -104,6 +105,10 @@ class Meal(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.date} {self.get_meal_display()}"
+
+    @property
+    def age_band(self) -> str:
+        return age_band(self.age)
 
     @property
     def audit_subdistrict_id(self):

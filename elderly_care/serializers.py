@@ -26,14 +26,18 @@ class MealSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meal
-        fields = ["id", "point", "resident", "name", "age", "meal", "date", "full_price", "price", "subsidy", "rule",
-                  "created_at"]
+        fields = ["id", "point", "resident", "name", "age", "age_band", "meal", "date", "full_price", "price",
+                  "subsidy", "rule", "created_at"]
         read_only_fields = fields
+
+    age_band = serializers.CharField(read_only=True)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         if instance.resident_id is None:
+            # A guest's row shows the masked number: beside it, the age only as its band.
             data["guest_id_number"] = id_numbers.mask(instance.guest_id_number)
+            data["age"] = None
         return data
 
 

@@ -8,7 +8,7 @@ from jiedao.exports import Columns, ExportList, choice
 from jiedao.scope import reads_registry
 
 from .filters import ResidentFilterSet
-from .id_numbers import age_between, mask, mask_phone
+from .id_numbers import age_band, age_between, mask, mask_phone
 from .models import (
     OLDEST_OLD_AGE,
     CareTier,
@@ -50,8 +50,7 @@ RESIDENT_COLUMNS = Columns(
     items=[
         ("姓名", lambda r: r["name"], 10),
         ("性别", choice("gender", Gender), 6),
-        ("出生日期", lambda r: r["birth_date"], 12),
-        ("年龄", lambda r: r["age"], 6),
+        ("年龄段", lambda r: age_band(r["age"]), 8),
         ("身份证号", lambda r: mask(r["id_number"]), 22),
         ("联系电话", lambda r: mask_phone(r["phone"]), 14),
         ("社区", lambda r: r["community__name"], 16),

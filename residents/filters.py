@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from jiedao.dates import years_before
 from jiedao.filters import CSVChoiceFilter, IntegerFilter, OrderingFilter, scoped_choices
+from jiedao.scope import sees_full_numbers
 
 from . import id_numbers, selectors
 from .models import (
@@ -71,6 +72,14 @@ class ResidentFilterSet(django_filters.FilterSet):
         model = Resident
         fields = []
         form = ResidentFilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not sees_full_numbers(getattr(self.request, "user", None)):
+            # The order of a list would give back the birth dates its rows leave out: only those who see
+            # them (on the detail) may sort by them.
+            ordering = self.filters["ordering"]
+            ordering.extra["choices"] = [c for c in ordering.extra["choices"] if "birth_date" not in c[0]]
 
     @property
     def qs(self):

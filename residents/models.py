@@ -244,6 +244,10 @@ class Resident(AddressParts):
         return self.age >= OLDEST_OLD_AGE
 
     @property
+    def age_band(self) -> str:
+        return id_numbers.age_band(self.age)
+
+    @property
     def id_number_masked(self) -> str:
         return id_numbers.mask(self.id_number)
 

@@ -37,13 +37,17 @@ class ResidentSerializer(serializers.ModelSerializer):
     tags = serializers.ListField(
         child=serializers.ChoiceField(choices=Tag.choices), required=False, max_length=len(Tag.choices),
         source="tag_codes")
-    age = serializers.IntegerField(read_only=True)
+    age = serializers.IntegerField(read_only=True, allow_null=True,
+                                   help_text="仅在详情中、对可查看完整号码的角色显示；其余为 null，见 age_band。")
+    age_band = serializers.CharField(read_only=True, help_text="五岁一段，如“80–84岁”。")
+    birth_date = serializers.DateField(read_only=True, allow_null=True,
+                                       help_text="仅在详情中、对可查看完整号码的角色显示；其余为 null。")
     address = serializers.CharField(read_only=True)
 
     class Meta:
         model = Resident
         fields = [
-            "id", "name", "id_number", "gender", "birth_date", "age", "phone", "community", "grid",
+            "id", "name", "id_number", "gender", "birth_date", "age", "age_band", "phone", "community", "grid",
             "household", "relation_to_head", "address", "estate", "building", "unit", "room",
             "residence_type", "tags", "care_tier", "care_dependency", "disability_type", "disability_grade",
             "status", "status_date", "status_reason", "notes", "created_at", "updated_at",
@@ -54,8 +58,11 @@ class ResidentSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         if not self.context.get("full_numbers"):
+            # Masked, and nothing beside the mask that gives the hidden digits back (the birth date, the
+            # exact age): lists, exports and the detail for roles that do not see full numbers.
             data["id_number"] = id_numbers.mask(instance.id_number)
             data["phone"] = id_numbers.mask_phone(instance.phone)
+            data["birth_date"] = data["age"] = None
         return data
 
     def to_internal_value(self, data):

@@ -37,4 +37,4 @@ def test_the_resident_export_runs_four_queries(api, django_assert_num_queries, s
     # audit entry.
     with django_assert_num_queries(4):
         rows, _ = read_sheet(client.get("/api/v1/residents/?format=xlsx"))
-    assert len(rows) == 31 and sum(1 for r in rows if r[10] and "低保" in r[10]) == 20
+    assert len(rows) == 31 and sum(1 for r in rows if r[9] and "低保" in r[9]) == 20
