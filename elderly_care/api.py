@@ -12,7 +12,7 @@ from jiedao.scope import is_point_operator
 from . import selectors, services
 from .exports import MEALS
 from .models import Meal
-from .serializers import MealCheckInSerializer, MealSerializer
+from .serializers import MealCheckInSerializer, MealSerializer, MealStatsSerializer
 
 
 class MealViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -39,7 +39,8 @@ class MealViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, 
                                       id_number=values.get("id_number"), resident=resident)
         return Response(MealSerializer(meal).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM，默认本月")])
+    @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM，默认本月")],
+                   responses=MealStatsSerializer)
     @action(detail=False, filterset_class=None, pagination_class=None)
     def stats(self, request):
         if is_point_operator(request.user) and not request.user.service_point_id:
@@ -49,15 +50,12 @@ class MealViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, 
         if month is None:
             raise ValidationError({"month": [MONTH_ERROR]})
         stats = selectors.meal_stats(request.user, month)
-        return Response({
+        return Response(MealStatsSerializer({
             "month": stats["month"].strftime("%Y-%m"),
-            "by_point": [{"point": r["point_id"], "name": r["point__name"], "meals": r["meals"], "diners": r["diners"],
-                          "paid": str(r["paid"]), "subsidy": str(r["subsidy"])} for r in stats["by_point"]],
-            "by_day": [{"point": r["point_id"], "date": r["date"], "meals": r["meals"], "diners": r["diners"]}
-                       for r in stats["by_day"]],
-            "totals": {k: str(v) for k, v in stats["totals"].items()},
-            "deliveries": [{"point": r["point_id"], "name": r["point__name"], "delivered": r["delivered"],
-                            "missed": r["missed"]} for r in stats["deliveries"]],
-        })
+            "by_point": [{"point": r["point_id"], "name": r["point__name"], **r} for r in stats["by_point"]],
+            "by_day": [{"point": r["point_id"], **r} for r in stats["by_day"]],
+            "totals": stats["totals"],
+            "deliveries": [{"point": r["point_id"], "name": r["point__name"], **r} for r in stats["deliveries"]],
+        }).data)
 
 

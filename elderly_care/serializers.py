@@ -41,3 +41,45 @@ class MealSerializer(serializers.ModelSerializer):
         return data
 
 
+
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
+
+
+class _PointMonthSerializer(serializers.Serializer):
+    point = serializers.IntegerField()
+    name = serializers.CharField()
+    meals = serializers.IntegerField()
+    diners = serializers.IntegerField()
+    paid = serializers.DecimalField(**MONEY)
+    subsidy = serializers.DecimalField(**MONEY)
+
+
+class _PointDaySerializer(serializers.Serializer):
+    point = serializers.IntegerField()
+    date = serializers.DateField()
+    meals = serializers.IntegerField()
+    diners = serializers.IntegerField()
+
+
+class _TotalsSerializer(serializers.Serializer):
+    meals = serializers.IntegerField()
+    paid = serializers.DecimalField(**MONEY)
+    subsidy = serializers.DecimalField(**MONEY)
+
+
+class _DeliveriesSerializer(serializers.Serializer):
+    point = serializers.IntegerField()
+    name = serializers.CharField()
+    delivered = serializers.IntegerField()
+    missed = serializers.IntegerField()
+
+
+class MealStatsSerializer(serializers.Serializer):
+    """GET /api/v1/meals/stats/: what it answers, as the schema documents it."""
+
+    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
+    by_point = _PointMonthSerializer(many=True)
+    by_day = _PointDaySerializer(many=True)
+    totals = _TotalsSerializer()
+    deliveries = _DeliveriesSerializer(many=True)

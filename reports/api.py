@@ -51,7 +51,7 @@ def month_param(params):
 
 class MonthlyReportSerializer(serializers.ModelSerializer):
     subdistrict_name = serializers.CharField(source="subdistrict.name", read_only=True)
-    month = serializers.DateField(format="%Y-%m", read_only=True)
+    month = serializers.SerializerMethodField(help_text="YYYY-MM")
     made_by = serializers.CharField(source="made_by.username", default="", read_only=True)
     is_current = serializers.BooleanField(read_only=True)
     download = serializers.SerializerMethodField()
@@ -60,6 +60,9 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
         model = MonthlyReport
         fields = ["id", "subdistrict", "subdistrict_name", "month", "version", "is_current", "made_at", "made_by",
                   "checksum", "size", "download"]
+
+    def get_month(self, report) -> str:
+        return f"{report.month:%Y-%m}"
 
     def get_download(self, report) -> str:
         return self.context["request"].build_absolute_uri(reverse("report-download", args=[report.pk]))

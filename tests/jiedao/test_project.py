@@ -68,3 +68,16 @@ def test_no_answer_with_personal_data_is_kept_by_a_browser_or_proxy(web, api, st
     response = client.get(url, follow=url == "/accounts/login/")
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
 
+
+
+def test_the_schema_documents_what_the_answers_are():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    stats = schema["paths"]["/api/v1/meals/stats/"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert stats["schema"]["$ref"].endswith("/MealStats")
+    parts = schema["components"]["schemas"]["MealStats"]["properties"]
+    assert set(parts) == {"month", "by_point", "by_day", "totals", "deliveries"}
+    assert schema["components"]["schemas"]["MonthlyReport"]["properties"]["month"]["type"] == "string"
+    resident = schema["components"]["schemas"]["Resident"]["properties"]
+    assert resident["birth_date"].get("nullable") and "age_band" in resident
