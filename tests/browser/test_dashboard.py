@@ -29,6 +29,7 @@ def test_the_leader_reads_the_charts_and_follows_a_figure_to_its_list(page: Page
 
     page.get_by_role("navigation").get_by_role("link", name="数据看板").click()
     expect(page.locator("h1")).to_contain_text("数据看板")
+    page.wait_for_load_state("load")  # the heading comes before the scripts: wait until they have run
     # Chart.js drew on every canvas: each has a chart instance and non-blank pixels.
     drawn = page.evaluate("""() => Array.from(document.querySelectorAll('canvas')).map(c => {
         const chart = Chart.getChart(c);
