@@ -1,7 +1,8 @@
 """Existing rows meet the new money rules before 0004 makes them constraints.
 
 - A case already approved, paid or closed was approved for what it asked: approved_amount = requested_amount
-  (None where nothing was asked in money, e.g. the ledger cases; their payments then have no ceiling).
+  (None where nothing, or 0, was asked in money, e.g. the ledger cases, as a new approval does: their payments
+  then have no ceiling but AMOUNT_CAP).
 - A monthly case's payment (低保, 特困) counts for the month its period starts in, or, without a period, the
   month it was paid in (period_month; the period itself is left as it was recorded).
 - Payments the old code let through twice (a one-off case paid more than once, a monthly case paid twice
@@ -25,8 +26,8 @@ def forwards(apps, schema_editor):
     Case = apps.get_model("assistance", "Case")
     Disbursement = apps.get_model("assistance", "Disbursement")
     AuditEntry = apps.get_model("jiedao", "AuditEntry")
-    Case.objects.filter(state__in=["approved", "disbursed", "closed"], approved_amount__isnull=True).update(
-        approved_amount=F("requested_amount"))
+    Case.objects.filter(state__in=["approved", "disbursed", "closed"], approved_amount__isnull=True,
+                        requested_amount__gt=0).update(approved_amount=F("requested_amount"))
     Disbursement.objects.filter(case__kind__in=ONGOING).update(
         period_month=TruncMonth(Coalesce("period_from", "paid_on"), output_field=DateField()))
     seen = set()

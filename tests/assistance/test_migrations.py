@@ -50,6 +50,7 @@ def test_an_office_upgrading_keeps_the_first_of_each_duplicate_payment_and_voids
         closed = case(zhang, "medical", "closed", "800.00")
         pending = case(li, "temporary", "applied", "300.00")
         ledger = case(li, "tekun", "disbursed", None)
+        service = case(zhang, "micro_wish", "approved", "0.00")  # asked for a service, not money
 
         executor = MigrationExecutor(connection)
         executor.migrate(latest)
@@ -57,7 +58,7 @@ def test_an_office_upgrading_keeps_the_first_of_each_duplicate_payment_and_voids
         Case, Disbursement = new.get_model("assistance", "Case"), new.get_model("assistance", "Disbursement")
         approved = dict(Case.objects.values_list("pk", "approved_amount"))
         assert approved == {relief.pk: Decimal("500.00"), dibao.pk: Decimal("1200.00"), closed.pk: Decimal("800.00"),
-                            pending.pk: None, ledger.pk: None}
+                            pending.pk: None, ledger.pk: None, service.pk: None}
         live = set(Disbursement.objects.filter(voided_at__isnull=True).values_list("pk", flat=True))
         assert live == {relief_paid[0], march[0], april, may}
         voided = Disbursement.objects.filter(voided_at__isnull=False)
