@@ -8,12 +8,20 @@ from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, XLSXExportMixi
 from . import services
 from .exports import CASES, DISBURSEMENTS
 from .models import Case, Disbursement
-from .serializers import CaseSerializer, DisbursementListSerializer, DisbursementSerializer, TransitionRequestSerializer
+from .serializers import (
+    CaseSerializer,
+    CorrectionRequestSerializer,
+    DisbursementListSerializer,
+    DisbursementSerializer,
+    TransitionRequestSerializer,
+    VoidRequestSerializer,
+)
 
 READERS_ONLY = "您的角色无权访问救助案件。"
 
 class CaseViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Relief cases of residents in the caller's scope. Each step is a POST to transition/."""
+    """Relief cases of residents in the caller's scope. Each step is a POST to transition/ (the approval may
+    carry `approved_amount`; without it the requested amount is approved)."""
 
     queryset = Case.objects.all()
     serializer_class = CaseSerializer
@@ -36,24 +44,29 @@ class CaseViewSet(XLSXExportMixin, ScopedViewSetMixin, mixins.CreateModelMixin, 
         data = TransitionRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         case = services.case_transition(actor=request.user, case=case, to=data.validated_data["to"],
-                                        comment=data.validated_data.get("comment", ""))
+                                        comment=data.validated_data.get("comment", ""),
+                                        approved_amount=data.validated_data.get("approved_amount"))
         return Response(CaseSerializer(self.get_queryset().get(pk=case.pk), context={"request": request}).data)
 
     @extend_schema(request=DisbursementSerializer, responses=DisbursementSerializer(many=True))
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def disbursements(self, request, pk=None):
+        """A case's payments, voided ones too (marked); POST records one (one-off cases once, monthly ones
+        once per month, never above the approved amount)."""
         case = self.get_object()
         if request.method == "POST":
+            services.payer_only(request.user)  # the role is told before the body
             data = DisbursementSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             payment = services.disbursement_add(actor=request.user, case=case, **data.validated_data)
             return Response(DisbursementSerializer(payment).data, status=status.HTTP_201_CREATED)
-        page = self.paginate_queryset(case.disbursements.select_related("by"))
+        page = self.paginate_queryset(case.disbursements.select_related("by", "voided_by"))
         return self.get_paginated_response(DisbursementSerializer(page, many=True).data)
 
 
 class DisbursementViewSet(XLSXExportMixin, ScopedReadOnlyViewSet):
-    """Money paid out on the cases in the caller's scope (recorded through cases/{id}/disbursements/)."""
+    """Money paid out on the cases in the caller's scope (recorded through cases/{id}/disbursements/).
+    Voided payments are listed too, marked `voided` (filter `status=live` or `voided`); no total counts them."""
 
     queryset = Disbursement.objects.all()
     serializer_class = DisbursementListSerializer
@@ -62,4 +75,34 @@ class DisbursementViewSet(XLSXExportMixin, ScopedReadOnlyViewSet):
     denied_message = READERS_ONLY
 
     def get_queryset(self):
-        return super().get_queryset().select_related("case__resident__community", "by")
+        return super().get_queryset().select_related("case__resident__community", "by", "voided_by")
+
+    def _answer(self, payment, code=status.HTTP_200_OK):
+        return Response(DisbursementListSerializer(self.get_queryset().get(pk=payment.pk)).data, status=code)
+
+    @extend_schema(request=VoidRequestSerializer, responses=DisbursementListSerializer)
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        """Void a wrong payment with a reason: it stays listed, marked, and counts in no total. A case that
+        has moved on to 发放 keeps a live payment: correct/ it instead."""
+        payment = self.get_object()  # outside the scope: 404
+        services.payer_only(request.user)  # a role that does not pay: 403, whatever the body
+        data = VoidRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = services.disbursement_void(actor=request.user, payment=payment,
+                                             reason=data.validated_data.get("reason", ""))
+        return self._answer(payment)
+
+    @extend_schema(request=CorrectionRequestSerializer, responses={201: DisbursementListSerializer})
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        """Void a wrong payment and record the right one in one step (answers 201 with the new payment,
+        whose `replaces` is the voided one); allowed on a case that has moved on to 发放."""
+        payment = self.get_object()
+        services.payer_only(request.user)
+        data = CorrectionRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        right = services.disbursement_correct(actor=request.user, payment=payment, reason=values.pop("reason", ""),
+                                              **values)
+        return self._answer(right, status.HTTP_201_CREATED)

@@ -46,8 +46,9 @@ def seed_cases(*, subdistrict: Subdistrict, seed: int = 1) -> int:
                 if to == CaseState.APPROVED:  # the publicity period is over
                     Case.objects.filter(pk=case.pk).update(publicized_on=timezone.localdate() - timedelta(days=8))
                 if to == CaseState.DISBURSED:
-                    services.disbursement_add(actor=admin, case=case, amount=case.requested_amount,
-                                            paid_on=timezone.localdate(), method="bank")
+                    today = timezone.localdate()
+                    services.disbursement_add(actor=admin, case=case, amount=case.approved_amount, paid_on=today,
+                                              method="bank", period_from=today.replace(day=1) if case.ongoing else None)
                 case = services.case_transition(actor=actor, case=case, to=to, comment="同意")
                 state = to
             made += 1

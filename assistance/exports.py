@@ -12,6 +12,7 @@ CASE_COLUMNS = [
     ("类别", lambda c: c.get_kind_display(), 12),
     ("状态", lambda c: c.get_state_display(), 8),
     ("申请金额", lambda c: c.requested_amount, 10),
+    ("批准金额", lambda c: c.approved_amount, 10),
     ("家庭人口", lambda c: c.household_size, 8),
     ("家庭月收入", lambda c: c.monthly_income, 10),
     ("申请时间", lambda c: local(c.opened_at), 17),
@@ -30,6 +31,9 @@ DISBURSEMENT_COLUMNS = [
     ("所属期起", lambda d: d.period_from, 12),
     ("所属期止", lambda d: d.period_to, 12),
     ("经办人", lambda d: d.by.get_full_name() or d.by.username, 10),
+    # A voided payment is exported, marked, as the list shows it (no total counts it).
+    ("状态", lambda d: "作废" if d.voided_at else "有效", 6),
+    ("作废原因", lambda d: d.void_reason or None, 24),
 ]
 
 CASES = ExportList(name="救助案件", model=Case, filterset=CaseFilterSet, columns=CASE_COLUMNS, readers=reads_registry,

@@ -34,6 +34,12 @@ class DisbursementFilterSet(django_filters.FilterSet):
     case = django_filters.NumberFilter(label="案件编号", widget=forms.NumberInput, min_value=1, max_value=2**31 - 1)
     paid_from = django_filters.DateFilter(label="发放日期起", field_name="paid_on", lookup_expr="gte")
     paid_to = django_filters.DateFilter(label="发放日期止", field_name="paid_on", lookup_expr="lte")
+    # Voided payments are listed (marked) unless asked otherwise; no total counts them either way.
+    status = django_filters.ChoiceFilter(label="状态", choices=[("live", "有效"), ("voided", "作废")],
+                                         method="filter_status", empty_label="全部（含作废）")
+
+    def filter_status(self, queryset, name, value):
+        return queryset.live() if value == "live" else queryset.voided() if value == "voided" else queryset
 
     class Meta:
         model = Disbursement

@@ -20,6 +20,31 @@ class DisbursementForm(forms.ModelForm):
         model = Disbursement
         fields = ["amount", "paid_on", "method", "period_from", "period_to"]
         widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in ["paid_on", "period_from", "period_to"]}
+        help_texts = {"period_from": "低保、特困按月发放：填写所属月份的第一天（所属期止默认为该月月末）。"}
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_from"), data.get("period_to")
+        if start and end and end < start:
+            self.add_error("period_to", "所属期止不能早于所属期起。")  # at the field, not over the form
+        return data
+
+
+class ApprovalForm(forms.Form):
+    """The approve button's amount (blank: the requested amount is approved)."""
+
+    approved_amount = forms.DecimalField(label="批准金额（元）", max_digits=10, decimal_places=2, required=False)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label="作废原因", max_length=200, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": "如：重复登记、金额录入错误"}))
+
+
+class CorrectionForm(DisbursementForm):
+    """The right payment in place of a wrong one, with the reason the wrong one is voided."""
+
+    reason = forms.CharField(label="作废原因", max_length=200, required=False)
 
 
 class ReliefSettingsForm(forms.ModelForm):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,6 +11,8 @@ from .querysets import CaseDocumentQuerySet, CaseQuerySet, DisbursementQuerySet
 
 # Paid every month until the case is closed (the others are paid once).
 ONGOING_KINDS = {CaseKind.DIBAO, CaseKind.TEKUN}
+# The most any one case may ask for, be approved or be paid at once (a sum above it is a typing error).
+AMOUNT_CAP = Decimal("1000000.00")
 
 
 class Case(models.Model):
@@ -21,7 +25,12 @@ class Case(models.Model):
                              db_index=True)
     reason = models.TextField("申请理由", max_length=2000)
     requested_amount = models.DecimalField("申请金额（元）", max_digits=10, decimal_places=2, null=True, blank=True,
-                                           validators=[MinValueValidator(0), MaxValueValidator(1_000_000)])
+                                           validators=[MinValueValidator(0), MaxValueValidator(AMOUNT_CAP)])
+    # Set by the approval step: the requested amount unless the approver gave another. A payment never
+    # exceeds it (a monthly case's: each month's payment). None when nothing was asked in money.
+    approved_amount = models.DecimalField("批准金额（元）", max_digits=10, decimal_places=2, null=True, blank=True,
+                                          validators=[MinValueValidator(Decimal("0.01")),
+                                                      MaxValueValidator(AMOUNT_CAP)])
     requested_service = models.CharField("申请服务", max_length=200, blank=True)
     household_size = models.PositiveSmallIntegerField("家庭人口", null=True, blank=True,
                                                       validators=[MinValueValidator(1), MaxValueValidator(30)])
@@ -75,15 +84,31 @@ class CaseTransition(models.Model):
 
 
 class Disbursement(models.Model):
+    """A payment on a case. Never deleted: a wrong one is voided (作废) with a reason and stays on the
+    lists, marked, counting in no total (`live()` is what was paid).
+
+    A one-off case has at most one live payment; a monthly case (低保, 特困) at most one per month, the
+    month its period starts in (`period_month`, kept by save()). Two partial unique
+    indexes say so in the database too, so two clerks at once cannot both pay."""
+
     case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="disbursements")
     amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2,
-                                 validators=[MinValueValidator(0), MaxValueValidator(1_000_000)])
+                                 validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(AMOUNT_CAP)])
     paid_on = models.DateField("发放日期", db_index=True)
     method = models.CharField("方式", max_length=10, choices=DisbursementMethod.choices)
     period_from = models.DateField("所属期起", null=True, blank=True)
     period_to = models.DateField("所属期止", null=True, blank=True)
+    # The month a monthly case's payment is for (first day); None for a one-off case's payment.
+    period_month = models.DateField("所属月份", null=True, blank=True, editable=False)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    # None only for the payments the upgrade voided as duplicates (assistance 0003): no person did.
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作废人", on_delete=models.PROTECT,
+                                  related_name="+", null=True, blank=True)
+    void_reason = models.CharField("作废原因", max_length=200, blank=True)
+    replaces = models.ForeignKey("self", verbose_name="更正的原记录", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="corrections")
 
     objects = DisbursementQuerySet.as_manager()
 
@@ -91,13 +116,51 @@ class Disbursement(models.Model):
         verbose_name = "发放记录"
         verbose_name_plural = "发放记录"
         ordering = ["-paid_on", "-id"]
-        constraints = [models.CheckConstraint(
-            condition=models.Q(period_from__isnull=True) | models.Q(period_to__isnull=True)
-            | models.Q(period_to__gte=models.F("period_from")),
-            name="disbursement_period_order", violation_error_message="所属期止不能早于所属期起。")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_from__isnull=True) | models.Q(period_to__isnull=True)
+                | models.Q(period_to__gte=models.F("period_from")),
+                name="disbursement_period_order", violation_error_message="所属期止不能早于所属期起。"),
+            models.CheckConstraint(
+                condition=models.Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+                | (models.Q(voided_at__isnull=False) & ~models.Q(void_reason="")),
+                name="disbursement_void_has_reason", violation_error_message="作废须有时间和原因。"),
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(voided_at__isnull=True, period_month__isnull=True),
+                name="disbursement_one_live_per_one_off_case",
+                violation_error_message="一次性救助只能有一笔有效发放。"),
+            models.UniqueConstraint(
+                fields=["case", "period_month"], condition=models.Q(voided_at__isnull=True, period_month__isnull=False),
+                name="disbursement_one_live_per_month", violation_error_message="同一所属月份只能有一笔有效发放。"),
+        ]
 
     def __str__(self):
-        return f"{self.paid_on} {self.amount} 元"
+        return f"{self.paid_on} {self.amount} 元{'（已作废）' if self.voided else ''}"
+
+    def save(self, *args, **kwargs):
+        self.period_month = self.keyed_month()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "period_month"}
+        super().save(*args, **kwargs)
+
+    def keyed_month(self):
+        """The month a monthly case's payment counts for: its period's start (required since the rule), or for
+        one recorded before without a period, the month it was paid in (as assistance 0003 keyed it). None
+        for a one-off case's payment, whatever its period."""
+        if not self.case.ongoing:
+            return None
+        return (self.period_from or self.paid_on).replace(day=1)
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+    @property
+    def above_approval(self) -> bool:
+        """A live payment above its case's approved amount: only one recorded before the rule was (the pages
+        flag it, to be corrected)."""
+        approved = self.case.approved_amount
+        return not self.voided and approved is not None and self.amount > approved
 
     @property
     def audit_subdistrict_id(self):

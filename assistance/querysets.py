@@ -14,6 +14,13 @@ class DisbursementQuerySet(models.QuerySet):
         return self.filter(places_filter(user, subdistrict="case__resident__community__subdistrict_id",
                                          community="case__resident__community_id", grid="case__resident__grid_id"))
 
+    def live(self):
+        """What was paid: every total counts these only (a voided payment stays listed, counting in none)."""
+        return self.filter(voided_at__isnull=True)
+
+    def voided(self):
+        return self.filter(voided_at__isnull=False)
+
 
 class CaseDocumentQuerySet(models.QuerySet):
     def visible_to(self, user):

@@ -5,14 +5,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from jiedao import audit
-from jiedao.dates import add_months
+from jiedao.dates import add_months, month_end
 from jiedao.models import AuditAction, Notification, NotificationKind
+from jiedao.money import yuan
 from jiedao.notifications import notifications_deliver, notifications_write
+from jiedao.roles import Role
 from jiedao.scope import can_add_case_documents, can_manage_places, can_open_cases, covers
 from jiedao.signals import rows_changed
 from residents.models import Resident, ResidentTag, Status, Tag
@@ -20,6 +23,7 @@ from residents.selectors import community_supervisors
 
 from . import workflow
 from .models import (
+    AMOUNT_CAP,
     MEANS_TESTED,
     Case,
     CaseDocument,
@@ -59,11 +63,13 @@ def case_open(*, actor, resident: Resident, kind: str, data: dict[str, Any]) -> 
 
 
 @transaction.atomic
-def case_transition(*, actor, case: Case, to: str, comment: str = "") -> Case:
+def case_transition(*, actor, case: Case, to: str, comment: str = "", approved_amount: Decimal | None = None) -> Case:
     """Move a case one step along its path (or reject it), by the role of that step, with the comment kept.
 
-    Raises PermissionDenied when the actor's role may not take this step, ValidationError when the step
-    itself is not allowed (skipped, backwards, after the end, publicity not over, rejection without reason).
+    The approval records the approved amount: `approved_amount` when the approver gives one, else the
+    requested amount. Raises PermissionDenied when the actor's role may not take this step, ValidationError
+    when the step itself is not allowed (skipped, backwards, after the end, publicity not over, rejection
+    without reason, an approved amount out of bounds, paid on without a live payment or turned down with one).
     """
     case = Case.objects.select_for_update().get(pk=case.pk)  # two reviewers at once: one wins, one is told
     comment = (comment or "").strip()
@@ -77,13 +83,24 @@ def case_transition(*, actor, case: Case, to: str, comment: str = "") -> Case:
         raise ValidationError({"comment": "驳回须写明理由。"})
     if len(comment) > 500:
         raise ValidationError({"comment": "意见请控制在 500 字以内。"})
+    if approved_amount is not None and to != CaseState.APPROVED:
+        raise ValidationError({"approved_amount": "批准金额只在审批这一步填写。"})
     today = timezone.localdate()
     if to == CaseState.APPROVED and case.publicized_on and today < publicity_ends(case):
         raise ValidationError({"to": f"公示期到 {publicity_ends(case):%Y-%m-%d} 结束，结束后才能审批。"})
-    if to == CaseState.DISBURSED and not case.disbursements.exists():
+    live = case.disbursements.live()
+    if to == CaseState.DISBURSED and not live.exists():
         raise ValidationError({"to": "请先登记发放记录。"})
+    if to == CaseState.REJECTED and live.exists():
+        raise ValidationError({"to": "案件已有有效的发放记录，不能驳回：请先作废发放记录。"})
     before = case.state
+    changes: dict[str, Any] = {"state": [before, to], "comment": comment}
     case.state = to
+    if to == CaseState.APPROVED:
+        # What was asked, unless the approver says otherwise (a request of 0 or none approves no money).
+        case.approved_amount = (_approved(approved_amount) if approved_amount is not None
+                                else case.requested_amount or None)
+        changes["approved_amount"] = None if case.approved_amount is None else str(case.approved_amount)
     if to == CaseState.PUBLICIZED:
         case.publicized_on = today
     if to == CaseState.APPROVED and case.ongoing:
@@ -94,9 +111,20 @@ def case_transition(*, actor, case: Case, to: str, comment: str = "") -> Case:
     CaseTransition.objects.create(case=case, from_state=before, to_state=to, by=actor, comment=comment)
     if case.kind in CASE_TAGS:
         sync_case_tags(actor=actor, resident=case.resident)
-    audit.record(actor=actor, action=AuditAction.UPDATE, target=case, changes={"state": [before, to],
-                                                                                "comment": comment})
+    audit.record(actor=actor, action=AuditAction.UPDATE, target=case, changes=changes)
     return case
+
+
+def _approved(amount: Decimal) -> Decimal:
+    """The amount an approver gave, or why it cannot be approved."""
+    amount = Decimal(amount)
+    if amount <= 0:
+        raise ValidationError({"approved_amount": "批准金额须大于 0 元。"})
+    if amount > AMOUNT_CAP:
+        raise ValidationError({"approved_amount": f"批准金额不能超过 {yuan(AMOUNT_CAP)} 元，请核对。"})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({"approved_amount": "批准金额精确到分（两位小数）。"})
+    return amount
 
 
 # A resident's 低保 / 特困 tags are not typed in: they follow their approved, open cases (the registry
@@ -156,25 +184,148 @@ def publicity_ends(case: Case) -> date:
     return case.publicized_on + timedelta(days=case.publicity_days)
 
 
+PAYERS_ONLY = "只有{}可以登记、作废或更正发放记录。"
+
+
+def payer_only(actor) -> None:
+    """Refuse (PermissionDenied) a user whose role does not record payments (assistance.workflow.PAYERS)."""
+    if not workflow.records_payments(actor):
+        raise PermissionDenied(PAYERS_ONLY.format("、".join(Role(r).label for r in sorted(workflow.PAYERS))))
+
+
+def _locked(case: Case) -> Case:
+    # Every write of a case's payments takes its row first: two clerks at once wait for each other, and
+    # each checks what the other wrote (the state as stored, not as the caller last saw it).
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
 @transaction.atomic
 def disbursement_add(*, actor, case: Case, amount: Decimal, paid_on: date, method: str,
                      period_from: date | None = None, period_to: date | None = None) -> Disbursement:
-    """Record a payment: once approved; ongoing kinds (低保, 特困) are paid every month until closed."""
-    if "disbursed" not in workflow.allowed_moves(CaseState.APPROVED, actor.role):
-        raise PermissionDenied("只有街道管理员可以登记发放。")
-    case = Case.objects.select_for_update().get(pk=case.pk)  # the state as stored, not as the caller last saw it
+    """Record a payment on an approved case, never above its approved amount. A one-off case is paid once;
+    a monthly one (低保, 特困) once per month, so its period is required (to the month's end unless given).
+
+    The case's row is locked while this is checked, and the database's partial unique indexes have the
+    last word: a double click, or two clerks at once, record one payment and the other is told why."""
+    payer_only(actor)
+    return _record(actor=actor, case=_locked(case), amount=amount, paid_on=paid_on, method=method,
+                   period_from=period_from, period_to=period_to)
+
+
+def _record(*, actor, case: Case, amount: Decimal, paid_on: date, method: str, period_from: date | None,
+            period_to: date | None, replaces: Disbursement | None = None) -> Disbursement:
     if case.state not in workflow.IN_AID:
         raise ValidationError({"case": "案件审批通过后才能发放。"})
-    if case.state == CaseState.DISBURSED and not case.ongoing:
-        raise ValidationError({"case": "一次性救助已发放，不能重复发放。"})
     if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": "发放日期不能晚于今天。"})
+    if period_to and not period_from:
+        raise ValidationError({"period_from": "填写了所属期止，请同时填写所属期起。"})
+    if period_from and period_to and period_to < period_from:
+        raise ValidationError({"period_to": "所属期止不能早于所属期起。"})
+    if case.ongoing:
+        if period_from is None:
+            raise ValidationError({"period_from": f"{case.get_kind_display()}按月发放，"
+                                                  "请填写所属期起（发放的是哪个月）。"})
+        period_to = period_to or month_end(period_from)
+    if amount <= 0:
+        raise ValidationError({"amount": "发放金额须大于 0 元。"})
+    if case.approved_amount is not None and amount > case.approved_amount:
+        raise ValidationError({"amount": f"发放金额 {yuan(amount)} 元超过批准金额 {yuan(case.approved_amount)} 元。"})
     payment = Disbursement(case=case, amount=amount, paid_on=paid_on, method=method, period_from=period_from,
-                           period_to=period_to, by=actor)
-    payment.full_clean()
-    payment.save()
-    audit.record(actor=actor, action=AuditAction.CREATE, target=payment,
-                 changes={"case": case.pk, "amount": str(amount), "paid_on": paid_on.isoformat()})
+                           period_to=period_to, by=actor, replaces=replaces)
+    payment.period_month = payment.keyed_month()
+    _refuse_second_payment(case, payment.period_month, period_from, period_to)
+    # The constraints are the database's (below): a second payment is refused by the check above with its
+    # details, or, when two requests passed it at once, by the unique indexes.
+    payment.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError as e:
+        if "check constraint" in str(e).lower():
+            raise
+        field = "case" if payment.period_month is None else "period_from"
+        raise ValidationError({field: "同一笔发放已经登记（重复提交），本次未重复登记。"}) from None
+    changes = {"case": case.pk, "amount": str(amount), "paid_on": paid_on.isoformat()}
+    if replaces is not None:
+        changes["replaces"] = replaces.pk
+    audit.record(actor=actor, action=AuditAction.CREATE, target=payment, changes=changes)
+    return payment
+
+
+def _refuse_second_payment(case: Case, period_month: date | None, period_from: date | None,
+                           period_to: date | None) -> None:
+    """A one-off case has one live payment; a monthly case one per month, and no two periods overlap."""
+    live = case.disbursements.live()
+    if period_month is None:
+        first = live.first()
+        if first is not None:
+            raise ValidationError({"case": f"{case.get_kind_display()}已于 {first.paid_on:%Y-%m-%d} 发放 "
+                                           f"{yuan(first.amount)} 元，不能重复发放；如有误，请更正原记录。"})
+        return
+    same = live.filter(period_month=period_month).first()
+    if same is not None:
+        raise ValidationError({"period_from": f"{period_month:%Y-%m} 已于 {same.paid_on:%Y-%m-%d} 发放 "
+                                              f"{yuan(same.amount)} 元，不能重复发放；如有误，请更正原记录。"})
+    overlap = live.filter(Q(period_to__gte=period_from) | Q(period_to__isnull=True, period_from__gte=period_from),
+                          period_from__lte=period_to).first()
+    if overlap is not None:
+        raise ValidationError({"period_from": f"所属期与 {overlap.period_from:%Y-%m-%d} 起的已发放记录重叠。"})
+
+
+@transaction.atomic
+def disbursement_void(*, actor, payment: Disbursement, reason: str) -> Disbursement:
+    """Void a wrong payment, with a reason (never deleted: it stays listed, marked, counting in no total).
+
+    A case that has moved on to 发放 keeps a live payment: there the wrong one is corrected instead
+    (disbursement_correct), which voids it and records the right one in one step."""
+    payer_only(actor)
+    case = _locked(payment.case)
+    payment = _voidable(case, payment, reason)
+    if case.state == CaseState.DISBURSED and not case.disbursements.live().exclude(pk=payment.pk).exists():
+        raise ValidationError("案件已进入“发放”，须保留一笔有效发放：金额或日期有误，"
+                              "请用“更正”作废原记录并登记正确的一笔。")
+    return _void(actor, payment, reason)
+
+
+@transaction.atomic
+def disbursement_correct(*, actor, payment: Disbursement, reason: str, amount: Decimal, paid_on: date | None = None,
+                         method: str | None = None, period_from: date | None = None,
+                         period_to: date | None = None) -> Disbursement:
+    """Void a wrong payment and record the right one, in one transaction (so a case that has moved on to
+    发放 is never without a live payment). What is not given is taken from the wrong payment. If the new
+    payment breaks a rule (above the approved amount, say), nothing changes."""
+    payer_only(actor)
+    case = _locked(payment.case)
+    wrong = _voidable(case, payment, reason)
+    _void(actor, wrong, reason)
+    if period_from is None:
+        period_from, period_to = wrong.period_from, wrong.period_to
+    return _record(actor=actor, case=case, amount=amount, paid_on=paid_on or wrong.paid_on,
+                   method=method or wrong.method, period_from=period_from, period_to=period_to, replaces=wrong)
+
+
+def _voidable(case: Case, payment: Disbursement, reason: str) -> Disbursement:
+    payment = Disbursement.objects.select_for_update().get(pk=payment.pk)
+    if payment.voided:
+        raise ValidationError(f"该发放记录已于 {timezone.localtime(payment.voided_at):%Y-%m-%d %H:%M} 作废，"
+                              "不能再作废或更正。")
+    if case.state not in workflow.IN_AID:
+        raise ValidationError(f"案件已{case.get_state_display()}，发放记录不能再作废或更正。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请写明作废原因。"})
+    if len(reason) > 200:
+        raise ValidationError({"reason": "作废原因请控制在 200 字以内。"})
+    return payment
+
+
+def _void(actor, payment: Disbursement, reason: str) -> Disbursement:
+    payment.voided_at, payment.voided_by, payment.void_reason = timezone.now(), actor, reason.strip()
+    payment.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    audit.record(actor=actor, action=AuditAction.UPDATE, target=payment,
+                 changes={"voided_at": payment.voided_at.isoformat(), "void_reason": payment.void_reason,
+                          "amount": str(payment.amount), "case": payment.case_id})
     return payment
 
 

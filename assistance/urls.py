@@ -13,5 +13,7 @@ urlpatterns = [
     path("<int:pk>/notice/", views.NoticeView.as_view(), name="notice"),
     path("<int:pk>/documents/", views.document_upload, name="document_upload"),
     path("documents/<int:pk>/", views.document, name="document"),
-    path("<int:pk>/disbursements/", views.disbursement_add, name="disbursement_add"),
+    path("<int:pk>/disbursements/", views.DisbursementAddView.as_view(), name="disbursement_add"),
+    path("disbursements/<int:pk>/void/", views.DisbursementChangeView.as_view(), name="disbursement_void"),
+    path("disbursements/<int:pk>/correct/", views.DisbursementCorrectView.as_view(), name="disbursement_correct"),
 ]

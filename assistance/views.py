@@ -23,8 +23,8 @@ from residents.selectors import household_members
 
 from . import selectors, services, workflow
 from .exports import CASES, DISBURSEMENTS
-from .forms import CaseForm, DisbursementForm, ReliefSettingsForm
-from .models import Case, CaseDocument, CaseState, DocumentType
+from .forms import ApprovalForm, CaseForm, CorrectionForm, DisbursementForm, ReliefSettingsForm, VoidForm
+from .models import Case, CaseDocument, CaseState, Disbursement, DocumentType
 
 
 class CaseListView(FilteredListView):
@@ -41,25 +41,109 @@ class DisbursementListView(FilteredListView):
 
 
 class CaseDetailView(RegistryReaderMixin, DetailView):
+    """A case: its facts, the steps the user may take (the approval with its amount), documents, history,
+    and its payments with their live total; who pays also records, voids and corrects them here."""
+
     template_name = "assistance/case_detail.html"
     context_object_name = "case"
 
     def get_queryset(self):
         return Case.objects.visible_to(self.request.user).select_related("resident__community", "created_by")
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, *, pay_form=None, row_form=None, **kwargs):
+        """`pay_form` / `row_form` ((payment id, form)): a form sent back with its errors, shown again."""
         case = self.object
         role = self.request.user.role
         moves = [(state, CaseState(state).label) for state in workflow.allowed_moves(case.state, role)]
+        payments = list(case.disbursements.select_related("by", "voided_by"))
+        paid = selectors.disbursement_totals(case.disbursements.all())
+        can_pay = case.state in workflow.IN_AID and workflow.records_payments(self.request.user)
+        rows = []
+        for payment in payments:
+            void_form = fix_form = None
+            if can_pay and not payment.voided:
+                void_form = VoidForm(prefix=f"void{payment.pk}")
+                fix_form = CorrectionForm(prefix=f"fix{payment.pk}", initial={
+                    "amount": payment.amount, "paid_on": payment.paid_on, "method": payment.method,
+                    "period_from": payment.period_from, "period_to": payment.period_to})
+                if row_form and row_form[0] == payment.pk:
+                    if isinstance(row_form[1], VoidForm):
+                        void_form = row_form[1]
+                    else:
+                        fix_form = row_form[1]
+            rows.append((payment, void_form, fix_form))
         return super().get_context_data(
-            moves=moves, history=case.transitions.select_related("by"),
-            disbursements=case.disbursements.select_related("by"),
-            can_pay=case.state in workflow.IN_AID
-            and "disbursed" in workflow.allowed_moves(CaseState.APPROVED, self.request.user.role),
-            pay_form=DisbursementForm(), publicity_ends=case.publicized_on and services.publicity_ends(case),
+            moves=moves, approving=CaseState.APPROVED in dict(moves), history=case.transitions.select_related("by"),
+            payments=rows, paid=paid, can_pay=can_pay,
+            # A one-off case with its live payment is corrected, not paid again (a refused form still shows).
+            can_add=can_pay and (case.ongoing or not paid["live"] or pay_form is not None),
+            pay_form=pay_form or DisbursementForm(),
+            publicity_ends=case.publicized_on and services.publicity_ends(case),
             documents=case.documents.all(), document_types=DocumentType.choices, means=services.means_test(case),
             members=household_members(case.resident.household, self.request.user) if case.resident.household_id else [],
             **kwargs)
+
+
+class PaymentFormView(CaseDetailView):
+    """A payment form posted from the case page: done, back to the page with a message; refused, the page
+    again (400) with the form as typed and each error at its field."""
+
+    http_method_names = ["post"]
+
+    def refused(self, **forms):
+        return self.render_to_response(self.get_context_data(**forms), status=400)
+
+
+class DisbursementAddView(PaymentFormView):
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        form = DisbursementForm(request.POST)
+        if form.is_valid():
+            try:
+                services.disbursement_add(actor=request.user, case=self.object, **form.cleaned_data)
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                messages.success(request, "已登记发放。")
+                return redirect("assistance:case_detail", pk=self.object.pk)
+        return self.refused(pay_form=form)
+
+
+class DisbursementChangeView(PaymentFormView):
+    """Void (作废) or correct (更正) one payment, found in the user's scope (404 outside it)."""
+
+    form_class = VoidForm
+    prefix = "void"
+    done = "已作废该笔发放。"
+
+    def change(self, payment, data):
+        return services.disbursement_void(actor=self.request.user, payment=payment, reason=data["reason"])
+
+    def post(self, request, *args, **kwargs):
+        payment = get_object_or_404(Disbursement.objects.visible_to(request.user), pk=kwargs["pk"])
+        self.object = self.get_queryset().get(pk=payment.case_id)
+        services.payer_only(request.user)  # 403 for a role that does not pay
+        form = self.form_class(request.POST, prefix=f"{self.prefix}{payment.pk}")
+        if form.is_valid():
+            try:
+                self.change(payment, form.cleaned_data)
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                messages.success(request, self.done)
+                return redirect("assistance:case_detail", pk=self.object.pk)
+        return self.refused(row_form=(payment.pk, form))
+
+
+class DisbursementCorrectView(DisbursementChangeView):
+    form_class = CorrectionForm
+    prefix = "fix"
+    done = "已更正：原记录作废，并登记了正确的一笔。"
+
+    def change(self, payment, data):
+        data = dict(data)
+        return services.disbursement_correct(actor=self.request.user, payment=payment, reason=data.pop("reason"),
+                                             **data)
 
 
 class CaseCreateView(RoleRequiredMixin, ServiceFormMixin, FormView):
@@ -93,30 +177,21 @@ class CaseCreateView(RoleRequiredMixin, ServiceFormMixin, FormView):
 @require_POST
 def case_transition(request, pk):
     case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+    to = request.POST.get("to", "")
     try:
-        services.case_transition(actor=request.user, case=case, to=request.POST.get("to", ""),
-                                 comment=request.POST.get("comment", "")[:500])
+        amount = None
+        if to == CaseState.APPROVED:  # the approve button carries the amount (blank: the requested one)
+            form = ApprovalForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(f"批准金额：{form.errors['approved_amount'][0]}")
+            amount = form.cleaned_data["approved_amount"]
+        services.case_transition(actor=request.user, case=case, to=to, comment=request.POST.get("comment", "")[:500],
+                                 approved_amount=amount)
         messages.success(request, "案件已流转。")
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
     except PermissionDenied as e:
         messages.error(request, str(e))
-    return redirect("assistance:case_detail", pk=case.pk)
-
-
-@login_required
-@require_POST
-def disbursement_add(request, pk):
-    case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
-    form = DisbursementForm(request.POST)
-    if form.is_valid():
-        try:
-            services.disbursement_add(actor=request.user, case=case, **form.cleaned_data)
-            messages.success(request, "已登记发放。")
-        except ValidationError as e:
-            messages.error(request, "；".join(e.messages))
-    else:
-        messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}" for f, e in form.errors.items()))
     return redirect("assistance:case_detail", pk=case.pk)
 
 

@@ -21,6 +21,12 @@ OPEN_STATES = [S.APPLIED, S.COMMUNITY_REVIEWED, S.SUBDISTRICT_REVIEWED, S.PUBLIC
 IN_PROGRESS = [S.APPLIED, S.COMMUNITY_REVIEWED, S.SUBDISTRICT_REVIEWED, S.PUBLICIZED]
 IN_AID = [S.APPROVED, S.DISBURSED]
 # Who may open a case (state "applied"): jiedao.scope.can_open_cases.
+# Who records payments, and voids or corrects them: the role that moves an approved case on to 发放.
+PAYERS = FORWARD[S.APPROVED][1]
+
+
+def records_payments(user) -> bool:
+    return getattr(user, "role", None) in PAYERS
 
 
 PATH = StatePath(states=S, forward=FORWARD, open_states=OPEN_STATES, rejected=S.REJECTED, noun="案件")

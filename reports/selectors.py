@@ -193,7 +193,10 @@ def _cases(user, communities, period: Period) -> dict:
     for community_id, n in (cases.filter(opened_at__gte=start, opened_at__lt=end)
                             .values_list("resident__community_id").annotate(n=Count("id")).order_by()):
         values.setdefault(community_id, {})["opened"] = n
-    for row in (Disbursement.objects.visible_to(user).filter(paid_on__gte=period.first, paid_on__lte=period.as_of)
+    # What was paid: a voided payment counts in no month, however long after it was voided (the list shows
+    # it, marked; the figures' links ask for the live ones, so the list shows the same number).
+    for row in (Disbursement.objects.visible_to(user).live().filter(paid_on__gte=period.first,
+                                                                   paid_on__lte=period.as_of)
                 .values("case__resident__community_id").annotate(disbursements=Count("id"), disbursed=Sum("amount"))
                 .order_by()):
         values.setdefault(row.pop("case__resident__community_id"), {}).update(row)
@@ -207,7 +210,8 @@ def _cases(user, communities, period: Period) -> dict:
         if col.key in ("in_progress", "in_aid"):  # states now: a past month's have no list
             states = IN_AID if col.key == "in_aid" else IN_PROGRESS
             return _url("assistance:case_list", {**where, "state": ",".join(states)}) if period.current else None
-        return _url("assistance:disbursement_list", {**where, **period.dates("paid_from", "paid_to")})
+        return _url("assistance:disbursement_list", {**where, **period.dates("paid_from", "paid_to"),
+                                                     "status": "live"})
 
     table = _table("cases", "救助案件与发放", columns, communities, values, link=link)
     table["by_kind"] = _kind_state(by_kind, period)
@@ -334,7 +338,7 @@ def _cached(name: str, user, period: Period, compute):
 # ---------------------------------------------------------------------------------------------------
 
 def benefits_of(resident: Resident) -> dict:
-    """Cases and payments of the resident, as applicant and as a member of their household, the meal
+    """Cases and (live) payments of the resident, as applicant and as a member of their household, the meal
     subsidies they ate, and warnings: 低保 and 特困 at once, two temporary payments in one month, any
     benefit dated after a death."""
     household_ids = [resident.pk]
@@ -342,7 +346,8 @@ def benefits_of(resident: Resident) -> dict:
         household_ids = list(Resident.objects.filter(household_id=resident.household_id).values_list("pk", flat=True))
     cases = (Case.objects.filter(resident_id__in=household_ids).select_related("resident")
              .prefetch_related("disbursements").order_by("-opened_at"))
-    payments = Disbursement.objects.filter(case__resident_id__in=household_ids).select_related("case__resident")
+    payments = (Disbursement.objects.live().filter(case__resident_id__in=household_ids)  # a voided one was not paid
+                .select_related("case__resident"))
     meals = Meal.objects.filter(resident=resident).aggregate(subsidy=Sum("subsidy"), meals=Count("id"))
     warnings = []
     live = {c.kind for c in cases if c.state in IN_AID and c.resident_id == resident.pk}

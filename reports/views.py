@@ -16,6 +16,7 @@ from jiedao import audit
 from jiedao.dates import MONTH_ERROR, parse_month
 from jiedao.exports import XLSX
 from jiedao.models import AuditAction
+from jiedao.money import yuan
 from jiedao.scope import (
     builds_reports,
     can_manage_places,
@@ -89,9 +90,13 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         month = parse_month(raw)
         today = timezone.localdate()
         figures = monthly_figures(self.request.user, month or today.replace(day=1))
-        # Templates cannot index a dict by a variable key: each row becomes (name, [(value, link, label)]).
+        # Templates cannot index a dict by a variable key: each row becomes (name, [(value, link, label)]),
+        # sums of money as money (3,000.00).
+        def shown(value, column):
+            return yuan(value) if column["kind"] == "money" else value
+
         tables = [{"key": a["key"], "title": a["title"], "columns": a["columns"],
-                   "rows": [(r["name"], [(r["values"][c["key"]], r["links"].get(c["key"]), c["label"])
+                   "rows": [(r["name"], [(shown(r["values"][c["key"]], c), r["links"].get(c["key"]), c["label"])
                                          for c in a["columns"]]) for r in a["rows"]]} for a in figures["areas"]]
         cases = next(a for a in figures["areas"] if a["key"] == "cases")
         states = [(s["key"], s["label"]) for s in cases["states"]]

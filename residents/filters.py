@@ -80,6 +80,8 @@ class ResidentFilterSet(django_filters.FilterSet):
             # them (on the detail) may sort by them.
             ordering = self.filters["ordering"]
             ordering.extra["choices"] = [c for c in ordering.extra["choices"] if "birth_date" not in c[0]]
+            if hasattr(ordering, "_field"):  # built already (the schema reads the class's): build it anew
+                del ordering._field
 
     @property
     def qs(self):

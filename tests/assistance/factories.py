@@ -3,8 +3,9 @@
 A case is opened by staff of the applicant's community and holds its 受理 step, as `case_open` writes it.
 A case made straight into a later state (`CaseFactory(state="approved")`) stands where the tests' shortcut
 `Case.objects.filter(...).update(state=...)` leaves one: its later steps are not written (walk it through
-assistance.services for a history). `history=False` writes no step at all, as a case backfilled from the
-old ledgers (台账补录) has none.
+assistance.services for a history), and past its approval it holds the requested amount as approved (as the
+approval step sets it when the approver gives no other). `history=False` writes no step at all, as a case
+backfilled from the old ledgers (台账补录) has none.
 """
 
 from datetime import timedelta
@@ -22,6 +23,7 @@ from assistance.models import (
     DisbursementMethod,
     ReliefSettings,
 )
+from jiedao.dates import month_end
 from tests.factories import ResidentFactory, SubdistrictFactory, admin_of, staff_of
 
 # Past their notice (公示): the case was publicized and its days have run.
@@ -45,6 +47,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     monthly_income = Decimal("500.00")
     publicity_days = 7
     created_by = factory.LazyAttribute(lambda o: staff_of(o.resident.community))
+    approved_amount = factory.LazyAttribute(lambda o: o.requested_amount if o.state in _PAST_NOTICE else None)
 
     @factory.lazy_attribute
     def publicized_on(self):
@@ -76,7 +79,8 @@ class CaseTransitionFactory(factory.django.DjangoModelFactory):
 
 
 class DisbursementFactory(factory.django.DjangoModelFactory):
-    """A payment by bank today on an approved case, recorded by its sub-district's admin."""
+    """A payment by bank today on an approved case, recorded by its sub-district's admin. A monthly case's
+    payment (低保, 特困) is for the month it is paid in; a one-off's has no period."""
 
     class Meta:
         model = Disbursement
@@ -85,8 +89,9 @@ class DisbursementFactory(factory.django.DjangoModelFactory):
     amount = Decimal("1000.00")
     paid_on = factory.LazyFunction(timezone.localdate)
     method = DisbursementMethod.BANK
-    period_from = None  # when given, period_to is not before it (a check constraint)
-    period_to = None
+    # When given, period_to is not before it (a check constraint).
+    period_from = factory.LazyAttribute(lambda o: o.paid_on.replace(day=1) if o.case.ongoing else None)
+    period_to = factory.LazyAttribute(lambda o: month_end(o.period_from) if o.period_from else None)
     by = factory.LazyAttribute(lambda o: admin_of(o.case.resident.community.subdistrict))
 
 

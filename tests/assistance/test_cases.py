@@ -24,12 +24,15 @@ def test_the_whole_path_from_application_to_closing(api, case, staff_east, admin
     approved = _move(api, admin, case, "approved").json()
     assert approved["state"] == "approved" and approved["review_due"]  # 低保 is reviewed every six months
     assert _move(api, admin, case, "disbursed").status_code == 400  # nothing paid yet
+    this_month = date.today().replace(day=1)
     paid = api.as_(admin).post(f"/api/v1/cases/{case.pk}/disbursements/", {
-        "amount": "1200.00", "paid_on": date.today().isoformat(), "method": "bank"}, format="json")
+        "amount": "1200.00", "paid_on": date.today().isoformat(), "method": "bank",
+        "period_from": this_month.isoformat()}, format="json")
     assert paid.status_code == 201
     assert _move(api, admin, case, "disbursed").status_code == 200
     api.as_(admin).post(f"/api/v1/cases/{case.pk}/disbursements/", {
-        "amount": "1200.00", "paid_on": date.today().isoformat(), "method": "bank"}, format="json")
+        "amount": "1200.00", "paid_on": date.today().isoformat(), "method": "bank",
+        "period_from": (this_month - timedelta(days=1)).replace(day=1).isoformat()}, format="json")
     assert Disbursement.objects.filter(case=case).count() == 2  # ongoing: monthly until closed
     closed = _move(api, admin, case, "closed", "迁出本区").json()
     assert closed["state"] == "closed"

@@ -25,7 +25,8 @@ def test_a_residents_dibao_tag_follows_the_approved_case_and_leaves_with_it(api,
     assert not ResidentTag.objects.filter(resident=resident, tag="dibao").exists()
     _move(api, admin, case, "approved")
     assert ResidentTag.objects.filter(resident=resident, tag="dibao").exists()
-    services.disbursement_add(actor=admin, case=case, amount=1200, paid_on=date.today(), method="bank")
+    services.disbursement_add(actor=admin, case=case, amount=1200, paid_on=date.today(), method="bank",
+                              period_from=date.today().replace(day=1))
     _move(api, admin, case, "disbursed")
     _move(api, admin, case, "closed", "收入已超过标准")
     assert not ResidentTag.objects.filter(resident=resident, tag="dibao").exists()

@@ -36,3 +36,22 @@ def test_the_resident_page_shows_every_benefit_and_warns_of_forbidden_overlaps(w
     from reports.selectors import benefits_of
 
     assert any("去世" in w for w in benefits_of(zhang)["warnings"])
+
+
+def test_a_voided_payment_is_no_benefit(web, staff_east, admin, zhang):
+    """A 临时救助 recorded twice by a double click, the second voided: one payment, no warning."""
+    from assistance import services
+
+    case = CaseFactory(resident=zhang, kind="temporary", state="approved", requested_amount=3000,
+                       created_by=staff_east)
+    DisbursementFactory(case=case, amount=3000, method="cash", by=admin)
+    DisbursementFactory(case=CaseFactory(resident=zhang, kind="medical", state="approved", requested_amount=1500,
+                                         created_by=staff_east), amount=1500, by=admin)
+    twice = DisbursementFactory(case=CaseFactory(resident=zhang, kind="temporary", state="approved",
+                                                 requested_amount=3000, created_by=staff_east),
+                                amount=3000, method="cash", by=admin)
+    services.disbursement_void(actor=admin, payment=twice, reason="重复登记")
+    page = web.as_(staff_east).get(reverse("residents:resident_detail", args=[zhang.pk]))
+    benefits = page.context["benefits"]
+    assert benefits["paid_total"] == 4500 and not benefits["warnings"]
+    assert "本人累计发放 4,500.00 元" in page.content.decode()

@@ -39,7 +39,7 @@ def last_month():
 @pytest.fixture
 def month_of_work(heping, east1, east2, west1, chen, admin, staff_east, gridder, operator):
     """和平里 this month: elders with tags in both communities, visits, canteen meals (one a guest's),
-    relief cases in several states, one paid."""
+    relief cases in several states, one paid (after a wrong payment was voided)."""
     today = timezone.localdate()
     zhang = ResidentFactory(name="张春露", grid=east1, birth=date(1938, 5, 2), female=True,
                             tags=["living_alone", "dibao"])
@@ -64,7 +64,9 @@ def month_of_work(heping, east1, east2, west1, chen, admin, staff_east, gridder,
         paid = relief.case_transition(actor=actor, case=paid, to=to)
     Case.objects.filter(pk=paid.pk).update(publicized_on=today - timedelta(days=8))
     paid = relief.case_transition(actor=admin, case=Case.objects.get(pk=paid.pk), to="approved")
-    relief.disbursement_add(actor=admin, case=paid, amount=Decimal("1200.00"), paid_on=today, method="bank")
+    # Typed 1000.00 first, then corrected: the voided payment is listed but counts in no figure.
+    wrong = relief.disbursement_add(actor=admin, case=paid, amount=Decimal("1000.00"), paid_on=today, method="bank")
+    relief.disbursement_correct(actor=admin, payment=wrong, reason="金额录入错误", amount=Decimal("1200.00"))
     relief.case_open(actor=staff_east, resident=li, kind="medical", data=data)
     return {"zhang": zhang, "li": li, "wang": wang, "young": young, "paid": paid, "admin": admin}
 
@@ -114,6 +116,21 @@ def test_the_figures_add_up_to_what_happened_this_month(api, leader, month_of_wo
     assert cases["东园社区"] == {"opened": 2, "in_progress": 1, "in_aid": 1, "disbursements": 1,
                                "disbursed": "1200.00"}
     assert figures["current"] is True and figures["month"] == this_month().strftime("%Y-%m")
+
+
+def test_a_voided_payment_counts_in_no_figure_and_the_list_says_so(api, web, leader, admin, month_of_work):
+    """The dashboard's 当月发放金额 is the disbursement list's total: the list shows the voided payment,
+    marked, and leaves it out of its total; the figure's own link lists the live payments only."""
+    figures = api.as_(leader).get("/api/v1/dashboard/").json()
+    cases = next(a for a in figures["areas"] if a["key"] == "cases")
+    total = cases["rows"][-1]
+    assert (total["values"]["disbursements"], total["values"]["disbursed"]) == (1, "1200.00")
+    everything = web.as_(leader).get(reverse("assistance:disbursement_list")).context["summary"]
+    assert (everything["count"], everything["voided"], str(everything["amount"])) == (2, 1, "1200.00")
+    linked = web.as_(leader).get(total["links"]["disbursements"]).context["summary"]
+    assert (linked["count"], str(linked["amount"])) == (1, "1200.00")
+    page = web.as_(leader).get(reverse("dashboard")).content.decode()
+    assert "1,200.00" in page
 
 
 def test_last_month_is_read_as_it_stood_at_its_end(api, leader, month_of_work, east1, west1):

@@ -5,6 +5,7 @@ pack; the figures in it are the dashboard's for that month."""
 import hashlib
 import io
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -57,6 +58,24 @@ def test_the_pack_holds_the_figures_the_api_gives_for_that_month(api, leader, he
     assert population["合计"][1] == 3 and population["东园社区"][1] == 2  # 刘新来 came after the month
     assert report.checksum == hashlib.sha256(bytes(report.content)).hexdigest()
     assert report.figures == figures  # the figures kept with the pack are the API's
+
+
+def test_the_pack_leaves_out_a_payment_voided_since(admin, heping, registered):
+    """Last month 张春露 was paid 600.00 and, by mistake, 6,000.00 on another case; the wrong one is voided
+    today. The pack built now counts what was really paid."""
+    from assistance import services as relief
+    from tests.assistance.factories import CaseFactory, DisbursementFactory
+
+    paid_on = previous_month() + timedelta(days=9)
+    for amount in ("600.00", "6000.00"):
+        case = CaseFactory(resident=registered[0], kind="medical", state="approved", requested_amount=Decimal(amount))
+        payment = DisbursementFactory(case=case, amount=Decimal(amount), paid_on=paid_on, by=admin)
+    relief.disbursement_void(actor=admin, payment=payment, reason="登记到了错误的案件")
+    report = report_build(subdistrict=heping, month=previous_month(), actor=admin)
+    rows = {r[0]: r for r in _book(report.content)["救助案件与发放"].iter_rows(values_only=True)}
+    header = rows["社区"]
+    assert rows["合计"][header.index("当月发放笔数")] == 1
+    assert rows["合计"][header.index("当月发放金额（元）")] == 600
 
 
 def test_building_a_month_again_adds_a_version_and_keeps_the_old(web, api, admin, heping, registered):
