@@ -124,3 +124,8 @@ def test_a_second_point_is_not_named_to_another_counter(api, counter, heping, zh
     services.meal_check_in(operator=admin, point=centre, meal="lunch", resident=zhang)
     message = _check_in(api, counter, id_number=zhang.id_number).json()["id_number"][0]
     assert "其他服务点" in message and "中心食堂" not in message
+
+
+def test_the_counter_says_the_price_as_money(web, counter, zhang):
+    page = web.as_(counter).get(reverse("care:checkin") + f"?id_number={zhang.id_number}&meal=lunch")
+    assert '<b class="price">6.00 元</b>' in page.content.decode() and "标准价 15.00 元" in page.content.decode()
