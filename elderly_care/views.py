@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from jiedao.dates import parse_month
+from jiedao.params import positive_int
 from jiedao.scope import (
     checks_in_meals,
     enrols_care,
@@ -34,8 +35,8 @@ def meal_point_for(request) -> ServicePoint:
             raise PermissionDenied("您的账号还没有分配服务点，请联系街道管理员。")
         return request.user.service_point
     points = meal_points_for(request.user)
-    chosen = request.GET.get("point") or request.POST.get("point") or ""
-    if chosen.isdigit() and len(chosen) < 18:
+    chosen = positive_int(request.GET.get("point") or request.POST.get("point"))
+    if chosen:
         return get_object_or_404(points, pk=chosen)
     point = points.first()
     if point is None:
@@ -186,9 +187,8 @@ class DeliveryView(RoleRequiredMixin, TemplateView):
                                         points=meal_points_for(user), **kwargs)
 
     def post(self, request, *args, **kwargs):
-        raw = request.POST.get("enrolment", "")
         enrolment = get_object_or_404(CareEnrolment.objects.select_related("point", "resident"),
-                                      pk=int(raw) if raw.isdigit() and len(raw) < 18 else 0,
+                                      pk=positive_int(request.POST.get("enrolment")) or 0,
                                       point__in=ServicePoint.objects.visible_to(request.user))
         day = _day(request.POST.get("date"))
         try:
@@ -240,8 +240,8 @@ class EnrolmentFormView(RoleRequiredMixin, ServiceFormMixin, FormView):
         return super().get_context_data(logs=logs or [], **kwargs)
 
     def get_initial(self):
-        kind, resident = self.request.GET.get("kind"), self.request.GET.get("resident", "")
-        return {"kind": kind, "resident": resident if resident.isdigit() else None,
+        kind, resident = self.request.GET.get("kind"), positive_int(self.request.GET.get("resident"))
+        return {"kind": kind, "resident": resident,
                 "since": timezone.localdate()}
 
     def run_service(self, form):

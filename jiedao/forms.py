@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .models import User
+from .params import positive_int
 from .services import ASSIGNABLE_ROLES
 
 
@@ -10,7 +11,7 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for pk in value:
-            if not str(pk).isdigit() or int(pk) >= 2**63:
+            if positive_int(str(pk)) is None:
                 raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
                                       params={"pk": str(pk)[:30]})
         return super()._check_values(value)

@@ -3,9 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import InvalidPage
 from django.db.models import Case, F, When
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
@@ -15,6 +14,7 @@ from .export_jobs import EXPORT_FORMAT, export_list_rows
 from .filters import AuditEntryFilterSet
 from .models import AuditEntry, ExportJob, Notification, NotificationKind
 from .pagination import MAX_PAGE_SIZE
+from .params import positive_int
 from .scope import can_manage_places, can_write_registry, is_auditor, reads_registry
 
 
@@ -69,7 +69,20 @@ class ServiceFormMixin:
         return redirect(self.success_url_for(obj))
 
 
-class FilteredListView(RoleRequiredMixin, ListView):
+class PageNumberMixin:
+    """A list page's `?page=`: a whole number in ASCII digits, or `last`. A number past the end shows the
+    last page and anything else the first: a page number is never a 404 (nor a 500)."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size, orphans=self.get_paginate_orphans(),
+                                       allow_empty_first_page=self.get_allow_empty())
+        raw = self.request.GET.get(self.page_kwarg, "")
+        number = paginator.num_pages if raw == "last" else min(positive_int(raw) or 1, paginator.num_pages)
+        page = paginator.page(number)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class FilteredListView(RoleRequiredMixin, PageNumberMixin, ListView):
     """A list page: Model.objects.visible_to(user), narrowed by the same FilterSet as the API.
 
     An exportable list sets `export_list` (its jiedao.exports.ExportList, which names the model and the
@@ -115,20 +128,8 @@ class FilteredListView(RoleRequiredMixin, ListView):
         return self.filterset.qs
 
     def get_paginate_by(self, queryset):
-        raw = self.request.GET.get("page_size", "")
-        return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE else self.paginate_by
-
-    def paginate_queryset(self, queryset, page_size):
-        try:
-            return super().paginate_queryset(queryset, page_size)
-        except Http404:
-            # A page number past the end (or not a number) shows the last page, not an error.
-            paginator = self.get_paginator(queryset, page_size)
-            try:
-                page = paginator.page(paginator.num_pages)
-            except InvalidPage:
-                page = paginator.page(1)
-            return paginator, page, page.object_list, page.has_other_pages()
+        # A size the API would refuse (400) is the default here: the page still shows the list.
+        return positive_int(self.request.GET.get("page_size"), maximum=MAX_PAGE_SIZE) or self.paginate_by
 
     def summarize(self, queryset) -> dict:
         """Figures of the whole filtered list beyond its count (sums, distinct people), shown above it:
@@ -166,7 +167,7 @@ def lockout_response(request, original_response=None, credentials=None):
     return render(request, "registration/locked_out.html", {"message": LOCKED_MESSAGE}, status=403)
 
 
-class InboxView(LoginRequiredMixin, ListView):
+class InboxView(LoginRequiredMixin, PageNumberMixin, ListView):
     """Unread before read, and among them the alarms (a closed curtain, an escalation) first."""
 
     template_name = "inbox.html"

@@ -1,0 +1,69 @@
+"""Bad input answers 400 (or the page shows what is wrong), never 500: each story below was a 500.
+
+The whole family of bad values against every list, form and endpoint is tests/jiedao/test_bad_input_family.py;
+here is each cause, told once, where it was found.
+"""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from residents.id_numbers import make
+from residents.models import Resident
+from tests.factories import ServicePointFactory
+
+pytestmark = pytest.mark.django_db
+
+UNICODE_DIGITS = ["²", "３", "٣"]  # str.isdigit() says yes to all three; int() refuses the first
+
+
+def _browser(user=None) -> Client:
+    """A browser that gets the 500 page rather than the exception, as a user would."""
+    client = Client(raise_request_exception=False)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+# Page numbers and sizes: one reading of a positive whole number, in ASCII digits.
+
+@pytest.mark.parametrize("raw", UNICODE_DIGITS)
+def test_a_page_size_in_other_digits_is_ignored_by_the_page_and_refused_by_the_api(api, staff_east, zhang, raw):
+    page = _browser(staff_east).get(reverse("residents:resident_list"), {"page_size": raw})
+    assert page.status_code == 200 and page.context["paginator"].per_page == 50
+    answer = api.as_(staff_east).get("/api/v1/residents/", {"page_size": raw})
+    assert answer.status_code == 400 and "每页条数" in answer.json()["page_size"][0]
+
+
+@pytest.mark.parametrize("raw", UNICODE_DIGITS)
+def test_a_page_number_in_other_digits_shows_a_page_and_the_api_says_why_not(api, staff_east, zhang, raw):
+    page = _browser(staff_east).get(reverse("residents:resident_list"), {"page": raw})
+    assert page.status_code == 200 and page.context["page_obj"].number == 1
+    answer = api.as_(staff_east).get("/api/v1/residents/", {"page": raw})
+    assert answer.status_code == 400 and answer.json() == {"page": ["页码应为正整数。"]}
+
+
+@pytest.mark.parametrize("raw", UNICODE_DIGITS)
+def test_a_household_or_point_named_in_other_digits_is_no_household_or_point(staff_east, east, zhang, raw):
+    canteen = ServicePointFactory(community=east, name="东园老年食堂")
+    form = _browser(staff_east).get(reverse("residents:resident_create"), {"household": raw})
+    assert form.status_code == 200 and not form.context["form"].initial.get("household")
+    day = _browser(staff_east).get(reverse("care:deliveries"), {"point": raw})
+    assert day.status_code == 200 and day.context["point"] == canteen
+    posted = _browser(staff_east).post(reverse("care:deliveries"), {"enrolment": raw, "status": "delivered"})
+    assert posted.status_code == 404
+
+
+# An ID number in other digits is a wrong ID number (full-width ones are read as the digits they are).
+
+@pytest.mark.parametrize("digit", ["¹", "١"])  # superscript one (int() refuses it), Arabic-Indic one (int() reads 1)
+def test_an_id_number_with_a_digit_of_another_script_is_refused_at_its_field(web, staff_east, east1, digit):
+    number = make("110105", date(1950, 3, 1), 11, female=False)
+    page = _browser(staff_east).post(reverse("residents:resident_create"), {
+        "name": "马大爷", "id_number": digit + number[1:], "grid": east1.pk, "residence_type": "registered",
+        "care_tier": "none"})
+    assert page.status_code == 200 and "前 17 位应为数字" in page.context["form"].errors["id_number"][0]
+    assert not Resident.objects.filter(name="马大爷").exists()
+
