@@ -1,5 +1,3 @@
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
-from jiedao.dates import parse_month
+from jiedao.dates import parse_day, parse_month
 from jiedao.params import positive_int
 from jiedao.scope import (
     checks_in_meals,
@@ -201,10 +199,7 @@ class DeliveryView(RoleRequiredMixin, TemplateView):
 
 
 def _day(raw):
-    try:
-        return date.fromisoformat(raw) if raw else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
+    return parse_day(raw) or timezone.localdate()
 
 
 class EnrolmentListView(RoleRequiredMixin, TemplateView):

@@ -1,9 +1,23 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .dates import DAY_ERROR, check_day
 from .models import User
 from .params import positive_int
 from .services import ASSIGNABLE_ROLES
+
+
+class DayField(forms.DateField):
+    """A day a user may name (jiedao.dates.check_day): 9999-12-31 or 0001-01-01 is an error at the field,
+    in a form as in a list's filter (jiedao.filters.DayFilter)."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            try:
+                check_day(value)
+            except ValueError:
+                raise ValidationError(DAY_ERROR, code="out_of_range") from None
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):

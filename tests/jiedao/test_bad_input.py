@@ -67,3 +67,38 @@ def test_an_id_number_with_a_digit_of_another_script_is_refused_at_its_field(web
     assert page.status_code == 200 and "前 17 位应为数字" in page.context["form"].errors["id_number"][0]
     assert not Resident.objects.filter(name="马大爷").exists()
 
+
+# Days: one reading, that refuses a day whose next day does not exist, or any absurdly far out.
+
+@pytest.mark.parametrize("url, field", [
+    ("/api/v1/cases/", "opened_to"), ("/api/v1/cases/", "opened_from"),
+    ("/api/v1/visits/", "date_to"), ("/api/v1/visits/", "date_from"),
+])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "3000-01-01"])
+def test_a_day_out_of_this_world_is_a_400_at_its_field(api, staff_east, zhang, url, field, day):
+    answer = api.as_(staff_east).get(url, {field: day})
+    assert answer.status_code == 400, answer.content
+    assert "日期应在" in answer.json()[field][0]
+
+
+@pytest.mark.parametrize("url, field", [
+    ("assistance:case_list", "opened_to"), ("visits:list", "date_to"), ("visits:list", "date_from"),
+])
+def test_the_page_shows_the_days_error_at_its_field(staff_east, zhang, url, field):
+    page = _browser(staff_east).get(reverse(url), {field: "9999-12-31"})
+    assert page.status_code == 200
+    assert "日期应在" in page.context["filter_form"].errors[field][0]
+
+
+def test_a_day_far_ahead_but_in_this_world_still_lists(api, staff_east, zhang):
+    assert api.as_(staff_east).get("/api/v1/visits/", {"date_to": "2099-12-31"}).status_code == 200
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_day_out_of_this_world_in_a_form_is_an_error_at_its_field(web, staff_east, zhang, day):
+    page = web.as_(staff_east).post(reverse("residents:resident_archive", args=[zhang.pk]),
+                                    {"status": "moved_out", "on": day, "reason": "迁出"})
+    assert page.status_code == 200 and "日期应在" in page.context["form"].errors["on"][0]
+    zhang.refresh_from_db()
+    assert zhang.status == "active"
+
