@@ -1,5 +1,6 @@
 """Shared page plumbing (the scoped list view, role checks) and the project's own pages."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
 from . import notifications
-from .export_jobs import EXPORT_FORMAT, export_list_rows
+from .export_jobs import EXPORT_FILTERS_WRONG, EXPORT_FORMAT, export_list_rows
 from .filters import AuditEntryFilterSet
 from .models import AuditEntry, ExportJob, Notification, NotificationKind
 from .pagination import MAX_PAGE_SIZE
@@ -102,13 +103,23 @@ class FilteredListView(RoleRequiredMixin, PageNumberMixin, ListView):
 
     def get(self, request, *args, **kwargs):
         if self.export_list and request.GET.get("format") == EXPORT_FORMAT:
-            return self.export(request)
+            queryset = self.get_queryset()
+            if not self.filters_wrong():
+                return self.export(request, queryset)
+            # Not an empty workbook audited with filters that filtered nothing: the list, its errors shown.
+            messages.error(request, EXPORT_FILTERS_WRONG)
+            response = super().get(request, *args, **kwargs)
+            response.status_code = 400
+            return response
         return super().get(request, *args, **kwargs)
 
-    def export(self, request):
-        result = export_list_rows(user=request.user, export_list=self.export_list, queryset=self.get_queryset(),
+    def export(self, request, queryset):
+        result = export_list_rows(user=request.user, export_list=self.export_list, queryset=queryset,
                                   params=request.GET)
         return redirect("export_job", pk=result.pk) if isinstance(result, ExportJob) else result
+
+    def filters_wrong(self) -> bool:
+        return self.filterset.is_bound and not self.filterset.is_valid()
 
     def base_queryset(self):
         if self.export_list:
@@ -123,7 +134,7 @@ class FilteredListView(RoleRequiredMixin, PageNumberMixin, ListView):
                                                   request=self.request)
         # A filter the user got wrong shows its error and no rows, as the API answers 400: never rows
         # that quietly ignore part of the query.
-        if self.filterset.is_bound and not self.filterset.is_valid():
+        if self.filters_wrong():
             return self.filterset.queryset.none()
         return self.filterset.qs
 

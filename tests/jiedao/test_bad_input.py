@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from jiedao.models import AuditEntry
 from residents.id_numbers import make
 from residents.models import Resident
 from tests.factories import ServicePointFactory
@@ -101,4 +102,55 @@ def test_a_day_out_of_this_world_in_a_form_is_an_error_at_its_field(web, staff_e
     assert page.status_code == 200 and "日期应在" in page.context["form"].errors["on"][0]
     zhang.refresh_from_db()
     assert zhang.status == "active"
+
+
+# Control characters: refused before any filter, form, audit entry or database sees them.
+
+@pytest.mark.parametrize("query", [{"search": "张\x00"}, {"x\x00": "1"}, {"search": "a\x1bb"}])
+def test_a_nul_byte_in_the_query_string_is_refused_with_a_chinese_message(api, staff_east, zhang, query):
+    answer = api.as_(staff_east).get("/api/v1/residents/", query)
+    assert answer.status_code == 400 and "控制字符" in str(answer.json())
+    page = _browser(staff_east).get(reverse("residents:resident_list"), query)
+    assert page.status_code == 400 and "控制字符" in page.content.decode()
+
+
+@pytest.mark.parametrize("via", ["page", "api"])
+def test_an_export_with_a_nul_byte_in_its_filters_is_refused_not_left_unaudited(api, staff_east, zhang, via):
+    query = {"format": "xlsx", "status": "all", "note": "a\x00b"}
+    if via == "page":
+        answer = _browser(staff_east).get(reverse("residents:resident_list"), query)
+    else:
+        answer = api.as_(staff_east).get("/api/v1/residents/", query)
+    assert answer.status_code == 400
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_an_export_whose_filters_are_wrong_is_refused_and_the_page_says_why(staff_east, zhang):
+    page = _browser(staff_east).get(reverse("residents:resident_list"), {"format": "xlsx", "age_min": "old"})
+    assert page.status_code == 400 and "筛选条件有误" in page.content.decode()
+    assert "age_min" in page.context["filter_form"].errors
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_a_nul_byte_in_a_form_is_refused_and_nothing_is_saved(staff_east, zhang):
+    page = _browser(staff_east).post(reverse("residents:resident_archive", args=[zhang.pk]),
+                                     {"status": "moved_out", "on": "2026-01-05", "reason": "迁往\x00外地"})
+    assert page.status_code == 400 and "控制字符" in page.content.decode()
+    zhang.refresh_from_db()
+    assert zhang.status == "active" and not AuditEntry.objects.filter(action="archive").exists()
+
+
+@pytest.mark.parametrize("text", [r"迁往\u0000外地", r"\ud800"])  # as JSON writes them
+def test_a_nul_byte_or_a_broken_character_in_a_json_body_is_refused(api, staff_east, zhang, text):
+    answer = api.as_(staff_east).patch(f"/api/v1/residents/{zhang.pk}/", f'{{"notes": "{text}"}}',
+                                       content_type="application/json")
+    assert answer.status_code == 400 and "控制字符" in answer.json()["notes"][0]
+    zhang.refresh_from_db()
+    assert zhang.notes == ""
+
+
+def test_tabs_and_line_breaks_are_ordinary_text(staff_east, zhang):
+    response = _browser(staff_east).post(reverse("residents:resident_archive", args=[zhang.pk]),
+                                         {"status": "moved_out", "on": "2026-01-05", "reason": "迁往\t外地\r\n投亲"})
+    assert response.status_code == 302
 
