@@ -7,12 +7,14 @@ here is each cause, told once, where it was found.
 from datetime import date
 
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
 from jiedao.models import AuditEntry
 from residents.id_numbers import make
 from residents.models import Resident
+from tests.conftest import PASSWORD
 from tests.factories import ServicePointFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,4 +155,35 @@ def test_tabs_and_line_breaks_are_ordinary_text(staff_east, zhang):
     response = _browser(staff_east).post(reverse("residents:resident_archive", args=[zhang.pk]),
                                          {"status": "moved_out", "on": "2026-01-05", "reason": "迁往\t外地\r\n投亲"})
     assert response.status_code == 302
+
+
+# A login with a name longer than any account's: a message, and the attempt still counts.
+
+@pytest.mark.parametrize("length", [151, 256, 1000])
+def test_a_login_name_too_long_for_any_account_gets_a_message_and_still_counts(client, staff_east, length):
+    name = "staff_east" + "x" * (length - 10)
+    page = Client(raise_request_exception=False).post(reverse("login"), {"username": name, "password": PASSWORD})
+    assert page.status_code == 200 and "用户名最多 150 个字符" in page.content.decode()
+    assert AccessAttempt.objects.get(username=name[:150]).failures_since_start == 1
+    assert AuditEntry.objects.filter(action="login_failed", actor_username=name[:150]).exists()
+
+
+def test_the_token_endpoint_says_the_same_and_counts_the_same(api, staff_east):
+    name = "x" * 300
+    answer = api.post("/api/v1/auth/token/", {"username": name, "password": PASSWORD}, format="json")
+    assert answer.status_code == 400 and "用户名最多 150 个字符" in answer.json()["username"][0]
+    assert AccessAttempt.objects.get(username=name[:150]).failures_since_start == 1
+
+
+def test_the_django_admins_login_says_the_same(admin):
+    page = Client(raise_request_exception=False).post("/django-admin/login/", {"username": "x" * 300,
+                                                                                  "password": PASSWORD})
+    assert page.status_code == 200 and "用户名最多 150 个字符" in page.content.decode()
+
+
+def test_enough_long_names_lock_that_name_like_any_other(settings, staff_east):
+    name = "y" * 200
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client().post(reverse("login"), {"username": name, "password": "wrong"})
+    assert Client().post(reverse("login"), {"username": name, "password": "wrong"}).status_code == 403
 
