@@ -187,3 +187,10 @@ def test_enough_long_names_lock_that_name_like_any_other(settings, staff_east):
         Client().post(reverse("login"), {"username": name, "password": "wrong"})
     assert Client().post(reverse("login"), {"username": name, "password": "wrong"}).status_code == 403
 
+
+# A report download whose id is not a number is no report.
+
+@pytest.mark.parametrize("pk", ["abc", "²", "1.5"])
+def test_a_report_download_at_a_path_that_is_no_number_is_not_found(api, admin, pk):
+    assert api.as_(admin).get(f"/api/v1/reports/{pk}/download/").status_code == 404
+
