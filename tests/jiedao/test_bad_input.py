@@ -11,6 +11,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
+from elderly_care.models import PriceRule
 from jiedao.models import AuditEntry
 from residents.id_numbers import make
 from residents.models import Resident
@@ -193,4 +194,26 @@ def test_enough_long_names_lock_that_name_like_any_other(settings, staff_east):
 @pytest.mark.parametrize("pk", ["abc", "²", "1.5"])
 def test_a_report_download_at_a_path_that_is_no_number_is_not_found(api, admin, pk):
     assert api.as_(admin).get(f"/api/v1/reports/{pk}/download/").status_code == 404
+
+
+# A meal price rule of more than 100%: the message at the field, its own % no longer read as a format.
+
+def test_a_price_rule_over_100_percent_is_told_at_its_field(web, admin):
+    page = web.as_(admin).post(reverse("care:pricing"), {"label": "九十岁以上", "min_age": 90, "pays_percent": 150})
+    assert page.status_code == 200
+    assert page.context["form"].errors["pays_percent"] == ["支付比例不能超过 100%。"]
+    assert not PriceRule.objects.exists()
+
+
+def test_every_validator_message_formats_with_its_own_values():
+    # Django formats a validator's message with its params (`message % params`): a bare % in one is a 500.
+    from django.apps import apps
+
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            for validator in getattr(field, "validators", []):
+                message = getattr(validator, "message", None)
+                if isinstance(message, str) and "%" in message:
+                    params = {"limit_value": 1, "show_value": 2, "value": 2, "max": 1, "min": 1}
+                    assert message % params, f"{model.__name__}.{field.name}"
 
