@@ -17,6 +17,7 @@ from residents.id_numbers import make
 from residents.models import Resident
 from tests.conftest import PASSWORD
 from tests.factories import ServicePointFactory
+from visits import services as visits
 
 pytestmark = pytest.mark.django_db
 
@@ -216,4 +217,16 @@ def test_every_validator_message_formats_with_its_own_values():
                 if isinstance(message, str) and "%" in message:
                     params = {"limit_value": 1, "show_value": 2, "value": 2, "max": 1, "min": 1}
                     assert message % params, f"{model.__name__}.{field.name}"
+
+
+# The auditor's log as soon as a visit with hazards has been recorded.
+
+def test_the_audit_log_reads_a_visit_with_hazards(web, api, auditor, gridder, zhang):
+    visits.visit_record(actor=gridder, resident=zhang, method="home",
+                        hazards=[{"kind": "gas", "description": "燃气软管老化"}])
+    page = _browser(auditor).get(reverse("audit_log"))
+    assert page.status_code == 200
+    assert "<b>隐患</b>：1" in page.content.decode()
+    entry = api.as_(auditor).get("/api/v1/audit/", {"action": "create"}).json()["results"][0]
+    assert entry["changes"] == {"resident": zhang.pk, "method": "home", "hazards": 1}
 
