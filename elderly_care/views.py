@@ -230,9 +230,13 @@ class EnrolmentFormView(RoleRequiredMixin, ServiceFormMixin, FormView):
         return kwargs
 
     def get_context_data(self, **kwargs):
-        logs = self.kwargs.get("pk") and ServiceLog.objects.visible_to(self.request.user).filter(
-            enrolment_id=self.kwargs["pk"]).select_related("by")
-        return super().get_context_data(logs=logs or [], **kwargs)
+        context = super().get_context_data(**kwargs)
+        # The enrolment the form found in the user's scope (404 else), never the raw id of the path: an id
+        # too large for the database overflowed SQLite's integer in the logs' query.
+        enrolment = context["form"].instance
+        context["logs"] = ServiceLog.objects.visible_to(self.request.user).filter(
+            enrolment=enrolment).select_related("by") if enrolment.pk else []
+        return context
 
     def get_initial(self):
         kind, resident = self.request.GET.get("kind"), positive_int(self.request.GET.get("resident"))
