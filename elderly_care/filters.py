@@ -1,6 +1,6 @@
 import django_filters
 
-from jiedao.filters import scoped_choices
+from jiedao.filters import DayFilter, scoped_choices
 from residents.models import Community, ServicePoint
 
 from .models import Meal, MealType
@@ -13,8 +13,8 @@ class MealFilterSet(django_filters.FilterSet):
                                                  queryset=scoped_choices(Community))
     others = django_filters.BooleanFilter(label="来宾及外街道居民", method="filter_others",
                                           help_text="未登记的来宾，以及不属于您所辖社区的居民")
-    date_from = django_filters.DateFilter(label="起始日期", field_name="date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(label="截止日期", field_name="date", lookup_expr="lte")
+    date_from = DayFilter(label="起始日期", field_name="date", lookup_expr="gte")
+    date_to = DayFilter(label="截止日期", field_name="date", lookup_expr="lte")
 
     class Meta:
         model = Meal

@@ -1,5 +1,6 @@
 from django import forms
 
+from jiedao.forms import DayField
 from residents.models import Resident, ServicePoint
 
 from .models import CareEnrolment, MealType, PriceRule
@@ -38,6 +39,7 @@ class EnrolmentForm(forms.ModelForm):
         fields = ["resident", "kind", "point", "provider", "since", "ended_on", "notes"]
         widgets = {"since": forms.DateInput(attrs={"type": "date"}),
                    "ended_on": forms.DateInput(attrs={"type": "date"})}
+        field_classes = {"since": DayField, "ended_on": DayField}
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

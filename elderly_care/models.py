@@ -47,7 +47,7 @@ class PriceRule(models.Model):
                                                validators=[MinValueValidator(50), MaxValueValidator(120)])
     tag = models.CharField("特殊群体", max_length=32, choices=Tag.choices, blank=True)
     pays_percent = models.PositiveSmallIntegerField(
-        "个人支付比例（%）", validators=[MaxValueValidator(100, "支付比例不能超过 100%。")],
+        "个人支付比例（%）", validators=[MaxValueValidator(100, "支付比例不能超过 %(limit_value)s%%。")],
         help_text="0 表示免费，100 表示全价。")
 
     objects = SubdistrictSettingQuerySet.as_manager()

@@ -1,5 +1,3 @@
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,7 +7,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
-from jiedao.dates import parse_month
+from jiedao.dates import parse_day, parse_month
+from jiedao.params import positive_int
 from jiedao.scope import (
     checks_in_meals,
     enrols_care,
@@ -34,8 +33,8 @@ def meal_point_for(request) -> ServicePoint:
             raise PermissionDenied("您的账号还没有分配服务点，请联系街道管理员。")
         return request.user.service_point
     points = meal_points_for(request.user)
-    chosen = request.GET.get("point") or request.POST.get("point") or ""
-    if chosen.isdigit() and len(chosen) < 18:
+    chosen = positive_int(request.GET.get("point") or request.POST.get("point"))
+    if chosen:
         return get_object_or_404(points, pk=chosen)
     point = points.first()
     if point is None:
@@ -187,9 +186,8 @@ class DeliveryView(RoleRequiredMixin, TemplateView):
                                         points=meal_points_for(user), **kwargs)
 
     def post(self, request, *args, **kwargs):
-        raw = request.POST.get("enrolment", "")
         enrolment = get_object_or_404(CareEnrolment.objects.select_related("point", "resident"),
-                                      pk=int(raw) if raw.isdigit() and len(raw) < 18 else 0,
+                                      pk=positive_int(request.POST.get("enrolment")) or 0,
                                       point__in=ServicePoint.objects.visible_to(request.user))
         day = _day(request.POST.get("date"))
         try:
@@ -202,10 +200,7 @@ class DeliveryView(RoleRequiredMixin, TemplateView):
 
 
 def _day(raw):
-    try:
-        return date.fromisoformat(raw) if raw else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
+    return parse_day(raw) or timezone.localdate()
 
 
 class EnrolmentListView(RoleRequiredMixin, TemplateView):
@@ -236,13 +231,17 @@ class EnrolmentFormView(RoleRequiredMixin, ServiceFormMixin, FormView):
         return kwargs
 
     def get_context_data(self, **kwargs):
-        logs = self.kwargs.get("pk") and ServiceLog.objects.visible_to(self.request.user).filter(
-            enrolment_id=self.kwargs["pk"]).select_related("by")
-        return super().get_context_data(logs=logs or [], **kwargs)
+        context = super().get_context_data(**kwargs)
+        # The enrolment the form found in the user's scope (404 else), never the raw id of the path: an id
+        # too large for the database overflowed SQLite's integer in the logs' query.
+        enrolment = context["form"].instance
+        context["logs"] = ServiceLog.objects.visible_to(self.request.user).filter(
+            enrolment=enrolment).select_related("by") if enrolment.pk else []
+        return context
 
     def get_initial(self):
-        kind, resident = self.request.GET.get("kind"), self.request.GET.get("resident", "")
-        return {"kind": kind, "resident": resident if resident.isdigit() else None,
+        kind, resident = self.request.GET.get("kind"), positive_int(self.request.GET.get("resident"))
+        return {"kind": kind, "resident": resident,
                 "since": timezone.localdate()}
 
     def run_service(self, form):

@@ -4,7 +4,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from . import audit
+from .forms import AdminLoginForm
 from .models import AuditAction, AuditEntry, User
+
+admin.site.login_form = AdminLoginForm  # a name too long for any account: a message, not a 500
 
 
 class AuditedAdmin(admin.ModelAdmin):

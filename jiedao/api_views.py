@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from . import audit, notifications
 from .api import ScopedReadOnlyViewSet
-from .authentication import token_expired
+from .authentication import USERNAME_MAX, USERNAME_TOO_LONG, token_expired, too_long_username
 from .export_views import export_job_file
 from .exports import XLSX
 from .filters import AuditEntryFilterSet
@@ -23,7 +23,7 @@ from .views import LOCKED_MESSAGE
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    username = serializers.CharField(max_length=USERNAME_MAX, error_messages={"max_length": USERNAME_TOO_LONG})
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
 
@@ -39,7 +39,11 @@ class TokenView(APIView):
                    responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})})
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # A name longer than any account's still counts as a failed login, as on the login page.
+            too_long_username(request._request, request.data.get("username") if isinstance(request.data, dict)
+                              else None)
+            raise serializers.ValidationError(data.errors)
         credentials = {"username": data.validated_data["username"]}
         if AxesProxyHandler.is_locked(request._request, credentials):
             user = User.objects.filter(username=credentials["username"]).first()

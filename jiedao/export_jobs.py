@@ -15,6 +15,7 @@ from .redact import redact
 from .tasks import build_export_task
 
 EXPORT_FORMAT = "xlsx"  # ?format=xlsx on a list page or endpoint
+EXPORT_FILTERS_WRONG = "筛选条件有误，无法导出：请先改正下面标出的条件。"
 
 
 @transaction.atomic

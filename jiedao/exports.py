@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files import File
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, QueryDict
 from django.utils import timezone
@@ -197,8 +197,17 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
                                                    finished_at=timezone.now())
         return ExportJob.objects.get(pk=job_id)
     job.state, job.done, job.total, job.finished_at = ExportJob.State.DONE, count, count, timezone.now()
-    job.save(update_fields=["file", "state", "done", "total", "finished_at"])
-    _audit(job.user, job.name, params.dict(), count, job=job.pk)
+    try:
+        # Done and audited together: a workbook nobody can account for is never offered for download.
+        with transaction.atomic():
+            job.save(update_fields=["file", "state", "done", "total", "finished_at"])
+            _audit(job.user, job.name, params.dict(), count, job=job.pk)
+    except DatabaseError:
+        logger.exception("export job %s: its audit entry could not be written", job_id)
+        job.file.delete(save=False)
+        ExportJob.objects.filter(pk=job_id).update(state=ExportJob.State.FAILED, error=FAILED_MESSAGE, file="",
+                                                   finished_at=timezone.now())
+        return ExportJob.objects.get(pk=job_id)
     return job
 
 

@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from .dates import day_range
+from .forms import DayField
 from .models import AuditAction, AuditEntry
 
 
@@ -56,7 +57,12 @@ class OrderingFilter(django_filters.OrderingFilter):
     descending_fmt = "%s（倒序）"
 
 
-class LocalDayFilter(django_filters.DateFilter):
+@extend_schema_field(OpenApiTypes.DATE)
+class DayFilter(django_filters.DateFilter):
+    field_class = DayField
+
+
+class LocalDayFilter(DayFilter):
     """A local day (`date_from=2026-11-01`) against a date-time column, as an indexable range:
     from that day's start, or (`until=True`) up to the next day's start."""
 
@@ -87,8 +93,8 @@ class AuditEntryFilterSet(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(label="操作", choices=AuditAction.choices)
     target_type = django_filters.CharFilter(label="对象类型", max_length=50)
     target_id = django_filters.CharFilter(label="对象编号", max_length=50)
-    date_from = django_filters.DateFilter(label="起始日期", field_name="at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(label="截止日期", field_name="at", lookup_expr="date__lte")
+    date_from = DayFilter(label="起始日期", field_name="at", lookup_expr="date__gte")
+    date_to = DayFilter(label="截止日期", field_name="at", lookup_expr="date__lte")
 
     class Meta:
         model = AuditEntry

@@ -1,8 +1,26 @@
 from django import forms
-from django.core.exceptions import ValidationError
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from .authentication import USERNAME_TOO_LONG, too_long_username
+from .dates import DAY_ERROR, check_day
 from .models import User
+from .params import positive_int
 from .services import ASSIGNABLE_ROLES
+
+
+class DayField(forms.DateField):
+    """A day a user may name (jiedao.dates.check_day): 9999-12-31 or 0001-01-01 is an error at the field,
+    in a form as in a list's filter (jiedao.filters.DayFilter)."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            try:
+                check_day(value)
+            except ValueError:
+                raise ValidationError(DAY_ERROR, code="out_of_range") from None
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -10,7 +28,7 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for pk in value:
-            if not str(pk).isdigit() or int(pk) >= 2**63:
+            if positive_int(str(pk)) is None:
                 raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
                                       params={"pk": str(pk)[:30]})
         return super()._check_values(value)
@@ -46,3 +64,26 @@ class UserForm(forms.ModelForm):
         if clash.exists():
             raise ValidationError("已有同名账号（不区分大小写）。")
         return username
+
+
+class RefusesTooLongUsernames:
+    """Django's login form sets the name's max_length without checking it: a longer name went on to be
+    authenticated, and django-axes then failed to store it (a 500 on PostgreSQL)."""
+
+    def clean(self):
+        if too_long_username(self.request, self.cleaned_data.get("username")):
+            raise ValidationError(USERNAME_TOO_LONG, code="username_too_long")
+        return super().clean()
+
+    @property
+    def username_too_long(self) -> str:
+        """The message for the login page, which otherwise says only "wrong name or password"."""
+        return USERNAME_TOO_LONG if self.has_error(NON_FIELD_ERRORS, "username_too_long") else ""
+
+
+class LoginForm(RefusesTooLongUsernames, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(RefusesTooLongUsernames, AdminAuthenticationForm):
+    pass

@@ -13,10 +13,10 @@ from .forms import UserForm
 from .models import User
 from .scope import ADMIN_KEEPS_OUT, admin_may_change, can_manage_places
 from .selectors import locked_usernames
-from .views import PlaceManagerMixin, ServiceFormMixin
+from .views import PageNumberMixin, PlaceManagerMixin, ServiceFormMixin
 
 
-class ManagedListView(PlaceManagerMixin, ListView):
+class ManagedListView(PlaceManagerMixin, PageNumberMixin, ListView):
     paginate_by = 100
     template_name = "manage/list.html"
     kind: str = ""

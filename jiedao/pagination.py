@@ -3,6 +3,8 @@
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 
+from .params import positive_int
+
 MAX_PAGE_SIZE = 200
 
 
@@ -17,12 +19,14 @@ class Pagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        size = positive_int(raw, maximum=MAX_PAGE_SIZE)
+        if size is None:
             raise exceptions.ValidationError({"page_size": [f"每页条数应为 1 到 {MAX_PAGE_SIZE} 之间的整数。"]})
-        return int(raw)
+        return size
 
     def paginate_queryset(self, queryset, request, view=None):
+        # ASCII digits only: "３" would be read as page 3 and "²" as nothing (int() refuses it).
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and raw != "last" and not (raw.isdigit() and int(raw) >= 1):
+        if raw is not None and raw != "last" and positive_int(raw) is None:
             raise exceptions.ValidationError({"page": ["页码应为正整数。"]})
         return super().paginate_queryset(queryset, request, view)

@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from .params import MAX_ID, positive_int
+
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """Accepts only ids the caller may see: another community's grid is 'not found', like a 404."""
@@ -17,13 +19,15 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return self.queryset.model.objects.visible_to(self.context["request"].user)
 
     def to_internal_value(self, data):
-        # Only whole numbers a database id can be: 1.5, 1e400, true and "abc" are refused here, not
+        # Only whole numbers a database id can be: 1.5, 1e400, true, "abc" and "²" are refused here, not
         # passed to the database (where an overflow would be a 500).
-        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and data.isdigit())):
+        if isinstance(data, str) and data.isascii() and data.isdigit():
+            data = positive_int(data) or MAX_ID + 1  # 0, or too large for any id: no such row
+        if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if int(data) >= 2**63:
+        if not 1 <= data <= MAX_ID:
             self.fail("does_not_exist", pk_value=str(data)[:30])
-        return super().to_internal_value(int(data))
+        return super().to_internal_value(data)
 
 
 class SafeDateTimeField(serializers.DateTimeField):

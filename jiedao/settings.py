@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "jiedao.audit.AuditContextMiddleware",
+    # A control character (a NUL byte) in the query string or a form post: 400 before any view.
+    "jiedao.params.RefuseControlCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
@@ -172,6 +174,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["jiedao.permissions.RoleAllowed"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "jiedao.pagination.Pagination",
+    # DRF's parsers, refusing a body that holds a control character (jiedao.params).
+    "DEFAULT_PARSER_CLASSES": ["jiedao.parsers.JSONParser", "jiedao.parsers.FormParser",
+                               "jiedao.parsers.MultiPartParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "jiedao.api.exception_handler",
     "PAGE_SIZE": 50,

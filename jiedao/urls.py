@@ -13,7 +13,7 @@ from residents import api as residents_api
 from residents import management_views as places_views
 from visits import api as visits_api
 
-from . import api_views, export_views, management_views, views
+from . import api_views, export_views, forms, management_views, views
 
 router = DefaultRouter()
 router.register("communities", residents_api.CommunityViewSet, basename="community")
@@ -45,7 +45,8 @@ api_patterns = [
 
 urlpatterns = [
     path("", include("reports.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
+                                                          authentication_form=forms.LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
     path("residents/", include("residents.urls")),

@@ -1,20 +1,21 @@
 """Shared page plumbing (the scoped list view, role checks) and the project's own pages."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import InvalidPage
 from django.db.models import Case, F, When
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
 from . import audit, notifications
-from .export_jobs import EXPORT_FORMAT, export_list_rows
+from .export_jobs import EXPORT_FILTERS_WRONG, EXPORT_FORMAT, export_list_rows
 from .filters import AuditEntryFilterSet
 from .models import AuditEntry, ExportJob, Notification, NotificationKind
 from .pagination import MAX_PAGE_SIZE
+from .params import positive_int
 from .scope import can_manage_places, can_write_registry, is_auditor, reads_registry
 
 
@@ -69,7 +70,20 @@ class ServiceFormMixin:
         return redirect(self.success_url_for(obj))
 
 
-class FilteredListView(RoleRequiredMixin, ListView):
+class PageNumberMixin:
+    """A list page's `?page=`: a whole number in ASCII digits, or `last`. A number past the end shows the
+    last page and anything else the first: a page number is never a 404 (nor a 500)."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size, orphans=self.get_paginate_orphans(),
+                                       allow_empty_first_page=self.get_allow_empty())
+        raw = self.request.GET.get(self.page_kwarg, "")
+        number = paginator.num_pages if raw == "last" else min(positive_int(raw) or 1, paginator.num_pages)
+        page = paginator.page(number)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class FilteredListView(RoleRequiredMixin, PageNumberMixin, ListView):
     """A list page: Model.objects.visible_to(user), narrowed by the same FilterSet as the API.
 
     An exportable list sets `export_list` (its jiedao.exports.ExportList, which names the model and the
@@ -89,13 +103,23 @@ class FilteredListView(RoleRequiredMixin, ListView):
 
     def get(self, request, *args, **kwargs):
         if self.export_list and request.GET.get("format") == EXPORT_FORMAT:
-            return self.export(request)
+            queryset = self.get_queryset()
+            if not self.filters_wrong():
+                return self.export(request, queryset)
+            # Not an empty workbook audited with filters that filtered nothing: the list, its errors shown.
+            messages.error(request, EXPORT_FILTERS_WRONG)
+            response = super().get(request, *args, **kwargs)
+            response.status_code = 400
+            return response
         return super().get(request, *args, **kwargs)
 
-    def export(self, request):
-        result = export_list_rows(user=request.user, export_list=self.export_list, queryset=self.get_queryset(),
+    def export(self, request, queryset):
+        result = export_list_rows(user=request.user, export_list=self.export_list, queryset=queryset,
                                   params=request.GET)
         return redirect("export_job", pk=result.pk) if isinstance(result, ExportJob) else result
+
+    def filters_wrong(self) -> bool:
+        return self.filterset.is_bound and not self.filterset.is_valid()
 
     def base_queryset(self):
         if self.export_list:
@@ -110,25 +134,13 @@ class FilteredListView(RoleRequiredMixin, ListView):
                                                   request=self.request)
         # A filter the user got wrong shows its error and no rows, as the API answers 400: never rows
         # that quietly ignore part of the query.
-        if self.filterset.is_bound and not self.filterset.is_valid():
+        if self.filters_wrong():
             return self.filterset.queryset.none()
         return self.filterset.qs
 
     def get_paginate_by(self, queryset):
-        raw = self.request.GET.get("page_size", "")
-        return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE else self.paginate_by
-
-    def paginate_queryset(self, queryset, page_size):
-        try:
-            return super().paginate_queryset(queryset, page_size)
-        except Http404:
-            # A page number past the end (or not a number) shows the last page, not an error.
-            paginator = self.get_paginator(queryset, page_size)
-            try:
-                page = paginator.page(paginator.num_pages)
-            except InvalidPage:
-                page = paginator.page(1)
-            return paginator, page, page.object_list, page.has_other_pages()
+        # A size the API would refuse (400) is the default here: the page still shows the list.
+        return positive_int(self.request.GET.get("page_size"), maximum=MAX_PAGE_SIZE) or self.paginate_by
 
     def summarize(self, queryset) -> dict:
         """Figures of the whole filtered list beyond its count (sums, distinct people), shown above it:
@@ -166,7 +178,7 @@ def lockout_response(request, original_response=None, credentials=None):
     return render(request, "registration/locked_out.html", {"message": LOCKED_MESSAGE}, status=403)
 
 
-class InboxView(LoginRequiredMixin, ListView):
+class InboxView(LoginRequiredMixin, PageNumberMixin, ListView):
     """Unread before read, and among them the alarms (a closed curtain, an escalation) first."""
 
     template_name = "inbox.html"

@@ -1,7 +1,6 @@
 """The API of what reads across the features: the dashboard's figures and the monthly report packs."""
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -9,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -103,6 +103,7 @@ class MonthlyReportViewSet(viewsets.ReadOnlyModelViewSet):
                               OpenApiTypes.BINARY})
     @action(detail=True, url_path="download", url_name="download")
     def download(self, request, pk=None):
+        # DRF's get_object_or_404: a pk that is no number ("abc") is no report (404), as in get_object().
         report = get_object_or_404(MonthlyReport.objects.visible_to(request.user).select_related("subdistrict"),
                                    pk=pk)
         return report_response(request, report)

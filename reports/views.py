@@ -28,7 +28,7 @@ from jiedao.scope import (
     reads_reports,
     works_in_places,
 )
-from jiedao.views import RoleRequiredMixin
+from jiedao.views import PageNumberMixin, RoleRequiredMixin
 from residents.models import CareTier, Grid, Resident, Status
 from visits import schedule
 
@@ -110,7 +110,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             this_month=today.strftime("%Y-%m"), **kwargs)
 
 
-class ReportListView(RoleRequiredMixin, ListView):
+class ReportListView(RoleRequiredMixin, PageNumberMixin, ListView):
     """The monthly report packs of the user's sub-districts: the current version of each month, its
     history, and (for the sub-district admin) a button to build a month again."""
 

@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from jiedao.forms import DayField
+
 from . import id_numbers
 from .models import Community, Grid, Household, Resident, ServicePoint, Status, Tag
 
@@ -64,7 +66,7 @@ class ResidentForm(forms.ModelForm):
 
 class ArchiveForm(forms.Form):
     status = forms.ChoiceField(label="归档类型", choices=[(Status.MOVED_OUT, "迁出"), (Status.DECEASED, "去世")])
-    on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    on = DayField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label="原因", max_length=200, widget=forms.TextInput)
 
     def clean_on(self):

@@ -43,7 +43,8 @@ def parse(raw: str, *, today: date | None = None) -> IdInfo:
         raise ValidationError(
             "身份证号应为 18 位，当前为 %(n)d 位。", code="length", params={"n": len(number)}
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # ASCII digits: "¹".isdigit() is True yet int() refuses it, and int() reads "١" (Arabic-Indic) as 1.
+    if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationError("身份证号前 17 位应为数字，最后一位为数字或 X。", code="characters")
     try:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

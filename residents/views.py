@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, FormView
 
+from jiedao.params import positive_int
 from jiedao.scope import can_write_registry, is_point_operator, reads_registry, reads_service_records, sees_full_numbers
 from jiedao.views import (
     FilteredListView,
@@ -106,8 +107,8 @@ class ResidentCreateView(RegistryWriterMixin, UserFormMixin, ServiceFormMixin, F
 
     def get_initial(self):
         initial = super().get_initial()
-        household = self.request.GET.get("household", "")
-        if household.isdigit():
+        household = positive_int(self.request.GET.get("household"))
+        if household:
             found = Household.objects.visible_to(self.request.user).filter(pk=household).first()
             if found:
                 initial.update(household=found.pk, grid=found.grid_id, estate=found.estate,
