@@ -33,12 +33,18 @@ def exception_handler(exc, context):
     return response
 
 
+# An object's id in a URL is ASCII digits: "３" or "٣" name no object (DRF's default takes any character).
+ID_IN_URL = "[0-9]{1,18}"
+
+
 class ScopedViewSetMixin:
     """Every object the viewset touches comes from Model.objects.visible_to(request.user).
 
     The FilterSet narrows lists only: a detail is found by its id within the scope, whatever a list's
     defaults (an archived resident is still there at /residents/{id}/).
     """
+
+    lookup_value_regex = ID_IN_URL
 
     def get_queryset(self):
         return self.queryset.model.objects.visible_to(self.request.user)

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import audit, notifications
-from .api import ScopedReadOnlyViewSet
+from .api import ID_IN_URL, ScopedReadOnlyViewSet
 from .authentication import USERNAME_MAX, USERNAME_TOO_LONG, token_expired, too_long_username
 from .export_views import export_job_file
 from .exports import XLSX
@@ -75,6 +75,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     """The audit log of the auditor's own sub-district, newest first. Read-only for everyone."""
 
+    lookup_value_regex = ID_IN_URL
     serializer_class = AuditEntrySerializer
     filterset_class = AuditEntryFilterSet
     denied_message = "只有审计员可以查看审计日志。"

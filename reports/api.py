@@ -12,6 +12,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiedao.api import ID_IN_URL
 from jiedao.dates import MONTH_ERROR, parse_month
 from jiedao.exports import XLSX
 from jiedao.scope import reads_reports
@@ -87,6 +88,8 @@ class MonthlyReportFilterSet(django_filters.FilterSet):
 class MonthlyReportViewSet(viewsets.ReadOnlyModelViewSet):
     """Monthly report packs of the caller's sub-districts, every version (is_current: the one in force);
     GET {id}/download/ gives the workbook."""
+
+    lookup_value_regex = ID_IN_URL
 
     serializer_class = MonthlyReportSerializer
     filterset_class = MonthlyReportFilterSet

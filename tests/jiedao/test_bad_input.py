@@ -230,3 +230,9 @@ def test_the_audit_log_reads_a_visit_with_hazards(web, api, auditor, gridder, zh
     entry = api.as_(auditor).get("/api/v1/audit/", {"action": "create"}).json()["results"][0]
     assert entry["changes"] == {"resident": zhang.pk, "method": "home", "hazards": 1}
 
+
+
+@pytest.mark.parametrize("key", ["３", "٣", "²"])
+def test_an_id_in_an_api_url_is_ascii_digits_or_names_nothing(api, staff_east, key):
+    assert api.as_(staff_east).get(f"/api/v1/residents/{key}/").status_code == 404
+    assert api.as_(staff_east).get(f"/api/v1/cases/{key}/").status_code == 404
