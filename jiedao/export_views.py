@@ -10,8 +10,9 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
+from . import audit
 from .exports import XLSX, download_name
-from .models import ExportJob
+from .models import AuditAction, ExportJob
 
 STALLED_LABEL = "已中断"
 STALLED_MESSAGE = "导出已中断：后台任务没有完成（可能是服务重启）。请回到列表重新导出。"
@@ -60,8 +61,11 @@ def export_job_download(request, pk):
 
 
 def export_job_file(job: ExportJob) -> FileResponse:
-    """A finished job's workbook, for the page and the API alike."""
+    """A finished job's workbook, for the page and the API alike; each download is in the audit log (the
+    file holds personal data, and may be fetched again while it is kept)."""
     if job.state != ExportJob.State.DONE or not job.file:
         raise Http404("导出文件尚未生成。")
+    audit.record(actor=job.user, action=AuditAction.EXPORT, target=job,
+                 changes={"list": job.name, "job": job.pk, "via": "download"})
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=download_name(job.name, job.finished_at),
                         content_type=XLSX)

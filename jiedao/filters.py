@@ -88,10 +88,19 @@ def scoped_choices(model, *related):
     return queryset
 
 
+def _object_types() -> list[tuple[str, str]]:
+    """The kinds of object an entry can be about, by their Chinese names (the auditor reads no model names)."""
+    from django.apps import apps
+
+    return sorted({(m._meta.model_name, str(m._meta.verbose_name)) for m in apps.get_models()
+                   if m._meta.app_label not in {"admin", "contenttypes", "sessions", "authtoken", "axes"}},
+                  key=lambda choice: choice[1])
+
+
 class AuditEntryFilterSet(django_filters.FilterSet):
     actor = django_filters.CharFilter(label="用户名", field_name="actor_username", max_length=150)
     action = django_filters.ChoiceFilter(label="操作", choices=AuditAction.choices)
-    target_type = django_filters.CharFilter(label="对象类型", max_length=50)
+    target_type = django_filters.ChoiceFilter(label="对象类型", choices=lambda: _object_types())
     target_id = django_filters.CharFilter(label="对象编号", max_length=50)
     date_from = DayFilter(label="起始日期", field_name="at", lookup_expr="date__gte")
     date_to = DayFilter(label="截止日期", field_name="at", lookup_expr="date__lte")

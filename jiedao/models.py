@@ -50,6 +50,7 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", "退出"
     DENIED = "denied", "被拒绝"
     DELETE = "delete", "删除"
+    SEARCH = "search", "按完整号码查找"
 
 
 class AuditEntry(models.Model):

@@ -5,8 +5,10 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from jiedao import audit
 from jiedao.dates import years_before
 from jiedao.filters import CSVChoiceFilter, IntegerFilter, OrderingFilter, scoped_choices
+from jiedao.models import AuditAction
 from jiedao.scope import sees_full_numbers
 
 from . import id_numbers, selectors
@@ -109,6 +111,9 @@ class ResidentFilterSet(django_filters.FilterSet):
         if not term:
             return queryset
         if _ID_NUMBER.fullmatch(key):
+            # A look-up by a whole ID number is in the audit log (masked, as every number there).
+            audit.record(actor=getattr(self.request, "user", None), action=AuditAction.SEARCH,
+                         changes={"search": id_numbers.mask(key)})
             return selectors.filter_by_id_number(queryset, key)
         if _ID_LAST4.fullmatch(key):
             return selectors.filter_by_id_last4(queryset, key) | queryset.filter(phone__endswith=key)

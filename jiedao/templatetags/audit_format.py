@@ -12,7 +12,8 @@ EXTRA_LABELS = {"tags": "特殊群体", "after": "内容", "via": "途径", "loc
                 "reason": "原因", "date": "日期", "communities": "负责社区", "grids": "负责网格", "password": "密码",
                 "grid_id": "网格", "community_id": "社区", "list": "列表", "filters": "筛选条件", "rows": "行数",
                 "job": "导出任务", "deleted": "已删除", "hazards": "隐患", "month": "月份",
-                "version": "版本", "case": "案件"}
+                "version": "版本", "case": "案件", "comment": "意见", "type": "材料类型", "guest": "来宾",
+                "path": "页面", "method": "请求方式", "id_number": "身份证号", "search": "查找", "replaces": "更正自"}
 EMPTY = "（空）"
 LIST_FIELDS = {"tags", "communities", "grids"}
 

@@ -162,3 +162,22 @@ def test_a_refused_page_or_endpoint_is_in_the_log(web, api, gridder, operator, a
     assert "110105194105020021" not in str(denied)
     page = web.as_(auditor).get(reverse("audit_log") + "?action=denied").content.decode()
     assert "被拒绝" in page
+
+
+def test_a_search_by_a_whole_id_number_and_an_export_files_download_are_in_the_log(
+        web, api, staff_east, east1, auditor, settings, tmp_path, django_capture_on_commit_callbacks):
+    from jiedao.models import ExportJob
+    from tests.factories import ResidentFactory
+
+    settings.MEDIA_ROOT, settings.EXPORT_ASYNC_THRESHOLD, settings.CELERY_TASK_ALWAYS_EAGER = tmp_path, 0, True
+    zhang = ResidentFactory(name="张春露", grid=east1)
+    api.as_(staff_east).get("/api/v1/residents/", {"search": zhang.id_number})
+    search = AuditEntry.objects.get(action="search")
+    assert search.changes == {"search": zhang.id_number_masked} and search.actor == staff_east
+    with django_capture_on_commit_callbacks(execute=True):  # the job is built once the request commits
+        web.as_(staff_east).get(reverse("residents:resident_list"), {"format": "xlsx", "status": "all"})
+    job = ExportJob.objects.get()
+    web.as_(staff_east).get(reverse("export_job_download", args=[job.pk]))
+    assert AuditEntry.objects.filter(action="export", changes__via="download").count() == 1
+    choices = dict(web.as_(auditor).get(reverse("audit_log")).context["filter_form"].fields["target_type"].choices)
+    assert choices["resident"] == "居民" and choices["case"] == "救助案件"
