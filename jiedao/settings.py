@@ -177,7 +177,7 @@ REST_FRAMEWORK = {
     # DRF's parsers, refusing a body that holds a control character (jiedao.params).
     "DEFAULT_PARSER_CLASSES": ["jiedao.parsers.JSONParser", "jiedao.parsers.FormParser",
                                "jiedao.parsers.MultiPartParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "jiedao.schema.JiedaoAutoSchema",
     "EXCEPTION_HANDLER": "jiedao.api.exception_handler",
     "PAGE_SIZE": 50,
 }

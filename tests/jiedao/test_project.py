@@ -81,3 +81,15 @@ def test_the_schema_documents_what_the_answers_are():
     assert schema["components"]["schemas"]["MonthlyReport"]["properties"]["month"]["type"] == "string"
     resident = schema["components"]["schemas"]["Resident"]["properties"]
     assert resident["birth_date"].get("nullable") and "age_band" in resident
+
+
+def test_every_operation_documents_its_refusals():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"400", "403", "404"} <= codes, (method, path, codes)
+            if method == "patch":
+                assert "412" in codes, path
