@@ -22,6 +22,11 @@ REGISTRY_WRITERS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
 PLACE_MANAGERS = {Role.SUBDISTRICT_ADMIN}
 
 
+def _has_role(user, roles) -> bool:
+    """Signed in and holding one of `roles`: the one test every role predicate below makes."""
+    return bool(user and user.is_authenticated and user.role in roles)
+
+
 def places_filter(user, *, subdistrict: str, community: str | None, grid: str | None) -> Q:
     """The Q that keeps a user's places, given the lookup paths from the model to each level.
 
@@ -94,7 +99,7 @@ def grid_community_ids(user) -> list[int]:
 
 def can_write_registry(user) -> bool:
     """May create and edit residents and households (inside the scope their queryset gives)."""
-    return bool(user and user.is_authenticated and user.role in REGISTRY_WRITERS)
+    return _has_role(user, REGISTRY_WRITERS)
 
 
 def sees_full_numbers(user) -> bool:
@@ -105,11 +110,11 @@ def sees_full_numbers(user) -> bool:
 
 def can_manage_places(user) -> bool:
     """May manage users, communities and grids of their sub-district."""
-    return bool(user and user.is_authenticated and user.role in PLACE_MANAGERS and user.subdistrict_id)
+    return _has_role(user, PLACE_MANAGERS) and bool(user.subdistrict_id)
 
 
 def is_auditor(user) -> bool:
-    return bool(user and user.is_authenticated and user.role == Role.AUDITOR and user.subdistrict_id)
+    return _has_role(user, {Role.AUDITOR}) and bool(user.subdistrict_id)
 
 
 # Who reads the dashboard and the monthly report packs (DESIGN.md: leaders, admins, the district bureau).
@@ -117,12 +122,12 @@ REPORT_READERS = {Role.DISTRICT_OFFICER, Role.SUBDISTRICT_ADMIN, Role.SUBDISTRIC
 
 
 def reads_reports(user) -> bool:
-    return bool(user and user.is_authenticated and user.role in REPORT_READERS)
+    return _has_role(user, REPORT_READERS)
 
 
 def builds_reports(user) -> bool:
     """May build a month's report pack by hand (the scheduled run and the command need no account)."""
-    return bool(user and user.is_authenticated and user.role == Role.SUBDISTRICT_ADMIN and user.subdistrict_id)
+    return _has_role(user, {Role.SUBDISTRICT_ADMIN}) and bool(user.subdistrict_id)
 
 
 # Who records home visits and follows hazards up, and who edits a resident's care plan.
@@ -131,30 +136,30 @@ PLAN_EDITORS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF}
 
 
 def can_record_visits(user) -> bool:
-    return bool(user and user.is_authenticated and user.role in VISIT_RECORDERS)
+    return _has_role(user, VISIT_RECORDERS)
 
 
 def can_edit_plans(user) -> bool:
-    return bool(user and user.is_authenticated and user.role in PLAN_EDITORS)
+    return _has_role(user, PLAN_EDITORS)
 
 
 def reads_registry(user) -> bool:
     """May read residents, households and the service records about them (in their scope)."""
-    return bool(user and user.is_authenticated and user.role in REGISTRY_READERS)
+    return _has_role(user, REGISTRY_READERS)
 
 
 def is_point_operator(user) -> bool:
     """Works one service point's counter: sees that point and the diners it serves, nothing of the registry."""
-    return bool(user and user.is_authenticated and user.role == Role.POINT_OPERATOR)
+    return _has_role(user, {Role.POINT_OPERATOR})
 
 
 def is_district_officer(user) -> bool:
-    return bool(user and user.is_authenticated and user.role == Role.DISTRICT_OFFICER)
+    return _has_role(user, {Role.DISTRICT_OFFICER})
 
 
 def works_in_places(user) -> bool:
     """Works in a few communities or grids of their own (staff, grid workers), not a whole sub-district."""
-    return bool(user and user.is_authenticated and user.role in (Role.COMMUNITY_STAFF, Role.GRID_WORKER))
+    return _has_role(user, {Role.COMMUNITY_STAFF, Role.GRID_WORKER})
 
 
 # Elderly care: who checks diners in at a counter, who enrols residents in care services (meal delivery,
@@ -165,21 +170,21 @@ CARE_LOGGERS = {Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_STAFF, Role.GRID_WORKER, 
 
 
 def checks_in_meals(user) -> bool:
-    return bool(user and user.is_authenticated and user.role in MEAL_CHECKERS)
+    return _has_role(user, MEAL_CHECKERS)
 
 
 def enrols_care(user) -> bool:
-    return bool(user and user.is_authenticated and user.role in CARE_ENROLLERS)
+    return _has_role(user, CARE_ENROLLERS)
 
 
 def logs_care(user) -> bool:
-    return bool(user and user.is_authenticated and user.role in CARE_LOGGERS)
+    return _has_role(user, CARE_LOGGERS)
 
 
 def reads_service_records(user) -> bool:
     """Meals and service points: everyone at work in the portal but the auditor (who reads the log only);
     each sees them within their own scope (a point operator: their point)."""
-    return bool(user and user.is_authenticated and user.role != Role.AUDITOR)
+    return _has_role(user, set(Role) - {Role.AUDITOR})
 
 
 # 三权分立: the sub-district admin holds no keys to the auditor's account or the deployment operator's.
@@ -198,8 +203,8 @@ CASE_DOCUMENT_ADDERS = CASE_OPENERS | {Role.SUBDISTRICT_ADMIN}
 
 
 def can_open_cases(user) -> bool:
-    return bool(user and user.is_authenticated and user.role in CASE_OPENERS)
+    return _has_role(user, CASE_OPENERS)
 
 
 def can_add_case_documents(user) -> bool:
-    return bool(user and user.is_authenticated and user.role in CASE_DOCUMENT_ADDERS)
+    return _has_role(user, CASE_DOCUMENT_ADDERS)

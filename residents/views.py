@@ -257,7 +257,7 @@ class ServicePointFormView(PlaceManagerMixin, ServiceFormMixin, FormView):
     def get_form_kwargs(self):
         kwargs = {**super().get_form_kwargs(), "actor": self.request.user}
         if "pk" in self.kwargs:
-            points = ServicePoint.objects.filter(subdistrict_id=self.request.user.subdistrict_id)
+            points = ServicePoint.objects.visible_to(self.request.user)  # the one scope rule
             kwargs["instance"] = get_object_or_404(points, pk=self.kwargs["pk"])
         return kwargs
 
