@@ -246,9 +246,9 @@ def _record(*, actor, case: Case, amount: Decimal, paid_on: date, method: str, p
             raise
         field = "case" if payment.period_month is None else "period_from"
         raise ValidationError({field: "同一笔发放已经登记（重复提交），本次未重复登记。"}) from None
-    changes = {"case": case.pk, "amount": str(amount), "paid_on": paid_on.isoformat()}
+    changes = {"case": audit.ref(case), "amount": str(amount), "paid_on": paid_on.isoformat()}
     if replaces is not None:
-        changes["replaces"] = replaces.pk
+        changes["replaces"] = audit.ref(replaces)
     audit.record(actor=actor, action=AuditAction.CREATE, target=payment, changes=changes)
     return payment
 
@@ -325,7 +325,7 @@ def _void(actor, payment: Disbursement, reason: str) -> Disbursement:
     payment.save(update_fields=["voided_at", "voided_by", "void_reason"])
     audit.record(actor=actor, action=AuditAction.UPDATE, target=payment,
                  changes={"voided_at": payment.voided_at.isoformat(), "void_reason": payment.void_reason,
-                          "amount": str(payment.amount), "case": payment.case_id})
+                          "amount": str(payment.amount), "case": audit.ref(payment.case)})
     return payment
 
 
@@ -383,6 +383,6 @@ def case_document_add(*, actor, case: Case, upload, doc_type: str) -> CaseDocume
                             content_type=content_type, size=upload.size, uploaded_by=actor)
     document.full_clean()
     document.save()
-    audit.record(actor=actor, action=AuditAction.CREATE, target=document, changes={"case": case.pk,
+    audit.record(actor=actor, action=AuditAction.CREATE, target=document, changes={"case": audit.ref(case),
                                                                                     "type": doc_type})
     return document

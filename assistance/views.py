@@ -233,7 +233,7 @@ def document(request, pk):
     if not reads_registry(request.user):
         raise PermissionDenied("您的角色无权查看申请材料。")
     doc = get_object_or_404(CaseDocument.objects.visible_to(request.user), pk=pk)
-    audit.record(actor=request.user, action=AuditAction.VIEW_FULL, target=doc, changes={"case": doc.case_id})
+    audit.record(actor=request.user, action=AuditAction.VIEW_FULL, target=doc, changes={"case": audit.ref(doc.case)})
     response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
     response["Content-Disposition"] = f'inline; filename="document-{doc.pk}{doc.file.name[-4:]}"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -60,10 +60,28 @@ def label_of(target) -> str:
     return f"{target._meta.verbose_name} {name}".strip()[:200]
 
 
+def ref(obj) -> dict | None:
+    """A related object as the log keeps it: its id, and its name as it was then (numbers masked), so that
+    the auditor reads 网格 东一网格 rather than 网格 1 without the log reaching into the app later."""
+    if obj is None:
+        return None
+    return {"id": obj.pk, "name": redact(str(obj))[:150]}
+
+
+def refs(objects) -> list[dict]:
+    """Several related objects (an account's communities), in a stable order so equal sets compare equal."""
+    return sorted((ref(o) for o in objects), key=lambda r: r["id"])
+
+
 def snapshot(obj, fields: list[str]) -> dict:
-    """The values of `fields` on `obj`, as the log stores them (dates as ISO strings, money to its places)."""
+    """The values of `fields` on `obj`, as the log stores them (dates as ISO strings, money to its places,
+    a foreign key — named `grid` or `grid_id` — as ref())."""
     out = {}
     for field in fields:
+        model_field = obj._meta.get_field(field)
+        if model_field.many_to_one or model_field.one_to_one:
+            out[field] = ref(getattr(obj, model_field.name))
+            continue
         value = getattr(obj, field)
         if hasattr(value, "isoformat"):
             value = value.isoformat()

@@ -89,5 +89,4 @@ USER_FIELDS = ["username", "first_name", "role", "phone", "is_active", "service_
 
 
 def _places(user: User) -> dict:
-    return {"communities": sorted(user.communities.values_list("pk", flat=True)),
-            "grids": sorted(user.grids.values_list("pk", flat=True))}
+    return {"communities": audit.refs(user.communities.all()), "grids": audit.refs(user.grids.all())}

@@ -58,7 +58,8 @@ def set_derived_fields(resident: Resident) -> None:
 
 
 def _audit_state(resident: Resident, tags: list[str]) -> dict[str, Any]:
-    state = {f: getattr(resident, f"{f}_id" if f in ("grid", "household") else f) for f in EDITABLE_FIELDS}
+    state = {f: audit.ref(getattr(resident, f)) if f in ("grid", "household") else getattr(resident, f)
+             for f in EDITABLE_FIELDS}
     state.update(gender=resident.gender, birth_date=resident.birth_date, status=resident.status,
                  status_date=resident.status_date, status_reason=resident.status_reason, tags=sorted(tags))
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in state.items()}

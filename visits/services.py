@@ -57,7 +57,7 @@ def visit_record(*, actor, resident: Resident, method: str, visited_at: datetime
             raise ValidationError({"hazards": e.messages}) from None
         found.save()
     audit.record(actor=actor, action=AuditAction.CREATE, target=visit,
-                 changes={"resident": resident.pk, "method": method, "hazards": len(hazards or [])})
+                 changes={"resident": audit.ref(resident), "method": method, "hazards": len(hazards or [])})
     return visit
 
 

@@ -76,9 +76,16 @@ def _plain(value) -> str:
     return str(value)
 
 
+def _is_ref(value) -> bool:
+    # audit.ref(): a related object with the name it had when the entry was written.
+    return isinstance(value, dict) and set(value) == {"id", "name"}
+
+
 def _value(model, name, value) -> str:
     if value in (None, "", [], {}):
         return EMPTY
+    if _is_ref(value):
+        return str(value["name"]) or EMPTY
     if name == "tags" and isinstance(value, list):
         labels = _tag_labels()
         return "、".join(str(labels.get(v, v)) if isinstance(v, str) else _plain(v) for v in value)
@@ -95,7 +102,8 @@ def _value(model, name, value) -> str:
 
 
 def _is_change(name, value) -> bool:
-    # audit.diff writes [before, after]; a list-valued field (tags, places) then holds two lists.
+    # audit.diff writes [before, after]; a list-valued field (tags, places) then holds two lists, and two
+    # places (refs) in a row are an account's list of places only when it is one of LIST_FIELDS.
     if not (isinstance(value, list) and len(value) == 2):
         return False
     return name not in LIST_FIELDS or isinstance(value[0], list)

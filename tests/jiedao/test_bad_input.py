@@ -228,7 +228,7 @@ def test_the_audit_log_reads_a_visit_with_hazards(web, api, auditor, gridder, zh
     assert page.status_code == 200
     assert "<b>隐患</b>：1" in page.content.decode()
     entry = api.as_(auditor).get("/api/v1/audit/", {"action": "create"}).json()["results"][0]
-    assert entry["changes"] == {"resident": zhang.pk, "method": "home", "hazards": 1}
+    assert entry["changes"] == {"resident": {"id": zhang.pk, "name": "张春露"}, "method": "home", "hazards": 1}
 
 
 

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import cache
 from types import SimpleNamespace
 
@@ -33,8 +34,10 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
+from assistance.choices import CaseKind, CaseState
 from elderly_care.models import PriceRule
 from elderly_care.services import default_pricing_ensure
+from jiedao.dates import month_end
 from jiedao.exports import XLSX
 from jiedao.models import AuditEntry, Role
 from residents import id_numbers
@@ -93,11 +96,15 @@ def _world():
                                 hazards=[{"kind": "gas", "description": "燃气软管老化"}])
     case = CaseFactory(resident=li, created_by=people.staff_east)
     paid = DisbursementFactory(case__resident=li, case__created_by=people.staff_east, by=people.admin)
+    # A 低保 case approved and not yet paid this month: where a payment with its period is recorded.
+    monthly = CaseFactory(resident=li, created_by=people.staff_east, kind=CaseKind.DIBAO, state=CaseState.APPROVED,
+                          requested_amount=Decimal("1200.00"))
     enrolment = CareEnrolmentFactory(resident=zhang, point=canteen)
     MealFactory(point=canteen, resident=zhang, operator=people.operator)
     return SimpleNamespace(
         **vars(people), heping=heping, east=east, east1=east1, east2=east2, canteen=canteen, home=home,
         zhang=zhang, li=li, visit=visit, hazard=Hazard.objects.get(visit=visit), case=case, paid_case=paid.case,
+        payment=paid, monthly=monthly,
         enrolment=enrolment, rule=VisitRule.objects.filter(subdistrict=heping).first(),
         price_rule_pk=PriceRule.objects.filter(subdistrict=heping).order_by("pk").first().pk,
         report=MonthlyReportFactory(subdistrict=heping),
@@ -552,17 +559,43 @@ SUBMISSIONS = [
     Submission("meal-list", lambda w: "/api/v1/meals/", "operator", lambda w: {
         "id_number": w.li.id_number, "meal": "dinner", "point": w.canteen.pk}, json=True),
 ]
-# Payments are not sent the family yet: their own refusals (over the approved amount, a period ending before
-# it starts, a second live payment, a void without a reason) are stories in tests/assistance/test_payments.py.
-# Their lists are in LISTINGS.
 NOT_FUZZED = {
-    "assistance:disbursement_add": "payments: tests/assistance/test_payments.py",
-    "assistance:disbursement_void": "payments: tests/assistance/test_payments.py",
-    "assistance:disbursement_correct": "payments: tests/assistance/test_payments.py",
-    "disbursement-void": "payments: tests/assistance/test_payments.py",
-    "disbursement-correct": "payments: tests/assistance/test_payments.py",
-    "case-disbursements": "its GET is a list",
+    "case-disbursements": "its GET is a list; its POST is `case-disbursements (record)`",
 }
+
+
+def _payment(w):
+    """This month's 低保 payment, within the approved 1,200.00."""
+    first = timezone.localdate().replace(day=1)
+    return {"amount": "1200.00", "paid_on": timezone.localdate().isoformat(), "method": "bank",
+            "period_from": first.isoformat(), "period_to": month_end(first).isoformat()}
+
+
+def _prefixed(prefix, data):
+    return {f"{prefix}-{k}": v for k, v in data.items()}
+
+
+def _correction(w):
+    return {"amount": "900.00", "paid_on": timezone.localdate().isoformat(), "method": "bank", "period_from": "",
+            "period_to": "", "reason": "金额录入错误"}
+
+
+# Money: each bad value in each field of a payment, a void and a correction, on the page and the API.
+SUBMISSIONS += [
+    Submission("assistance:disbursement_add", lambda w: f"/assistance/{w.monthly.pk}/disbursements/", "admin",
+               _payment),
+    # Each row of the case page has its own void and correction form: their fields carry the payment's prefix.
+    Submission("assistance:disbursement_void", lambda w: f"/assistance/disbursements/{w.payment.pk}/void/", "admin",
+               lambda w: _prefixed(f"void{w.payment.pk}", {"reason": "重复登记"})),
+    Submission("assistance:disbursement_correct", lambda w: f"/assistance/disbursements/{w.payment.pk}/correct/",
+               "admin", lambda w: _prefixed(f"fix{w.payment.pk}", _correction(w))),
+    Submission("case-disbursements (record)", lambda w: f"/api/v1/cases/{w.monthly.pk}/disbursements/", "admin",
+               _payment, json=True),
+    Submission("disbursement-void", lambda w: f"/api/v1/disbursements/{w.payment.pk}/void/", "admin",
+               lambda w: {"reason": "重复登记"}, json=True),
+    Submission("disbursement-correct", lambda w: f"/api/v1/disbursements/{w.payment.pk}/correct/", "admin",
+               lambda w: {k: v for k, v in _correction(w).items() if v != ""}, json=True),
+]
 
 
 def _last_month() -> str:
