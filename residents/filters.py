@@ -12,6 +12,7 @@ from jiedao.models import AuditAction
 from jiedao.scope import sees_full_numbers
 
 from . import id_numbers, selectors
+from .id_numbers import AGE_BAND_YEARS
 from .models import (
     CareTier,
     Community,
@@ -33,12 +34,25 @@ _ID_LAST4 = re.compile(r"\d{3}[\dX]")
 PHONE_MIN_DIGITS = 7  # a landline without its area code; a mobile has 11
 
 
+AGE_BAND_MESSAGE = (f"请按 {AGE_BAND_YEARS} 岁分段筛选年龄：最小年龄为 {AGE_BAND_YEARS} 的倍数（如 60、80），"
+                    f"最大年龄为 {AGE_BAND_YEARS} 的倍数减一（如 64、79）。")
+
+
 class ResidentFilterForm(forms.Form):
+    # Set by the FilterSet for a reader who sees age bands, not birth dates: an exact age would narrow each
+    # row's masked number below what the band leaves.
+    banded_ages = False
+
     def clean(self):
         data = super().clean()
         low, high = data.get("age_min"), data.get("age_max")
         if low is not None and high is not None and low > high:
             self.add_error("age_max", "最大年龄不能小于最小年龄。")
+        if self.banded_ages:
+            if low is not None and low % AGE_BAND_YEARS:
+                self.add_error("age_min", AGE_BAND_MESSAGE)
+            if high is not None and (high + 1) % AGE_BAND_YEARS:
+                self.add_error("age_max", AGE_BAND_MESSAGE)
         return data
 
 
@@ -84,6 +98,12 @@ class ResidentFilterSet(django_filters.FilterSet):
             ordering.extra["choices"] = [c for c in ordering.extra["choices"] if "birth_date" not in c[0]]
             if hasattr(ordering, "_field"):  # built already (the schema reads the class's): build it anew
                 del ordering._field
+
+    @property
+    def form(self):
+        form = super().form
+        form.banded_ages = not sees_full_numbers(getattr(self.request, "user", None))
+        return form
 
     @property
     def qs(self):

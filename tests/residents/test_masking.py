@@ -110,3 +110,19 @@ def test_only_those_who_see_birth_dates_may_sort_by_them(api, staff_east, leader
     for reader in (leader, gridder):
         refused = api.as_(reader).get("/api/v1/residents/?ordering=birth_date")
         assert refused.status_code == 400 and "ordering" in refused.json()
+
+
+def test_a_reader_who_sees_age_bands_filters_by_bands_only(web, api, staff_east, leader, gridder, street):
+    # 钱领导 sees 80–84岁 in each row; age_min=81&age_max=81 would have told her the exact age (about 33
+    # candidates with the masked number). Band edges are what she can ask for: 80岁以上, 60–79岁.
+    for reader in (leader, gridder):
+        for query in ("age_min=81", "age_max=80", "age_min=81&age_max=81", "age_min=62&age_max=64"):
+            refused = api.as_(reader).get(f"/api/v1/residents/?{query}")
+            assert refused.status_code == 400, (reader, query)
+            assert any("5 岁" in message for messages in refused.json().values() for message in messages)
+        for query in ("age_min=80", "age_min=60&age_max=79", "age_max=59", "age_min=0&age_max=4"):
+            assert api.as_(reader).get(f"/api/v1/residents/?{query}").status_code == 200, (reader, query)
+    page = web.as_(leader).get(reverse("residents:resident_list"), {"age_min": "81"})
+    assert "age_min" in page.context["filter_form"].errors
+    # 王丽 writes the registry and sees each birth date on the detail: an exact age tells her nothing new.
+    assert api.as_(staff_east).get("/api/v1/residents/?age_min=81&age_max=81").status_code == 200
