@@ -71,6 +71,15 @@ def notifications_deliver(batch: int = 2000) -> tuple[int, int]:
                                                                        last_error=str(error)[:200])
 
 
+def notifications_resolve(*, resident_id: int, methods, on) -> int:
+    """The reminders and alarms that a visit has answered — about this resident, for these methods, due on or
+    before the day of the visit — are read for everyone who had them (the worker, the community told of an
+    escalation): nothing waits in an inbox for what was done."""
+    return (Notification.objects.filter(resident_id=resident_id, method__in=list(methods), due_date__lte=on,
+                                        read_at__isnull=True)
+            .update(read_at=timezone.now()))
+
+
 def notification_read(*, actor, notification: Notification) -> Notification:
     if notification.recipient_id != actor.pk:
         raise PermissionDenied("只能标记自己的提醒。")

@@ -165,7 +165,7 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     kind = NotificationKind.DUE
     method = "home"
     due_date = factory.LazyFunction(timezone.localdate)
-    message = factory.LazyAttribute(lambda o: f"{o.resident.name} 今天应进行上门探访。")
+    message = factory.LazyAttribute(lambda o: f"{o.resident.name} 今天应上门探访。")
     key = factory.Sequence(lambda n: f"test:{n}")  # unique, as every job's own keys are
 
 

@@ -57,5 +57,6 @@ class HazardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         hazard = self.get_object()
         data = HazardTransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        hazard = services.hazard_transition(actor=request.user, hazard=hazard, status=data.validated_data["status"])
+        hazard = services.hazard_transition(actor=request.user, hazard=hazard, status=data.validated_data["status"],
+                                            note=data.validated_data.get("note", ""))
         return Response(HazardSerializer(hazard).data)

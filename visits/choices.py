@@ -10,6 +10,12 @@ class Method(models.TextChoices):
     OTHER = "other", "其他"
 
 
+def method_phrase(method: str) -> str:
+    """A method as a reminder says it (今天应上门探访, 电话问候已逾期): its label, which already names the
+    act, and 探访 for 其他."""
+    return "探访" if method == Method.OTHER else Method(method).label
+
+
 class Frequency(models.TextChoices):
     DAILY = "daily", "每天"
     WEEKLY = "weekly", "每周"

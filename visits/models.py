@@ -10,13 +10,17 @@ from residents.models import CareTier
 from .choices import Frequency, HazardKind, HazardStatus, Method  # noqa: F401  (named from models too)
 from .querysets import CarePlanQuerySet, HazardQuerySet, VisitQuerySet
 
+# Residents of the tier 无 have no visit plan (children, most working-age people): rules are for the others.
+PLANNED_TIERS = [(value, label) for value, label in CareTier.choices if value != CareTier.NONE]
+NO_PLAN_MESSAGE = "关爱等级为“无”的居民没有探访计划：规则只能设给重点、常规或一般关爱。"
+
 
 class VisitRule(models.Model):
     """One line of a care tier's visit plan: this method, this often, escalated after so many days."""
 
     subdistrict = models.ForeignKey("residents.Subdistrict", verbose_name="街道", on_delete=models.CASCADE,
                                     related_name="visit_rules")
-    care_tier = models.CharField("关爱等级", max_length=12, choices=CareTier.choices)
+    care_tier = models.CharField("关爱等级", max_length=12, choices=PLANNED_TIERS)
     method = models.CharField("方式", max_length=16, choices=Method.choices)
     frequency = models.CharField("频次", max_length=16, choices=Frequency.choices)
     every_n_days = models.PositiveSmallIntegerField(
@@ -25,6 +29,10 @@ class VisitRule(models.Model):
     escalate_after_days = models.PositiveSmallIntegerField(
         "逾期几天后上报社区", default=3, help_text="逾期超过这些天数，提醒转给社区工作人员（0–90）。",
         validators=[MaxValueValidator(90, "最多 90 天。")])
+    # The day the rule (or its method, tier or frequency) was set: nothing is overdue by it before then, so a
+    # new monthly rule does not make residents last seen in the summer 60 days late at once. Empty on the
+    # rules made before this was kept: they count from each resident's last visit, as they always did.
+    counts_from = models.DateField("起算日期", null=True, blank=True, editable=False)
 
     objects = SubdistrictSettingQuerySet.as_manager()
 
@@ -33,6 +41,8 @@ class VisitRule(models.Model):
         verbose_name_plural = "探访规则"
         ordering = ["subdistrict_id", "care_tier", "method"]
         constraints = [
+            models.CheckConstraint(condition=~models.Q(care_tier=CareTier.NONE), name="visit_rule_planned_tier",
+                                   violation_error_message=NO_PLAN_MESSAGE),
             models.UniqueConstraint(fields=["subdistrict", "care_tier", "method"], name="visit_rule_unique",
                                     violation_error_message="该关爱等级已有这种方式的规则。"),
             models.CheckConstraint(
@@ -129,6 +139,8 @@ class Hazard(models.Model):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="解决人", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField("解决时间", null=True, blank=True)
+    resolution = models.CharField("处理情况", max_length=300, blank=True,
+                                  help_text="解决时写明做了什么（如：已更换燃气软管）。")
 
     objects = HazardQuerySet.as_manager()
 

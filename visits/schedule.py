@@ -7,6 +7,7 @@ sign when they are in the curtain pact. For each (resident, method) the next vis
 interval after the last visit of that method (daily: the next day; weekly: 7 days; every N days;
 monthly and quarterly: the same day one or three months on). Never visited: due from the day the
 resident's tier began (`care_tier_since`; today if unknown), so a forgotten resident grows overdue.
+Nothing is due by a rule before the day it was set (`counts_from`).
 Only a curtain sign that says the curtain was open, or a home visit that day, keeps the pact; a sign
 that the curtain was closed is an alarm at once, like a missed deadline.
 """
@@ -91,6 +92,8 @@ def due_items(residents: QuerySet, today: date | None = None) -> list[DueItem]:
         for rule in rules.get((subdistrict_id, tier), []):
             previous = last.get((pk, rule.method))
             due = next_due(previous, rule.frequency, rule.every_n_days, today, since)
+            if rule.counts_from is not None and due < rule.counts_from:
+                due = rule.counts_from  # a rule is late only from the day it was set
             if due <= today:
                 items.append(DueItem(pk, rule.method, due, previous, (today - due).days, rule.escalate_after_days))
     for pk, deadline in curtains.items():

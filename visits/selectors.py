@@ -10,7 +10,7 @@ from django.utils import timezone
 from jiedao.dates import add_months, day_range, years_before
 from jiedao.models import Role, User
 from jiedao.scope import VISIT_RECORDERS, covers
-from residents.models import CareDependency, Resident, ResidentTag, Tag
+from residents.models import CareDependency, Resident, ResidentTag, Status, Tag
 from residents.selectors import register_on
 
 from . import schedule
@@ -163,3 +163,9 @@ def monthly_visit_rate(user, month: date) -> dict:
         "by_grid": [(c, g, t, s, visit_rate(s, t)) for (_, c, _, g), (t, s) in sorted(by_grid.items())],
         "missing": missing,
     }
+
+
+def rule_reach(rule) -> int:
+    """How many active residents of the rule's sub-district are in its care tier: whose plan it is part of."""
+    return Resident.objects.filter(community__subdistrict_id=rule.subdistrict_id, care_tier=rule.care_tier,
+                                   status=Status.ACTIVE).count()

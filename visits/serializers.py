@@ -56,3 +56,5 @@ class DueSerializer(serializers.Serializer):
 
 class HazardTransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[HazardStatus.IN_HAND, HazardStatus.CLOSED])
+    note = serializers.CharField(label="处理情况", max_length=300, required=False, allow_blank=True,
+                                 help_text="解决（closed）时必填：做了什么。")

@@ -12,14 +12,25 @@ from django.utils import timezone
 from jiedao import audit
 from jiedao.dates import day_range
 from jiedao.models import AuditAction, Notification, NotificationKind, User
-from jiedao.notifications import notifications_deliver, notifications_write
+from jiedao.notifications import notifications_deliver, notifications_resolve, notifications_write
 from jiedao.scope import can_edit_plans, can_manage_places, can_record_visits
 from jiedao.signals import rows_changed
-from residents.models import Resident, Status
+from residents.models import CareTier, Resident, Status
 from residents.selectors import community_supervisors
 
 from . import schedule
-from .models import FINDINGS, CarePlan, Frequency, Hazard, HazardStatus, Method, Visit, VisitRule
+from .choices import method_phrase
+from .models import (
+    FINDINGS,
+    NO_PLAN_MESSAGE,
+    CarePlan,
+    Frequency,
+    Hazard,
+    HazardStatus,
+    Method,
+    Visit,
+    VisitRule,
+)
 from .selectors import responsible_workers
 
 
@@ -43,6 +54,16 @@ def visit_record(*, actor, resident: Resident, method: str, visited_at: datetime
         raise ValidationError({"visited_at": "走访时间不能早于一年前（更早的纸质记录请在备注中说明）。"})
     if resident.status != Status.ACTIVE:
         raise ValidationError({"resident": "该居民已归档，不能再记录走访。"})
+    if not findings.get("ok", True) and method != Method.CURTAIN_SIGN and not hazards and not any(
+            str(findings.get(field) or "").strip() for field in FINDINGS if field != "ok"):
+        # Unticked 情况正常 with nothing written said nothing: the next worker must know what to look at.
+        raise ValidationError({"notes": "情况异常时请写明异常之处（健康状况、居住环境、需求或情况记录）。"})
+    # The resident's row is the lock: two taps of the same form, in two requests, see each other's visit.
+    Resident.objects.select_for_update().filter(pk=resident.pk).first()
+    minute = visited_at.replace(second=0, microsecond=0)
+    if Visit.objects.filter(resident=resident, method=method, visited_at__gte=minute,
+                            visited_at__lt=minute + timedelta(minutes=1)).exists():
+        raise ValidationError({"visited_at": DOUBLE_VISIT})
     visit = Visit(resident=resident, method=method, visited_at=visited_at, visitor=actor,
                   overdue_days=schedule.overdue_days_for(resident, method, timezone.localdate(visited_at)),
                   **{k: v for k, v in findings.items() if k in FINDINGS})
@@ -58,7 +79,15 @@ def visit_record(*, actor, resident: Resident, method: str, visited_at: datetime
         found.save()
     audit.record(actor=actor, action=AuditAction.CREATE, target=visit,
                  changes={"resident": audit.ref(resident), "method": method, "hazards": len(hazards or [])})
+    if method != Method.CURTAIN_SIGN or visit.ok:
+        notifications_resolve(resident_id=resident.pk, methods=ANSWERS.get(method, {method}),
+                              on=timezone.localdate(visited_at))
     return visit
+
+
+DOUBLE_VISIT = "同一居民在这一分钟已有一条同样方式的走访记录（可能是重复提交），本次未重复登记。"
+# What a visit answers: a home visit keeps the day's curtain pact too (the worker was at the door).
+ANSWERS = {Method.HOME: {Method.HOME, Method.CURTAIN_SIGN}}
 
 
 HAZARD_NEXT = {HazardStatus.OPEN: {HazardStatus.IN_HAND, HazardStatus.CLOSED},
@@ -66,19 +95,27 @@ HAZARD_NEXT = {HazardStatus.OPEN: {HazardStatus.IN_HAND, HazardStatus.CLOSED},
 
 
 @transaction.atomic
-def hazard_transition(*, actor, hazard: Hazard, status: str) -> Hazard:
-    """Follow a hazard up: open → in hand → closed (or open → closed); closed is final."""
+def hazard_transition(*, actor, hazard: Hazard, status: str, note: str = "") -> Hazard:
+    """Follow a hazard up: open → in hand → closed (or open → closed); closed is final, and says what was
+    done about it (the next visit, and the auditor, read it)."""
     if not can_record_visits(actor):
         raise PermissionDenied("您的角色不能处理隐患。")
     hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
     if status not in HAZARD_NEXT.get(hazard.status, set()):
         raise ValidationError({"status": f"隐患当前为“{hazard.get_status_display()}”，不能改为该状态。"})
+    note = (note or "").strip()
+    if status == HazardStatus.CLOSED and not note:
+        raise ValidationError({"note": "请写明隐患是如何处理的（如：已更换燃气软管）。"})
+    if len(note) > Hazard._meta.get_field("resolution").max_length:
+        raise ValidationError({"note": "处理情况最多 300 字。"})
     before = hazard.status
     hazard.status = status
+    changes = {"status": [before, status]}
     if status == HazardStatus.CLOSED:
-        hazard.closed_by, hazard.closed_at = actor, timezone.now()
+        hazard.closed_by, hazard.closed_at, hazard.resolution = actor, timezone.now(), note
+        changes["resolution"] = note
     hazard.save()
-    audit.record(actor=actor, action=AuditAction.UPDATE, target=hazard, changes={"status": [before, status]})
+    audit.record(actor=actor, action=AuditAction.UPDATE, target=hazard, changes=changes)
     return hazard
 
 
@@ -101,6 +138,8 @@ def care_plan_save(*, actor, resident: Resident, responsible: User | None, curta
 
 PLAN_FIELDS = ["responsible_id", "curtain_pact", "curtain_deadline"]
 RULE_FIELDS = ["care_tier", "method", "frequency", "every_n_days", "escalate_after_days"]
+# A change to any of these is a new plan, counted from the day it is made; the escalation limit is not.
+COUNTING_FIELDS = ["care_tier", "method", "frequency", "every_n_days"]
 
 
 @transaction.atomic
@@ -109,9 +148,14 @@ def visit_rule_save(*, actor, rule: VisitRule) -> VisitRule:
     if not can_manage_places(actor):
         raise PermissionDenied("只有街道管理员可以设置探访规则。")
 
+    if rule.care_tier == CareTier.NONE:
+        raise ValidationError({"care_tier": NO_PLAN_MESSAGE})
     rule.subdistrict_id = actor.subdistrict_id
     if rule.frequency != Frequency.EVERY_N_DAYS:
         rule.every_n_days = None
+    stored = VisitRule.objects.filter(pk=rule.pk).first() if rule.pk else None
+    if stored is None or any(getattr(stored, f) != getattr(rule, f) for f in COUNTING_FIELDS):
+        rule.counts_from = timezone.localdate()
     return audit.audited_save(actor=actor, obj=rule, fields=RULE_FIELDS,
                               guard=audit.own_subdistrict(actor, "只能修改本街道的规则。"))
 
@@ -177,7 +221,7 @@ def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
 
     for item in items:
         name, community_id = info[item.resident_id]
-        method = Method(item.method).label
+        method = method_phrase(item.method)
         worker = workers.get(item.resident_id)
         to_worker = [worker] if worker else supervisors.get(community_id, [])  # no worker: the community hears
         to_supervisors = supervisors.get(community_id, [])
@@ -197,14 +241,14 @@ def reminders_run(*, now: datetime | None = None) -> dict[str, int]:
                     f"curtain:{item.resident_id}:{today}")
             continue
         if item.is_overdue:
-            add(to_worker, NotificationKind.OVERDUE, item, f"{name} 的{method}探访已逾期 {item.overdue_days} 天。",
+            add(to_worker, NotificationKind.OVERDUE, item, f"{name} 的{method}已逾期 {item.overdue_days} 天。",
                 f"{item.resident_id}:{item.method}:{item.due_date}")
         else:
-            add(to_worker, NotificationKind.DUE, item, f"{name} 今天应进行{method}探访。",
+            add(to_worker, NotificationKind.DUE, item, f"{name} 今天应{method}。",
                 f"{item.resident_id}:{item.method}:{item.due_date}")
         if item.overdue_days > item.escalate_after_days:
             add(to_supervisors, NotificationKind.ESCALATION, item,
-                f"{name} 的{method}探访已逾期 {item.overdue_days} 天，超过 {item.escalate_after_days} 天，请督办。",
+                f"{name} 的{method}已逾期 {item.overdue_days} 天，超过 {item.escalate_after_days} 天，请督办。",
                 f"{item.resident_id}:{item.method}:{item.due_date}")
     written = notifications_write(rows)
     delivered, failed = notifications_deliver()

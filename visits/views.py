@@ -1,9 +1,10 @@
+import re
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -66,16 +67,30 @@ class VisitCreateView(ResidentActionMixin, ServiceFormMixin, FormView):
         return reverse("visits:day")
 
 
+CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")  # ASCII digits: what <input type=time> sends
+
+
 @login_required
 @require_POST
 def curtain_sign(request, resident):
-    """The curtain pact's second tap: "窗帘已开" on the day page records today's sign."""
+    """The curtain pact's second tap: "窗帘已开" on the day page records today's sign — now, or, after the
+    deadline, at the time the worker learnt the curtain was in fact opened (`at`, HH:MM today)."""
     if not can_record_visits(request.user):
         raise PermissionDenied("您的角色不能记录走访。")
     person = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident)
+    visited_at = None
+    if request.POST.get("at"):
+        found = CLOCK_TIME.fullmatch(request.POST["at"])
+        if found is None:
+            messages.error(request, "开窗时间格式不对，请按“时:分”填写，如 09:10。")
+            return redirect("visits:day")
+        visited_at = timezone.localtime().replace(hour=int(found[1]), minute=int(found[2]), second=0, microsecond=0)
+        if visited_at > timezone.now():
+            messages.error(request, "开窗时间不能晚于现在。")
+            return redirect("visits:day")
     try:
         services.visit_record(actor=request.user, resident=person, method=Method.CURTAIN_SIGN,
-                              ok=request.POST.get("ok", "1") == "1")
+                              visited_at=visited_at, ok=request.POST.get("ok", "1") == "1")
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
     else:
@@ -132,7 +147,8 @@ def hazard_transition(request, pk, status):
     if status not in (HazardStatus.IN_HAND, HazardStatus.CLOSED):
         raise PermissionDenied("未知的状态。")
     try:
-        services.hazard_transition(actor=request.user, hazard=hazard, status=status)
+        services.hazard_transition(actor=request.user, hazard=hazard, status=status,
+                                   note=request.POST.get("note", ""))
         messages.success(request, "隐患状态已更新。")
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
@@ -194,11 +210,13 @@ class RulesView(RoleRequiredMixin, ServiceFormMixin, FormView):
 
 
 @login_required
-@require_POST
 def rule_delete(request, pk):
+    """Deleting a rule asks first, saying how many residents' plans it takes a visit out of."""
     if not can_manage_places(request.user):
         raise PermissionDenied("只有街道管理员可以设置探访规则。")
     rule = get_object_or_404(VisitRule.objects.visible_to(request.user), pk=pk)
+    if request.method != "POST":
+        return render(request, "visits/rule_delete.html", {"rule": rule, "reach": selectors.rule_reach(rule)})
     services.visit_rule_delete(actor=request.user, rule=rule)
     messages.success(request, f"已删除规则：{rule}。")
     return redirect("visits:rules")

@@ -488,7 +488,7 @@ SUBMISSIONS = [
     Submission("visits:plan", lambda w: f"/visits/plan/{w.zhang.pk}/", "staff_east", lambda w: {
         "responsible": w.gridder.pk, "curtain_pact": "on", "curtain_deadline": "08:30"}),
     Submission("visits:rules", lambda w: "/visits/rules/", "admin", lambda w: {
-        "care_tier": "none", "method": "phone", "frequency": "every_n_days", "every_n_days": "10",
+        "care_tier": "general", "method": "other", "frequency": "every_n_days", "every_n_days": "10",
         "escalate_after_days": "3"}),
     Submission("visits:rule_update", lambda w: f"/visits/rules/{w.rule.pk}/", "admin", lambda w: {
         "care_tier": w.rule.care_tier, "method": w.rule.method, "frequency": "every_n_days", "every_n_days": "2",

@@ -45,7 +45,7 @@ def test_an_office_upgrading_keeps_its_points_inbox_packs_and_export_jobs():
             community=east)
         old.get_model("visits", "Notification").objects.create(
             recipient=operator, kind="overdue", resident=resident, method="phone",
-            message="张春露 的电话问候探访已逾期 1 天。", key="overdue:1:phone:2026-11-30:1")
+            message="张春露 的电话问候已逾期 1 天。", key="overdue:1:phone:2026-11-30:1")
         old.get_model("visits", "Notification").objects.create(
             recipient=operator, kind="case_review", resident=resident, message="张春露 的低保应于 2026-11-30 复核。",
             key="review:42:2026-11-30:1")

@@ -106,7 +106,7 @@ def test_hazards_are_followed_up_until_closed(api, gridder, staff_west, zhang):
     assert api.as_(staff_west).post(url, {"status": "closed"}, format="json").status_code == 404
     assert api.as_(gridder).post(url, {"status": "in_hand"}, format="json").json()["status"] == "in_hand"
     assert api.as_(gridder).post(url, {"status": "in_hand"}, format="json").status_code == 400
-    closed = api.as_(gridder).post(url, {"status": "closed"}, format="json").json()
+    closed = api.as_(gridder).post(url, {"status": "closed", "note": "已更换软管"}, format="json").json()
     assert closed["status"] == "closed" and closed["closed_by"] == gridder.pk
     assert api.as_(gridder).post(url, {"status": "open"}, format="json").status_code == 400
     assert api.as_(gridder).get("/api/v1/hazards/?status=closed").json()["count"] == 1
