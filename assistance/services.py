@@ -128,7 +128,7 @@ def _approved(amount: Decimal) -> Decimal:
 
 
 # A resident's 低保 / 特困 tags are not typed in: they follow their approved, open cases (the registry
-# refuses them by hand: residents.services.CASE_BACKED_TAGS, the same two).
+# refuses them by hand: residents.choices.CASE_BACKED_TAGS, the same two).
 CASE_TAGS = {CaseKind.DIBAO: Tag.DIBAO, CaseKind.TEKUN: Tag.TEKUN}
 
 

@@ -90,3 +90,7 @@ class PointKind(models.TextChoices):
 
 
 MEAL_POINT_KINDS = [PointKind.CANTEEN, PointKind.MEAL_POINT]  # where the counter checks meals in
+
+
+# 低保 and 特困 follow relief cases (assistance opens and ends them): no form ticks them by hand.
+CASE_BACKED_TAGS = {Tag.DIBAO.value, Tag.TEKUN.value}

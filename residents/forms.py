@@ -5,7 +5,10 @@ from django.utils import timezone
 from jiedao.forms import DayField
 
 from . import id_numbers
+from .choices import CASE_BACKED_TAGS
 from .models import Community, Grid, Household, Resident, ServicePoint, Status, Tag
+
+CASE_TAG_MESSAGE = "低保、特困由救助案件决定，不能在此勾选；请为该居民办理救助案件。"
 
 
 class ResidentForm(forms.ModelForm):
@@ -40,17 +43,22 @@ class ResidentForm(forms.ModelForm):
         if self.instance.pk:
             self.initial.setdefault("tags", self.instance.tag_codes)
             self.initial.setdefault("version", self.instance.version)
-        # 低保 and 特困 follow relief cases: shown, never ticked by hand.
-        self.fields["tags"].help_text = "低保、特困由救助案件自动维护，不能在此修改。"
-        self.fields["tags"].widget.attrs["data-case-backed"] = "dibao tekun"
+        # 低保 and 特困 follow relief cases: shown beside the form as what they are (case_tags), never a tick.
+        self.fields["tags"].choices = [(code, label) for code, label in Tag.choices if code not in CASE_BACKED_TAGS]
+        self.fields["tags"].error_messages["invalid_choice"] = CASE_TAG_MESSAGE
+        self.fields["tags"].help_text = ""
+
+    @property
+    def case_tags(self) -> list[str]:
+        """The labels of the case-backed tags the resident holds now (低保, 特困)."""
+        if not self.instance.pk:
+            return []
+        return [label for code, label in Tag.choices if code in CASE_BACKED_TAGS and code in self.instance.tag_codes]
 
     def clean_tags(self):
+        # The cases keep the case-backed tags the resident already holds.
         current = self.instance.tag_codes if self.instance.pk else []
-        submitted = self.cleaned_data["tags"]
-        # Whatever the checkboxes say about the case-backed tags, the cases decide.
-        from .services import CASE_BACKED_TAGS
-
-        return sorted((set(submitted) - CASE_BACKED_TAGS) | (set(current) & CASE_BACKED_TAGS))
+        return sorted(set(self.cleaned_data["tags"]) | (set(current) & CASE_BACKED_TAGS))
 
     def clean_id_number(self):
         # The format is checked here so its message shows at once; duplicates are the service's.

@@ -3,6 +3,8 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from jiedao.text import AddressPartField, PersonNameField, PlaceNameField
+
 from . import id_numbers
 from .choices import (  # noqa: F401  (the registry's codes are named from residents.models too)
     MEAL_POINT_KINDS,
@@ -32,7 +34,7 @@ PHONE = RegexValidator(r"^[0-9+\- ]{3,20}$", "电话只能包含数字、空格�
 
 
 class Subdistrict(models.Model):
-    name = models.CharField("街道名称", max_length=50, unique=True)
+    name = PlaceNameField("街道名称", max_length=50, unique=True)
     code = models.CharField("街道代码", max_length=20, blank=True)
 
     objects = SubdistrictQuerySet.as_manager()
@@ -53,7 +55,7 @@ class Subdistrict(models.Model):
 class Community(models.Model):
     subdistrict = models.ForeignKey(Subdistrict, verbose_name="街道", on_delete=models.PROTECT,
                                     related_name="communities")
-    name = models.CharField("社区名称", max_length=50)
+    name = PlaceNameField("社区名称", max_length=50)
     code = models.CharField("社区代码", max_length=20, blank=True)
     address = models.CharField("居委会地址", max_length=200, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True, validators=[PHONE])
@@ -82,7 +84,7 @@ class Community(models.Model):
 
 class Grid(models.Model):
     community = models.ForeignKey(Community, verbose_name="社区", on_delete=models.PROTECT, related_name="grids")
-    name = models.CharField("网格名称", max_length=50)
+    name = PlaceNameField("网格名称", max_length=50)
     code = models.CharField("网格编号", max_length=20, blank=True)
     description = models.CharField("范围说明", max_length=200, blank=True)
 
@@ -111,10 +113,10 @@ class Grid(models.Model):
 class AddressParts(models.Model):
     """小区 / 楼栋 / 单元 / 房号, shared by households and residents."""
 
-    estate = models.CharField("小区", max_length=50, blank=True)
-    building = models.CharField("楼栋", max_length=20, blank=True)
-    unit = models.CharField("单元", max_length=20, blank=True)
-    room = models.CharField("房号", max_length=20, blank=True)
+    estate = PlaceNameField("小区", max_length=50, blank=True)
+    building = AddressPartField("楼栋", max_length=20, blank=True, suffixes=("号楼", "号", "栋", "幢", "楼"))
+    unit = AddressPartField("单元", max_length=20, blank=True, suffixes=("单元",))
+    room = AddressPartField("房号", max_length=20, blank=True, suffixes=("室", "号"))
 
     class Meta:
         abstract = True
@@ -163,7 +165,7 @@ class Household(AddressParts):
 
 
 class Resident(AddressParts):
-    name = models.CharField("姓名", max_length=50, db_index=True)
+    name = PersonNameField("姓名", max_length=50, db_index=True)
     # Read and looked up only through residents.selectors.resident_by_id_number, so that the number
     # can be encrypted at rest later (with a keyed index) without touching any caller.
     id_number = models.CharField("身份证号", max_length=18, unique=True)
@@ -291,12 +293,12 @@ class ServicePoint(models.Model):
                                   on_delete=models.PROTECT, related_name="service_points",
                                   help_text="街道直属的服务点可留空。")
     kind = models.CharField("类型", max_length=24, choices=PointKind.choices, db_index=True)
-    name = models.CharField("名称", max_length=60)
+    name = PlaceNameField("名称", max_length=60)
     address = models.CharField("地址", max_length=200, blank=True)
     opening_hours = models.CharField("开放时间", max_length=100, blank=True, help_text="如：周一至周五 11:00–13:00")
     capacity = models.PositiveIntegerField("容纳人数", null=True, blank=True,
                                            validators=[MaxValueValidator(100_000, "容纳人数过大。")])
-    contact_name = models.CharField("联系人", max_length=30, blank=True)
+    contact_name = PersonNameField("联系人", max_length=30, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True, validators=[PHONE])
     rooms = models.CharField("功能室", max_length=300, blank=True,
                              help_text="用顿号或逗号分隔，如：助餐厅、康复室、阅览室")

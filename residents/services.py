@@ -13,7 +13,8 @@ from jiedao.scope import can_manage_places, can_write_registry
 from jiedao.signals import rows_changed
 
 from . import id_numbers
-from .models import Community, Grid, Household, RelationToHead, Resident, ResidentTag, ServicePoint, Status, Tag
+from .choices import CASE_BACKED_TAGS
+from .models import Community, Grid, Household, RelationToHead, Resident, ResidentTag, ServicePoint, Status
 from .pinyin import name_keys
 from .selectors import resident_by_id_number
 from .signals import service_point_saved
@@ -88,10 +89,7 @@ def _check_one_head(resident: Resident) -> None:
         raise ValidationError({"relation_to_head": f"该户已有户主（{other.name}），请先修改其与户主关系。"})
 
 
-# Kept by relief cases (assistance.services.sync_case_tags), never typed in: one source of truth.
-CASE_BACKED_TAGS = {Tag.DIBAO.value, Tag.TEKUN.value}
-
-
+# The case-backed tags are kept by relief cases (assistance.services.sync_case_tags), never typed in.
 def _keep_case_backed_tags(submitted: list[str], current: list[str]) -> list[str]:
     if set(submitted) & CASE_BACKED_TAGS != set(current) & CASE_BACKED_TAGS:
         raise ValidationError({"tags": "低保、特困由救助案件自动维护（审批通过后加上，结案后去掉），不能直接修改。"})

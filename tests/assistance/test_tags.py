@@ -30,13 +30,13 @@ def test_a_residents_dibao_tag_follows_the_approved_case_and_leaves_with_it(api,
     _move(api, admin, case, "disbursed")
     _move(api, admin, case, "closed", "收入已超过标准")
     assert not ResidentTag.objects.filter(resident=resident, tag="dibao").exists()
-    # the resident form keeps the cases' word whatever its checkboxes say
+    # the resident form shows the cases' word, and offers no tick for it
     page = web.as_(staff_east).get(reverse("residents:resident_update", args=[resident.pk]))
-    assert "救助案件自动维护" in page.content.decode()
+    assert "由救助案件决定" in page.content.decode()
 
 
 def test_the_registry_and_the_cases_agree_on_which_tags_cases_keep():
     from assistance.services import CASE_TAGS
-    from residents.services import CASE_BACKED_TAGS
+    from residents.choices import CASE_BACKED_TAGS
 
     assert set(CASE_TAGS.values()) == CASE_BACKED_TAGS
