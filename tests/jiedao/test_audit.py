@@ -64,7 +64,8 @@ def test_the_auditor_reads_their_own_subdistricts_log_with_filters(api, auditor,
     assert api.as_(auditor).get("/api/v1/audit/?action=bogus").status_code == 400
 
 
-@pytest.mark.parametrize("persona", ["admin", "leader", "staff_east", "gridder", "district", "operator"])
+@pytest.mark.parametrize("persona", ["admin", "leader", "staff_east", "gridder", "district", "operator",
+                                     "security", "district_security"])
 def test_nobody_but_the_auditor_reads_the_log(request, api, web, persona):
     user = request.getfixturevalue(persona)
     assert api.as_(user).get("/api/v1/audit/").status_code == 403
