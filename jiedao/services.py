@@ -102,6 +102,23 @@ def user_unlock(*, actor, user: User) -> None:
     audit.record(actor=actor, action=AuditAction.UPDATE, target=user, changes={"unlocked": True})
 
 
+@transaction.atomic
+def security_admin_create(*, username: str, password: str, subdistrict=None, staff: bool = False) -> User:
+    """A security admin made by the deployment's operator from the command line: the district's first one
+    (no sub-district), who makes the rest in the portal, or a sub-district's. `staff` also lets it into
+    Django's admin when that is turned on (jiedao/admin_site.py). Logged, with the command as the actor."""
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "已有同名账号（不区分大小写）。"})
+    user = User(username=username, role=Role.SECURITY_ADMIN, subdistrict=subdistrict, is_staff=staff)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit.record(actor=None, username="manage.py create_security_admin", action=AuditAction.CREATE, target=user,
+                 changes={"after": audit.snapshot(user, [*USER_FIELDS, "is_staff"])})
+    return user
+
+
 USER_FIELDS = ["username", "first_name", "role", "subdistrict_id", "phone", "is_active", "service_point_id"]
 
 

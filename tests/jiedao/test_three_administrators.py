@@ -270,3 +270,26 @@ def test_turned_on_djangos_admin_lets_in_only_the_security_admin_made_staff(clie
         "username": "staff_east", "role": "subdistrict_admin"}).status_code == 403
     assert User.objects.get(pk=staff_east.pk).role == Role.COMMUNITY_STAFF
     assert client.get("/django-admin/jiedao/auditentry/").status_code == 403  # the log is the auditor's
+
+
+def test_the_operator_makes_the_districts_first_security_admin_from_the_command_line(monkeypatch, heping,
+                                                                                     auditor, capsys):
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("DJANGO_SECURITY_ADMIN_PASSWORD", "District-keeper-2026")
+    call_command("create_security_admin", "keeper")
+    keeper = User.objects.get(username="keeper")
+    assert keeper.role == Role.SECURITY_ADMIN and keeper.subdistrict is None and not keeper.is_staff
+    assert keeper.check_password("District-keeper-2026") and "全区" in capsys.readouterr().out
+    call_command("create_security_admin", "heping_keeper", "--subdistrict", "和平里街道", "--staff")
+    assert User.objects.get(username="heping_keeper").subdistrict == heping
+    # Both are in the log; the sub-district's in 和平里's auditor's.
+    assert ("manage.py create_security_admin", "create", str(User.objects.get(username="heping_keeper").pk)) in \
+        _entries(auditor)
+    with pytest.raises(CommandError, match="同名账号"):
+        call_command("create_security_admin", "KEEPER")
+    with pytest.raises(CommandError, match="没有名为"):
+        call_command("create_security_admin", "nobody", "--subdistrict", "不存在街道")
+    monkeypatch.setenv("DJANGO_SECURITY_ADMIN_PASSWORD", "1234567890123")
+    with pytest.raises(CommandError, match="数字"):
+        call_command("create_security_admin", "weak")
