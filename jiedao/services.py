@@ -38,6 +38,9 @@ def user_save(*, actor, user: User, communities, grids, password: str | None = N
     if district:
         if user.role == Role.SECURITY_ADMIN and not user.subdistrict_id:
             errors["subdistrict"] = "街道安全管理员须选择所在街道。"
+        elif stored is not None and stored.subdistrict_id and user.subdistrict_id != stored.subdistrict_id:
+            # Each entry of the log goes to one sub-district's auditor: a move would leave the first one blind.
+            errors["subdistrict"] = "安全管理员不能调往其他街道，请为新街道另建账号。"
         communities, grids = [], []
         user.service_point = None
         if user.role == Role.DISTRICT_OFFICER:

@@ -293,3 +293,11 @@ def test_the_operator_makes_the_districts_first_security_admin_from_the_command_
     monkeypatch.setenv("DJANGO_SECURITY_ADMIN_PASSWORD", "1234567890123")
     with pytest.raises(CommandError, match="数字"):
         call_command("create_security_admin", "weak")
+
+
+def test_a_subdistricts_security_admin_is_not_moved_to_another_subdistrict(web, district_security, security,
+                                                                           qinglong):
+    response = web.as_(district_security).post(reverse("manage:user_update", args=[security.pk]), _account(
+        username="security", first_name="冯安全", role="security_admin", subdistrict=qinglong.pk))
+    assert "另建账号" in response.context["form"].errors["subdistrict"][0]
+    assert User.objects.get(pk=security.pk).subdistrict_id == security.subdistrict_id
