@@ -30,7 +30,7 @@ def meal_point_for(request) -> ServicePoint:
     (?point=) among the meal points of their scope, else the first."""
     if is_point_operator(request.user):
         if request.user.service_point is None:
-            raise PermissionDenied("您的账号还没有分配服务点，请联系街道管理员。")
+            raise PermissionDenied("您的账号还没有分配服务点，请联系安全管理员。")
         return request.user.service_point
     points = meal_points_for(request.user)
     chosen = positive_int(request.GET.get("point") or request.POST.get("point"))

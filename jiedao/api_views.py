@@ -102,6 +102,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 class NotificationViewSet(ScopedReadOnlyViewSet):
     """The caller's own inbox, newest first; `?unread=1` for the unread ones."""
 
+    for_account_keepers = True  # one's own, no business data: the security admin's too (jiedao.permissions)
     queryset = Notification.objects.all()
     serializer_class = NotificationSerializer
 
@@ -134,6 +135,7 @@ class ExportJobViewSet(ScopedReadOnlyViewSet):
     """The caller's own export jobs (a long `?format=xlsx` answers 202 with one); GET {id}/download/ once
     it is done. Anybody else's id answers 404."""
 
+    for_account_keepers = True  # one's own, as the inbox
     queryset = ExportJob.objects.all()
     serializer_class = ExportJobSerializer
 

@@ -5,6 +5,7 @@ from .scope import (
     can_write_registry,
     is_auditor,
     is_point_operator,
+    manages_accounts,
     reads_registry,
     reads_reports,
 )
@@ -20,6 +21,7 @@ def access(request):
         "registry": registry,
         "write": can_write_registry(user),
         "manage": can_manage_places(user),
+        "accounts": manages_accounts(user),
         "audit": is_auditor(user),
         "visits": can_record_visits(user),
         "checkin": is_point_operator(user),

@@ -7,7 +7,7 @@ from .authentication import USERNAME_TOO_LONG, too_long_username
 from .dates import DAY_ERROR, check_day
 from .models import User
 from .params import positive_int
-from .services import ASSIGNABLE_ROLES
+from .scope import assignable_roles
 
 
 class DayField(forms.DateField):
@@ -36,22 +36,30 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class UserForm(forms.ModelForm):
     password = forms.CharField(label="密码", required=False, strip=False, widget=forms.PasswordInput,
-                               help_text="新账号必填；修改账号时留空表示不改密码。至少 10 位，不能全是数字。")
+                               help_text="新账号必填；修改时填写即重置密码，留空不改。至少 10 位，不能全是数字。")
 
     class Meta:
         model = User
-        fields = ["username", "first_name", "role", "phone", "communities", "grids", "service_point", "is_active"]
+        fields = ["username", "first_name", "role", "subdistrict", "phone", "communities", "grids", "service_point",
+                  "is_active"]
         labels = {"first_name": "姓名", "is_active": "启用"}
         widgets = {"communities": forms.CheckboxSelectMultiple, "grids": forms.CheckboxSelectMultiple}
         field_classes = {"communities": ModelMultipleChoiceField, "grids": ModelMultipleChoiceField}
-        help_texts = {"grids": "网格员必选；其他角色不需要。", "communities": "社区工作人员必选；其他角色不需要。"}
+        help_texts = {"grids": "网格员必选；其他角色不需要。", "communities": "社区工作人员必选；其他角色不需要。",
+                      "subdistrict": "街道安全管理员必选；区民政局账号留空。"}
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(r.value, r.label) for r in ASSIGNABLE_ROLES]
+        self.fields["role"].choices = [(r.value, r.label) for r in assignable_roles(actor)]
+        fields = self.fields
+        if not actor.subdistrict_id:
+            # The district's security admin: accounts above the sub-districts, which hold no places.
+            for name in ("communities", "grids", "service_point"):
+                del fields[name]
+            return
+        del fields["subdistrict"]  # a sub-district's accounts stay in it
         # The places of the actor's sub-district, from the fields' own querysets (the models User points at):
         # the base names residents' places only through those foreign keys.
-        fields = self.fields
         fields["communities"].queryset = fields["communities"].queryset.filter(subdistrict_id=actor.subdistrict_id)
         fields["grids"].queryset = fields["grids"].queryset.filter(
             community__subdistrict_id=actor.subdistrict_id).select_related("community")

@@ -1,4 +1,5 @@
-"""The sub-district admin's pages for accounts, and the base views the place pages (residents) share."""
+"""The security admin's pages for accounts (三员: jiedao.scope), and the base views the place pages (residents,
+the sub-district admin's) share."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,12 +12,14 @@ from django.views.generic import FormView, ListView
 from . import services
 from .forms import UserForm
 from .models import User
-from .scope import ADMIN_KEEPS_OUT, admin_may_change, can_manage_places
+from .scope import accounts_filter, manages_accounts, may_change_account
 from .selectors import locked_usernames
-from .views import PageNumberMixin, PlaceManagerMixin, ServiceFormMixin
+from .views import AccountManagerMixin, PageNumberMixin, PlaceManagerMixin, ServiceFormMixin
 
 
 class ManagedListView(PlaceManagerMixin, PageNumberMixin, ListView):
+    """A list of the sub-district admin's places; the account list asks its own role (AccountManagerMixin)."""
+
     paginate_by = 100
     template_name = "manage/list.html"
     kind: str = ""
@@ -25,22 +28,22 @@ class ManagedListView(PlaceManagerMixin, PageNumberMixin, ListView):
         return super().get_context_data(kind=self.kind, **kwargs)
 
 
-class UserListView(ManagedListView):
+class UserListView(AccountManagerMixin, ManagedListView):
     kind = "users"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["locked"] = locked_usernames(u.username for u in context["object_list"])
-        context["editable"] = {u.pk for u in context["object_list"] if admin_may_change(u)}
+        context["editable"] = {u.pk for u in context["object_list"] if may_change_account(self.request.user, u)}
         return context
 
     def get_queryset(self):
-        return User.objects.filter(subdistrict_id=self.request.user.subdistrict_id, is_superuser=False
-                                   ).prefetch_related("communities", "grids__community")
+        return (User.objects.filter(accounts_filter(self.request.user))
+                .select_related("subdistrict").prefetch_related("communities", "grids__community"))
 
 
 class ManagedFormView(PlaceManagerMixin, ServiceFormMixin, FormView):
-    """Edit one object of the admin's own sub-district (404 for another's), through its service."""
+    """Edit one object in the actor's purview (404 for any other), through its service."""
 
     template_name = "manage/form.html"
     model = None
@@ -55,8 +58,11 @@ class ManagedFormView(PlaceManagerMixin, ServiceFormMixin, FormView):
         if self.takes_actor:
             kwargs["actor"] = self.request.user
         if "pk" in self.kwargs:
-            kwargs["instance"] = get_object_or_404(self.scoped(), pk=self.kwargs["pk"])
+            kwargs["instance"] = self.get_instance()
         return kwargs
+
+    def get_instance(self):
+        return get_object_or_404(self.scoped(), pk=self.kwargs["pk"])
 
     def success_url_for(self, obj):
         return reverse(f"manage:{self.kind}")
@@ -65,29 +71,34 @@ class ManagedFormView(PlaceManagerMixin, ServiceFormMixin, FormView):
         return super().get_context_data(kind=self.kind, editing="pk" in self.kwargs, **kwargs)
 
 
-class UserFormView(ManagedFormView):
+class UserFormView(AccountManagerMixin, ManagedFormView):
     form_class = UserForm
     model = User
     kind = "users"
-    subdistrict_path = "subdistrict_id"
 
     def scoped(self):
-        # Auditors' and system operators' accounts are not the admin's to change (三权分立).
-        return super().scoped().filter(is_superuser=False).exclude(role__in=ADMIN_KEEPS_OUT)
+        return User.objects.filter(accounts_filter(self.request.user))
+
+    def get_instance(self):
+        account = super().get_instance()
+        if not may_change_account(self.request.user, account):
+            # Seen but not theirs (their own, a peer security admin's): 403, as every refused write.
+            raise PermissionDenied(services.NOT_YOURS)
+        return account
 
     def run_service(self, form):
         data = form.cleaned_data
         return services.user_save(actor=self.request.user, user=form.save(commit=False),
-                                  communities=list(data["communities"]), grids=list(data["grids"]),
+                                  communities=list(data.get("communities", [])), grids=list(data.get("grids", [])),
                                   password=data["password"] or None)
 
 
 @login_required
 @require_POST
 def user_unlock(request, pk):
-    if not can_manage_places(request.user):
-        raise PermissionDenied("只有街道管理员可以解锁账号。")
-    user = get_object_or_404(User, pk=pk, subdistrict_id=request.user.subdistrict_id, is_superuser=False)
+    if not manages_accounts(request.user):
+        raise PermissionDenied("只有安全管理员可以解锁账号。")
+    user = get_object_or_404(User.objects.filter(accounts_filter(request.user)), pk=pk)
     services.user_unlock(actor=request.user, user=user)
     messages.success(request, f"已解锁账号 {user.username}。")
     return redirect("manage:users")

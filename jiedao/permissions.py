@@ -3,6 +3,8 @@ default permission classes while it loads its views, so this one imports nothing
 
 from rest_framework import permissions
 
+from .scope import keeps_accounts_only
+
 
 class RoleAllowed(permissions.BasePermission):
     """The one role check of the API (the default permission class), as pages have RoleRequiredMixin.
@@ -23,6 +25,9 @@ class RoleAllowed(permissions.BasePermission):
             return False
         allowed = getattr(view, "allowed", None)
         if allowed is not None and not allowed(user):
+            return False
+        # 三员: the security admin keeps the accounts and sees no business, not even an empty list (403).
+        if keeps_accounts_only(user) and not getattr(view, "for_account_keepers", False):
             return False
         if request.method in permissions.SAFE_METHODS or getattr(view, "detail", False):
             return True

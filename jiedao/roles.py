@@ -10,4 +10,5 @@ class Role(models.TextChoices):
     COMMUNITY_STAFF = "community_staff", "社区工作人员"
     GRID_WORKER = "grid_worker", "网格员"
     POINT_OPERATOR = "point_operator", "服务点工作人员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
     AUDITOR = "auditor", "审计员"

@@ -109,7 +109,8 @@ def sees_full_numbers(user) -> bool:
 
 
 def can_manage_places(user) -> bool:
-    """May manage users, communities and grids of their sub-district."""
+    """The system administrator (三员's 系统管理员): communities, grids, service points and settings of their
+    sub-district, beside its business data. Accounts are the security admin's (manages_accounts)."""
     return _has_role(user, PLACE_MANAGERS) and bool(user.subdistrict_id)
 
 
@@ -182,18 +183,85 @@ def logs_care(user) -> bool:
 
 
 def reads_service_records(user) -> bool:
-    """Meals and service points: everyone at work in the portal but the auditor (who reads the log only);
+    """Meals and service points: everyone at work in the portal but the auditor (who reads the log only)
+    and the security admin (who keeps the accounts only);
     each sees them within their own scope (a point operator: their point)."""
-    return _has_role(user, set(Role) - {Role.AUDITOR})
+    return _has_role(user, set(Role) - NO_BUSINESS)
 
 
-# 三权分立: the sub-district admin holds no keys to the auditor's account or the deployment operator's.
-ADMIN_KEEPS_OUT = {Role.AUDITOR}
+# 三员 (the three separated administrators of 等保): the system administrator (the sub-district admin:
+# places, settings and the business data), the security administrator (accounts, roles, scopes, unlocks,
+# password resets; no business data) and the auditor (the log, the other two's actions in it; nothing else).
+# Each is a role and an account holds one role, so no account holds two of them at once; and an account
+# that is one of them is never turned into another (crosses_administrators), so that no one audits or
+# grants what they did under another of the three.
+THREE_ADMINISTRATORS = {Role.SUBDISTRICT_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR}
+# Roles that see no business data anywhere (no resident, record, place list or figure): the querysets give
+# them nothing (places_filter) and no business page or endpoint answers them.
+NO_BUSINESS = {Role.AUDITOR, Role.SECURITY_ADMIN}
+ACCOUNT_MANAGERS = {Role.SECURITY_ADMIN}
+# What a security admin hands out: a sub-district's, that sub-district's roles (the auditor's too: the
+# security admin alone keeps the auditor's keys); the district's (no sub-district), the roles above the
+# sub-districts: district officers and the sub-districts' security admins. Never its own role to itself.
+SUBDISTRICT_ROLES = [Role.SUBDISTRICT_ADMIN, Role.SUBDISTRICT_LEADER, Role.COMMUNITY_STAFF, Role.GRID_WORKER,
+                     Role.POINT_OPERATOR, Role.AUDITOR]
+DISTRICT_ROLES = [Role.DISTRICT_OFFICER, Role.SECURITY_ADMIN]
 
 
-def admin_may_change(account) -> bool:
-    """May the sub-district admin change this account (its role, places, password)?"""
-    return not account.is_superuser and account.role not in ADMIN_KEEPS_OUT
+def manages_accounts(user) -> bool:
+    """The security admin (安全管理员): of a sub-district, its accounts; of the district (no sub-district),
+    the district officers and the sub-districts' security admins. No business data (keeps_accounts_only)."""
+    return _has_role(user, ACCOUNT_MANAGERS) and user.is_active
+
+
+def manages_district_accounts(user) -> bool:
+    """The district-level security admin (no sub-district of its own)."""
+    return manages_accounts(user) and not user.subdistrict_id
+
+
+def keeps_accounts_only(user) -> bool:
+    """The security admin: every business page and endpoint refuses it (403), not only with an empty list."""
+    return _has_role(user, ACCOUNT_MANAGERS)
+
+
+def assignable_roles(actor) -> list[Role]:
+    """The roles `actor` may give an account (none to an account that is not theirs to manage)."""
+    if not manages_accounts(actor):
+        return []
+    return SUBDISTRICT_ROLES if actor.subdistrict_id else DISTRICT_ROLES
+
+
+def accounts_filter(actor) -> Q:
+    """The accounts a security admin sees on the account pages (any other answers 404): a sub-district's,
+    its own sub-district's; the district's, those of no sub-district and every security admin. Never
+    Django's superusers: the deployment's operator is no one's to change."""
+    if not manages_accounts(actor):
+        return NOTHING
+    if actor.subdistrict_id:
+        seen = Q(subdistrict_id=actor.subdistrict_id)
+    else:
+        seen = Q(subdistrict__isnull=True) | Q(role=Role.SECURITY_ADMIN)
+    return seen & Q(is_superuser=False)
+
+
+def may_change_account(actor, account) -> bool:
+    """May `actor` change this account it sees (role, places, activation, password, unlock)? Not its own
+    (a security admin gives itself no role, place or activation: another one does), and only one whose
+    role it hands out where it hands it out (a sub-district's security admin does not manage its peers)."""
+    if not manages_accounts(actor) or account.is_superuser or account.pk == actor.pk:
+        return False
+    if account.role not in assignable_roles(actor):
+        return False
+    if actor.subdistrict_id:
+        return account.subdistrict_id == actor.subdistrict_id
+    # The district's: district officers have no sub-district; a security admin always has one.
+    return bool(account.subdistrict_id) == (account.role == Role.SECURITY_ADMIN)
+
+
+def crosses_administrators(before: str, after: str) -> bool:
+    """Would this role change turn one of the three administrators into another (an admin into the auditor
+    who reads the admin's past actions)? Such an account is replaced by a new one, never converted."""
+    return before != after and before in THREE_ADMINISTRATORS and after in THREE_ADMINISTRATORS
 
 
 # Relief: who opens a case for a resident of their scope (the steps after are assistance/workflow.py's

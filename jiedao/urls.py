@@ -1,4 +1,5 @@
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -62,7 +63,8 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("manage/", include((management_views.urlpatterns + places_views.urlpatterns, "manage"))),
     path("api/v1/", include(api_patterns)),
-    path("django-admin/", admin.site.urls),
 ]
+if settings.DJANGO_ADMIN_ENABLED:
+    urlpatterns.append(path("django-admin/", admin.site.urls))
 
 handler403 = "jiedao.views.permission_denied"

@@ -16,17 +16,32 @@ from .filters import AuditEntryFilterSet
 from .models import AuditEntry, ExportJob, Notification, NotificationKind
 from .pagination import MAX_PAGE_SIZE
 from .params import positive_int
-from .scope import can_manage_places, can_write_registry, is_auditor, reads_registry
+from .scope import (
+    can_manage_places,
+    can_write_registry,
+    is_auditor,
+    keeps_accounts_only,
+    manages_accounts,
+    reads_registry,
+)
 
 
 class RoleRequiredMixin(LoginRequiredMixin):
-    """A page for some roles only: others get 403 (after login)."""
+    """A page for some roles only: others get 403 (after login).
+
+    The security admin is refused every such page but the account pages (`for_account_keepers`), whatever
+    `allowed` says: 三员 keeps it out of the business even where a page's own rule would let it see an
+    empty list."""
+
+    for_account_keepers = False
 
     def allowed(self, user) -> bool:
         return True
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not self.allowed(request.user):
+        user = request.user
+        if user.is_authenticated and (not self.allowed(user)
+                                      or (keeps_accounts_only(user) and not self.for_account_keepers)):
             raise PermissionDenied("您的角色无权访问此页面。")
         return super().dispatch(request, *args, **kwargs)
 
@@ -44,6 +59,13 @@ class RegistryWriterMixin(RoleRequiredMixin):
 class PlaceManagerMixin(RoleRequiredMixin):
     def allowed(self, user):
         return can_manage_places(user)
+
+
+class AccountManagerMixin(RoleRequiredMixin):
+    for_account_keepers = True
+
+    def allowed(self, user):
+        return manages_accounts(user)
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -168,7 +190,7 @@ class AuditLogView(FilteredListView):
         return is_auditor(user)
 
 
-LOCKED_MESSAGE = "登录失败次数过多，账号已暂时锁定，请 30 分钟后再试或联系街道管理员解锁。"
+LOCKED_MESSAGE = "登录失败次数过多，账号已暂时锁定，请 30 分钟后再试或联系安全管理员解锁。"
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -24,6 +24,7 @@ from jiedao.scope import (
     can_write_registry,
     is_auditor,
     is_point_operator,
+    manages_accounts,
     reads_registry,
     reads_reports,
     works_in_places,
@@ -72,6 +73,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context["can_write"] = can_write_registry(user)
         context["can_manage"] = can_manage_places(user)
         context["is_auditor"] = is_auditor(user)
+        context["manages_accounts"] = manages_accounts(user)
         return context
 
 

@@ -80,6 +80,8 @@ class ResidentViewSet(VersionedMixin, XLSXExportMixin, ScopedViewSetMixin, mixin
 class MeView(APIView):
     """Who the caller is and the places they see (ids of the communities and grids in their scope)."""
 
+    for_account_keepers = True  # the security admin too: its role, and no places
+
     @extend_schema(responses={200: inline_serializer("Me", {
         "username": serializers.CharField(), "role": serializers.CharField(),
         "communities": serializers.ListField(child=serializers.IntegerField()),

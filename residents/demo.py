@@ -119,6 +119,7 @@ def ensure_accounts(subdistrict: Subdistrict, password: str) -> list[tuple[str, 
     spec = [
         ("admin", Role.SUBDISTRICT_ADMIN, "赵建华", [], []),
         ("leader", Role.SUBDISTRICT_LEADER, "钱国强", [], []),
+        ("security", Role.SECURITY_ADMIN, "冯志远", [], []),  # 三员: accounts; the admin keeps the places
         ("auditor", Role.AUDITOR, "孙丽娟", [], []),
         ("district", Role.DISTRICT_OFFICER, "郑伟", [], []),
     ]

@@ -3,10 +3,12 @@
 和平里街道 has two communities: 东园 (grids 东一, 东二) and 西园 (grid 西一). 青龙街道 next door
 has its own. The people who work there:
 
-- admin 赵管理 (sub-district admin), leader 钱领导, auditor 孙审计 — all of 和平里;
+- admin 赵管理 (sub-district admin, 三员's 系统管理员), security 冯安全 (security admin: accounts only),
+  auditor 孙审计 (the log only), leader 钱领导 — all of 和平里;
 - staff_east 王丽 (community staff of 东园), staff_west 李强 (of 西园);
 - gridder 周网格 (grid worker of 东一), operator 吴服务 (point operator);
-- district 郑区局 (district officer, every sub-district); other_admin (青龙's admin).
+- district 郑区局 (district officer, every sub-district); district_security 韩区安 (the district's security
+  admin: district officers and the sub-districts' security admins); other_admin (青龙's admin).
 
 Residents: 张春露 in 东一, 李秀英 in 东二, 王建国 in 西一, 陈青龙 in 青龙.
 """
@@ -109,6 +111,16 @@ def people(zhang, li, wang, chen):
 @pytest.fixture
 def admin(heping):
     return UserFactory(username="admin", first_name="赵管理", role=Role.SUBDISTRICT_ADMIN, subdistrict=heping)
+
+
+@pytest.fixture
+def security(heping):
+    return UserFactory(username="security", first_name="冯安全", role=Role.SECURITY_ADMIN, subdistrict=heping)
+
+
+@pytest.fixture
+def district_security(db):
+    return UserFactory(username="district_security", first_name="韩区安", role=Role.SECURITY_ADMIN, subdistrict=None)
 
 
 @pytest.fixture

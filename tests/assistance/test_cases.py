@@ -48,6 +48,7 @@ def test_the_whole_path_from_application_to_closing(api, case, staff_east, admin
     ("admin", "community_reviewed", 403, "社区工作人员"),
     ("leader", "community_reviewed", 403, None),
     ("auditor", "community_reviewed", 403, None),
+    ("security", "community_reviewed", 403, None),
     ("gridder", "community_reviewed", 404, None),  # 李秀英 lives in 东二, not 周网格's grid
     ("staff_east", "rejected", 400, "理由"),
     ("staff_east", "promoted", 400, None),

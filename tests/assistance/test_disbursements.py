@@ -66,7 +66,7 @@ def test_community_staff_see_only_their_communitys_payments(web, api, staff_east
     assert page.context["summary"]["count"] == 0  # 东园 is not 李强's: the filter offers it no rows
 
 
-@pytest.mark.parametrize("persona", ["operator", "auditor"])
+@pytest.mark.parametrize("persona", ["operator", "auditor", "security", "district_security"])
 def test_roles_without_relief_business_are_refused(request, web, api, persona, payments):
     user = request.getfixturevalue(persona)
     assert web.as_(user).get(reverse("assistance:disbursement_list")).status_code == 403

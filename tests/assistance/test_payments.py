@@ -209,7 +209,8 @@ def test_a_wrong_payment_is_voided_with_a_reason_and_stays_listed(api, admin, re
 
 
 @pytest.mark.parametrize("persona, status", [("leader", 403), ("staff_east", 403), ("gridder", 403),
-                                             ("auditor", 403), ("staff_west", 404), ("other_admin", 404)])
+                                             ("auditor", 403), ("security", 403), ("staff_west", 404),
+                                             ("other_admin", 404)])
 def test_only_the_role_that_pays_voids_and_only_in_its_scope(request, api, admin, relief, persona, status):
     payment = DisbursementFactory(case=relief, amount=500, by=admin)
     user = request.getfixturevalue(persona)

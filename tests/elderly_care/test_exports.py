@@ -31,7 +31,10 @@ def test_an_export_runs_as_many_queries_for_2_rows_as_for_40(web, staff_east, ad
 
 @pytest.mark.parametrize("url", ["/api/v1/meals/", "/api/v1/meals/?format=xlsx", "/care/meals/",
                                  "/care/meals/?format=xlsx"])
-def test_the_auditor_reads_no_meals_on_the_page_or_the_api_alike(web, api, auditor, url):
+@pytest.mark.parametrize("persona", ["auditor", "security"])
+def test_the_auditor_and_the_security_admin_read_no_meals_on_the_page_or_the_api_alike(request, web, api, url,
+                                                                                         persona):
     # One rule for the list (its ExportList's readers): page, API and export answer alike.
-    client = api.as_(auditor) if url.startswith("/api/") else web.as_(auditor)
+    user = request.getfixturevalue(persona)
+    client = api.as_(user) if url.startswith("/api/") else web.as_(user)
     assert client.get(url).status_code == 403

@@ -177,6 +177,7 @@ def test_the_token_endpoint_says_the_same_and_counts_the_same(api, staff_east):
     assert AccessAttempt.objects.get(username=name[:150]).failures_since_start == 1
 
 
+@pytest.mark.urls("tests.admin_urls")
 def test_the_django_admins_login_says_the_same(admin):
     page = Client(raise_request_exception=False).post("/django-admin/login/", {"username": "x" * 300,
                                                                                   "password": PASSWORD})

@@ -82,6 +82,7 @@ def _world():
         admin=UserFactory(username="admin", role=Role.SUBDISTRICT_ADMIN, subdistrict=heping),
         leader=UserFactory(username="leader", role=Role.SUBDISTRICT_LEADER, subdistrict=heping),
         auditor=UserFactory(username="auditor", role=Role.AUDITOR, subdistrict=heping),
+        security=UserFactory(username="security", role=Role.SECURITY_ADMIN, subdistrict=heping),
         staff_east=UserFactory(username="staff_east", role=Role.COMMUNITY_STAFF, subdistrict=heping,
                                communities=[east]),
         gridder=UserFactory(username="gridder", role=Role.GRID_WORKER, subdistrict=heping, grids=[east1]),
@@ -258,7 +259,7 @@ LISTINGS = [
     Listing("assistance:case_list", "/assistance/", "staff_east"),
     Listing("assistance:disbursement_list", "/assistance/disbursements/", "admin"),
     Listing("assistance:settings", "/assistance/settings/", "admin", paged=False),
-    Listing("manage:users", "/manage/users/", "admin"),
+    Listing("manage:users", "/manage/users/", "security"),
     Listing("manage:communities", "/manage/communities/", "admin"),
     Listing("manage:grids", "/manage/grids/", "admin"),
     # endpoints
@@ -522,10 +523,11 @@ SUBMISSIONS = [
                                                          content_type="application/pdf")}),
     Submission("assistance:settings", lambda w: "/assistance/settings/", "admin", lambda w: {
         "dibao_threshold": "1400.00", "publicity_days": "7", "review_months": "6", "kinds": ["dibao", "temporary"]}),
-    Submission("manage:user_create", lambda w: "/manage/users/new/", "admin", _user),
-    Submission("manage:user_update", lambda w: f"/manage/users/{w.gridder.pk}/", "admin", lambda w: {
+    Submission("manage:user_create", lambda w: "/manage/users/new/", "security", _user),
+    Submission("manage:user_update", lambda w: f"/manage/users/{w.gridder.pk}/", "security", lambda w: {
         **_user(w), "username": "gridder", "grids": [w.east1.pk], "password": ""}),
-    Submission("manage:user_unlock", lambda w: f"/manage/users/{w.gridder.pk}/unlock/", "admin", lambda w: {}),
+    Submission("manage:user_unlock", lambda w: f"/manage/users/{w.gridder.pk}/unlock/", "security",
+               lambda w: {}),
     Submission("manage:community_create", lambda w: "/manage/communities/new/", "admin", lambda w: {
         "name": "南园社区", "code": "S1", "address": "和平里三区", "phone": "010-64000000"}),
     Submission("manage:community_update", lambda w: f"/manage/communities/{w.east.pk}/", "admin", lambda w: {
@@ -692,7 +694,8 @@ def test_every_detail_with_an_id_that_is_no_row_is_not_found(world, as_, pk):
         url = url.replace("<str:status>", "closed")
         if "<" in url:
             continue
-        client, method = as_("admin"), "post" if route in POST_ONLY else "get"
+        persona = "security" if route in ACCOUNT_ROUTES else "admin"  # 三员: the accounts are the security admin's
+        client, method = as_(persona), "post" if route in POST_ONLY else "get"
         response = _isolated(client, lambda: getattr(client, method)(url))  # noqa: B023 (called at once)
         if response.status_code >= 500:
             problems.append(f"{method.upper()} {url} → {response.status_code}")
@@ -734,3 +737,72 @@ def test_every_route_is_in_one_table():
     listed = {item.name for item in LISTINGS} | {s.name for s in SUBMISSIONS} | set(NOT_FUZZED) | DETAILS
     missing = sorted({name for name, _ in _routes()} - listed)
     assert not missing, f"add these to a table of {__name__}: {missing}"
+
+
+# --- 三员: every route, as each of the three administrators -------------------------------------------------
+
+ACCOUNT_ROUTES = {"manage:users", "manage:user_create", "manage:user_update", "manage:user_unlock"}
+# What every signed-in role reaches, the security admin too: signing in and out, its own password, start page,
+# inbox and exports, who one is, and the API's schema. None of them holds business data for it (its inbox and
+# exports are empty).
+EVERY_ROLE = {"login", "logout", "password_change", "api_token", "home", "inbox", "export_jobs", "api_schema",
+              "api_docs", "api_me", "notification-list", "export-job-list"}
+# The object each detail route is read with (a real one, in 和平里): a 403 or 404 then says the role is refused,
+# not that nothing was there.
+OBJECT_OF = {
+    "report_download": "report", "residents:resident_detail": "zhang", "residents:household_detail": "home",
+    "export_job": "job", "export_job_status": "job", "export_job_download": "job", "assistance:case_detail": "case",
+    "assistance:notice": "case", "community-detail": "east", "grid-detail": "east1", "household-detail": "home",
+    "export-job-detail": "job", "export-job-download": "job", "notification-detail": "notification",
+    "report-detail": "report", "report-download": "report", "case-detail": "case", "case-disbursements": "paid_case",
+    "assistance:disbursement_add": "paid_case", "service-point-detail": "canteen", "visit-detail": "visit",
+    "hazard-detail": "hazard",
+}
+
+
+def _object_pk(world, route: str):
+    from assistance.models import CaseDocument, Disbursement
+    from elderly_care.models import Meal
+
+    if route in OBJECT_OF:
+        return getattr(world, OBJECT_OF[route]).pk
+    if "disbursement" in route:
+        return Disbursement.objects.filter(case=world.paid_case).first().pk
+    model = {"meal-detail": Meal, "audit-detail": AuditEntry, "assistance:document": CaseDocument}[route]
+    first = model.objects.order_by("pk").first()
+    return first.pk if first else 1
+
+
+def _answers(world, as_, persona: str) -> dict[str, int]:
+    """Route name → the status `persona` gets: each list read, each submission sent as its own persona would
+    (so that a refusal is the role's, not the data's), each detail read on a real object."""
+    client = as_(persona)
+    answers = {}
+    for listing in LISTINGS:
+        answers[listing.name] = _isolated(client, lambda: client.get(listing.url(world))).status_code  # noqa: B023
+    for submission in SUBMISSIONS:
+        url, data = submission.url(world), submission.data(world)
+        answers[submission.name] = _isolated(client, lambda: _send(client, submission, url, data)).status_code  # noqa: B023
+    patterns = dict(_routes()[::-1])  # the first pattern of a name (a format suffix comes after)
+    for route in sorted(DETAILS | set(NOT_FUZZED)):
+        if route in answers:
+            continue
+        url = "/" + re.sub(r"<int:(\w+)>|\(\?P<pk>[^)]*\)", str(_object_pk(world, route)), patterns[route])
+        url = url.replace("^", "").replace("$", "")
+        method = "post" if route in POST_ONLY or route.endswith(("void", "correct", "_add")) else "get"
+        answers[route] = _isolated(client, lambda: getattr(client, method)(url)).status_code  # noqa: B023
+    return answers
+
+
+def test_the_security_admin_reaches_the_accounts_and_no_business_route(world, as_):
+    answers = _answers(world, as_, "security")
+    reached = {route for route, status in answers.items() if status < 400}
+    assert reached == ACCOUNT_ROUTES | EVERY_ROLE, sorted(reached ^ (ACCOUNT_ROUTES | EVERY_ROLE))
+    assert all(answers[route] in (403, 404) for route in answers if route not in reached), {
+        r: s for r, s in answers.items() if r not in reached and s not in (403, 404)}
+
+
+@pytest.mark.parametrize("persona", ["admin", "auditor", "leader", "staff_east", "gridder", "operator"])
+def test_no_one_else_reaches_an_account_route(world, as_, persona):
+    answers = _answers(world, as_, persona)
+    assert {route: answers[route] for route in ACCOUNT_ROUTES} == dict.fromkeys(ACCOUNT_ROUTES, 403)

@@ -21,47 +21,52 @@ def test_the_change_history_reads_in_chinese_with_labels_and_arrows(api, web, st
     assert "特殊群体</b>：独居 → 空巢" in html
 
 
-def test_an_admin_unlocks_an_account_that_typed_the_wrong_password_too_often(client, web, admin, staff_east,
-                                                                             settings):
+def test_the_security_admin_unlocks_an_account_that_typed_the_wrong_password_too_often(client, web, security,
+                                                                                      staff_east, settings):
     for attempt in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("login"), {"username": "staff_east", "password": f"wrong{attempt}"})
-    listing = web.as_(admin).get(reverse("manage:users"))
+    listing = web.as_(security).get(reverse("manage:users"))
     assert "staff_east" in listing.context["locked"]
-    web.as_(admin).post(reverse("manage:user_unlock", args=[staff_east.pk]))
+    web.as_(security).post(reverse("manage:user_unlock", args=[staff_east.pk]))
     assert AuditEntry.objects.filter(action="update", target_id=str(staff_east.pk), changes__unlocked=True).exists()
     client.logout()
     assert client.post(reverse("login"), {"username": "staff_east", "password": PASSWORD}).status_code == 302
 
 
-def test_only_the_admin_unlocks_and_only_in_their_subdistrict(web, leader, other_admin, staff_east):
+def test_only_the_security_admin_unlocks_and_only_in_their_subdistrict(web, leader, admin, staff_east, qinglong):
+    from jiedao.models import Role
+    from tests.factories import UserFactory
+
+    other_security = UserFactory(username="other_security", role=Role.SECURITY_ADMIN, subdistrict=qinglong)
     assert web.as_(leader).post(reverse("manage:user_unlock", args=[staff_east.pk])).status_code == 403
-    assert web.as_(other_admin).post(reverse("manage:user_unlock", args=[staff_east.pk])).status_code == 404
+    assert web.as_(admin).post(reverse("manage:user_unlock", args=[staff_east.pk])).status_code == 403
+    assert web.as_(other_security).post(reverse("manage:user_unlock", args=[staff_east.pk])).status_code == 404
 
 
 def test_the_admin_can_neither_create_nor_touch_auditor_accounts(web, admin, auditor):
     response = web.as_(admin).post(reverse("manage:user_create"), {
         "username": "auditor2", "role": "auditor", "password": "Auditor-two-2026"})
-    assert "role" in response.context["form"].errors
-    assert web.as_(admin).get(reverse("manage:user_update", args=[auditor.pk])).status_code == 404
+    assert response.status_code == 403 and not User.objects.filter(username="auditor2").exists()
+    assert web.as_(admin).get(reverse("manage:user_update", args=[auditor.pk])).status_code == 403
 
 
-def test_an_account_keeps_only_the_places_its_role_uses(web, admin, east, east1):
-    web.as_(admin).post(reverse("manage:user_create"), {
+def test_an_account_keeps_only_the_places_its_role_uses(web, security, east, east1):
+    web.as_(security).post(reverse("manage:user_create"), {
         "username": "grid9", "role": "grid_worker", "grids": [east1.pk], "communities": [east.pk],
         "password": "Grid-worker-2026", "is_active": "on"})
     user = User.objects.get(username="grid9")
     assert list(user.grids.all()) == [east1] and not user.communities.exists()
 
 
-def test_usernames_differing_only_in_case_are_one_name(web, admin, staff_east, east):
-    response = web.as_(admin).post(reverse("manage:user_create"), {
+def test_usernames_differing_only_in_case_are_one_name(web, security, staff_east, east):
+    response = web.as_(security).post(reverse("manage:user_create"), {
         "username": "STAFF_EAST", "role": "community_staff", "communities": [east.pk],
         "password": "Another-staff-2026"})
     assert "同名账号" in response.context["form"].errors["username"][0]
 
 
-def test_an_id_too_large_for_the_database_is_an_invalid_choice_not_a_500(web, admin):
-    response = web.as_(admin).post(reverse("manage:user_create"), {
+def test_an_id_too_large_for_the_database_is_an_invalid_choice_not_a_500(web, security):
+    response = web.as_(security).post(reverse("manage:user_create"), {
         "username": "grid9", "role": "grid_worker", "grids": ["9" * 30], "password": "Grid-worker-2026"})
     assert response.status_code == 200 and "grids" in response.context["form"].errors
 
@@ -134,7 +139,7 @@ def test_roles_without_the_registry_get_403_on_write_pages_too(web, auditor, zha
 
 
 @pytest.mark.parametrize("persona, most", [("staff_east", 17), ("gridder", 17), ("leader", 17), ("district", 17),
-                                           ("auditor", 6), ("admin", 17)])
+                                           ("auditor", 6), ("security", 6), ("admin", 17)])
 def test_each_home_page_runs_a_fixed_number_of_queries(request, web, django_assert_max_num_queries, people, persona,
                                                        most):
     from tests.factories import ResidentFactory

@@ -169,7 +169,8 @@ def test_leaders_admins_and_the_district_bureau_read_the_dashboard(request, web,
     assert api.as_(user).get("/api/v1/dashboard/").status_code == 200
 
 
-@pytest.mark.parametrize("persona", ["staff_east", "gridder", "auditor", "operator"])
+@pytest.mark.parametrize("persona", ["staff_east", "gridder", "auditor", "operator", "security",
+                                     "district_security"])
 def test_other_roles_do_not(request, web, api, persona):
     user = request.getfixturevalue(persona)
     assert web.as_(user).get(reverse("dashboard")).status_code == 403

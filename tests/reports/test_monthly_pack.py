@@ -149,7 +149,8 @@ def test_readers_download_the_pack_and_each_download_is_logged(request, web, api
     assert AuditEntry.objects.filter(action="export", actor=user, target_id=str(report.pk)).count() == 2
 
 
-@pytest.mark.parametrize("persona", ["staff_east", "gridder", "auditor", "operator"])
+@pytest.mark.parametrize("persona", ["staff_east", "gridder", "auditor", "operator", "security",
+                                     "district_security"])
 def test_other_roles_get_no_reports(request, web, api, persona, heping, registered):
     report = report_build(subdistrict=heping, month=previous_month())
     user = request.getfixturevalue(persona)

@@ -104,7 +104,8 @@ def test_a_household_gathers_its_members_and_the_head(web, staff_east, east1):
 
 @pytest.mark.parametrize("persona, sees", [
     ("staff_east", "登记居民"), ("gridder", "我的网格"), ("auditor", "审计日志"),
-    ("leader", "在册居民"), ("district", "在册居民"), ("admin", "账号管理"),
+    ("leader", "在册居民"), ("district", "在册居民"), ("admin", "社区管理"), ("security", "打开账号管理"),
+    ("district_security", "各街道的安全管理员"),
 ])
 def test_each_role_has_a_home_page(request, web, persona, sees, zhang):
     page = web.as_(request.getfixturevalue(persona)).get("/")

@@ -24,13 +24,13 @@ def test_the_admin_manages_service_points_and_others_only_read(web, admin, staff
     assert len(web.as_(staff_east).get(reverse("residents:points")).context["object_list"]) == 2
 
 
-def test_the_admin_creates_an_operator_account_at_a_point(web, admin, canteen):
+def test_the_security_admin_creates_an_operator_account_at_a_point(web, security, canteen):
     from jiedao.models import User
 
-    response = web.as_(admin).post(reverse("manage:user_create"), {
+    response = web.as_(security).post(reverse("manage:user_create"), {
         "username": "point9", "role": "point_operator", "password": "Point-operator-2026", "is_active": "on"})
     assert "service_point" in response.context["form"].errors
-    web.as_(admin).post(reverse("manage:user_create"), {
+    web.as_(security).post(reverse("manage:user_create"), {
         "username": "point9", "role": "point_operator", "service_point": canteen.pk,
         "password": "Point-operator-2026", "is_active": "on"})
     assert User.objects.get(username="point9").service_point == canteen

@@ -25,7 +25,8 @@ def test_the_demo_has_places_people_and_every_account(capsys):
     assert Resident.objects.count() == 1500 and Household.objects.exists()
     roles = dict(User.objects.values_list("username", "role"))
     assert roles == {
-        "admin": Role.SUBDISTRICT_ADMIN, "leader": Role.SUBDISTRICT_LEADER, "auditor": Role.AUDITOR,
+        "admin": Role.SUBDISTRICT_ADMIN, "leader": Role.SUBDISTRICT_LEADER, "security": Role.SECURITY_ADMIN,
+        "auditor": Role.AUDITOR,
         "district": Role.DISTRICT_OFFICER, "staff1": Role.COMMUNITY_STAFF, "staff2": Role.COMMUNITY_STAFF,
         "staff3": Role.COMMUNITY_STAFF, "grid1": Role.GRID_WORKER, "grid2": Role.GRID_WORKER,
         "grid3": Role.GRID_WORKER, "point1": Role.POINT_OPERATOR}

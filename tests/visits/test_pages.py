@@ -74,7 +74,8 @@ def test_a_grid_worker_cannot_open_the_form_for_another_grid(web, gridder, li):
     assert web.as_(gridder).post(reverse("visits:curtain", args=[li.pk])).status_code == 404
 
 
-@pytest.mark.parametrize("persona, status", [("leader", 403), ("district", 403), ("auditor", 403)])
+@pytest.mark.parametrize("persona, status", [("leader", 403), ("district", 403), ("auditor", 403),
+                                             ("security", 403)])
 def test_readers_cannot_record(request, web, zhang, persona, status):
     client = web.as_(request.getfixturevalue(persona))
     assert client.get(reverse("visits:record", args=[zhang.pk])).status_code == status
