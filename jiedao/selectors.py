@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.utils import timezone
 
+from .models import User
+from .scope import can_manage_places
+
 
 def locked_usernames(usernames) -> set[str]:
     """Which of these accounts django-axes holds locked right now (too many failed logins)."""
@@ -12,3 +15,13 @@ def locked_usernames(usernames) -> set[str]:
     return set(AccessAttempt.objects.filter(
         username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since,
     ).values_list("username", flat=True))
+
+
+def account_guardians(subdistrict_id: int | None) -> list:
+    """The accounts that look after a sub-district's accounts (unlocks, resets): they are told of lockouts
+    and of addresses guessing at passwords. Today the sub-district admins: those who may manage accounts,
+    asked through the one role predicate that decides it (jiedao.scope)."""
+    if subdistrict_id is None:
+        return []
+    return [user for user in User.objects.filter(subdistrict_id=subdistrict_id, is_active=True).order_by("pk")
+            if can_manage_places(user)]
