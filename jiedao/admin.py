@@ -32,10 +32,18 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
                                                                       "phone"]}),)
     filter_horizontal = ["communities", "grids", "groups", "user_permissions"]
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.must_change_password = True  # the operator chose it: its holder sets their own at first login
+        super().save_model(request, obj, form, change)
+
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:  # the form was accepted
-            audit.record(actor=request.user, action=AuditAction.UPDATE, target=self.get_object(request, id),
+            user = self.get_object(request, id)
+            if user.pk != request.user.pk:  # a reset of someone else's: they change it at their next login
+                User.objects.filter(pk=user.pk).update(must_change_password=True)
+            audit.record(actor=request.user, action=AuditAction.UPDATE, target=user,
                          changes={"via": "django_admin", "password": "已重置"})
         return response
 

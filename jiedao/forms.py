@@ -36,9 +36,10 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class UserForm(forms.ModelForm):
-    password = forms.CharField(label="密码", required=False, strip=False, widget=forms.PasswordInput,
-                               help_text="新账号必填；修改账号时留空表示不改密码。至少 10 位，含大写字母、小写字母、数字、符号中的至少 3 类，"
-                                         "不含用户名、姓名或单位名称。账号本人首次登录时须改为自己的密码。")
+    password = forms.CharField(
+        label="密码", required=False, strip=False, widget=forms.PasswordInput,
+        help_text="新账号必填；修改账号时留空表示不改密码。至少 10 位，含大写字母、小写字母、数字、符号中的至少 3 类，"
+                  "不含用户名、姓名或单位名称。账号本人首次登录时须改为自己的密码。")
 
     class Meta:
         model = User

@@ -123,7 +123,7 @@ def test_changes_made_in_djangos_admin_are_logged_too(client, heping, east):
     client.post(reverse("admin:residents_community_change", args=[east.pk]),
                 {"subdistrict": heping.pk, "name": "东园新社区", "code": "", "address": "", "phone": ""})
     client.post(reverse("admin:auth_user_password_change",
-                        args=[operator.pk]), {"password1": "New-root-pass-2026", "password2": "New-root-pass-2026",
+                        args=[operator.pk]), {"password1": "New-keeper-pass-2026", "password2": "New-keeper-pass-2026",
                                               "usable_password": "true"})
     logged = AuditEntry.objects.filter(actor=operator, changes__via="django_admin")
     assert {e.target_type for e in logged} == {"community", "user"}

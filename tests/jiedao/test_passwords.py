@@ -229,3 +229,13 @@ def test_a_token_sign_in_counts_as_use(staff_east):
 def test_the_factory_users_are_not_forced(db):
     user = UserFactory()
     assert user.password_changed_at is not None and not user.password_change_reason
+
+
+def test_a_reset_in_djangos_admin_must_be_changed_too(client, heping, staff_east):
+    operator = UserFactory(username="keeper", is_superuser=True, is_staff=True, subdistrict=heping)
+    client.force_login(operator)
+    response = client.post(reverse("admin:auth_user_password_change", args=[staff_east.pk]), {
+        "password1": "Operator-set#2026", "password2": "Operator-set#2026", "usable_password": "true"})
+    assert response.status_code == 302
+    staff_east.refresh_from_db()
+    assert staff_east.must_change_password
