@@ -8,7 +8,8 @@ from .scope import can_manage_places
 
 
 def locked_usernames(usernames) -> set[str]:
-    """Which of these accounts django-axes holds locked right now (too many failed logins)."""
+    """Which of these accounts django-axes holds locked right now at some address (too many failed logins
+    from there: the lock is per account and address)."""
     from axes.models import AccessAttempt
 
     since = timezone.now() - settings.AXES_COOLOFF_TIME

@@ -209,6 +209,12 @@ def test_an_idle_account_is_told_why_with_its_right_password_only(client, staff_
     assert api.status_code == 403 and "停用" in api.json()["detail"]
 
 
+def test_the_admin_sees_why_an_account_is_off(web, admin, staff_east):
+    _idle(staff_east, 100)
+    accounts_disable_idle()
+    assert "停用（长期未使用）" in web.as_(admin).get(reverse("manage:users")).content.decode()
+
+
 def test_re_enabled_by_the_admin_it_starts_a_new_idle_period(web, admin, staff_east, east):
     _idle(staff_east, 100)
     accounts_disable_idle()
