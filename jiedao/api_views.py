@@ -5,7 +5,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -27,6 +27,7 @@ from .export_views import export_job_file
 from .exports import XLSX
 from .filters import AuditEntryFilterSet
 from .models import AuditAction, AuditEntry, ExportJob, Notification, User
+from .schema import ErrorSerializer
 from .scope import is_auditor
 from .views import LOCKED_MESSAGE
 
@@ -46,8 +47,10 @@ class TokenView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = []
 
-    @extend_schema(request=TokenRequestSerializer,
-                   responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})})
+    @extend_schema(request=TokenRequestSerializer, responses={
+        200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        403: OpenApiResponse(ErrorSerializer, description="此账号在此地址已锁定、须先修改密码，或已因长期未使用被停用"),
+        429: OpenApiResponse(ErrorSerializer, description="此地址登录失败的账号过多：Retry-After 秒后再试")})
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         if not data.is_valid():
