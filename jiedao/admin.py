@@ -41,8 +41,8 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:  # the form was accepted
             user = self.get_object(request, id)
-            if user.pk != request.user.pk:  # a reset of someone else's: they change it at their next login
-                User.objects.filter(pk=user.pk).update(must_change_password=True)
+            # Someone else's: they change it at their next login; the operator's own: it is theirs now.
+            User.objects.filter(pk=user.pk).update(must_change_password=user.pk != request.user.pk)
             audit.record(actor=request.user, action=AuditAction.UPDATE, target=user,
                          changes={"via": "django_admin", "password": "已重置"})
         return response

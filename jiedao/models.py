@@ -53,15 +53,14 @@ class User(AbstractUser):
     def __str__(self):
         return f"{self.get_full_name() or self.username}（{self.get_role_display()}）"
 
-    def set_password(self, raw_password):
-        # The holder's own password, fresh from now (an administrator's reset sets must_change_password
-        # again afterwards: jiedao.services.user_save).
-        super().set_password(raw_password)
-        self.password_changed_at = timezone.now()
-        self.must_change_password = False
-
     def save(self, *args, **kwargs):
-        changed = self._password is not None  # set_password() was called: remember the new hash
+        # set_password() then save(): a new password (Django's rehash on login resets _password before its
+        # save, so a rehash is no change). Who chose it is the caller's to say (must_change_password).
+        changed = self._password is not None
+        if changed:
+            self.password_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "password_changed_at"}
         super().save(*args, **kwargs)
         if changed and self.has_usable_password():
             PasswordHistory.remember(self)

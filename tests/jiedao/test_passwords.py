@@ -7,6 +7,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -245,3 +246,18 @@ def test_a_reset_in_djangos_admin_must_be_changed_too(client, heping, staff_east
     assert response.status_code == 302
     staff_east.refresh_from_db()
     assert staff_east.must_change_password
+
+
+class OneRoundPBKDF2(PBKDF2PasswordHasher):
+    iterations = 1  # a preferred hasher unlike the stored MD5: signing in rehashes, cheaply
+
+
+def test_a_rehash_at_sign_in_is_no_password_change(staff_east, settings):
+    month_ago = timezone.now() - timedelta(days=30)
+    User.objects.filter(pk=staff_east.pk).update(must_change_password=True, password_changed_at=month_ago)
+    settings.PASSWORD_HASHERS = [f"{__name__}.OneRoundPBKDF2", "django.contrib.auth.hashers.MD5PasswordHasher"]
+    response = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD}, format="json")
+    assert response.status_code == 403  # still to be changed by its holder
+    staff_east.refresh_from_db()
+    assert staff_east.password.startswith("pbkdf2_sha256$1$")  # rehashed …
+    assert staff_east.must_change_password and staff_east.password_changed_at == month_ago  # … and nothing else
