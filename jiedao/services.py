@@ -140,6 +140,7 @@ def login_lockout_notify(*, user: User, ip: str | None, now: datetime | None = N
     now = now or timezone.now()
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     where = ip or "未知地址"
+    day = timezone.localtime(now).strftime("%Y%m%d")
     rows = []
     for recipient in _recipients(user, [user.subdistrict_id]):
         if recipient.pk == user.pk:
@@ -151,7 +152,7 @@ def login_lockout_notify(*, user: User, ip: str | None, now: datetime | None = N
                        f"{settings.AXES_FAILURE_LIMIT} 次登录失败，已暂停该地址对此账号的登录 {minutes} 分钟。")
             link = reverse("manage:users")
         rows.append(Notification(recipient=recipient, kind=NotificationKind.ACCOUNT_SECURITY, message=message,
-                                 link=link, key=f"login-locked:{user.pk}:{where}:{now:%Y%m%d}:{recipient.pk}"))
+                                 link=link, key=f"login-locked:{user.pk}:{where}:{day}:{recipient.pk}"))
     return notifications_write(rows)
 
 
