@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_RESIDENTS ?= 3000
-DEMO_PASSWORD ?= Jiedao@2026
+DEMO_PASSWORD ?= Demo-Spring-58
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own browser on these
 # machines); the CJK font makes Chinese render. `make test` installs both when either is missing.

@@ -2,9 +2,10 @@
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -13,11 +14,20 @@ from rest_framework.views import APIView
 
 from . import audit, notifications
 from .api import ID_IN_URL, ScopedReadOnlyViewSet
-from .authentication import USERNAME_MAX, USERNAME_TOO_LONG, token_expired, too_long_username
+from .authentication import (
+    USERNAME_MAX,
+    USERNAME_TOO_LONG,
+    disabled_for_idleness,
+    idle_message,
+    token_expired,
+    token_refusal,
+    too_long_username,
+)
 from .export_views import export_job_file
 from .exports import XLSX
 from .filters import AuditEntryFilterSet
 from .models import AuditAction, AuditEntry, ExportJob, Notification, User
+from .schema import ErrorSerializer
 from .scope import is_auditor
 from .views import LOCKED_MESSAGE
 
@@ -28,15 +38,19 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenView(APIView):
-    """POST {username, password} → {token}. Failed attempts count towards the same per-account
-    lockout as the login page (django-axes), and both are audited."""
+    """POST {username, password} → {token}. The same password and lockout step as the login page: failed
+    attempts count towards the lock of the pair (account, address) (django-axes), an address guessing
+    across accounts waits (429, jiedao.authentication.AddressSlowdownMiddleware), an account that must
+    change its password or was disabled for idleness is told so and gets no token; all is audited."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = []
 
-    @extend_schema(request=TokenRequestSerializer,
-                   responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})})
+    @extend_schema(request=TokenRequestSerializer, responses={
+        200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        403: OpenApiResponse(ErrorSerializer, description="此账号在此地址已锁定、须先修改密码，或已因长期未使用被停用"),
+        429: OpenApiResponse(ErrorSerializer, description="此地址登录失败的账号过多：Retry-After 秒后再试")})
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         if not data.is_valid():
@@ -55,7 +69,14 @@ class TokenView(APIView):
         if user is None:
             if AxesProxyHandler.is_locked(request._request, credentials):
                 return Response({"detail": LOCKED_MESSAGE}, status=status.HTTP_403_FORBIDDEN)
+            if disabled_for_idleness(credentials["username"], data.validated_data["password"]):
+                return Response({"detail": idle_message()}, status=status.HTTP_403_FORBIDDEN)
             return Response({"detail": "用户名或密码错误。"}, status=status.HTTP_400_BAD_REQUEST)
+        if token_refusal(user):
+            audit.record(actor=user, action=AuditAction.DENIED,
+                         changes={"path": request.path, "method": "POST", "reason": "须先修改密码"})
+            return Response({"detail": token_refusal(user)}, status=status.HTTP_403_FORBIDDEN)
+        update_last_login(None, user)  # an API-only account is in use too (the nightly idle job reads it)
         token, _ = Token.objects.get_or_create(user=user)
         if token_expired(token):
             token.delete()

@@ -1,12 +1,20 @@
-"""Logging in: the API's expiring token, and a name too long for any account."""
+"""Logging in: the API's expiring token, a name too long for any account, and the password and lockout step
+every way in shares (address slowdown, forced password change, idle accounts, what the holder is told)."""
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+
+from .audit import client_ip
+from .models import AuditAction, AuditEntry, DisabledReason, User
 
 
 def token_expired(token) -> bool:
@@ -21,6 +29,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if token_expired(token):
             token.delete()
             raise exceptions.AuthenticationFailed("令牌已过期，请重新登录获取。")
+        if token_refusal(user):
+            # A token fetched before the password expired (or an administrator reset it) stops working too.
+            raise exceptions.AuthenticationFailed(token_refusal(user))
         return user, token
 
 
@@ -38,3 +49,122 @@ def too_long_username(request, username) -> bool:
         return False
     user_login_failed.send(sender=__name__, credentials={"username": username[:USERNAME_MAX]}, request=request)
     return True
+
+
+# --- The password and lockout step of signing in (the login page, Django's admin and the token endpoint) ---
+
+def failed_logins_from(ip: str, *, now=None):
+    """The failed logins from one address within the last hour, as the audit log recorded them."""
+    now = now or timezone.now()
+    return AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED, ip=ip, at__gte=now - timedelta(hours=1))
+
+
+def address_wait(ip: str | None, *, now=None) -> int:
+    """Seconds this address must still wait before its next sign-in attempt (0: none).
+
+    An address that failed on LOGIN_ADDRESS_ACCOUNTS accounts (whether they exist or not) within an hour
+    is guessing, not mistyping: after each failure it waits 2 s, doubling with every further account
+    (2, 4, 8 … up to LOGIN_ADDRESS_MAX_DELAY). The attempt is refused (429 with Retry-After), never slept
+    through in a web worker; a refused attempt is not a failure, so waiting out the delay is enough. The
+    accounts themselves stay open to their owners elsewhere."""
+    if not ip:
+        return 0
+    now = now or timezone.now()
+    failures = failed_logins_from(ip, now=now)
+    accounts = failures.values("actor_username").distinct().count()
+    if accounts < settings.LOGIN_ADDRESS_ACCOUNTS:
+        return 0
+    delay = min(2 ** min(accounts - settings.LOGIN_ADDRESS_ACCOUNTS + 1, 30), settings.LOGIN_ADDRESS_MAX_DELAY)
+    last = failures.order_by("-at").values_list("at", flat=True).first()
+    return max(0, math.ceil(delay - (now - last).total_seconds()))
+
+
+def address_wait_message(seconds: int) -> str:
+    return f"此地址登录失败的账号过多，请 {seconds} 秒后再试。"
+
+
+def sign_in_paths() -> set[str]:
+    paths = {reverse("login"), reverse("api_token")}
+    try:
+        paths.add(reverse("admin:login"))
+    except NoReverseMatch:  # Django's admin is mounted only when DJANGO_ADMIN_ENABLED turns it on
+        pass
+    return paths
+
+
+class AddressSlowdownMiddleware:
+    """Every way in (the login page, Django's admin, the token endpoint) waits out address_wait()."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.path in sign_in_paths():
+            wait = address_wait(client_ip(request))
+            if wait:
+                message = address_wait_message(wait)
+                if request.path.startswith("/api/"):
+                    response = JsonResponse({"detail": message}, status=429)
+                else:
+                    response = render(request, "registration/locked_out.html",
+                                      {"title": "请稍后再试", "message": message}, status=429)
+                response["Retry-After"] = str(wait)
+                return response
+        return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """An account whose password an administrator chose, or that has expired, sets a new one before
+    anything else: pages go to the change-password page (which says why), the API answers 403."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.password_change_reason:
+            allowed = {reverse("password_change"), reverse("logout")}
+            if request.path not in allowed:
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": user.password_change_reason}, status=403)
+                return redirect("password_change")
+        return self.get_response(request)
+
+
+def idle_message() -> str:
+    return (f"该账号已连续 {settings.ACCOUNT_IDLE_DAYS} 天未登录，已被系统停用。"
+            "请联系安全管理员重新启用。")
+
+
+def disabled_for_idleness(username, password) -> bool:
+    """The right password of an account the nightly job disabled: its holder is told why (anyone else,
+    without the password, learns only "wrong name or password")."""
+    if not isinstance(username, str) or not password:
+        return False
+    user = User.objects.filter(username=username, is_active=False, disabled_reason=DisabledReason.IDLE).first()
+    return user is not None and user.check_password(password)
+
+
+def token_refusal(user) -> str:
+    """Why the token endpoint gives this account no token although its password was right ("" if none)."""
+    reason = user.password_change_reason
+    return f"{reason}请先在网页上登录并修改密码，再获取令牌。" if reason else ""
+
+
+def login_summary(user) -> str:
+    """What the holder is told on the first page after signing in: the previous sign-in (time, address)
+    and how many failed attempts on the account there were since, from the audit log."""
+    entries = AuditEntry.objects.filter(actor=user)
+    previous = entries.filter(action=AuditAction.LOGIN).order_by("-at", "-id").first()
+    failures = entries.filter(action=AuditAction.LOGIN_FAILED)
+    if previous is None:
+        text = "这是此账号第一次登录。"
+    else:
+        failures = failures.filter(at__gt=previous.at)
+        via = "（接口令牌）" if previous.changes.get("via") == "api_token" else ""
+        text = (f"上次登录：{timezone.localtime(previous.at):%Y-%m-%d %H:%M}，"
+                f"地址 {previous.ip or '未知'}{via}。")
+    count = failures.count()
+    if count:
+        return text + f"此后有 {count} 次登录失败；如非本人操作，请立即修改密码并告知安全管理员。"
+    return text + "此后没有登录失败。"

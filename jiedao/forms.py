@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from .authentication import USERNAME_TOO_LONG, too_long_username
+from .authentication import USERNAME_TOO_LONG, disabled_for_idleness, idle_message, too_long_username
 from .dates import DAY_ERROR, check_day
 from .models import User
 from .params import positive_int
@@ -35,8 +36,10 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class UserForm(forms.ModelForm):
-    password = forms.CharField(label="密码", required=False, strip=False, widget=forms.PasswordInput,
-                               help_text="新账号必填；修改时填写即重置密码，留空不改。至少 10 位，不能全是数字。")
+    password = forms.CharField(
+        label="密码", required=False, strip=False, widget=forms.PasswordInput,
+        help_text="新账号必填；修改账号时留空表示不改密码。至少 10 位，含大写字母、小写字母、数字、符号中的至少 3 类，"
+                  "不含用户名、姓名或单位名称。账号本人首次登录时须改为自己的密码。")
 
     class Meta:
         model = User
@@ -89,9 +92,34 @@ class RefusesTooLongUsernames:
         return USERNAME_TOO_LONG if self.has_error(NON_FIELD_ERRORS, "username_too_long") else ""
 
 
-class LoginForm(RefusesTooLongUsernames, AuthenticationForm):
+class TellsWhyDisabled:
+    """An account the nightly job disabled for idleness hears why, given its right password (else the
+    generic message: no one learns an account's state without its password)."""
+
+    def get_invalid_login_error(self):
+        if disabled_for_idleness(self.cleaned_data.get("username"), self.cleaned_data.get("password")):
+            return ValidationError(idle_message(), code="idle")
+        return super().get_invalid_login_error()
+
+    @property
+    def login_error(self) -> str:
+        """The message at the top of the login page."""
+        if self.has_error(NON_FIELD_ERRORS, "idle"):
+            return idle_message()
+        return self.username_too_long or "用户名或密码错误，请重新输入。"
+
+
+class LoginForm(TellsWhyDisabled, RefusesTooLongUsernames, AuthenticationForm):
     pass
 
 
-class AdminLoginForm(RefusesTooLongUsernames, AdminAuthenticationForm):
+class AdminLoginForm(TellsWhyDisabled, RefusesTooLongUsernames, AdminAuthenticationForm):
     pass
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """The holder sets their own password: one an administrator chose no longer needs changing."""
+
+    def save(self, commit=True):
+        self.user.must_change_password = False
+        return super().save(commit)

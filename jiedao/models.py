@@ -1,10 +1,21 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import timezone
 
 from .querysets import AuditEntryQuerySet, ExportJobQuerySet, NotificationQuerySet
 from .roles import Role
+
+
+class DisabledReason(models.TextChoices):
+    IDLE = "idle", "长期未使用"
+
+
+PASSWORD_CHANGE_FIRST = "您的密码由管理员设置，请先修改为只有您自己知道的新密码。"
+PASSWORD_CHANGE_EXPIRED = "您的密码已超过 {days} 天未修改，请先设置新密码。"
 
 
 class User(AbstractUser):
@@ -24,6 +35,14 @@ class User(AbstractUser):
         "residents.ServicePoint", verbose_name="所在服务点", null=True, blank=True, on_delete=models.PROTECT,
         related_name="operators", help_text="服务点工作人员必选。")
 
+    # An administrator chose this password (a new account, a reset): its holder sets their own at first login.
+    must_change_password = models.BooleanField("须修改密码", default=False)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # Why the account was switched off by the system (told at the next sign-in), empty otherwise.
+    disabled_reason = models.CharField("停用原因", max_length=10, choices=DisabledReason.choices, blank=True)
+    # When an administrator switched it back on: the idle clock starts again from here.
+    enabled_at = models.DateTimeField("重新启用时间", null=True, blank=True)
+
     objects = UserManager()
 
     class Meta:
@@ -34,9 +53,59 @@ class User(AbstractUser):
     def __str__(self):
         return f"{self.get_full_name() or self.username}（{self.get_role_display()}）"
 
+    def save(self, *args, **kwargs):
+        # set_password() then save(): a new password (Django's rehash on login resets _password before its
+        # save, so a rehash is no change). Who chose it is the caller's to say (must_change_password).
+        changed = self._password is not None
+        if changed:
+            self.password_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "password_changed_at"}
+        super().save(*args, **kwargs)
+        if changed and self.has_usable_password():
+            PasswordHistory.remember(self)
+
+    @property
+    def password_expired(self) -> bool:
+        if self.password_changed_at is None:
+            return False
+        return self.password_changed_at < timezone.now() - timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
+
+    @property
+    def password_change_reason(self) -> str:
+        """Why this account must set a new password before anything else ("" when it need not)."""
+        if self.must_change_password:
+            return PASSWORD_CHANGE_FIRST
+        if self.password_expired:
+            return PASSWORD_CHANGE_EXPIRED.format(days=settings.PASSWORD_MAX_AGE_DAYS)
+        return ""
+
     @property
     def audit_subdistrict_id(self):
         return self.subdistrict_id
+
+
+class PasswordHistory(models.Model):
+    """The hashes of an account's recent passwords (the current one included), so none of the last
+    PASSWORD_HISTORY comes back (jiedao.passwords.PasswordHistoryValidator)."""
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField("密码哈希", max_length=128)
+    created_at = models.DateTimeField("设置时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"
+
+    @classmethod
+    def remember(cls, user) -> None:
+        cls.objects.create(user=user, password=user.password)
+        keep = cls.objects.filter(user=user).order_by("-created_at", "-id")[:settings.PASSWORD_HISTORY]
+        cls.objects.filter(user=user).exclude(pk__in=list(keep.values_list("pk", flat=True))).delete()
 
 
 class AuditAction(models.TextChoices):
@@ -82,6 +151,8 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
             models.Index(fields=["subdistrict", "-at"], name="audit_subdistrict_at_idx"),
+            # Failed logins from one address in the last hour (jiedao.authentication.address_wait).
+            models.Index(fields=["ip", "action", "at"], name="audit_ip_action_at_idx"),
         ]
 
     def __str__(self):
@@ -151,6 +222,7 @@ class NotificationKind(models.TextChoices):
     CURTAIN_MISSED = "curtain_missed", "窗帘未开"
     ESCALATION = "escalation", "逾期上报"
     CASE_REVIEW = "case_review", "救助复核"
+    ACCOUNT_SECURITY = "account_security", "账号安全"
 
 
 class Notification(models.Model):

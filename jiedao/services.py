@@ -1,14 +1,22 @@
-"""Writes of the base's own objects: accounts, the security admin's (三员: jiedao.scope)."""
+"""Writes of the base's own objects: accounts (the security admin's, 三员: jiedao.scope), and what signing
+in writes besides the audit log (the warnings of lockouts, idle accounts switched off)."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
+from django.utils import timezone
 
 from . import audit
-from .models import AuditAction, Role, User
+from .models import AuditAction, DisabledReason, Notification, NotificationKind, Role, User
+from .notifications import notifications_write
 from .scope import assignable_roles, crosses_administrators, manages_accounts, may_change_account
+from .selectors import account_guardians
 
 NOT_YOURS = "只能修改由您管理的账号；自己的账号由其他安全管理员修改。"
 
@@ -65,6 +73,12 @@ def user_save(*, actor, user: User, communities, grids, password: str | None = N
     before = None if stored is None else {**audit.snapshot(stored, USER_FIELDS), **_places(stored)}
     if password:
         user.set_password(password)
+        # The administrator knows this one: its holder must choose their own at first login.
+        user.must_change_password = True
+    if stored is not None and not stored.is_active and user.is_active:
+        # Switched back on (after the idle job, say): the idle clock starts again today.
+        user.enabled_at = timezone.now()
+        user.disabled_reason = ""
     user.full_clean(exclude=["password"])
     user.save()
     user.communities.set(communities)
@@ -127,3 +141,66 @@ USER_FIELDS = ["username", "first_name", "role", "subdistrict_id", "phone", "is_
 
 def _places(user: User) -> dict:
     return {"communities": audit.refs(user.communities.all()), "grids": audit.refs(user.grids.all())}
+
+
+@transaction.atomic
+def accounts_disable_idle(*, now: datetime | None = None) -> int:
+    """The nightly job: accounts nobody signed in to for ACCOUNT_IDLE_DAYS (counted from the last sign-in,
+    or from creation or re-enabling when later) are switched off, each in the audit log, and told why at
+    their next sign-in attempt. Returns how many; a second run finds none (they are inactive already)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.ACCOUNT_IDLE_DAYS)
+    seen = Greatest(Coalesce("last_login", "date_joined"), Coalesce("enabled_at", "date_joined"))
+    idle = list(User.objects.select_for_update().filter(is_active=True).annotate(seen=seen)
+                .filter(seen__lt=cutoff))
+    for user in idle:
+        user.is_active = False
+        user.disabled_reason = DisabledReason.IDLE
+        user.save(update_fields=["is_active", "disabled_reason"])
+        audit.record(actor=None, username="系统", action=AuditAction.UPDATE, target=user,
+                     changes={"is_active": [True, False], "reason": f"连续 {settings.ACCOUNT_IDLE_DAYS} 天未登录",
+                              "last_seen": timezone.localtime(user.seen).isoformat()})
+    return len(idle)
+
+
+def _recipients(user: User | None, subdistrict_ids) -> list[User]:
+    people = {} if user is None else {user.pk: user}
+    for subdistrict_id in subdistrict_ids:
+        people.update({g.pk: g for g in account_guardians(subdistrict_id)})
+    return list(people.values())
+
+
+def login_lockout_notify(*, user: User, ip: str | None, now: datetime | None = None) -> int:
+    """A pair (account, address) just locked: its owner (who can still sign in from elsewhere) and the
+    account's guardians are told, once per pair and day. Returns how many notices are new."""
+    now = now or timezone.now()
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    where = ip or "未知地址"
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    rows = []
+    for recipient in _recipients(user, [user.subdistrict_id]):
+        if recipient.pk == user.pk:
+            message = (f"您的账号在 {where} 连续 {settings.AXES_FAILURE_LIMIT} 次登录失败，已暂停从该地址登录 "
+                       f"{minutes} 分钟；您在其他地址仍可正常登录。如非本人操作，请修改密码并告知安全管理员。")
+            link = reverse("password_change")
+        else:
+            message = (f"账号 {user.username}（{user.get_full_name() or user.get_role_display()}）在 {where} 连续 "
+                       f"{settings.AXES_FAILURE_LIMIT} 次登录失败，已暂停该地址对此账号的登录 {minutes} 分钟。")
+            link = reverse("manage:users")
+        rows.append(Notification(recipient=recipient, kind=NotificationKind.ACCOUNT_SECURITY, message=message,
+                                 link=link, key=f"login-locked:{user.pk}:{where}:{day}:{recipient.pk}"))
+    return notifications_write(rows)
+
+
+def login_address_notify(*, ip: str, accounts: int, subdistrict_ids, now: datetime | None = None) -> int:
+    """An address failed on many accounts within an hour (and is slowed down): the guardians of the
+    sub-districts whose accounts it tried are told, once an hour. Returns how many notices are new."""
+    now = now or timezone.now()
+    if not subdistrict_ids:  # only names no account has: every sub-district's guardians
+        subdistrict_ids = set(User.objects.exclude(subdistrict_id=None).values_list("subdistrict_id", flat=True))
+    rows = [Notification(recipient=recipient, kind=NotificationKind.ACCOUNT_SECURITY, link=reverse("manage:users"),
+                         message=(f"地址 {ip} 在一小时内对 {accounts} 个账号登录失败，疑似猜测密码，"
+                                  "已对该地址逐次延长等待时间。"),
+                         key=f"login-address:{ip}:{timezone.localtime(now):%Y%m%d%H}:{recipient.pk}")
+            for recipient in _recipients(None, subdistrict_ids)]
+    return notifications_write(rows)

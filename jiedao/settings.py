@@ -73,6 +73,10 @@ MIDDLEWARE = [
     "jiedao.params.RefuseControlCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # An account that must set a new password (chosen by an administrator, or expired) goes to that page.
+    "jiedao.authentication.PasswordChangeRequiredMiddleware",
+    # An address failing on many accounts waits before its next sign-in attempt (429, Retry-After).
+    "jiedao.authentication.AddressSlowdownMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -115,15 +119,28 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# The password policy (等保 身份鉴别), each rule a validator with a Chinese message (jiedao/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "jiedao.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "jiedao.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "jiedao.passwords.UsernameValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "jiedao.passwords.CommonPasswordValidator"},
+    {"NAME": "jiedao.passwords.OfficeNameValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "jiedao.passwords.PasswordHistoryValidator"},
 ]
 # Django's admin (/django-admin/) is off: day-to-day work, accounts included, happens in the portal. Turned
 # on, it answers only the security admin made staff (jiedao/admin_site.py says why).
 DJANGO_ADMIN_ENABLED = env_bool("DJANGO_ADMIN_ENABLED")
+# None of an account's last PASSWORD_HISTORY passwords (the current one included) may come back.
+PASSWORD_HISTORY = int(env("PASSWORD_HISTORY", "5"))
+# A password older than this must be changed at the next sign-in.
+PASSWORD_MAX_AGE_DAYS = int(env("PASSWORD_MAX_AGE_DAYS", "90"))
+# An account not signed in for this long is disabled by the nightly job (disable_idle_accounts).
+ACCOUNT_IDLE_DAYS = int(env("ACCOUNT_IDLE_DAYS", "90"))
+# Words no password may contain besides the sub-districts' own names (comma-separated, pinyin or Chinese).
+PASSWORD_BANNED_WORDS = env_list("PASSWORD_BANNED_WORDS", "jiedao,minzheng,mzj,街道,民政")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -134,13 +151,18 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
-# Lockout per account (not only per address): five failures lock the username for 30 minutes.
+# Lockout per (account, address): five failures lock that pair for 30 minutes. Not the account alone (five
+# requests from anywhere would lock anybody out: a denial of service), nor the address alone (a whole
+# community office often shares one NAT address, and one colleague's typos must not lock everyone out).
+# The owner and the account's guardians are told when a pair locks (jiedao.signals).
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# Not by address as well: a whole community office often shares one NAT address, and one
-# colleague's typos must not lock everyone out.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# One address that fails on this many accounts within an hour is slowed down: each new attempt from it
+# waits a delay that doubles with every further account, up to LOGIN_ADDRESS_MAX_DELAY seconds
+# (jiedao.authentication.address_wait), and the guardians are told.
+LOGIN_ADDRESS_ACCOUNTS = int(env("LOGIN_ADDRESS_ACCOUNTS", "20"))
+LOGIN_ADDRESS_MAX_DELAY = int(env("LOGIN_ADDRESS_MAX_DELAY", "3600"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "jiedao.views.lockout_response"
 AXES_VERBOSE = False
@@ -231,6 +253,9 @@ CELERY_BEAT_SCHEDULE = {
     # Every night at 03:30: export files older than EXPORT_KEEP_DAYS are deleted with their jobs (the audit
     # log keeps who exported what). A second run finds nothing more to delete.
     "purge-exports": {"task": "jiedao.purge_exports_task", "schedule": crontab(hour=3, minute=30)},
+    # Every night at 01:30: accounts not signed in for ACCOUNT_IDLE_DAYS are disabled (told why when they
+    # next try). Idempotent: a disabled account is left as it is.
+    "disable-idle-accounts": {"task": "jiedao.disable_idle_accounts_task", "schedule": crontab(hour=1, minute=30)},
 }
 
 # Reminders: where they go besides the inbox (a class with send(notification)), and how long after a

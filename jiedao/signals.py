@@ -1,14 +1,22 @@
+from axes.signals import user_locked_out
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import Signal, receiver
 
-from . import audit
+from . import audit, services
+from .authentication import failed_logins_from, login_summary
 from .models import AuditAction
 
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
+    # Read before this sign-in is written: the previous one and the failures since, for its holder to see.
+    summary = login_summary(user)
     audit.record(actor=user, action=AuditAction.LOGIN, ip=audit.client_ip(request) if request else None)
+    if request is not None:
+        messages.info(request, summary, fail_silently=True)  # the test client's force_login has no messages
 
 
 @receiver(user_logged_out)
@@ -21,8 +29,24 @@ def audit_logout(sender, request, user, **kwargs):
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     user = get_user_model().objects.filter(username=username).first()
-    audit.record(actor=user, username=username, action=AuditAction.LOGIN_FAILED,
-                 ip=audit.client_ip(request) if request is not None else None)
+    ip = audit.client_ip(request) if request is not None else None
+    audit.record(actor=user, username=username, action=AuditAction.LOGIN_FAILED, ip=ip)
+    if ip:
+        failures = failed_logins_from(ip)
+        accounts = failures.values("actor_username").distinct().count()
+        if accounts >= settings.LOGIN_ADDRESS_ACCOUNTS:
+            # Guessing across accounts: from now on this address waits (AddressSlowdownMiddleware).
+            subdistricts = set(failures.exclude(subdistrict_id=None).values_list("subdistrict_id", flat=True))
+            services.login_address_notify(ip=ip, accounts=accounts, subdistrict_ids=subdistricts)
+
+
+@receiver(user_locked_out)
+def tell_of_lockout(sender, request, username, ip_address, **kwargs):
+    """django-axes locked a pair (account, address): the account stays open elsewhere, and its owner and
+    guardians hear of it (jiedao.services.login_lockout_notify)."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is not None:
+        services.login_lockout_notify(user=user, ip=audit.client_ip(request) if request is not None else ip_address)
 
 
 # Sent by a service after a bulk write (which sends no post_save), with the model as sender, so that

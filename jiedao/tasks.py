@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from .exports import export_job_build, export_jobs_purge
+from .services import accounts_disable_idle
 
 
 @shared_task(name="jiedao.ping_task")
@@ -20,3 +21,10 @@ def build_export_task(job_id: int) -> str:
 def purge_exports_task() -> int:
     """Nightly (CELERY_BEAT_SCHEDULE): export jobs past EXPORT_KEEP_DAYS deleted with their files."""
     return export_jobs_purge()
+
+
+@shared_task(name="jiedao.disable_idle_accounts_task")
+def disable_idle_accounts_task() -> int:
+    """Nightly (CELERY_BEAT_SCHEDULE): accounts unused for ACCOUNT_IDLE_DAYS are disabled; a second run
+    finds none left to disable."""
+    return accounts_disable_idle()

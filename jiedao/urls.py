@@ -49,7 +49,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
                                                           authentication_form=forms.LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(
+        success_url="/", form_class=forms.PasswordChangeForm), name="password_change"),
     path("residents/", include("residents.urls")),
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
     path("exports/", export_views.ExportJobListView.as_view(), name="export_jobs"),

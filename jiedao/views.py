@@ -190,11 +190,12 @@ class AuditLogView(FilteredListView):
         return is_auditor(user)
 
 
-LOCKED_MESSAGE = "登录失败次数过多，账号已暂时锁定，请 30 分钟后再试或联系安全管理员解锁。"
+LOCKED_MESSAGE = ("此账号在您所在的地址登录失败次数过多，已锁定：30 分钟内不能从该地址登录。"
+                  "请稍后再试，或联系安全管理员解锁；账号本人在其他地址不受影响。")
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    """django-axes calls this for a locked account: JSON for API clients, a page for people."""
+    """django-axes calls this for a locked pair (account, address): JSON for API clients, a page for people."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": LOCKED_MESSAGE}, status=403)
     return render(request, "registration/locked_out.html", {"message": LOCKED_MESSAGE}, status=403)

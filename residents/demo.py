@@ -45,7 +45,7 @@ GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚�
 # Share of residents by age band (years): old-skewed, a fifth over 60.
 AGE_BANDS = [((0, 17), 13), ((18, 39), 27), ((40, 59), 38), ((60, 79), 14), ((80, 99), 8)]
 
-PASSWORD_DEFAULT = "Jiedao@2026"
+PASSWORD_DEFAULT = "Demo-Spring-58"
 
 
 @dataclass
@@ -139,7 +139,9 @@ def ensure_accounts(subdistrict: Subdistrict, password: str) -> list[tuple[str, 
         user.subdistrict = None if role == Role.DISTRICT_OFFICER else subdistrict
         user.service_point = canteen if role == Role.POINT_OPERATOR else None
         user.is_active = True
+        user.disabled_reason = ""
         user.set_password(password)
+        user.must_change_password = False  # demo accounts are ready to use: no first-login change
         user.save()
         user.communities.set(comms)
         user.grids.set(grids)

@@ -13,7 +13,8 @@ EXTRA_LABELS = {"tags": "特殊群体", "after": "内容", "via": "途径", "loc
                 "grid_id": "网格", "community_id": "社区", "list": "列表", "filters": "筛选条件", "rows": "行数",
                 "job": "导出任务", "deleted": "已删除", "hazards": "隐患", "month": "月份",
                 "version": "版本", "case": "案件", "comment": "意见", "type": "材料类型", "guest": "来宾",
-                "path": "页面", "method": "请求方式", "id_number": "身份证号", "search": "查找", "replaces": "更正自"}
+                "path": "页面", "method": "请求方式", "id_number": "身份证号", "search": "查找", "replaces": "更正自",
+                "last_seen": "最后使用时间"}
 EMPTY = "（空）"
 LIST_FIELDS = {"tags", "communities", "grids"}
 

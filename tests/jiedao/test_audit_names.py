@@ -40,8 +40,8 @@ def test_a_visit_names_its_resident(gridder, zhang):
 
 
 @pytest.mark.django_db
-def test_an_accounts_places_read_as_community_names(admin, staff_east, east, west):
-    user_save(actor=admin, user=staff_east, communities=[east, west], grids=[])
+def test_an_accounts_places_read_as_community_names(security, staff_east, east, west):
+    user_save(actor=security, user=staff_east, communities=[east, west], grids=[])
     assert dict(readable_changes(_last(staff_east)))["负责社区"] == "东园社区 → 东园社区、西园社区"
 
 

@@ -173,14 +173,14 @@ def test_the_districts_security_admin_makes_district_officers_and_subdistrict_se
     assert [v for v, _ in form.fields["role"].choices] == ["district_officer", "security_admin"]
     assert "communities" not in form.fields and "subdistrict" in form.fields
     response = client.post(reverse("manage:user_create"), _account(
-        username="district2", role="district_officer", subdistrict=heping.pk, password="District-two-2026"))
+        username="district2", role="district_officer", subdistrict=heping.pk, password="Lantern-Vow-719"))
     assert response.status_code == 302
     assert User.objects.get(username="district2").subdistrict is None  # above every sub-district
     response = client.post(reverse("manage:user_create"), _account(
-        username="keeper", role="security_admin", password="Heping-keeper-2026"))
+        username="keeper", role="security_admin", password="Copper-Finch-482"))
     assert "须选择所在街道" in response.context["form"].errors["subdistrict"][0]
     response = client.post(reverse("manage:user_create"), _account(
-        username="keeper", role="security_admin", subdistrict=heping.pk, password="Heping-keeper-2026"))
+        username="keeper", role="security_admin", subdistrict=heping.pk, password="Copper-Finch-482"))
     assert response.status_code == 302
     assert User.objects.get(username="keeper").subdistrict == heping
     listing = client.get(reverse("manage:users")).context
@@ -226,7 +226,7 @@ def test_the_auditor_reads_what_the_districts_security_admin_did_to_its_subdistr
         username="security", first_name="冯安全", role="security_admin", subdistrict=security.subdistrict_id,
         password="Reset-keeper-2026"))
     client.post(reverse("manage:user_create"), _account(
-        username="district2", role="district_officer", password="District-two-2026"))
+        username="district2", role="district_officer", password="Lantern-Vow-719"))
     district2 = User.objects.get(username="district2")
     reset = AuditEntry.objects.get(actor=district_security, target_id=str(security.pk))
     assert reset.subdistrict_id == security.subdistrict_id and reset.changes == {"password": [None, "已重置"]}
@@ -276,11 +276,11 @@ def test_the_operator_makes_the_districts_first_security_admin_from_the_command_
                                                                                      auditor, capsys):
     from django.core.management import CommandError, call_command
 
-    monkeypatch.setenv("DJANGO_SECURITY_ADMIN_PASSWORD", "District-keeper-2026")
+    monkeypatch.setenv("DJANGO_SECURITY_ADMIN_PASSWORD", "Copper-Finch-482")
     call_command("create_security_admin", "keeper")
     keeper = User.objects.get(username="keeper")
     assert keeper.role == Role.SECURITY_ADMIN and keeper.subdistrict is None and not keeper.is_staff
-    assert keeper.check_password("District-keeper-2026") and "全区" in capsys.readouterr().out
+    assert keeper.check_password("Copper-Finch-482") and "全区" in capsys.readouterr().out
     call_command("create_security_admin", "heping_keeper", "--subdistrict", "和平里街道", "--staff")
     assert User.objects.get(username="heping_keeper").subdistrict == heping
     # Both are in the log; the sub-district's in 和平里's auditor's.

@@ -1,5 +1,7 @@
 import time
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from assistance import demo as relief_demo
@@ -19,6 +21,11 @@ class Command(BaseCommand):
     def handle(self, *args, residents, password, seed, **options):
         if residents < 1:
             raise CommandError("--residents 至少为 1。")
+        try:
+            # The demo accounts are ready to use (no change at first login): their password meets the policy.
+            validate_password(password)
+        except ValidationError as e:
+            raise CommandError("--password 不符合密码策略：" + "".join(e.messages)) from None
         started = time.monotonic()
         result = demo.seed(residents=residents, seed=seed)
         demo.seed_points(subdistrict=result.subdistrict, seed=seed)
