@@ -2,22 +2,27 @@
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import audit, notifications
+from . import audit, notifications, otp, services
 from .api import ID_IN_URL, ScopedReadOnlyViewSet
-from .authentication import USERNAME_MAX, USERNAME_TOO_LONG, token_expired, too_long_username
+from .authentication import (
+    USERNAME_MAX,
+    USERNAME_TOO_LONG,
+    HashedTokenAuthentication,
+    too_long_username,
+)
 from .export_views import export_job_file
 from .exports import XLSX
 from .filters import AuditEntryFilterSet
-from .models import AuditAction, AuditEntry, ExportJob, Notification, User
+from .models import ApiToken, AuditAction, AuditEntry, ExportJob, Notification, User
 from .scope import is_auditor
 from .views import LOCKED_MESSAGE
 
@@ -25,18 +30,31 @@ from .views import LOCKED_MESSAGE
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=USERNAME_MAX, error_messages={"max_length": USERNAME_TOO_LONG})
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    otp = serializers.CharField(
+        max_length=32, help_text="身份验证器 App 上的 6 位动态验证码（每个验证码只能用一次），或一个恢复码。",
+        error_messages={"required": otp.CODE_MISSING, "blank": otp.CODE_MISSING, "null": otp.CODE_MISSING})
 
 
 class TokenView(APIView):
-    """POST {username, password} → {token}. Failed attempts count towards the same per-account
-    lockout as the login page (django-axes), and both are audited."""
+    """POST {username, password, otp} → a new token for this sign-in; DELETE (with the token) ends it.
 
-    authentication_classes = []
+    Failed attempts, a wrong code as much as a wrong password, count towards the same lockout as the login
+    page (django-axes), and all are audited."""
+
     permission_classes = [permissions.AllowAny]
     throttle_classes = []
 
-    @extend_schema(request=TokenRequestSerializer,
-                   responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})})
+    def get_authenticators(self):
+        # Signing in takes no credentials but the body's; signing out, the token itself (never a session).
+        return [HashedTokenAuthentication()] if self.request.method == "DELETE" else []
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("TokenResponse", {
+            "token": serializers.CharField(help_text="本次登录的令牌：请求头 Authorization: Token <token>。"),
+            "expires_at": serializers.DateTimeField(help_text="令牌过期时间（签发后 12 小时）。")})},
+        description="用户名、密码和动态验证码换取本次登录的新令牌（每次登录一个新令牌，12 小时后过期；"
+                    "退出、修改密码或停用账号时作废）。缺少或错误的动态验证码：400。")
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         if not data.is_valid():
@@ -56,12 +74,25 @@ class TokenView(APIView):
             if AxesProxyHandler.is_locked(request._request, credentials):
                 return Response({"detail": LOCKED_MESSAGE}, status=status.HTTP_403_FORBIDDEN)
             return Response({"detail": "用户名或密码错误。"}, status=status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=user)
-        if token_expired(token):
-            token.delete()
-            token = Token.objects.create(user=user)
-        audit.record(actor=user, action=AuditAction.LOGIN, changes={"via": "api_token"})
-        return Response({"token": token.key})
+        device, refusal = otp.verify_code(user, data.validated_data["otp"])
+        if device is None:
+            if refusal != otp.NO_DEVICE:
+                # A wrong code is a failed sign-in like a wrong password (django-axes counts it, the log keeps it).
+                user_login_failed.send(sender=__name__, credentials=credentials, request=request._request)
+                if AxesProxyHandler.is_locked(request._request, credentials):
+                    return Response({"detail": LOCKED_MESSAGE}, status=status.HTTP_403_FORBIDDEN)
+            return Response({"otp": [refusal]}, status=status.HTTP_400_BAD_REQUEST)
+        key, token = services.api_token_issue(user=user)
+        return Response({"token": key, "expires_at": token.expires_at})
+
+    @extend_schema(request=None, responses={204: None},
+                   description="退出：作废本次请求所用的令牌（请求头 Authorization: Token <token>）。")
+    def delete(self, request):
+        if not isinstance(request.auth, ApiToken):
+            return Response({"detail": "请用要作废的令牌调用（请求头 Authorization: Token <token>）。"},
+                            status=status.HTTP_401_UNAUTHORIZED)
+        services.api_token_revoke(user=request.user, token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):

@@ -38,6 +38,39 @@ class User(AbstractUser):
     def audit_subdistrict_id(self):
         return self.subdistrict_id
 
+    def save(self, *args, **kwargs):
+        # Every password change (the person's own form, the security admin's reset, Django's admin,
+        # `changepassword`) and every deactivation passes here, so this is the one place that ends the
+        # account's API tokens then. set_password() leaves the new password in _password until the save.
+        # (Web sessions end by themselves: Django checks the session's password hash, and refuses
+        # inactive accounts.)
+        ends_tokens = self._password is not None or (not self.is_active and not self._state.adding)
+        super().save(*args, **kwargs)
+        if ends_tokens:
+            ApiToken.objects.filter(user=self).delete()
+
+
+class ApiToken(models.Model):
+    """One API sign-in (POST /api/v1/auth/token/): a new token each time, never the key itself at rest.
+
+    The database keeps the SHA-256 of the key (a leaked table opens nothing) and its first characters, so
+    that a person and the security admin can tell their tokens apart. Deleted when revoked."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    key_hash = models.CharField("令牌摘要", max_length=64, unique=True)
+    prefix = models.CharField("令牌前缀", max_length=8)
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间")
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.prefix}…"
+
 
 class AuditAction(models.TextChoices):
     CREATE = "create", "新建"

@@ -13,7 +13,7 @@ from residents import api as residents_api
 from residents import management_views as places_views
 from visits import api as visits_api
 
-from . import api_views, export_views, forms, management_views, views
+from . import api_views, export_views, forms, management_views, otp_views, views
 
 router = DefaultRouter()
 router.register("communities", residents_api.CommunityViewSet, basename="community")
@@ -48,6 +48,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
                                                           authentication_form=forms.LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The second factor, after the password (jiedao.otp: every page leads here until it is passed).
+    path("accounts/otp/", otp_views.otp_verify, name="otp_verify"),
+    path("accounts/otp/enrol/", otp_views.otp_enrol, name="otp_enrol"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
     path("residents/", include("residents.urls")),
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
