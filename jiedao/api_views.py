@@ -3,9 +3,11 @@
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,7 +25,8 @@ from .export_views import export_job_file
 from .exports import XLSX
 from .filters import AuditEntryFilterSet
 from .models import ApiToken, AuditAction, AuditEntry, ExportJob, Notification, User
-from .scope import is_auditor
+from .params import positive_int
+from .scope import is_auditor, manages_accounts
 from .views import LOCKED_MESSAGE
 
 
@@ -92,6 +95,54 @@ class TokenView(APIView):
             return Response({"detail": "请用要作废的令牌调用（请求头 Authorization: Token <token>）。"},
                             status=status.HTTP_401_UNAUTHORIZED)
         services.api_token_revoke(user=request.user, token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "prefix", "created_at", "expires_at"]
+
+
+class ManagedAccountMixin:
+    """The security admin's API on one account of their sub-district (another's, or an operator's: 404)."""
+
+    denied_message = "只有安全管理员可以管理双因素和令牌。"
+
+    def allowed(self, user):
+        return manages_accounts(user)
+
+    def account(self, pk) -> User:
+        return get_object_or_404(User, pk=pk, subdistrict_id=self.request.user.subdistrict_id, is_superuser=False)
+
+
+class UserTokensView(ManagedAccountMixin, APIView):
+    """GET: an account's API tokens still open (prefix, issued, expires; never a key). DELETE: end them all,
+    or one with ?token=<id>."""
+
+    @extend_schema(responses=ApiTokenSerializer(many=True))
+    def get(self, request, pk):
+        tokens = self.account(pk).api_tokens.filter(expires_at__gt=timezone.now())
+        return Response(ApiTokenSerializer(tokens, many=True).data)
+
+    @extend_schema(request=None, responses={200: inline_serializer("TokensRevoked", {
+        "revoked": serializers.IntegerField()})}, parameters=[
+        OpenApiParameter("token", int, description="只吊销这一个令牌（其 id）；省略则全部吊销。")])
+    def delete(self, request, pk):
+        user = self.account(pk)
+        token = None
+        if "token" in request.query_params:
+            token = get_object_or_404(user.api_tokens, pk=positive_int(request.query_params["token"]) or 0)
+        return Response({"revoked": services.user_tokens_revoke(actor=request.user, user=user, token=token)})
+
+
+class UserDeviceResetView(ManagedAccountMixin, APIView):
+    """POST: clear the account's authenticator and recovery codes (a lost phone); it enrols again at its next
+    sign-in, and its tokens end."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, pk):
+        services.device_reset(actor=request.user, user=self.account(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -34,6 +34,8 @@ router.register("hazards", visits_api.HazardViewSet, basename="hazard")
 api_patterns = [
     path("auth/token/", api_views.TokenView.as_view(), name="api_token"),
     path("me/", residents_api.MeView.as_view(), name="api_me"),
+    path("users/<int:pk>/tokens/", api_views.UserTokensView.as_view(), name="api_user_tokens"),
+    path("users/<int:pk>/device-reset/", api_views.UserDeviceResetView.as_view(), name="api_user_device_reset"),
     path("dashboard/", reports_api.DashboardView.as_view(), name="api_dashboard"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI starts itself with an inline script: allowed on this page alone. (Redoc is left out:
