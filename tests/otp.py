@@ -3,6 +3,7 @@ computes the code a phone would show. A code is accepted once per device (django
 so a persona signs in once and keeps the session; a second sign-in in the same half-minute types the next
 step's code (`code(step=1)`, inside the device's tolerance of one step)."""
 
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -30,6 +31,10 @@ def mark_verified(client: Client, user) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device_of(user).persistent_id
     session.save()
+    # As the client's own login does: with signed-cookie sessions the saved session is a new cookie value.
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    if cookie is None or cookie.value != session.session_key:
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
 
 
 def sign_in(client: Client, user, password: str, *, step: int = 0):

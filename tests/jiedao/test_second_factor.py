@@ -3,6 +3,7 @@ uses a recovery code the day her phone is flat; 赵管理 (standing in for the s
 she lost and ends her API tokens."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -15,6 +16,7 @@ from jiedao.models import ApiToken, AuditEntry
 from jiedao.otp import hex_key
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
+from tests.jiedao.test_bad_input_family import FAMILY
 from tests.otp import TOTP_SECRET, code, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +216,23 @@ def test_nobody_resets_their_own_device(web, admin):
 
 def test_the_factory_device_holds_the_tests_secret(staff_east):
     assert TOTPDevice.objects.get(user=staff_east).key == hex_key(TOTP_SECRET)
+
+
+# Bad input: the family of bad values (tests/jiedao/test_bad_input_family.py) at each step's one field ----------
+
+@pytest.mark.parametrize("name", list(FAMILY))
+def test_no_bad_code_gives_a_500(name, newcomer, staff_east, admin):
+    value = FAMILY[name]
+    half = password_only(Client(raise_request_exception=False), staff_east)
+    enrolling = password_only(Client(raise_request_exception=False), newcomer)
+    answers = [half.post(reverse("otp_verify"), {"code": value}),
+               enrolling.post(reverse("otp_enrol"), {"code": value}),
+               APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD,
+                                                        "otp": value}, format="json")]
+    manager = APIClient(raise_request_exception=False)
+    manager.force_authenticate(admin)
+    answers.append(manager.delete(f"/api/v1/users/{staff_east.pk}/tokens/?{urlencode({'token': value})}"))
+    for response in answers:
+        assert response.status_code < 500, (response.status_code, response.content[:300])
+    assert answers[2].status_code in (400, 403)
+    assert half.get("/residents/").status_code == 302  # no bad code opened anything
