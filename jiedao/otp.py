@@ -9,10 +9,11 @@ device yet) and the API answers 403. The token endpoint asks for the code in the
 
 import base64
 import io
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect
@@ -51,6 +52,19 @@ def hex_key(base32_secret: str) -> str:
 
 def base32_secret(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def demo_device(user, base32: str) -> TOTPDevice:
+    """seed_demo only: the account's authenticator holds the given (shared, printed) secret, ready to use."""
+    TOTPDevice.objects.filter(user=user).delete()
+    return TOTPDevice.objects.create(user=user, name=TOTP_NAME, key=hex_key(base32), confirmed=True)
+
+
+def otpauth_uri(base32: str, label: str) -> str:
+    """What an authenticator app reads from a QR code or a pasted link (Key URI Format), for `label`."""
+    issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
+    return (f"otpauth://totp/{quote(f'{issuer}:{label}')}?secret={base32.strip().upper()}&algorithm=SHA1"
+            f"&digits=6&period=30&issuer={quote(issuer)}")
 
 
 def qr_svg(text: str) -> str:
