@@ -50,5 +50,5 @@ class Command(BaseCommand):
         for username, role, scope in accounts:
             self.stdout.write(f"  {username:<10} {role:<8} {scope}")
         self.stdout.write(f"动态验证码：所有演示账号共用身份验证器密钥 {totp_secret}。把它加入任一身份验证器 App"
-                          "（或扫描/粘贴下面的链接），或运行 make otp-code 显示当前的 6 位验证码：")
+                          "（或粘贴下面的链接），或运行 make otp-code 显示当前的 6 位验证码：")
         self.stdout.write(f"  {otp.otpauth_uri(totp_secret, '演示账号')}")
