@@ -13,7 +13,10 @@ CJK_FONT ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 BROWSER_PACKAGES := chromium fonts-noto-cjk
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: install browser-deps demo test lint bench bench-reminders bench-meals bench-dashboard clean
+# The demo accounts' authenticator secret (seed_demo --totp-secret); `make otp-code` prints its current code.
+DEMO_TOTP_SECRET ?= JBSWY3DPEHPK3PXPJIEDAODEMO234567
+
+.PHONY: install browser-deps demo test lint otp-code bench bench-reminders bench-meals bench-dashboard clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,6 +31,11 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $(NODE_STAMP)
 
 install: $(STAMP) $(NODE_STAMP)
+
+# The 6-digit code an authenticator app holding DEMO_TOTP_SECRET shows now (RFC 6238; each is accepted once).
+otp-code: $(STAMP)
+	@$(BIN)/python -c "import base64, sys; from django_otp.oath import totp; \
+	s = sys.argv[1].upper(); print(f'{totp(base64.b32decode(s + \"=\" * (-len(s) % 8))):06d}')" '$(DEMO_TOTP_SECRET)'
 
 # Only for the tests: `make demo` needs no browser. apt-get as root, through sudo otherwise.
 browser-deps:
@@ -55,7 +63,8 @@ DEMO_ENV := DEBUG=0 SECRET_KEY=demo-only-not-for-production ALLOWED_HOSTS=127.0.
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
-	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --residents $(DEMO_RESIDENTS) --password '$(DEMO_PASSWORD)'
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --residents $(DEMO_RESIDENTS) --password '$(DEMO_PASSWORD)' \
+	  --totp-secret '$(DEMO_TOTP_SECRET)'
 	$(DEMO_ENV) $(BIN)/python manage.py run_reminders
 	$(DEMO_ENV) $(BIN)/python manage.py run_case_reviews
 	@echo "门户地址: http://127.0.0.1:8000  (Ctrl+C 停止)"

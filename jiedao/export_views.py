@@ -13,6 +13,7 @@ from django.views.generic import DetailView, ListView
 from . import audit
 from .exports import XLSX, download_name
 from .models import AuditAction, ExportJob
+from .sessions import background_poll
 
 STALLED_LABEL = "已中断"
 STALLED_MESSAGE = "导出已中断：后台任务没有完成（可能是服务重启）。请回到列表重新导出。"
@@ -46,6 +47,7 @@ class ExportJobView(LoginRequiredMixin, DetailView):
                                         **kwargs)
 
 
+@background_poll  # the page asks every two seconds by itself: no sign that the person is there
 @login_required
 def export_job_status(request, pk):
     """What static/js/export_job.js polls while the job runs."""

@@ -93,7 +93,7 @@ def _object_types() -> list[tuple[str, str]]:
     from django.apps import apps
 
     return sorted({(m._meta.model_name, str(m._meta.verbose_name)) for m in apps.get_models()
-                   if m._meta.app_label not in {"admin", "contenttypes", "sessions", "authtoken", "axes"}},
+                   if m._meta.app_label not in {"admin", "contenttypes", "sessions", "axes", "otp_totp", "otp_static"}},
                   key=lambda choice: choice[1])
 
 

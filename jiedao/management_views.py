@@ -4,14 +4,16 @@ the sub-district admin's) share."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView
 
-from . import services
+from . import otp, services
 from .forms import UserForm
 from .models import User
+from .params import positive_int
 from .scope import accounts_filter, manages_accounts, may_change_account
 from .selectors import locked_usernames
 from .views import AccountManagerMixin, PageNumberMixin, PlaceManagerMixin, ServiceFormMixin
@@ -35,6 +37,7 @@ class UserListView(AccountManagerMixin, ManagedListView):
         context = super().get_context_data(**kwargs)
         context["locked"] = locked_usernames(u.username for u in context["object_list"])
         context["editable"] = {u.pk for u in context["object_list"] if may_change_account(self.request.user, u)}
+        context["manages_accounts"] = manages_accounts(self.request.user)
         return context
 
     def get_queryset(self):
@@ -104,9 +107,38 @@ def user_unlock(request, pk):
     return redirect("manage:users")
 
 
+def managed_account(request, pk) -> User:
+    """An account the security admin looks after: of their sub-district, not a system operator (else 404)."""
+    if not manages_accounts(request.user):
+        raise PermissionDenied("只有安全管理员可以管理双因素和令牌。")
+    return get_object_or_404(User, pk=pk, subdistrict_id=request.user.subdistrict_id, is_superuser=False)
+
+
+@login_required
+def user_security(request, pk):
+    """One account's second factor and API tokens: reset the device, end a token or all of them."""
+    user = managed_account(request, pk)
+    if request.method == "POST":
+        if "reset_device" in request.POST:
+            services.device_reset(actor=request.user, user=user)
+            messages.success(request, f"已重置 {user.username} 的身份验证器：下次登录时需重新扫码绑定。")
+        else:
+            token = None
+            if request.POST.get("token"):
+                token = get_object_or_404(user.api_tokens, pk=positive_int(request.POST["token"]) or 0)
+            revoked = services.user_tokens_revoke(actor=request.user, user=user, token=token)
+            messages.success(request, f"已吊销 {user.username} 的 {revoked} 个令牌。")
+        return redirect("manage:user_security", pk=user.pk)
+    return render(request, "manage/security.html", {
+        "kind": "users", "account": user, "device": otp.totp_device(user),
+        "tokens": user.api_tokens.filter(expires_at__gt=timezone.now()),
+        "own": user.pk == request.user.pk})
+
+
 urlpatterns = [
     path("users/", UserListView.as_view(), name="users"),
     path("users/new/", UserFormView.as_view(), name="user_create"),
     path("users/<int:pk>/", UserFormView.as_view(), name="user_update"),
     path("users/<int:pk>/unlock/", user_unlock, name="user_unlock"),
+    path("users/<int:pk>/security/", user_security, name="user_security"),
 ]

@@ -54,16 +54,23 @@ class User(AbstractUser):
         return f"{self.get_full_name() or self.username}（{self.get_role_display()}）"
 
     def save(self, *args, **kwargs):
-        # set_password() then save(): a new password (Django's rehash on login resets _password before its
-        # save, so a rehash is no change). Who chose it is the caller's to say (must_change_password).
+        # Every password change (the person's own form, the security admin's reset, Django's admin,
+        # `changepassword`) and every deactivation passes here, so this is the one place that dates the
+        # password, keeps it in the history and ends the account's API tokens. set_password() leaves the new
+        # password in _password until the save (Django's rehash on login resets it before its save, so a
+        # rehash is no change). Who chose it is the caller's to say (must_change_password). Web sessions end by
+        # themselves: Django checks the session's password hash, and refuses inactive accounts.
         changed = self._password is not None
         if changed:
             self.password_changed_at = timezone.now()
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "password_changed_at"}
+        ends_tokens = changed or (not self.is_active and not self._state.adding)
         super().save(*args, **kwargs)
         if changed and self.has_usable_password():
             PasswordHistory.remember(self)
+        if ends_tokens:
+            ApiToken.objects.filter(user=self).delete()
 
     @property
     def password_expired(self) -> bool:
@@ -83,6 +90,29 @@ class User(AbstractUser):
     @property
     def audit_subdistrict_id(self):
         return self.subdistrict_id
+
+
+
+class ApiToken(models.Model):
+    """One API sign-in (POST /api/v1/auth/token/): a new token each time, never the key itself at rest.
+
+    The database keeps the SHA-256 of the key (a leaked table opens nothing) and its first characters, so
+    that a person and the security admin can tell their tokens apart. Deleted when revoked."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    key_hash = models.CharField("令牌摘要", max_length=64, unique=True)
+    prefix = models.CharField("令牌前缀", max_length=8)
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间")
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.prefix}…"
 
 
 class PasswordHistory(models.Model):

@@ -1,5 +1,6 @@
-"""Writes of the base's own objects: accounts (the security admin's, 三员: jiedao.scope), and what signing
-in writes besides the audit log (the warnings of lockouts, idle accounts switched off)."""
+"""Writes of the base's own objects: accounts (the security admin's, 三员: jiedao.scope), the second
+factor and API tokens, and what signing in writes besides the audit log (the warnings of lockouts, idle
+accounts switched off)."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,9 +12,12 @@ from django.db import transaction
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit
-from .models import AuditAction, DisabledReason, Notification, NotificationKind, Role, User
+from . import audit, otp
+from .authentication import new_token_key, token_hash
+from .models import ApiToken, AuditAction, DisabledReason, Notification, NotificationKind, Role, User
 from .notifications import notifications_write
 from .scope import assignable_roles, crosses_administrators, manages_accounts, may_change_account
 from .selectors import account_guardians
@@ -204,3 +208,89 @@ def login_address_notify(*, ip: str, accounts: int, subdistrict_ids, now: dateti
                          key=f"login-address:{ip}:{timezone.localtime(now):%Y%m%d%H}:{recipient.pk}")
             for recipient in _recipients(None, subdistrict_ids)]
     return notifications_write(rows)
+
+
+# The second factor and API tokens ------------------------------------------------------------------------
+
+@transaction.atomic
+def device_start(*, user: User) -> TOTPDevice:
+    """The account's device being enrolled (unconfirmed: it opens nothing until a code from it is typed).
+    The same one on every visit of the enrol page, so a QR code already scanned stays good."""
+    device = otp.totp_device(user, confirmed=False)
+    return device or TOTPDevice.objects.create(user=user, name=otp.TOTP_NAME, confirmed=False)
+
+
+def device_enrol(*, user: User, device: TOTPDevice, code: str) -> list[str]:
+    """Confirm the scanned device with a code from it, and give the account fresh one-time recovery codes
+    (returned once, to be shown once: for the day the phone is lost). Raises ValidationError at `code`."""
+    code = (code or "").strip().replace(" ", "")
+    if not code:
+        raise ValidationError({"code": otp.CODE_MISSING})
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user, confirmed=False).first()
+        if device is None:
+            raise PermissionDenied("该设备不属于本账号或已绑定。")
+        if device.verify_token(code):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            StaticDevice.objects.filter(user=user).delete()
+            recovery = StaticDevice.objects.create(user=user, name=otp.RECOVERY_NAME, confirmed=True)
+            codes = [StaticToken.random_token() for _ in range(otp.RECOVERY_CODES)]
+            StaticToken.objects.bulk_create(StaticToken(device=recovery, token=c) for c in codes)
+            audit.record(actor=user, action=AuditAction.UPDATE, target=user, changes={"second_factor": "已绑定"})
+            return codes
+    # Refused after the block has committed, so that the device's count of wrong codes (its throttle) holds.
+    raise ValidationError({"code": otp.CODE_WRONG})
+
+
+@transaction.atomic
+def device_reset(*, actor, user: User) -> None:
+    """The security admin clears a lost or broken device (and the recovery codes): the account enrols a new
+    one at its next sign-in. Its sessions verified with the old device are sent to enrol again, and its API
+    tokens end, since whoever holds the lost phone may have had a code."""
+    _require_account_manager(actor, user)
+    devices = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    tokens = ApiToken.objects.filter(user=user).delete()[0]
+    audit.record(actor=actor, action=AuditAction.UPDATE, target=user,
+                 changes={"second_factor": "已重置", "devices_removed": devices, "tokens_revoked": tokens})
+
+
+@transaction.atomic
+def user_tokens_revoke(*, actor, user: User, token: ApiToken | None = None) -> int:
+    """The security admin ends one API token of an account, or all of them; returns how many ended."""
+    _require_account_manager(actor, user)
+    tokens = ApiToken.objects.filter(user=user)
+    if token is not None:
+        tokens = tokens.filter(pk=token.pk)
+    prefixes = sorted(tokens.values_list("prefix", flat=True))
+    revoked = tokens.delete()[0]
+    audit.record(actor=actor, action=AuditAction.UPDATE, target=user,
+                 changes={"tokens_revoked": revoked, "prefixes": prefixes})
+    return revoked
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> tuple[str, ApiToken]:
+    """A new token for one sign-in (password and code already checked), lapsing after API_TOKEN_TTL_SECONDS.
+    Only its hash is kept: the key is returned this once, with the stored token."""
+    key = new_token_key()
+    token = ApiToken.objects.create(user=user, key_hash=token_hash(key), prefix=key[:8],
+                                    expires_at=timezone.now() + timedelta(seconds=settings.API_TOKEN_TTL_SECONDS))
+    audit.record(actor=user, action=AuditAction.LOGIN, changes={"via": "api_token", "token": token.prefix})
+    return key, token
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token: ApiToken) -> None:
+    """The client signs out: the token it called with ends (DELETE /api/v1/auth/token/)."""
+    ApiToken.objects.filter(pk=token.pk, user=user).delete()
+    audit.record(actor=user, action=AuditAction.LOGOUT, changes={"via": "api_token", "token": token.prefix})
+
+
+def _require_account_manager(actor, user: User) -> None:
+    if not manages_accounts(actor):
+        raise PermissionDenied("只有安全管理员可以重置双因素或吊销令牌。")
+    if user.pk == actor.pk:
+        raise PermissionDenied("不能重置或吊销自己的：请另一位安全管理员处理。")
+    if not may_change_account(actor, user):
+        raise PermissionDenied(NOT_YOURS)

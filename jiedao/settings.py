@@ -43,11 +43,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    # The second factor (RFC 6238 TOTP) and its one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "jiedao",
     "residents",
     "elderly_care",
@@ -67,6 +70,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor (django-otp)?
+    "django_otp.middleware.OTPMiddleware",
+    # Idle (30 min) and absolute (12 h) end of a session; then the second factor on every page.
+    "jiedao.sessions.SessionLimitsMiddleware",
+    "jiedao.otp.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "jiedao.audit.AuditContextMiddleware",
     # A control character (a NUL byte) in the query string or a form post: 400 before any view.
@@ -145,9 +153,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle sessions end: every request renews a 30-minute lease; closing the browser ends it too.
+# Sessions end after SESSION_IDLE_SECONDS without a person's request (a page's background poll does not
+# count) and SESSION_MAX_SECONDS after signing in, whatever happens (jiedao.sessions.SessionLimitsMiddleware,
+# which writes the idle timer at most once a minute rather than saving the session on every request).
+# Closing the browser ends it too.
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_MAX_SECONDS = int(env("SESSION_MAX_SECONDS", str(12 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
@@ -188,12 +199,15 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / "media"
 
-# API tokens lapse after 12 hours; clients log in again (the same lockout applies).
+# Second factor: the name authenticator apps show next to the account. A code is accepted once per device.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "jiedao 街道民政")
+
+# API tokens: a new one per sign-in, lapsing after 12 hours; clients sign in again (the same lockout applies).
 API_TOKEN_TTL_SECONDS = int(env("API_TOKEN_TTL_SECONDS", str(12 * 3600)))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a missing or lapsed token answers 401 with a WWW-Authenticate header.
-        "jiedao.authentication.ExpiringTokenAuthentication",
+        "jiedao.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["jiedao.permissions.RoleAllowed"],

@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import Signal, receiver
 
-from . import audit, services
+from . import audit, services, sessions
 from .authentication import failed_logins_from, login_summary
-from .models import AuditAction
+from .models import ApiToken, AuditAction
 
 
 @receiver(user_logged_in)
@@ -17,12 +17,17 @@ def audit_login(sender, request, user, **kwargs):
     audit.record(actor=user, action=AuditAction.LOGIN, ip=audit.client_ip(request) if request else None)
     if request is not None:
         messages.info(request, summary, fail_silently=True)  # the test client's force_login has no messages
+    if request is not None and hasattr(request, "session"):
+        sessions.start_clock(request.session)
 
 
 @receiver(user_logged_out)
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit.record(actor=user, action=AuditAction.LOGOUT, ip=audit.client_ip(request) if request else None)
+        # Signing out ends the person's API tokens too: nothing of theirs stays open on a shared computer.
+        revoked = ApiToken.objects.filter(user=user).delete()[0]
+        audit.record(actor=user, action=AuditAction.LOGOUT, ip=audit.client_ip(request) if request else None,
+                     changes={"tokens_revoked": revoked} if revoked else None)
 
 
 @receiver(user_login_failed)

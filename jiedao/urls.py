@@ -14,7 +14,7 @@ from residents import api as residents_api
 from residents import management_views as places_views
 from visits import api as visits_api
 
-from . import api_views, export_views, forms, management_views, views
+from . import api_views, export_views, forms, management_views, otp_views, views
 
 router = DefaultRouter()
 router.register("communities", residents_api.CommunityViewSet, basename="community")
@@ -35,6 +35,8 @@ router.register("hazards", visits_api.HazardViewSet, basename="hazard")
 api_patterns = [
     path("auth/token/", api_views.TokenView.as_view(), name="api_token"),
     path("me/", residents_api.MeView.as_view(), name="api_me"),
+    path("users/<int:pk>/tokens/", api_views.UserTokensView.as_view(), name="api_user_tokens"),
+    path("users/<int:pk>/device-reset/", api_views.UserDeviceResetView.as_view(), name="api_user_device_reset"),
     path("dashboard/", reports_api.DashboardView.as_view(), name="api_dashboard"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI starts itself with an inline script: allowed on this page alone. (Redoc is left out:
@@ -49,6 +51,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
                                                           authentication_form=forms.LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The second factor, after the password (jiedao.otp: every page leads here until it is passed).
+    path("accounts/otp/", otp_views.otp_verify, name="otp_verify"),
+    path("accounts/otp/enrol/", otp_views.otp_enrol, name="otp_enrol"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(
         success_url="/", form_class=forms.PasswordChangeForm), name="password_change"),
     path("residents/", include("residents.urls")),

@@ -16,6 +16,7 @@ Residents: 张春露 in 东一, 李秀英 in 东二, 王建国 in 西一, 陈青
 from datetime import date
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from jiedao.models import Role
@@ -26,6 +27,7 @@ from tests.factories import (
     SubdistrictFactory,
     UserFactory,
 )
+from tests.otp import mark_verified
 
 PASSWORD = "Str0ng-pass-2026"
 
@@ -40,6 +42,20 @@ def _fast_and_local(settings):
 
     cache.clear()
     settings.AXES_ENABLED = True
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` (and so `web.as_`) stands for a person who has signed in with the password
+    and the code: the session is verified, as django_otp.login leaves it. The steps themselves are tested
+    through the login and verify pages (tests/jiedao/test_second_factor.py)."""
+    force_login = Client.force_login
+
+    def verified_force_login(self, user, backend=None):
+        force_login(self, user, backend)
+        mark_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", verified_force_login)
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ from datetime import date
 
 import factory
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiedao.models import ExportJob, Notification, NotificationKind, Role, User
+from jiedao.otp import TOTP_NAME, hex_key
 from residents import id_numbers
 from residents.models import (
     Community,
@@ -25,6 +27,7 @@ from residents.models import (
     Subdistrict,
 )
 from residents.services import set_derived_fields
+from tests.otp import TOTP_SECRET
 
 
 class SubdistrictFactory(factory.django.DjangoModelFactory):
@@ -129,6 +132,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.grids.set(extracted)
         self.save()
+
+    @factory.post_generation
+    def totp(self, create, extracted, **kwargs):
+        """Every account has a second factor: an authenticator holding the tests' secret (tests/otp.py), unless
+        `totp=False` (an account that has not enrolled yet)."""
+        if create and extracted is not False:
+            TOTPDevice.objects.create(user=self, name=TOTP_NAME, key=hex_key(TOTP_SECRET), confirmed=True)
 
 
 # People where they belong, for the factories that need someone to have done something.

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.signing_in import sign_in
 from tests.factories import ResidentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -13,8 +14,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 def test_the_leader_reads_the_charts_and_follows_a_figure_to_its_list(page: Page, live_server, leader, east1,
                                                                        west1):
-    from tests.conftest import PASSWORD
-
     ResidentFactory(name="张春露", grid=east1, birth=date(1938, 5, 2), tags=["living_alone"])
     ResidentFactory(name="王建国", grid=west1, birth=date(1950, 1, 20))
     ResidentFactory(name="赵小明", grid=west1, birth=date(2000, 3, 3))
@@ -22,10 +21,7 @@ def test_the_leader_reads_the_charts_and_follows_a_figure_to_its_list(page: Page
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None)
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_username").fill(leader.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server.url, leader.username)
 
     page.get_by_role("navigation").get_by_role("link", name="数据看板").click()
     expect(page.locator("h1")).to_contain_text("数据看板")

@@ -5,6 +5,7 @@ from datetime import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.signing_in import sign_in
 from visits.models import CarePlan, Visit
 from visits.services import default_rules_ensure
 
@@ -12,15 +13,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
 def test_the_grid_worker_signs_the_curtain_pact_in_two_taps(page: Page, live_server, gridder, zhang, heping):
-    from tests.conftest import PASSWORD
-
     default_rules_ensure(subdistrict=heping)
     CarePlan.objects.create(resident=zhang, curtain_pact=True, curtain_deadline=time(23, 59))
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_username").fill(gridder.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server.url, gridder.username)
 
     page.get_by_role("link", name="今日走访").first.click()  # tap one
     task = page.locator(".task", has_text="窗帘之约")

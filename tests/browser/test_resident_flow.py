@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from residents import id_numbers
 from residents.models import Resident
-from tests.conftest import PASSWORD
+from tests.browser.signing_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -31,13 +31,9 @@ BAD_ID = GOOD_ID[:17] + ("0" if GOOD_ID[17] != "0" else "1")
 
 
 def log_in(page: Page, site: str, username: str) -> None:
-    """Log in through the real form, as a person would (no force_login: the form is under test)."""
-    page.goto(f"{site}/accounts/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    # The top bar greets her by name once the session exists.
-    expect(page.locator(".topbar .who")).to_contain_text("王丽")
+    """Log in through the real forms, password then code, as a person would (no force_login: the forms are
+    under test)."""
+    sign_in(page, site, username, greeting="王丽")
 
 
 def resident_rows(page: Page):

@@ -41,7 +41,7 @@ def test_a_scripted_day_leaves_no_full_number_in_the_audit_log_jobs_or_logs(
         staff.get(reverse("residents:resident_list"), {"search": zhang.id_number, "format": "xlsx"})
         api.as_(staff_east).get("/api/v1/residents/", {"search": zhang.phone, "format": "xlsx"})
         client.post(reverse("login"), {"username": zhang.id_number, "password": "wrong-password-1"})
-        api.post("/api/v1/auth/token/", {"username": zhang.phone, "password": "x"}, format="json")
+        api.post("/api/v1/auth/token/", {"username": zhang.phone, "password": "x", "otp": "123456"}, format="json")
         web.as_(admin).post(reverse("manage:user_update", args=[staff_east.pk]), {
             "username": staff_east.username, "first_name": "王丽", "role": "community_staff",
             "communities": [east.pk], "phone": "13700001111", "is_active": "on"})

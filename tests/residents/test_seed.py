@@ -79,3 +79,31 @@ def test_seeding_twice_adds_nothing():
     demo.seed(residents=300, seed=1)
     again = demo.seed(residents=300, seed=1)
     assert not again.created and Resident.objects.count() == 300
+
+
+def test_every_demo_account_signs_in_with_the_printed_secret(capsys, client):
+    from django.urls import reverse
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from jiedao.otp import DEMO_TOTP_SECRET, hex_key
+    from tests.otp import code
+
+    secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+    call_command("seed_demo", "--residents", "400", "--password", "Demo-pass-2026", "--totp-secret", secret)
+    out = capsys.readouterr().out
+    assert secret in out and "otpauth://totp/" in out and f"secret={secret}" in out
+    assert TOTPDevice.objects.filter(confirmed=True, key=hex_key(secret)).count() == User.objects.count() == 11
+    client.post(reverse("login"), {"username": "staff1", "password": "Demo-pass-2026"})
+    assert client.post(reverse("otp_verify"), {"code": code(secret)})["Location"] == reverse("home")
+    # Run again without the option: the fixed demo secret, which it prints.
+    call_command("seed_demo", "--residents", "400", "--password", "Demo-pass-2026")
+    assert DEMO_TOTP_SECRET in capsys.readouterr().out
+    assert TOTPDevice.objects.filter(key=hex_key(DEMO_TOTP_SECRET)).count() == 11 == TOTPDevice.objects.count()
+
+
+@pytest.mark.parametrize("secret", ["not-base32!", "", "ABCDEFGH"])
+def test_a_secret_that_is_no_base32_key_is_refused(secret):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Base32"):
+        call_command("seed_demo", "--residents", "50", "--totp-secret", secret)

@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assistance import demo as relief_demo
 from elderly_care import demo as care_demo
+from jiedao import otp
+from jiedao.models import User
 from residents import demo
 from visits import demo as visits_demo
 
@@ -17,8 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--residents", type=int, default=2000, help="居民人数（默认 2000）")
         parser.add_argument("--password", default=demo.PASSWORD_DEFAULT, help="所有演示账号的密码")
         parser.add_argument("--seed", type=int, default=1, help="随机种子")
+        parser.add_argument("--totp-secret", default=otp.DEMO_TOTP_SECRET,
+                            help="所有演示账号身份验证器的密钥（Base32），默认一个固定的演示密钥")
 
-    def handle(self, *args, residents, password, seed, **options):
+    def handle(self, *args, residents, password, seed, totp_secret, **options):
         if residents < 1:
             raise CommandError("--residents 至少为 1。")
         try:
@@ -26,10 +30,18 @@ class Command(BaseCommand):
             validate_password(password)
         except ValidationError as e:
             raise CommandError("--password 不符合密码策略：" + "".join(e.messages)) from None
+        try:
+            short = len(otp.hex_key(totp_secret)) < 20  # under 80 bits (16 Base32 characters)
+        except ValueError:
+            short = True
+        if short:
+            raise CommandError("--totp-secret 须为至少 16 位的 Base32 密钥（A–Z 与 2–7），如 JBSWY3DPEHPK3PXP。")
         started = time.monotonic()
         result = demo.seed(residents=residents, seed=seed)
         demo.seed_points(subdistrict=result.subdistrict, seed=seed)
         accounts = demo.ensure_accounts(result.subdistrict, password)  # point1 works at the first canteen
+        for user in User.objects.filter(username__in=[username for username, _, _ in accounts]):
+            otp.demo_device(user, totp_secret)  # every account has a second factor, ready to use
         # Each feature seeds its own data; this command (in the top app) is the one place that calls them all.
         meals = care_demo.seed_care(subdistrict=result.subdistrict, seed=seed)
         visits = visits_demo.seed_visits(subdistrict=result.subdistrict, seed=seed)
@@ -44,3 +56,6 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for username, role, scope in accounts:
             self.stdout.write(f"  {username:<10} {role:<8} {scope}")
+        self.stdout.write(f"动态验证码：所有演示账号共用身份验证器密钥 {totp_secret}。把它加入任一身份验证器 App"
+                          "（或粘贴下面的链接），或运行 make otp-code 显示当前的 6 位验证码：")
+        self.stdout.write(f"  {otp.otpauth_uri(totp_secret, '演示账号')}")
