@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .auditchain import chain_verify_and_alert
 from .exports import export_job_build, export_jobs_purge
 
 
@@ -20,3 +21,10 @@ def build_export_task(job_id: int) -> str:
 def purge_exports_task() -> int:
     """Nightly (CELERY_BEAT_SCHEDULE): export jobs past EXPORT_KEEP_DAYS deleted with their files."""
     return export_jobs_purge()
+
+
+@shared_task(name="jiedao.verify_audit_chain_task")
+def verify_audit_chain_task() -> str:
+    """Nightly (CELERY_BEAT_SCHEDULE): link pending audit entries, verify every chain, alert the auditors."""
+    verdict = chain_verify_and_alert()
+    return "ok" if verdict.ok else "; ".join(str(b) for b in verdict.breaks)
