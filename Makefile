@@ -13,7 +13,7 @@ CJK_FONT ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 BROWSER_PACKAGES := chromium fonts-noto-cjk
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: install browser-deps demo test lint bench bench-reminders bench-meals bench-dashboard clean
+.PHONY: install browser-deps demo test lint bench bench-reminders bench-meals bench-dashboard backup clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -84,6 +84,11 @@ bench-meals: install
 # The dashboard and the report pack on the meals benchmark's database (100,000 residents, a million meals).
 bench-dashboard: install
 	$(BIN)/python benchmarks/dashboard.py
+
+# An encrypted backup of the database, the stored files and the audit archives into BACKUP_DIR (BACKUP_KEY
+# must be set; on PostgreSQL as DATABASE_OWNER_URL when set). `python manage.py restore FILE` brings it back.
+backup: install
+	$(BIN)/python manage.py backup
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3 db.sqlite3-shm db.sqlite3-wal

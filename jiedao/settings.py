@@ -176,7 +176,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_ROOT = BASE_DIR / "media"
+# Stored files (case scans, export files): outside the web root, in the backups (manage.py backup).
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # API tokens lapse after 12 hours; clients log in again (the same lockout applies).
 API_TOKEN_TTL_SECONDS = int(env("API_TOKEN_TTL_SECONDS", str(12 * 3600)))
