@@ -18,3 +18,12 @@ def audit_settings(app_configs, **kwargs):
     if settings.AUDIT_HASH not in {"sha256", "sm3"}:
         errors.append(Error(f"AUDIT_HASH={settings.AUDIT_HASH!r}：只能是 sha256 或 sm3。", id="jiedao.E102"))
     return errors
+
+
+def require_audit_settings() -> None:
+    """The web server (wsgi.py), which runs no system checks, refuses to start on them too."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    errors = audit_settings(None)
+    if errors:
+        raise ImproperlyConfigured(" ".join(error.msg for error in errors))

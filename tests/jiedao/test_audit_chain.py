@@ -171,15 +171,26 @@ def test_audit_keep_days_below_180_stops_every_command(settings):
 
     with pytest.raises(SystemCheckError, match="至少保留 180 天"):
         run("check")
+    # The web server, which runs no system checks, refuses to start as well.
+    from django.core.exceptions import ImproperlyConfigured
+
+    from jiedao.checks import require_audit_settings
+
+    with pytest.raises(ImproperlyConfigured, match="至少保留 180 天"):
+        require_audit_settings()
+    settings.AUDIT_KEEP_DAYS = 180
+    require_audit_settings()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrent transactions need PostgreSQL "
                                                                "(SQLite lets one writer in at a time)")
 @pytest.mark.django_db(transaction=True)
 def test_two_open_transactions_write_audit_entries_without_waiting_for_each_other(staff_east, staff_west, zhang,
-                                                                                    wang):
-    """An import in one transaction and a colleague's edits in another: neither waits for the other's commit."""
-    both_written = threading.Barrier(2, timeout=10)
+                                                                                    wang, leader):
+    """An import in one transaction and a colleague's edits in another, both in 和平里: neither waits for the
+    other's commit, and the linker links a third colleague's committed entry meanwhile, waiting for neither."""
+    both_written = threading.Barrier(3, timeout=10)
+    linked_meanwhile = threading.Barrier(3, timeout=10)
     done, errors = [], []
 
     def work(actor, target):
@@ -191,6 +202,7 @@ def test_two_open_transactions_write_audit_entries_without_waiting_for_each_othe
                 # Both transactions are open now, each with its entry written: had the first held a chain
                 # lock to its end, the second could not have reached this point and the barrier breaks.
                 both_written.wait()
+                linked_meanwhile.wait()
                 audit.record(actor=actor, action="view_full", target=target)
             done.append(actor.username)
         except Exception as error:  # reported below, on the test's thread
@@ -202,10 +214,19 @@ def test_two_open_transactions_write_audit_entries_without_waiting_for_each_othe
                threading.Thread(target=work, args=(staff_west, wang))]
     for thread in threads:
         thread.start()
+    both_written.wait()
+    # 钱领导 looks at a resident meanwhile, committed at once: linked now, first in the chain.
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '5s'")
+    first = audit.record(actor=leader, action="view_full", target=zhang)
+    link_pending()
+    assert AuditLink.objects.get(entry=first).seq == 1
+    linked_meanwhile.wait()
     for thread in threads:
         thread.join(20)
     assert errors == [] and sorted(done) == ["staff_east", "staff_west"]
     link_pending()  # the commit callbacks linked them already; this finds nothing more
     links = list(AuditLink.objects.filter(chain=staff_east.subdistrict_id).order_by("seq"))
-    assert [link.seq for link in links] == [1, 2, 3, 4]
+    assert [link.seq for link in links] == [1, 2, 3, 4, 5]
+    assert links[0].entry_id == first.pk and first.pk > min(link.entry_id for link in links)  # commit order
     assert chain_verify().ok
