@@ -101,6 +101,9 @@ def link_pending(*, since=None, using: str = DEFAULT_DB_ALIAS) -> int:
                 with conn.cursor() as cursor:
                     # Held for this short transaction only: two linkers never hand out the same seq.
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+                    # No wait for the disk: links lost in a crash are lost with every later transaction
+                    # (the log is written in order) and the next run links those entries again.
+                    cursor.execute("SET LOCAL synchronous_commit = off")
             pending = AuditEntry.objects.using(using).filter(link__isnull=True)
             if since is not None:
                 pending = pending.filter(at__gte=since)
