@@ -142,6 +142,9 @@ class Verdict:
     checked: int = 0
     chains: int = 0
     breaks: list[Break] = field(default_factory=list)
+    # Each intact chain's last (seq, hash). Logged every night: a copy outside the database, against which
+    # even the owner's rewrite of a chain's tail (which no chain alone can show) is seen.
+    heads: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -174,6 +177,8 @@ def chain_verify(*, using: str = DEFAULT_DB_ALIAS) -> Verdict:
                 break
             verdict.checked += 1
             expected, prev = link.seq + 1, link.hash
+        else:
+            verdict.heads[chain] = (expected - 1, prev)
     return verdict
 
 
@@ -182,6 +187,8 @@ def chain_verify_and_alert(*, using: str = DEFAULT_DB_ALIAS) -> Verdict:
     broken chain's sub-district (every auditor for chain 0, the entries of no sub-district) in their inbox."""
     link_pending(using=using)
     verdict = chain_verify(using=using)
+    for chain, (seq, value) in verdict.heads.items():
+        logger.info("审计链 %s 完整，至第 %s 条，哈希 %s", chain, seq, value)
     if verdict.breaks:
         alert_auditors(verdict.breaks)
     return verdict

@@ -16,3 +16,5 @@ class Command(BaseCommand):
                 self.stderr.write(f"审计链断开：{problem}")
             raise CommandError(f"审计日志校验未通过（{len(verdict.breaks)} 条链断开），已通知审计员。")
         self.stdout.write(f"审计链完整：{verdict.chains} 条链，共 {verdict.checked} 条日志。")
+        for chain, (seq, value) in verdict.heads.items():
+            self.stdout.write(f"链 {chain}：至第 {seq} 条，哈希 {value}")
