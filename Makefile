@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.installed-stamp
 # The demo accounts' authenticator secret (seed_demo --totp-secret); `make otp-code` prints its current code.
 DEMO_TOTP_SECRET ?= JBSWY3DPEHPK3PXPJIEDAODEMO234567
 
-.PHONY: install browser-deps demo test lint otp-code bench bench-reminders bench-meals bench-dashboard clean
+.PHONY: install browser-deps demo test lint otp-code bench bench-reminders bench-meals bench-dashboard backup clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -93,6 +93,11 @@ bench-meals: install
 # The dashboard and the report pack on the meals benchmark's database (100,000 residents, a million meals).
 bench-dashboard: install
 	$(BIN)/python benchmarks/dashboard.py
+
+# An encrypted backup of the database, the stored files and the audit archives into BACKUP_DIR (BACKUP_KEY
+# must be set; on PostgreSQL as DATABASE_OWNER_URL when set). `python manage.py restore FILE` brings it back.
+backup: install
+	$(BIN)/python manage.py backup
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3 db.sqlite3-shm db.sqlite3-wal

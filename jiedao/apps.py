@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import post_migrate
 
 
 class JiedaoConfig(AppConfig):
@@ -8,7 +9,10 @@ class JiedaoConfig(AppConfig):
     verbose_name = "平台"
 
     def ready(self):
-        from . import signals  # noqa: F401  (login and failed-login audit)
+        from . import checks, signals  # noqa: F401  (audit settings checks; login and failed-login audit)
+        from .dbroles import grant_after_migrate
+
+        post_migrate.connect(grant_after_migrate, sender=self)
 
 
 class AdminConfig(admin_apps.AdminConfig):

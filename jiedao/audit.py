@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from .auditchain import link_after_commit
 from .models import AuditAction, AuditEntry
 from .redact import redact, redact_data
 
@@ -41,7 +42,7 @@ def record(*, actor, action: AuditAction, target=None, changes: dict | None = No
         subdistrict_id = getattr(target, "audit_subdistrict_id", None)
     if subdistrict_id is None and actor is not None:
         subdistrict_id = getattr(actor, "subdistrict_id", None)
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_username=redact(username or (actor.get_username() if actor is not None else "")),
         action=action,
@@ -52,6 +53,9 @@ def record(*, actor, action: AuditAction, target=None, changes: dict | None = No
         ip=ip or _client_ip.get(),
         changes=redact_data(changes or {}),
     )
+    # Its place in the hash chain is given after commit, so no audited write waits for another (auditchain).
+    link_after_commit()
+    return entry
 
 
 def label_of(target) -> str:

@@ -197,6 +197,67 @@ class AuditEntry(models.Model):
         raise PermissionDenied("审计日志不可删除。")
 
 
+class AuditLink(models.Model):
+    """An entry's place in its sub-district's hash chain, written after the entry's transaction commits
+    (jiedao.auditchain). Kept apart from the entry so that neither table is ever updated: the web and the
+    workers may only INSERT and SELECT both (jiedao.dbroles)."""
+
+    entry = models.OneToOneField(AuditEntry, verbose_name="审计日志", primary_key=True,
+                                 on_delete=models.DO_NOTHING, related_name="link")
+    # The entry's sub-district id, 0 for entries of none: one chain each.
+    chain = models.PositiveIntegerField("链")
+    seq = models.PositiveBigIntegerField("序号")
+    prev = models.CharField("前一哈希", max_length=64, blank=True)
+    hash = models.CharField("哈希", max_length=64)
+    algorithm = models.CharField("算法", max_length=10)
+    linked_at = models.DateTimeField("链接时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "审计链"
+        verbose_name_plural = "审计链"
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_link_chain_seq_uniq")]
+
+    def __str__(self):
+        return f"链 {self.chain} 第 {self.seq} 条"
+
+
+class AuditArchive(models.Model):
+    """One month of the log written to a file with its checksum (audit_archive); what may be pruned."""
+
+    month = models.DateField("月份", unique=True)  # the 1st of the month, Asia/Shanghai
+    path = models.CharField("文件", max_length=500)
+    sha256 = models.CharField("校验值", max_length=64)
+    entries = models.PositiveIntegerField("条数")
+    created_at = models.DateTimeField("归档时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "审计归档"
+        verbose_name_plural = "审计归档"
+        ordering = ["month"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} 审计归档"
+
+
+class AuditAnchor(models.Model):
+    """Where a chain starts after pruning: the last pruned entry's seq and hash, as the archive holds them.
+    audit_verify starts each chain from its latest anchor."""
+
+    chain = models.PositiveIntegerField("链")
+    seq = models.PositiveBigIntegerField("序号")
+    hash = models.CharField("哈希", max_length=64)
+    pruned = models.PositiveIntegerField("清理条数")
+    at = models.DateTimeField("清理时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "审计链起点"
+        verbose_name_plural = "审计链起点"
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_anchor_chain_seq_uniq")]
+
+    def __str__(self):
+        return f"链 {self.chain} 自第 {self.seq + 1} 条起"
+
+
 class ExportJob(models.Model):
     """A large export run by Celery: the page polls its progress and offers the file when it is done.
 
@@ -253,6 +314,7 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", "逾期上报"
     CASE_REVIEW = "case_review", "救助复核"
     ACCOUNT_SECURITY = "account_security", "账号安全"
+    AUDIT_CHAIN = "audit_chain", "审计链断开"
 
 
 class Notification(models.Model):

@@ -113,13 +113,28 @@ DATABASES = {
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets the dev server read while a seed or a task writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
-elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    # PostgreSQL's JIT compiles the dashboard's aggregates afresh each time (25–30 ms a query here)
-    # and gains nothing at a sub-district's size: off (benchmarks/dashboard.py).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
+
+def _configure_database(db: dict) -> None:
+    if db["ENGINE"].endswith("sqlite3"):
+        # WAL lets the dev server read while a seed or a task writes.
+        db.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
+    elif db["ENGINE"].endswith("postgresql"):
+        # PostgreSQL's JIT compiles the dashboard's aggregates afresh each time (25–30 ms a query here)
+        # and gains nothing at a sub-district's size: off (benchmarks/dashboard.py).
+        db.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
+
+# Two roles on PostgreSQL: the web and the workers connect with DATABASE_URL, as a role that may only
+# INSERT and SELECT the audit tables (jiedao.dbroles); migrations, audit_prune, backup and restore use the
+# tables' owner, DATABASE_OWNER_URL (the "owner" alias; `manage.py migrate` picks it by itself). Without
+# it (SQLite, a developer's PostgreSQL) everything runs as DATABASE_URL.
+if env("DATABASE_OWNER_URL"):
+    DATABASES["owner"] = dj_database_url.parse(env("DATABASE_OWNER_URL"), conn_max_age=0)
+    # Tests, if ever run with both set, use one test database through both aliases.
+    DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
+for alias in list(DATABASES):
+    _configure_database(DATABASES[alias])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "jiedao.User"
@@ -197,7 +212,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_ROOT = BASE_DIR / "media"
+# Stored files (case scans, export files): outside the web root, in the backups (manage.py backup).
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Second factor: the name authenticator apps show next to the account. A code is accepted once per device.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "jiedao 街道民政")
@@ -270,6 +286,9 @@ CELERY_BEAT_SCHEDULE = {
     # Every night at 01:30: accounts not signed in for ACCOUNT_IDLE_DAYS are disabled (told why when they
     # next try). Idempotent: a disabled account is left as it is.
     "disable-idle-accounts": {"task": "jiedao.disable_idle_accounts_task", "schedule": crontab(hour=1, minute=30)},
+    # Every night at 04:00: link any audit entry still unlinked and verify every sub-district's hash chain;
+    # a break is written to the inbox of that sub-district's auditors (manage.py audit_verify by hand).
+    "verify-audit-chain": {"task": "jiedao.verify_audit_chain_task", "schedule": crontab(hour=4, minute=0)},
 }
 
 # Reminders: where they go besides the inbox (a class with send(notification)), and how long after a
@@ -284,6 +303,20 @@ EXPORT_ASYNC_THRESHOLD = int(env("EXPORT_ASYNC_THRESHOLD", "5000"))
 EXPORT_KEEP_DAYS = int(env("EXPORT_KEEP_DAYS", "7"))
 # A job still queued or running after this long lost its worker: its page says so and offers a new export.
 EXPORT_STALE_MINUTES = int(env("EXPORT_STALE_MINUTES", "60"))
+
+# The audit log (jiedao.auditchain, jiedao.auditarchive). Each entry's hash: SHA-256, or SM3 (国密) when
+# AUDIT_HASH=sm3; entries written before a switch keep the algorithm they were hashed with.
+AUDIT_HASH = env("AUDIT_HASH", "sha256").strip().lower()
+# Entries are kept this many days at least: 180 is the floor (网络安全法 §21; a smaller value stops every
+# command at its system check, jiedao.checks, and audit_prune never deletes younger entries whatever it says).
+AUDIT_KEEP_DAYS = int(env("AUDIT_KEEP_DAYS", "180"))
+# Where audit_archive writes each month (JSON lines and a .sha256 beside them): keep it off the database's
+# disk and in the backups.
+AUDIT_ARCHIVE_DIR = Path(env("AUDIT_ARCHIVE_DIR", str(BASE_DIR / "audit-archive")))
+# Backups (manage.py backup / restore): encrypted with AES-256-GCM under a key derived (HKDF-SHA256) from
+# BACKUP_KEY, a secret of 32 characters at least kept apart from the backups themselves.
+BACKUP_KEY = env("BACKUP_KEY")
+BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "backups")))
 
 # Content security: every asset is served from here, so nothing else is allowed.
 CONTENT_SECURITY_POLICY = {

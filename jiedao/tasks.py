@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .auditchain import chain_verify_and_alert
 from .exports import export_job_build, export_jobs_purge
 from .services import accounts_disable_idle
 
@@ -28,3 +29,10 @@ def disable_idle_accounts_task() -> int:
     """Nightly (CELERY_BEAT_SCHEDULE): accounts unused for ACCOUNT_IDLE_DAYS are disabled; a second run
     finds none left to disable."""
     return accounts_disable_idle()
+
+
+@shared_task(name="jiedao.verify_audit_chain_task")
+def verify_audit_chain_task() -> str:
+    """Nightly (CELERY_BEAT_SCHEDULE): link pending audit entries, verify every chain, alert the auditors."""
+    verdict = chain_verify_and_alert()
+    return "ok" if verdict.ok else "; ".join(str(b) for b in verdict.breaks)

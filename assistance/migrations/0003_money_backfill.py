@@ -23,16 +23,18 @@ REASON = "系统升级：同一案件（按月发放的为同一月份）的重�
 
 
 def forwards(apps, schema_editor):
-    Case = apps.get_model("assistance", "Case")
-    Disbursement = apps.get_model("assistance", "Disbursement")
+    # On the migrating connection (the owner's, DATABASE_OWNER_URL), not the runtime role's.
+    db = schema_editor.connection.alias
+    cases = apps.get_model("assistance", "Case").objects.using(db)
+    disbursements = apps.get_model("assistance", "Disbursement").objects.using(db)
     AuditEntry = apps.get_model("jiedao", "AuditEntry")
-    Case.objects.filter(state__in=["approved", "disbursed", "closed"], approved_amount__isnull=True,
+    cases.filter(state__in=["approved", "disbursed", "closed"], approved_amount__isnull=True,
                         requested_amount__gt=0).update(approved_amount=F("requested_amount"))
-    Disbursement.objects.filter(case__kind__in=ONGOING).update(
+    disbursements.filter(case__kind__in=ONGOING).update(
         period_month=TruncMonth(Coalesce("period_from", "paid_on"), output_field=DateField()))
     seen = set()
     duplicates = []
-    live = (Disbursement.objects.filter(voided_at__isnull=True).order_by("id")
+    live = (disbursements.filter(voided_at__isnull=True).order_by("id")
             .values_list("id", "case_id", "period_month", "amount", "case__resident__community__subdistrict_id"))
     for pk, case_id, month, amount, subdistrict_id in live.iterator(chunk_size=2000):
         key = (case_id, month)
@@ -42,8 +44,8 @@ def forwards(apps, schema_editor):
     if not duplicates:
         return
     now = timezone.now()
-    Disbursement.objects.filter(pk__in=[d[0] for d in duplicates]).update(voided_at=now, void_reason=REASON)
-    AuditEntry.objects.bulk_create([
+    disbursements.filter(pk__in=[d[0] for d in duplicates]).update(voided_at=now, void_reason=REASON)
+    AuditEntry.objects.using(db).bulk_create([
         AuditEntry(actor=None, actor_username="系统升级", action="update", target_type="disbursement",
                    target_id=str(pk), subdistrict_id=subdistrict_id,
                    changes={"voided_at": now.isoformat(), "void_reason": REASON, "amount": str(amount),
