@@ -136,9 +136,12 @@ class PricingView(PlaceManagerMixin, ServiceFormMixin, FormView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         prices = {p.meal: p.full_price for p in MealPrice.objects.visible_to(user)}
+        meals = [(label, prices[meal]) for meal, label in MealType.choices if meal in prices]
+        # What each rule's diner pays per meal, by the counter's own rounding.
+        rules = [(rule, [(label, services.share_of(full, rule.pays_percent)) for label, full in meals])
+                 for rule in PriceRule.objects.visible_to(user)]
         return super().get_context_data(prices_form=kwargs.pop("prices_form", None) or MealPricesForm(initial=prices),
-                                        rules=PriceRule.objects.visible_to(user),
-                                        editing="pk" in self.kwargs, **kwargs)
+                                        meals=meals, rules=rules, editing="pk" in self.kwargs, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if "prices" not in request.POST:
@@ -151,7 +154,9 @@ class PricingView(PlaceManagerMixin, ServiceFormMixin, FormView):
                 return redirect("care:pricing")
             except ValidationError as e:
                 add_service_errors(form, e)
-        return self.render_to_response(self.get_context_data(prices_form=form))
+        # Two forms, two posts: only the one posted is checked; the rule form below stays as it was.
+        unbound = {k: v for k, v in self.get_form_kwargs().items() if k not in ("data", "files")}
+        return self.render_to_response(self.get_context_data(prices_form=form, form=self.form_class(**unbound)))
 
     def run_service(self, form):
         return services.price_rule_save(actor=self.request.user, rule=form.instance)
