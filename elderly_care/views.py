@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from jiedao.dates import parse_day, parse_month
+from jiedao.money import yuan
 from jiedao.params import positive_int
 from jiedao.scope import (
     checks_in_meals,
@@ -106,7 +107,7 @@ class CheckInView(RoleRequiredMixin, FormView):
             add_service_errors(form, e)
             return self.form_invalid(form)
         messages.success(self.request, f"{meal.name or '来宾'} {meal.get_meal_display()} 已登记："
-                                       f"个人支付 {meal.price} 元（{meal.rule}），补贴 {meal.subsidy} 元。")
+                                       f"个人支付 {yuan(meal.price)} 元（{meal.rule}），补贴 {yuan(meal.subsidy)} 元。")
         return redirect(f"{reverse('care:checkin')}?point={self.point.pk}")
 
 
