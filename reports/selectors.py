@@ -25,7 +25,7 @@ from assistance.models import Case, CaseKind, CaseState, CaseTransition, Disburs
 from assistance.workflow import IN_AID, IN_PROGRESS
 from elderly_care.models import Meal
 from elderly_care.selectors import DINERS
-from jiedao.dates import day_range, month_end, years_before
+from jiedao.dates import add_months, day_range, month_end, years_before
 from jiedao.money import fen
 from jiedao.scope import is_district_officer, reads_reports
 from residents.models import Community, Resident, Status, Tag
@@ -258,6 +258,20 @@ def _schedule(user, period: Period) -> dict:
     # The overview explains this month's rate; a past month's is not on any page (no link).
     return {"compliance": {**rate, "link": reverse("visits:overview") if period.current else None},
             "overdue": summary}
+
+
+def month_to_open(user, today: date | None = None) -> tuple[date, bool]:
+    """The month the dashboard opens on, and whether it fell back: this month once anything was done in it
+    in the user's scope (a visit, a meal, a case opened, a payment), else the last complete month. On the
+    1st this month's figures would be all zeros; a leader wants the month that just ended."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    start, end = day_range(first, today)
+    happened = (Visit.objects.visible_to(user).filter(visited_at__gte=start, visited_at__lt=end).exists()
+                or Meal.objects.visible_to(user).filter(date__gte=first, date__lte=today).exists()
+                or Case.objects.visible_to(user).filter(opened_at__gte=start, opened_at__lt=end).exists()
+                or Disbursement.objects.visible_to(user).filter(paid_on__gte=first, paid_on__lte=today).exists())
+    return (first, False) if happened else (add_months(first, -1), True)
 
 
 def monthly_figures(user, month: date, *, fresh: bool = False) -> dict:

@@ -33,7 +33,7 @@ from residents.models import CareTier, Grid, Resident, Status
 from visits import schedule
 
 from .models import MonthlyReport
-from .selectors import monthly_figures
+from .selectors import month_to_open, monthly_figures
 from .services import previous_month, report_build, report_filename
 
 
@@ -89,7 +89,10 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         raw = self.request.GET.get("month", "")
         month = parse_month(raw)
         today = timezone.localdate()
-        figures = monthly_figures(self.request.user, month or today.replace(day=1))
+        fell_back = False
+        if month is None:
+            month, fell_back = month_to_open(self.request.user, today)
+        figures = monthly_figures(self.request.user, month)
         # Templates cannot index a dict by a variable key: each row becomes (name, [(value, link, label)]),
         # sums of money as money (3,000.00).
         def shown(value, column):
@@ -106,7 +109,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                   for a in figures["areas"]}
         return super().get_context_data(
             figures=figures, tables=tables, totals=totals, case_states=states, case_rows=case_rows,
-            month_error=MONTH_ERROR if raw and month is None else "",
+            month_error=MONTH_ERROR if raw and parse_month(raw) is None else "", fell_back=fell_back,
             this_month=today.strftime("%Y-%m"), **kwargs)
 
 

@@ -285,3 +285,25 @@ def test_figures_written_in_a_transaction_start_afresh_again_when_it_commits(dja
     assert during is not None and len(callbacks) == 1
     callbacks[0]()
     assert cache.get("figures:generation:meals") != during
+
+
+def test_on_the_first_of_the_month_the_dashboard_opens_on_the_month_that_just_ended(web, leader, admin, east1,
+                                                                                       gridder):
+    """钱领导 opens the dashboard on the 1st: nothing has been done this month yet, so it shows last month,
+    says so, and names the month; once a visit is recorded this month it opens on this month."""
+    zhang = ResidentFactory(name="张春露", grid=east1, birth=date(1938, 5, 2))
+    Resident.objects.update(created_at=at(last_month()) - timedelta(days=400))
+    Visit.objects.create(resident=zhang, method="home", visitor=gridder,
+                         visited_at=at(last_month() + timedelta(days=3)))
+    page = web.as_(leader).get(reverse("dashboard"))
+    html = page.content.decode()
+    assert page.context["figures"]["month"] == f"{last_month():%Y-%m}" and page.context["figures"]["current"] is False
+    assert f"数据看板 · {last_month():%Y-%m}（已结束）" in html
+    assert f"本月（{this_month():%Y-%m}）还没有" in html and f"先显示上月 {last_month():%Y-%m} 的数据" in html
+    # Asked for, this month is shown as it is, with no note.
+    asked = web.as_(leader).get(reverse("dashboard") + f"?month={this_month():%Y-%m}")
+    assert asked.context["figures"]["current"] is True and "先显示上月" not in asked.content.decode()
+    Visit.objects.create(resident=zhang, method="phone", visitor=gridder, visited_at=timezone.now())
+    page = web.as_(leader).get(reverse("dashboard"))
+    assert page.context["figures"]["month"] == f"{this_month():%Y-%m}" and "先显示上月" not in page.content.decode()
+    assert f"数据看板 · {this_month():%Y-%m}（本月）" in page.content.decode()
