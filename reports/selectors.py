@@ -333,11 +333,11 @@ def one_subdistrict(figures: dict, subdistrict_id: int) -> dict:
     sees it. Figures over a single sub-district come back as they are."""
     areas = []
     for area in figures["areas"]:
-        subtotal = next((r for r in area["rows"] if r.get("subtotal") and r["subdistrict"] == subdistrict_id), None)
+        subtotal = next((r for r in area["rows"] if r.get("subtotal") and r.get("subdistrict") == subdistrict_id), None)
         if subtotal is None:
             return figures
         rows = [{**r, "name": r["name"].split("·", 1)[-1]} for r in area["rows"]
-                if r["subdistrict"] == subdistrict_id and not r.get("subtotal")]
+                if r.get("subdistrict") == subdistrict_id and not r.get("subtotal")]
         rows.append({**subtotal, "name": subtotal["name"].replace(" 小计", " 合计"), "subtotal": False})
         area = {**area, "rows": rows}
         if area["key"] == "cases":

@@ -102,13 +102,11 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         return reads_reports(user)
 
     def get_context_data(self, **kwargs):
-        raw = self.request.GET.get("month", "")
-        month = parse_month(raw)
-        today = timezone.localdate()
-        fell_back = False
-        if month is None:
-            month, fell_back = month_to_open(self.request.user, today)
         user = self.request.user
+        raw = self.request.GET.get("month", "")
+        asked = parse_month(raw)
+        today = timezone.localdate()
+        month, fell_back = (asked, False) if asked else month_to_open(user, today)
         figures = monthly_figures(user, month)
         subdistricts, chosen, subdistrict_error = pick_subdistrict(self.request)
         if chosen:
@@ -130,7 +128,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                   for a in figures["areas"]}
         return super().get_context_data(
             figures=figures, tables=tables, totals=totals, case_states=states, case_rows=case_rows,
-            month_error=MONTH_ERROR if raw and parse_month(raw) is None else "", fell_back=fell_back,
+            month_error=MONTH_ERROR if raw and asked is None else "", fell_back=fell_back,
             subdistricts=subdistricts, chosen=chosen, subdistrict_error=subdistrict_error,
             grouped=len(subdistricts) > 1 and chosen is None,
             this_month=today.strftime("%Y-%m"), **kwargs)
