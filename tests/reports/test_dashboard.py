@@ -337,7 +337,7 @@ def test_the_bureau_reads_the_communities_grouped_by_sub_district_with_a_subtota
     assert 'class="subtotal"' in html and "全部街道（按街道分组）" in html and "全区 2 个街道" in html
 
 
-def test_the_bureau_picks_one_sub_district_and_reads_its_communities(web, district, month_of_work, heping,
+def test_the_bureau_picks_one_sub_district_and_reads_its_communities(web, api, district, month_of_work, heping,
                                                                       qinglong):
     page = web.as_(district).get(reverse("dashboard") + f"?subdistrict={heping.pk}")
     figures = page.context["figures"]
@@ -347,6 +347,8 @@ def test_the_bureau_picks_one_sub_district_and_reads_its_communities(web, distri
     assert sum(n for k in cases["by_kind"] for n in k["states"].values()) == 2  # 和平里's two cases
     assert all(f"subdistrict={heping.pk}" in link for k in cases["by_kind"] for link in k["links"].values())
     assert "数据看板 · 和平里街道" in page.content.decode()
+    assert api.as_(district).get(f"/api/v1/dashboard/?subdistrict={heping.pk}").json()["areas"] == figures["areas"]
+    assert api.as_(district).get("/api/v1/dashboard/?subdistrict=x").status_code == 400
     for bad in ["999999", "x", "²"]:
         wrong = web.as_(district).get(reverse("dashboard") + f"?subdistrict={bad}")
         assert wrong.status_code == 200 and "没有这个街道" in wrong.content.decode()
