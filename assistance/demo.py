@@ -1,22 +1,37 @@
 """The demo's relief cases (seed_demo calls this after the registry's own seed)."""
 
 import random
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from jiedao.dates import add_months, month_end
 from jiedao.models import Role, User
 from residents.models import Resident, ResidentTag, Subdistrict
 
 from . import services
-from .models import Case, CaseKind, CaseState, CaseTransition
+from .models import Case, CaseKind, CaseState, CaseTransition, Disbursement
 from .workflow import FORWARD
 
+# Monthly aid (低保, 特困) is paid on this day of each month, for that month.
+PAY_DAY = 10
+# How long the office has run each step in the demo, in days from the application: every case was opened
+# in the last half year, and each step followed the one before by a few days (the approval at least one
+# publicity period after the notice).
+STEP_DAYS = {CaseState.COMMUNITY_REVIEWED: (2, 6), CaseState.SUBDISTRICT_REVIEWED: (3, 10),
+             CaseState.PUBLICIZED: (1, 4), CaseState.APPROVED: (8, 12), CaseState.DISBURSED: (2, 8),
+             CaseState.CLOSED: (30, 90), CaseState.REJECTED: (2, 10)}
 
+
+@transaction.atomic  # one commit, not one per step: the walk takes hundreds of small transactions
 def seed_cases(*, subdistrict: Subdistrict, seed: int = 1) -> int:
     """Relief cases of every kind in every state, walked through the real workflow (so each has its
-    history), with disbursements for the paid ones. A second call adds nothing."""
+    history), then dated as the office would have worked them over the past months; payments that match
+    their cases (a monthly case paid every month since its approval); and the 低保 / 特困 households the
+    office already paid before the portal, with a year of payments. A second call adds nothing."""
     if Case.objects.filter(resident__community__subdistrict=subdistrict).exists():
         return 0
     rng = random.Random(seed)
@@ -24,18 +39,25 @@ def seed_cases(*, subdistrict: Subdistrict, seed: int = 1) -> int:
     admin = User.objects.filter(subdistrict=subdistrict, role=Role.SUBDISTRICT_ADMIN).order_by("id").first()
     if staff is None or admin is None:
         return 0
+    today = timezone.localdate()
     people = list(Resident.objects.visible_to(staff).active().order_by("id")[:400])
     rng.shuffle(people)
+    sizes = _household_sizes([p.household_id for p in people])
     path = [CaseState.APPLIED, *[to for to, _ in FORWARD.values()]]
     made = 0
-    for kind in CaseKind:
+    for k, kind in enumerate(CaseKind):
         for target in [*path, CaseState.REJECTED]:
+            if not people:  # a small demo has fewer people in the staff member's community than cases
+                break
             resident = people.pop()
+            size = sizes.get(resident.household_id, 1)
             case = services.case_open(actor=staff, resident=resident, kind=kind, data={
                 "reason": rng.choice(["突发重病，医疗费用高", "家庭成员失业，收入骤降", "独居老人，生活困难",
                                       "残疾人家庭，需要无障碍改造"]),
                 "requested_amount": Decimal(rng.choice([500, 800, 1200, 3000])),
-                "household_size": rng.randint(1, 4), "monthly_income": Decimal(rng.randint(300, 2000))})
+                # The household as the registry has it, with an income below the local line per head.
+                "household_size": size, "monthly_income": Decimal(rng.randint(200, 1100) * size)})
+            steps = _dates(rng, target, today, publicity_over=k % 2 == 0)
             state = CaseState.APPLIED
             while state != target:
                 if target == CaseState.REJECTED:
@@ -44,28 +66,113 @@ def seed_cases(*, subdistrict: Subdistrict, seed: int = 1) -> int:
                 to, roles = FORWARD[state]
                 actor = staff if staff.role in roles else admin
                 if to == CaseState.APPROVED:  # the publicity period is over
-                    Case.objects.filter(pk=case.pk).update(publicized_on=timezone.localdate() - timedelta(days=8))
+                    Case.objects.filter(pk=case.pk).update(publicized_on=today - timedelta(days=8))
                 if to == CaseState.DISBURSED:
-                    today = timezone.localdate()
                     services.disbursement_add(actor=admin, case=case, amount=case.approved_amount, paid_on=today,
                                               method="bank", period_from=today.replace(day=1) if case.ongoing else None)
                 case = services.case_transition(actor=actor, case=case, to=to, comment="同意")
                 state = to
+            _redate(case, steps, admin=admin, today=today)
             made += 1
-    # The 低保 and 特困 households the office already pays (tagged by the seed) get their case too, as
-    # a migration from the old ledger would bring them in: one entry saying so, no invented steps.
+    return made + _legacy_cases(subdistrict=subdistrict, admin=admin, rng=rng, today=today)
+
+
+def _household_sizes(household_ids) -> dict:
+    return dict(Resident.objects.active().filter(household_id__in=[h for h in household_ids if h])
+                .values_list("household_id").annotate(n=Count("id")).order_by())
+
+
+def _dates(rng: random.Random, target: str, today: date, *, publicity_over: bool) -> dict:
+    """The day each step of a case on its way to `target` was taken, the application first: spread over
+    the past months and ending before today. A case waiting in 公示 has had its notice up for longer than
+    the publicity period on every other kind (so a newcomer can approve it today) and for a few days on
+    the rest."""
+    states = [CaseState.APPLIED, *[to for to, _ in FORWARD.values()]]
+    taken = states[:states.index(target) + 1] if target != CaseState.REJECTED else [CaseState.APPLIED,
+                                                                                   CaseState.REJECTED]
+    gaps = [0, *(rng.randint(*STEP_DAYS[s]) for s in taken[1:])]
+    if target == CaseState.PUBLICIZED:
+        end = today - timedelta(days=rng.randint(9, 14) if publicity_over else rng.randint(2, 4))
+    elif target == CaseState.APPLIED:
+        end = today - timedelta(days=rng.randint(1, 5))
+    else:
+        end = today - timedelta(days=rng.randint(1, 150))
+    day = end - timedelta(days=sum(gaps))
+    dates = {}
+    for state, gap in zip(taken, gaps, strict=True):
+        day += timedelta(days=gap)
+        dates[state] = day
+    return dates
+
+
+def _at(day: date, rng_minutes: int = 0) -> datetime:
+    return datetime.combine(day, time(9, 30), tzinfo=timezone.get_current_timezone()) + timedelta(minutes=rng_minutes)
+
+
+def _redate(case: Case, dates: dict, *, admin, today: date) -> None:
+    """Give a walked case the days its steps were taken (the services wrote them all today), and the
+    payments of a paid case: a one-off one on the day it moved to 发放, a monthly one each month since."""
+    for n, step in enumerate(case.transitions.order_by("id")):
+        CaseTransition.objects.filter(pk=step.pk).update(at=_at(dates[step.to_state], n))
+    fields = {"opened_at": _at(dates[CaseState.APPLIED])}
+    if CaseState.PUBLICIZED in dates:
+        fields["publicized_on"] = dates[CaseState.PUBLICIZED]
+    Case.objects.filter(pk=case.pk).update(**fields)
+    if CaseState.DISBURSED not in dates:
+        return
+    first = dates[CaseState.DISBURSED]
+    payment = case.disbursements.get()
+    if not case.ongoing:
+        Disbursement.objects.filter(pk=payment.pk).update(paid_on=first)
+        return
+    until = dates.get(CaseState.CLOSED, today)
+    Disbursement.objects.filter(pk=payment.pk).update(paid_on=first, period_from=first.replace(day=1),
+                                                      period_to=month_end(first), period_month=first.replace(day=1))
+    Disbursement.objects.bulk_create(_monthly(case, after=first, until=until, by=admin))
+
+
+def _monthly(case: Case, *, after: date, until: date, by) -> list[Disbursement]:
+    """A monthly case's payments for every month after the one of `after`, paid on PAY_DAY, up to `until`."""
+    payments = []
+    month = add_months(after.replace(day=1), 1)
+    while month.replace(day=PAY_DAY) <= until:
+        payments.append(Disbursement(case=case, amount=case.approved_amount, paid_on=month.replace(day=PAY_DAY),
+                                     method="bank", period_from=month, period_to=month_end(month), period_month=month,
+                                     by=by))
+        month = add_months(month, 1)
+    return payments
+
+
+def _legacy_cases(*, subdistrict: Subdistrict, admin, rng: random.Random, today: date) -> int:
+    """The 低保 and 特困 households the office already paid (tagged by the registry's seed) get their case,
+    as a migration from the old ledger would bring them in: one entry saying so, no invented steps, the
+    household as registered, the amount the ledger paid, and its payments of the past year."""
     legacy = list(ResidentTag.objects.filter(resident__community__subdistrict=subdistrict, tag__in=["dibao", "tekun"])
-                  .exclude(resident__cases__kind__in=["dibao", "tekun"]).values_list("resident_id", "tag"))
-    cases = Case.objects.bulk_create([
-        Case(resident_id=pk, kind=tag, state=CaseState.DISBURSED, reason="系统上线前的在册对象（台账补录）",
-             household_size=1, monthly_income=Decimal("0"), created_by=admin,
-             review_due=timezone.localdate() + timedelta(days=rng.randint(1, 180))) for pk, tag in legacy])
+                  .exclude(resident__cases__kind__in=["dibao", "tekun"])
+                  .values_list("resident_id", "tag", "resident__household_id"))
+    sizes = _household_sizes([household for _, _, household in legacy])
+    year_ago = add_months(today.replace(day=1), -12)
+    cases = []
+    for pk, tag, household in legacy:
+        size = sizes.get(household, 1)
+        amount = Decimal(rng.choice([600, 800, 1000, 1200]) * size) if tag == "dibao" else Decimal("2400")
+        cases.append(Case(resident_id=pk, kind=tag, state=CaseState.DISBURSED,
+                          reason="系统上线前的在册对象（台账补录）", household_size=size,
+                          monthly_income=Decimal(rng.randint(0, 600) * size),
+                          requested_amount=amount, approved_amount=amount, created_by=admin,
+                          review_due=today + timedelta(days=rng.randint(1, 180))))
+    cases = Case.objects.bulk_create(cases, batch_size=2000)
     CaseTransition.objects.bulk_create([
         CaseTransition(case=case, from_state="", to_state=CaseState.DISBURSED, by=admin, comment="台账补录")
-        for case in cases])
-    # They were decided long before the portal: dated a year back, so past months' figures hold them.
-    year_ago = timezone.now() - timedelta(days=365)
+        for case in cases], batch_size=2000)
+    # Decided long before the portal: dated a year back, so past months' figures hold them, and paid
+    # every month since (the month they came in too).
     legacy_cases = Case.objects.filter(resident__community__subdistrict=subdistrict, reason__startswith="系统上线前")
-    legacy_cases.update(opened_at=year_ago)
-    CaseTransition.objects.filter(case__in=legacy_cases).update(at=year_ago)
-    return made + len(cases)
+    legacy_cases.update(opened_at=_at(year_ago))
+    CaseTransition.objects.filter(case__in=legacy_cases).update(at=_at(year_ago))
+    before = add_months(year_ago, -1)  # so that _monthly starts with the year-ago month itself
+    payments = []
+    for case in cases:
+        payments += _monthly(case, after=before, until=today, by=admin)
+    Disbursement.objects.bulk_create(payments, batch_size=5000)
+    return len(cases)

@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 
 from jiedao.filters import CSVChoiceFilter, LocalDayFilter, scoped_choices
-from residents.models import Community, Grid, Resident
+from residents.models import Community, Grid, Resident, Subdistrict
 
 from .models import Case, CaseKind, CaseState, Disbursement, DisbursementMethod
 
@@ -10,6 +10,9 @@ from .models import Case, CaseKind, CaseState, Disbursement, DisbursementMethod
 class CaseFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="类别", choices=CaseKind.choices)
     state = CSVChoiceFilter(label="状态", choices=CaseState.choices, lookup_expr="in")
+    # The district bureau's figures per sub-district link here (a sub-district's subtotal row).
+    subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="resident__community__subdistrict",
+                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
     community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
                                                  queryset=scoped_choices(Community))
     grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
@@ -29,6 +32,8 @@ class DisbursementFilterSet(django_filters.FilterSet):
 
     kind = django_filters.ChoiceFilter(label="救助类别", field_name="case__kind", choices=CaseKind.choices)
     method = django_filters.ChoiceFilter(label="方式", choices=DisbursementMethod.choices)
+    subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="case__resident__community__subdistrict",
+                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
     community = django_filters.ModelChoiceFilter(label="社区", field_name="case__resident__community",
                                                  queryset=scoped_choices(Community))
     case = django_filters.NumberFilter(label="案件编号", widget=forms.NumberInput, min_value=1, max_value=2**31 - 1)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from jiedao.money import yuan
 from jiedao.querysets import SubdistrictSettingQuerySet
 
 from .choices import CaseKind, CaseState, DisbursementMethod, DocumentType  # noqa: F401  (named from models too)
@@ -135,7 +136,7 @@ class Disbursement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.paid_on} {self.amount} 元{'（已作废）' if self.voided else ''}"
+        return f"{self.paid_on} {yuan(self.amount)} 元{'（已作废）' if self.voided else ''}"
 
     def save(self, *args, **kwargs):
         self.period_month = self.keyed_month()

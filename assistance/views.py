@@ -73,7 +73,9 @@ class CaseDetailView(RegistryReaderMixin, DetailView):
                         fix_form = row_form[1]
             rows.append((payment, void_form, fix_form))
         return super().get_context_data(
-            moves=moves, approving=CaseState.APPROVED in dict(moves), history=case.transitions.select_related("by"),
+            moves=moves, waiting=workflow.waiting_for(case.state),
+            ended=case.state not in workflow.FORWARD, approving=CaseState.APPROVED in dict(moves),
+            history=case.transitions.select_related("by"),
             payments=rows, paid=paid, can_pay=can_pay,
             # A one-off case with its live payment is corrected, not paid again (a refused form still shows).
             can_add=can_pay and (case.ongoing or not paid["live"] or pay_form is not None),

@@ -32,3 +32,4 @@ def records_payments(user) -> bool:
 PATH = StatePath(states=S, forward=FORWARD, open_states=OPEN_STATES, rejected=S.REJECTED, noun="案件")
 allowed_moves = PATH.allowed_moves
 refusal = PATH.refusal
+waiting_for = PATH.waiting_for

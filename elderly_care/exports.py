@@ -16,9 +16,9 @@ MEAL_COLUMNS = Columns(
         ("居民所在社区", lambda m: m["resident__community__name"] or "", 14),
         ("来宾身份证号", lambda m: mask(m["guest_id_number"]), 22),
         ("年龄段", lambda m: age_band(m["age"]), 8),
-        ("标准价", lambda m: m["full_price"], 8),
-        ("个人支付", lambda m: m["price"], 8),
-        ("补贴", lambda m: m["subsidy"], 8),
+        ("标准价（元）", lambda m: m["full_price"], 8),
+        ("个人支付（元）", lambda m: m["price"], 8),
+        ("补贴（元）", lambda m: m["subsidy"], 8),
         ("适用规则", lambda m: m["rule"], 16),
     ],
 )

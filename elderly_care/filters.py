@@ -1,7 +1,8 @@
 import django_filters
+from django import forms
 
 from jiedao.filters import DayFilter, scoped_choices
-from residents.models import Community, ServicePoint
+from residents.models import Community, ServicePoint, Subdistrict
 
 from .models import Meal, MealType
 
@@ -9,6 +10,8 @@ from .models import Meal, MealType
 class MealFilterSet(django_filters.FilterSet):
     point = django_filters.ModelChoiceFilter(label="服务点", queryset=scoped_choices(ServicePoint))
     meal = django_filters.ChoiceFilter(label="餐次", choices=MealType.choices)
+    subdistrict = django_filters.ModelChoiceFilter(label="居民所在街道", field_name="resident__community__subdistrict",
+                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
     community = django_filters.ModelChoiceFilter(label="居民所在社区", field_name="resident__community",
                                                  queryset=scoped_choices(Community))
     others = django_filters.BooleanFilter(label="来宾及外街道居民", method="filter_others",

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from jiedao.money import yuan
 from jiedao.querysets import SubdistrictSettingQuerySet
 from residents.id_numbers import age_band
 from residents.models import ServicePoint, Tag
@@ -30,7 +31,7 @@ class MealPrice(models.Model):
                                                violation_error_message="该餐次已有标准价。")]
 
     def __str__(self):
-        return f"{self.get_meal_display()} {self.full_price} 元"
+        return f"{self.get_meal_display()} {yuan(self.full_price)} 元"
 
 
 class PriceRule(models.Model):

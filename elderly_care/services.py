@@ -112,8 +112,14 @@ def meal_quote(*, subdistrict_id: int, meal: str, age: int, tags: list[str], gue
             Q(min_age__lte=age) | Q(tag__in=tags or ["-"])):
         if rule.pays_percent < best[0]:
             best = (rule.pays_percent, rule.label)
-    price = (full_price * best[0] / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    price = share_of(full_price, best[0])
     return Quote(full_price, price, full_price - price, best[1])
+
+
+def share_of(full_price: Decimal, pays_percent: int) -> Decimal:
+    """What a diner paying `pays_percent` of `full_price` pays, to the fen (half up): the counter's rule,
+    which the pricing page shows for each rule too."""
+    return (full_price * pays_percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def meal_preview(*, operator, point: ServicePoint, id_number: str | None = None, resident: Resident | None = None,

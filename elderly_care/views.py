@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from jiedao.dates import parse_day, parse_month
+from jiedao.money import yuan
 from jiedao.params import positive_int
 from jiedao.scope import (
     checks_in_meals,
@@ -106,7 +107,7 @@ class CheckInView(RoleRequiredMixin, FormView):
             add_service_errors(form, e)
             return self.form_invalid(form)
         messages.success(self.request, f"{meal.name or '来宾'} {meal.get_meal_display()} 已登记："
-                                       f"个人支付 {meal.price} 元（{meal.rule}），补贴 {meal.subsidy} 元。")
+                                       f"个人支付 {yuan(meal.price)} 元（{meal.rule}），补贴 {yuan(meal.subsidy)} 元。")
         return redirect(f"{reverse('care:checkin')}?point={self.point.pk}")
 
 
@@ -136,9 +137,12 @@ class PricingView(PlaceManagerMixin, ServiceFormMixin, FormView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         prices = {p.meal: p.full_price for p in MealPrice.objects.visible_to(user)}
+        meals = [(label, prices[meal]) for meal, label in MealType.choices if meal in prices]
+        # What each rule's diner pays per meal, by the counter's own rounding.
+        rules = [(rule, [(label, services.share_of(full, rule.pays_percent)) for label, full in meals])
+                 for rule in PriceRule.objects.visible_to(user)]
         return super().get_context_data(prices_form=kwargs.pop("prices_form", None) or MealPricesForm(initial=prices),
-                                        rules=PriceRule.objects.visible_to(user),
-                                        editing="pk" in self.kwargs, **kwargs)
+                                        meals=meals, rules=rules, editing="pk" in self.kwargs, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if "prices" not in request.POST:
@@ -151,7 +155,9 @@ class PricingView(PlaceManagerMixin, ServiceFormMixin, FormView):
                 return redirect("care:pricing")
             except ValidationError as e:
                 add_service_errors(form, e)
-        return self.render_to_response(self.get_context_data(prices_form=form))
+        # Two forms, two posts: only the one posted is checked; the rule form below stays as it was.
+        unbound = {k: v for k, v in self.get_form_kwargs().items() if k not in ("data", "files")}
+        return self.render_to_response(self.get_context_data(prices_form=form, form=self.form_class(**unbound)))
 
     def run_service(self, form):
         return services.price_rule_save(actor=self.request.user, rule=form.instance)

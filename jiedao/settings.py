@@ -195,6 +195,9 @@ AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(env("PROXY_COUNT", "0")) or None
 
 LANGUAGE_CODE = "zh-hans"
+# The portal speaks Chinese only: without this, LocaleMiddleware followed a browser set to English and
+# Django's own field messages ("Ensure this value is greater than or equal to 0.") came out in English.
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

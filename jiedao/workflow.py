@@ -34,6 +34,17 @@ class StatePath:
                 moves.append(self.rejected)
         return moves
 
+    def waiting_for(self, state: str) -> str:
+        """Whose move it is in `state`, as a page says it: "待街道审核（街道管理员）"; at the end of the path,
+        where it ended ("已结案", "已驳回"). A state's label names the step already taken (社区初审 = reviewed
+        by the community), so a page that showed only the label read as if the case still waited there."""
+        label = dict(self.states.choices)
+        forward = self.forward.get(state)
+        if forward is None:
+            return f"已{label.get(state, state)}"
+        who = "、".join(Role(r).label for r in sorted(forward[1]))
+        return f"待{label[forward[0]]}（{who}）"
+
     def refusal(self, state: str, to: str, role: str) -> tuple[str, bool] | None:
         """Why a move is not allowed (message, True when it is the role that is wrong), or None."""
         label = dict(self.states.choices)

@@ -18,8 +18,9 @@ from jiedao.exports import XLSX
 from jiedao.scope import reads_reports
 
 from .models import MonthlyReport
-from .selectors import monthly_figures
-from .views import report_response
+from .selectors import monthly_figures, one_subdistrict, schedule_figures
+from .services import reader_of
+from .views import pick_subdistrict, report_response
 
 READERS_ONLY = "您的角色无权查看数据看板和月报。"
 
@@ -33,10 +34,18 @@ class DashboardView(APIView):
     def allowed(self, user):
         return reads_reports(user)
 
-    @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM，默认本月")],
+    @extend_schema(parameters=[OpenApiParameter("month", str, description="YYYY-MM，默认本月"),
+                               OpenApiParameter("subdistrict", int, description="区民政局：只看这个街道（街道 id）")],
                    responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        return Response(monthly_figures(request.user, month_param(request.query_params)))
+        month = month_param(request.query_params)
+        figures = monthly_figures(request.user, month)
+        _, chosen, error = pick_subdistrict(request)
+        if error:
+            raise ValidationError({"subdistrict": [error]})
+        if chosen:  # the page's picker: the same cut of the same figures
+            figures = {**one_subdistrict(figures, chosen.pk), **schedule_figures(reader_of(chosen), month)}
+        return Response(figures)
 
 
 def month_param(params):

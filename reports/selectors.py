@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import groupby
 from time import time_ns
 from urllib.parse import urlencode
 
@@ -25,7 +26,7 @@ from assistance.models import Case, CaseKind, CaseState, CaseTransition, Disburs
 from assistance.workflow import IN_AID, IN_PROGRESS
 from elderly_care.models import Meal
 from elderly_care.selectors import DINERS
-from jiedao.dates import day_range, month_end, years_before
+from jiedao.dates import add_months, day_range, month_end, years_before
 from jiedao.money import fen
 from jiedao.scope import is_district_officer, reads_reports
 from residents.models import Community, Resident, Status, Tag
@@ -71,29 +72,41 @@ def _money(value) -> str:
 
 def _table(key, title, columns, communities, values, *, link, extra_rows=(), total=None):
     """Rows per community (values[community_id][column]), any extra rows, and the total row (the sum of
-    the rows unless `total` says otherwise). `link(params)` gives a list URL for a cell's filters."""
+    the rows unless `total` says otherwise). `link(params)` gives a list URL for a cell's filters.
+
+    Over several sub-districts (the district bureau) each sub-district's communities are followed by its
+    subtotal row (`subtotal`: true, the sum of its communities, linked with `subdistrict=`): the total is
+    still the sum of the community and extra rows, never of the subtotals."""
     several = len({c.subdistrict_id for c in communities}) > 1
 
-    def row(community_id, name, found, where):
+    def row(community_id, name, found, where, subdistrict_id=None, subtotal=False):
         cells = {}
         for col in columns:
             value = found.get(col.key, 0)
             cells[col.key] = _money(value) if col.kind == "money" else value
         links = {col.key: link(col, where) for col in columns} if where is not None else {}
-        return {"community": community_id, "name": name, "values": cells,
-                "links": {k: v for k, v in links.items() if v}}
+        return {"community": community_id, "subdistrict": subdistrict_id, "subtotal": subtotal, "name": name,
+                "values": cells, "links": {k: v for k, v in links.items() if v}}
 
-    rows = [row(c.id, f"{c.subdistrict.name}·{c.name}" if several else c.name, values.get(c.id, {}),
-                {"community": c.id}) for c in communities]
-    rows += [row(None, name, found, where) for name, found, where in extra_rows]
-    summed = total or {}
-    if total is None:
-        for col in columns:
-            if col.kind != "percent":
-                summed[col.key] = sum((Decimal(r["values"][col.key]) if col.kind == "money"
-                                       else r["values"][col.key]) for r in rows)
-    rows.append(row(None, "合计", summed, {}))
-    return {"key": key, "title": title, "rows": rows,
+    def summed(rows):
+        return {col.key: sum((Decimal(r["values"][col.key]) if col.kind == "money" else r["values"][col.key])
+                             for r in rows) for col in columns if col.kind != "percent"}
+
+    shown, counted = [], []
+    for subdistrict_id, group in groupby(communities, key=lambda c: c.subdistrict_id):
+        group = list(group)
+        mine = [row(c.id, f"{c.subdistrict.name}·{c.name}" if several else c.name, values.get(c.id, {}),
+                    {"community": c.id}, subdistrict_id) for c in group]
+        shown += mine
+        counted += mine
+        if several:  # a person belongs to one community: distinct diners add up within a sub-district too
+            shown.append(row(None, f"{group[0].subdistrict.name} 小计", summed(mine), {"subdistrict": subdistrict_id},
+                             subdistrict_id, subtotal=True))
+    extra = [row(None, name, found, where) for name, found, where in extra_rows]
+    shown += extra
+    counted += extra
+    shown.append(row(None, "合计", summed(counted) if total is None else total, {}))
+    return {"key": key, "title": title, "rows": shown,
             "columns": [{"key": c.key, "label": c.label, "kind": c.kind, "measure": c.measure} for c in columns]}
 
 
@@ -140,6 +153,8 @@ def _visits(user, communities, period: Period) -> dict:
     methods = {"visits": {}, **{code: {"method": code} for code in Method.values}}
 
     def link(col, where):
+        if "subdistrict" in where:  # the visit list has no sub-district filter (yet): a subtotal has no list
+            return None
         if col.key not in methods:  # the overview lists the target elders not yet visited, by community
             return f"{reverse('visits:overview')}?month={period.first:%Y-%m}"
         return _url("visits:list", {**where, **methods[col.key], **period.dates("date_from", "date_to")})
@@ -182,14 +197,17 @@ def _cases(user, communities, period: Period) -> dict:
                          .order_by("-at", "-id").values("to_state")[:1])
     values: dict = {}
     by_kind: dict = {}
+    by_subdistrict: dict = {}  # subdistrict id → kind → state → n, for the bureau's view of one sub-district
+    subdistrict_of = {c.id: c.subdistrict_id for c in communities}
     for community_id, kind, now, n in (cases.annotate(then=state).values_list("resident__community_id", "kind", "then")
                                        .annotate(n=Count("id")).order_by()):
         found = values.setdefault(community_id, {})
         group = "in_aid" if now in IN_AID else "in_progress" if now in IN_PROGRESS else None
         if group:
             found[group] = found.get(group, 0) + n
-        states = by_kind.setdefault(kind, {})
-        states[now] = states.get(now, 0) + n
+        for counts in (by_kind, by_subdistrict.setdefault(subdistrict_of.get(community_id), {})):
+            states = counts.setdefault(kind, {})
+            states[now] = states.get(now, 0) + n
     for community_id, n in (cases.filter(opened_at__gte=start, opened_at__lt=end)
                             .values_list("resident__community_id").annotate(n=Count("id")).order_by()):
         values.setdefault(community_id, {})["opened"] = n
@@ -215,11 +233,14 @@ def _cases(user, communities, period: Period) -> dict:
 
     table = _table("cases", "救助案件与发放", columns, communities, values, link=link)
     table["by_kind"] = _kind_state(by_kind, period)
+    if len(set(subdistrict_of.values())) > 1:  # JSON keys are text
+        table["by_kind_of"] = {str(pk): _kind_state(counts, period, {"subdistrict": pk})
+                               for pk, counts in by_subdistrict.items() if pk is not None}
     table["states"] = [{"key": key, "label": label} for key, label in CaseState.choices]
     return table
 
 
-def _kind_state(by_kind: dict, period: Period) -> list[dict]:
+def _kind_state(by_kind: dict, period: Period, where: dict | None = None) -> list[dict]:
     """Cases by kind and state (the dashboard's stacked chart), each cell linked to the case list."""
     rows = []
     for kind, label in CaseKind.choices:
@@ -228,7 +249,7 @@ def _kind_state(by_kind: dict, period: Period) -> list[dict]:
         states = by_kind[kind]
         rows.append({"kind": kind, "label": label,
                      "states": {s: states.get(s, 0) for s in CaseState.values},
-                     "links": {s: _url("assistance:case_list", {"kind": kind, "state": s})
+                     "links": {s: _url("assistance:case_list", {**(where or {}), "kind": kind, "state": s})
                                for s in CaseState.values} if period.current else {}})
     return rows
 
@@ -260,6 +281,20 @@ def _schedule(user, period: Period) -> dict:
             "overdue": summary}
 
 
+def month_to_open(user, today: date | None = None) -> tuple[date, bool]:
+    """The month the dashboard opens on, and whether it fell back: this month once anything was done in it
+    in the user's scope (a visit, a meal, a case opened, a payment), else the last complete month. On the
+    1st this month's figures would be all zeros; a leader wants the month that just ended."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    start, end = day_range(first, today)
+    happened = (Visit.objects.visible_to(user).filter(visited_at__gte=start, visited_at__lt=end).exists()
+                or Meal.objects.visible_to(user).filter(date__gte=first, date__lte=today).exists()
+                or Case.objects.visible_to(user).filter(opened_at__gte=start, opened_at__lt=end).exists()
+                or Disbursement.objects.visible_to(user).filter(paid_on__gte=first, paid_on__lte=today).exists())
+    return (first, False) if happened else (add_months(first, -1), True)
+
+
 def monthly_figures(user, month: date, *, fresh: bool = False) -> dict:
     """Every figure of the dashboard and the report pack for `month`, in `user`'s scope.
 
@@ -282,6 +317,33 @@ def monthly_figures(user, month: date, *, fresh: bool = False) -> dict:
                   part("cases", lambda: _cases(user, communities, period))],
         **schedule,
     }
+
+
+def schedule_figures(user, month: date) -> dict:
+    """The on-time rate and the overdue list alone (the bureau's view of one sub-district reads them as
+    that sub-district's leader would), cached like every part."""
+    period = Period.of(month)
+    return _cached("schedule", user, period, lambda: _schedule(user, period))
+
+
+def one_subdistrict(figures: dict, subdistrict_id: int) -> dict:
+    """The bureau's figures cut to one sub-district: its communities' rows (named without the
+    sub-district), its subtotal as the total row, its cases by kind. Cut from the same figures, so the
+    selected view and the whole view never disagree, and every link still opens its list as the bureau
+    sees it. Figures over a single sub-district come back as they are."""
+    areas = []
+    for area in figures["areas"]:
+        subtotal = next((r for r in area["rows"] if r.get("subtotal") and r.get("subdistrict") == subdistrict_id), None)
+        if subtotal is None:
+            return figures
+        rows = [{**r, "name": r["name"].split("·", 1)[-1]} for r in area["rows"]
+                if r.get("subdistrict") == subdistrict_id and not r.get("subtotal")]
+        rows.append({**subtotal, "name": subtotal["name"].replace(" 小计", " 合计"), "subtotal": False})
+        area = {**area, "rows": rows}
+        if area["key"] == "cases":
+            area["by_kind"] = area.get("by_kind_of", {}).get(str(subdistrict_id), [])
+        areas.append(area)
+    return {**figures, "areas": areas, "subdistrict": subdistrict_id}
 
 
 # What each cached part reads: saving or deleting a row of any of these tables starts that part afresh

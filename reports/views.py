@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -17,12 +17,14 @@ from jiedao.dates import MONTH_ERROR, parse_month
 from jiedao.exports import XLSX
 from jiedao.models import AuditAction
 from jiedao.money import yuan
+from jiedao.params import positive_int
 from jiedao.scope import (
     builds_reports,
     can_manage_places,
     can_record_visits,
     can_write_registry,
     is_auditor,
+    is_district_officer,
     is_point_operator,
     manages_accounts,
     reads_registry,
@@ -30,12 +32,12 @@ from jiedao.scope import (
     works_in_places,
 )
 from jiedao.views import PageNumberMixin, RoleRequiredMixin
-from residents.models import CareTier, Grid, Resident, Status
+from residents.models import CareTier, Grid, Resident, Status, Subdistrict
 from visits import schedule
 
 from .models import MonthlyReport
-from .selectors import monthly_figures
-from .services import previous_month, report_build, report_filename
+from .selectors import month_to_open, monthly_figures, one_subdistrict, schedule_figures
+from .services import previous_month, reader_of, report_build, report_filename
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -77,6 +79,20 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return context
 
 
+def pick_subdistrict(request) -> tuple[list, Subdistrict | None, str]:
+    """The district bureau reads every sub-district, grouped with a subtotal each, or one of them
+    (`?subdistrict=`): (its sub-districts, the one picked or None, a message for a wrong pick). Other roles
+    read their own sub-district only and have nothing to pick."""
+    if not is_district_officer(request.user):
+        return [], None, ""
+    subdistricts = list(Subdistrict.objects.visible_to(request.user).order_by("name"))
+    raw = request.GET.get("subdistrict", "")
+    if not raw:
+        return subdistricts, None, ""
+    chosen = next((s for s in subdistricts if s.pk == positive_int(raw)), None)
+    return subdistricts, chosen, "" if chosen else "没有这个街道，请从列表中选择。"
+
+
 class DashboardView(RoleRequiredMixin, TemplateView):
     """Leaders' dashboard: the month's figures (reports.selectors.monthly_figures, as the API gives them)
     as cards, charts drawn in the browser by the Chart.js the app serves, and tables whose every count
@@ -88,10 +104,15 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         return reads_reports(user)
 
     def get_context_data(self, **kwargs):
+        user = self.request.user
         raw = self.request.GET.get("month", "")
-        month = parse_month(raw)
+        asked = parse_month(raw)
         today = timezone.localdate()
-        figures = monthly_figures(self.request.user, month or today.replace(day=1))
+        month, fell_back = (asked, False) if asked else month_to_open(user, today)
+        figures = monthly_figures(user, month)
+        subdistricts, chosen, subdistrict_error = pick_subdistrict(self.request)
+        if chosen:
+            figures = {**one_subdistrict(figures, chosen.pk), **schedule_figures(reader_of(chosen), month)}
         # Templates cannot index a dict by a variable key: each row becomes (name, [(value, link, label)]),
         # sums of money as money (3,000.00).
         def shown(value, column):
@@ -99,7 +120,8 @@ class DashboardView(RoleRequiredMixin, TemplateView):
 
         tables = [{"key": a["key"], "title": a["title"], "columns": a["columns"],
                    "rows": [(r["name"], [(shown(r["values"][c["key"]], c), r["links"].get(c["key"]), c["label"])
-                                         for c in a["columns"]]) for r in a["rows"]]} for a in figures["areas"]]
+                                         for c in a["columns"]], r.get("subtotal"))
+                            for r in a["rows"]]} for a in figures["areas"]]
         cases = next(a for a in figures["areas"] if a["key"] == "cases")
         states = [(s["key"], s["label"]) for s in cases["states"]]
         case_rows = [(row["label"], [(row["states"][s], row["links"].get(s), label) for s, label in states])
@@ -108,7 +130,9 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                   for a in figures["areas"]}
         return super().get_context_data(
             figures=figures, tables=tables, totals=totals, case_states=states, case_rows=case_rows,
-            month_error=MONTH_ERROR if raw and month is None else "",
+            month_error=MONTH_ERROR if raw and asked is None else "", fell_back=fell_back,
+            subdistricts=subdistricts, chosen=chosen, subdistrict_error=subdistrict_error,
+            grouped=len(subdistricts) > 1 and chosen is None,
             this_month=today.strftime("%Y-%m"), **kwargs)
 
 
@@ -122,13 +146,33 @@ class ReportListView(RoleRequiredMixin, PageNumberMixin, ListView):
     def allowed(self, user):
         return reads_reports(user)
 
+    def get(self, request, *args, **kwargs):
+        self.subdistricts, self.chosen, self.subdistrict_error = pick_subdistrict(request)
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        return (MonthlyReport.objects.visible_to(self.request.user).with_current().defer("content", "figures")
-                .select_related("subdistrict", "made_by"))
+        reports = (MonthlyReport.objects.visible_to(self.request.user).with_current().defer("content", "figures")
+                   .select_related("subdistrict", "made_by"))
+        if self.chosen:
+            reports = reports.filter(subdistrict=self.chosen)
+        if len(self.subdistricts) > 1:
+            reports = reports.order_by("subdistrict__name", "-month", "-version")
+        return reports
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(last_month=f"{previous_month():%Y-%m}",
-                                        can_build=builds_reports(self.request.user), **kwargs)
+        last_month = previous_month()
+        overview = []
+        if len(self.subdistricts) > 1:
+            # Each sub-district's subtotal: how many months it has packed, its latest, and whether last
+            # month's is in (the 02:00 job builds it; a missing one is what the bureau chases).
+            found = {row["subdistrict_id"]: row for row in MonthlyReport.objects.visible_to(self.request.user)
+                     .values("subdistrict_id").annotate(months=Count("month", distinct=True), latest=Max("month"),
+                                                        versions=Count("id")).order_by()}
+            overview = [(s, found.get(s.pk, {}), found.get(s.pk, {}).get("latest") == last_month)
+                        for s in (self.subdistricts if not self.chosen else [self.chosen])]
+        return super().get_context_data(last_month=f"{last_month:%Y-%m}", subdistricts=self.subdistricts,
+                                        chosen=self.chosen, subdistrict_error=self.subdistrict_error,
+                                        overview=overview, can_build=builds_reports(self.request.user), **kwargs)
 
     def post(self, request):
         month = parse_month(request.POST.get("month"))

@@ -37,6 +37,14 @@ COMMUNITIES = ["和平里一区社区", "和平里二区社区", "青年沟东�
 GRIDS_PER_COMMUNITY = 4
 ESTATES = ["和平里一区", "和平里二区", "青年沟小区", "民旺园", "兴化西里", "化工小区", "北街家园", "雍和家园"]
 REGIONS = ["110105", "110101", "110102", "110108", "130102", "370102", "410105", "420106", "510104", "230103"]
+# The sub-district next door, so that the district bureau's view (grouped by sub-district) and the
+# scope between sub-districts can be tried. Its people were born in other regions than 和平里's, so no
+# ID number of one can meet the other's.
+NEIGHBOUR = {"name": "安贞街道", "code": "110105002", "communities": ["安华里社区", "安贞里社区", "外馆斜街社区"],
+             "grids_per_community": 3, "estates": ["安华里", "安贞里", "外馆斜街", "安苑北里", "华严北里"],
+             "regions": ["110106", "110107", "110111", "120101", "140105", "320102", "330106", "440106"]}
+# Its share of seed_demo's residents (the total stays what was asked for, and so does the seeding time).
+NEIGHBOUR_SHARE = 0.1
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
             "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵"
             "万钱严覃武戴莫孔向汤单解查")
@@ -152,22 +160,41 @@ def ensure_accounts(subdistrict: Subdistrict, password: str) -> list[tuple[str, 
     return rows
 
 
+def ensure_neighbour_accounts(subdistrict: Subdistrict, password: str) -> list[tuple[str, str, str]]:
+    """The next-door sub-district's two accounts (created or reset to `password`): its admin, who moves
+    and pays its cases, and one community's staff, who opens them; (username, role label, scope)."""
+    community = subdistrict.communities.order_by("id").first()
+    rows = []
+    for username, role, person, comms in [("admin2", Role.SUBDISTRICT_ADMIN, "孔德海", []),
+                                          ("staff4", Role.COMMUNITY_STAFF, "韩梅", [community])]:
+        user, _ = User.objects.get_or_create(username=username)
+        user.role, user.first_name, user.subdistrict, user.is_active = role, person, subdistrict, True
+        user.set_password(password)
+        user.save()
+        user.communities.set(comms)
+        rows.append((username, role.label, str(community) if comms else subdistrict.name))
+    return rows
+
+
 @transaction.atomic
-def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedResult:
-    """Create the demo sub-district with `residents` residents; a second call changes nothing."""
-    existing = Subdistrict.objects.filter(name=SUBDISTRICT).first()
+def seed(*, residents: int, seed: int = 1, today: date | None = None, name: str = SUBDISTRICT,
+         code: str = "110105001", communities: list[str] = COMMUNITIES, grids_per_community: int = GRIDS_PER_COMMUNITY,
+         estates: list[str] = ESTATES, regions: list[str] = REGIONS) -> SeedResult:
+    """Create the demo sub-district (和平里街道, or another named with its places) with `residents`
+    residents; a second call changes nothing."""
+    existing = Subdistrict.objects.filter(name=name).first()
     if existing is not None:
         count = Resident.objects.filter(community__subdistrict=existing).count()
         return SeedResult(existing, count, Household.objects.filter(grid__community__subdistrict=existing).count(),
                           created=False)
     rng = random.Random(seed)
     today = today or timezone.localdate()
-    subdistrict = Subdistrict.objects.create(name=SUBDISTRICT, code="110105001")
+    subdistrict = Subdistrict.objects.create(name=name, code=code)
     grids = []
-    for c, name in enumerate(COMMUNITIES, start=1):
-        community = Community.objects.create(subdistrict=subdistrict, name=name, code=f"{c:03d}",
+    for c, community_name in enumerate(communities, start=1):
+        community = Community.objects.create(subdistrict=subdistrict, name=community_name, code=f"{c:03d}",
                                              phone=f"010-6421{c:04d}")
-        for g in range(1, GRIDS_PER_COMMUNITY + 1):
+        for g in range(1, grids_per_community + 1):
             grids.append(Grid.objects.create(community=community, name=f"第{g}网格", code=f"{c:02d}{g:02d}"))
 
     # Households of one to five people, each at an address of its grid.
@@ -177,7 +204,7 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
         size = min(remaining, rng.choices([1, 2, 3, 4, 5], weights=[18, 34, 26, 15, 7])[0])
         grid = rng.choice(grids)
         households.append(Household(
-            grid=grid, number=f"{grid.code}{len(households) + 1:06d}", estate=rng.choice(ESTATES),
+            grid=grid, number=f"{grid.code}{len(households) + 1:06d}", estate=rng.choice(estates),
             building=str(rng.randint(1, 30)), unit=str(rng.randint(1, 6)),
             room=f"{rng.randint(1, 18)}{rng.randint(1, 4):02d}"))
         sizes.append(size)
@@ -194,7 +221,7 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None) -> SeedRes
         for member, birth in enumerate(births):
             female = rng.random() < 0.52
             while True:
-                number = id_numbers.make(rng.choice(REGIONS), birth, rng.randint(0, 999), female=female)
+                number = id_numbers.make(rng.choice(regions), birth, rng.randint(0, 999), female=female)
                 if number not in seen:
                     seen.add(number)
                     break
@@ -251,7 +278,13 @@ POINTS = [
 ]
 
 
-def seed_points(*, subdistrict: Subdistrict, seed: int = 1) -> list[ServicePoint]:
+NEIGHBOUR_POINTS = [
+    (0, "canteen", "安华里老年食堂", "助餐厅、后厨"),
+    (None, "elderly_center", "安贞街道养老服务中心", "助餐厅、康复室、日间照料室"),
+]
+
+
+def seed_points(*, subdistrict: Subdistrict, seed: int = 1, points=POINTS) -> list[ServicePoint]:
     """Service points of every kind (the features hang their services off them); a second call returns
     the points already there."""
     existing = list(ServicePoint.objects.filter(subdistrict=subdistrict).order_by("id"))
@@ -263,4 +296,4 @@ def seed_points(*, subdistrict: Subdistrict, seed: int = 1) -> list[ServicePoint
         subdistrict=subdistrict, community=communities[c] if c is not None and c < len(communities) else None,
         kind=kind, name=name, rooms=rooms, opening_hours="周一至周日 7:00–19:00", capacity=rng.choice([30, 60, 120]),
         address=f"{rng.choice(ESTATES)}{rng.randint(1, 30)}号楼底商", contact_name=_name(rng),
-        contact_phone=f"010-6421{rng.randint(1000, 9999)}") for c, kind, name, rooms in POINTS]
+        contact_phone=f"010-6421{rng.randint(1000, 9999)}") for c, kind, name, rooms in points]

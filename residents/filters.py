@@ -64,6 +64,9 @@ class ResidentFilterSet(django_filters.FilterSet):
 
     search = django_filters.CharFilter(label="搜索", method="filter_search", max_length=50,
                                        help_text="姓名、拼音、首字母；身份证号或电话：完整号码或后四位")
+    # The district bureau's figures per sub-district link here (a sub-district's subtotal row).
+    subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="community__subdistrict",
+                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
     community = django_filters.ModelChoiceFilter(label="社区", queryset=scoped_choices(Community))
     grid = django_filters.ModelChoiceFilter(label="网格", queryset=scoped_choices(Grid, "community"))
     household = django_filters.ModelChoiceFilter(label="户", queryset=scoped_choices(Household),

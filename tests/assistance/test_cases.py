@@ -145,3 +145,24 @@ def test_an_ongoing_case_due_for_review_reminds_its_worker_once(case, staff_east
     case_reviews_run()
     review = Notification.objects.get(kind="case_review")
     assert review.recipient == staff_east and "复核" in review.message
+
+
+def test_after_community_review_the_case_page_says_it_waits_for_the_subdistrict(web, case, staff_east, admin):
+    """王丽 has done her step: her page no longer reads as if the case waits for her, and says whose move
+    it is now (the case path knows which role moves each state)."""
+    page = web.as_(staff_east).get(reverse("assistance:case_detail", args=[case.pk])).content.decode()
+    assert "待社区初审（社区工作人员）" in page and "请您办理" in page
+    web.as_(staff_east).post(reverse("assistance:case_transition", args=[case.pk]), {"to": "community_reviewed"})
+    page = web.as_(staff_east).get(reverse("assistance:case_detail", args=[case.pk])).content.decode()
+    assert "待街道审核（街道管理员）" in page and "您无需操作" in page and "请您办理" not in page
+    assert "待街道审核（街道管理员）" in web.as_(staff_east).get(reverse("assistance:case_list")).content.decode()
+    assert "请您办理" in web.as_(admin).get(reverse("assistance:case_detail", args=[case.pk])).content.decode()
+
+
+def test_the_path_names_whose_move_each_state_waits_for():
+    from assistance.workflow import PATH
+
+    assert PATH.waiting_for("applied") == "待社区初审（社区工作人员）"
+    assert PATH.waiting_for("publicized") == "待审批（街道管理员）"
+    assert PATH.waiting_for("disbursed") == "待结案（街道管理员）"
+    assert PATH.waiting_for("closed") == "已结案" and PATH.waiting_for("rejected") == "已驳回"

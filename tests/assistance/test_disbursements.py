@@ -55,7 +55,8 @@ def test_a_voided_payment_stays_listed_marked_and_counts_in_no_total(web, api, a
     rows = list(_book(web.as_(admin).get(reverse("assistance:disbursement_list") + "?format=xlsx"))
                 .active.iter_rows(values_only=True))
     header = rows[0]
-    status = {row[header.index("金额")]: (row[header.index("状态")], row[header.index("作废原因")]) for row in rows[1:]}
+    amount, state, why = (header.index(h) for h in ("金额（元）", "状态", "作废原因"))
+    status = {row[amount]: (row[state], row[why]) for row in rows[1:]}
     assert status == {1200: ("作废", "重复登记"), 800.5: ("有效", None)}
 
 
@@ -81,3 +82,18 @@ def test_the_list_asks_a_fixed_number_of_questions(web, admin, payments, django_
     # (1; the idle timer is written at most once a minute, not on this request).
     with django_assert_num_queries(8):
         assert browser.get(reverse("assistance:disbursement_list")).status_code == 200
+
+
+def test_the_exported_amounts_read_as_money(api, admin, zhang):
+    """The payment list's Excel: the amount column says 元 and its cells read 1,200.00."""
+    from openpyxl import load_workbook
+
+    from tests.assistance.factories import CaseFactory, DisbursementFactory
+
+    case = CaseFactory(resident=zhang, kind="medical", state="approved", requested_amount=Decimal("1200.00"))
+    DisbursementFactory(case=case, amount=Decimal("1200.00"), by=admin)
+    response = api.as_(admin).get("/api/v1/disbursements/?format=xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("金额（元）") + 1)
+    assert cell.value == 1200 and cell.number_format == "#,##0.00"

@@ -59,3 +59,20 @@ def test_a_first_canteen_saved_by_the_admin_starts_with_the_default_prices(web, 
     web.as_(admin).post(reverse("residents:point_create"), {"kind": "canteen", "name": "东园老年食堂", "active": "on"})
     assert MealPrice.objects.filter(subdistrict=admin.subdistrict, meal="lunch").get().full_price == 15
     assert PriceRule.objects.filter(subdistrict=admin.subdistrict).count() == 6
+
+
+def test_a_bad_full_price_flags_only_the_prices_form_not_the_untouched_rule_form(web, admin, canteen):
+    """赵管理 mistypes a full price: the 标准价 form shows its error, the 新增规则 form she never touched
+    stays blank and quiet; and a bad rule leaves the 标准价 form as it stands."""
+    bad = web.as_(admin).post(reverse("care:pricing"), {"prices": "1", "breakfast": "4", "lunch": "x", "dinner": "12"})
+    assert set(bad.context["prices_form"].errors) == {"lunch"}
+    assert not bad.context["form"].is_bound and not bad.context["form"].errors
+    assert bad.content.decode().count('class="error') == 1  # one message, at 午餐标准价
+    rule = web.as_(admin).post(reverse("care:pricing"), {"label": "90 岁以上", "min_age": "90", "pays_percent": "50"})
+    assert rule.context["form"].errors and not rule.context["prices_form"].is_bound
+
+
+def test_the_pricing_page_shows_prices_as_money(web, admin, canteen):
+    page = web.as_(admin).get(reverse("care:pricing")).content.decode()
+    assert "15.00 元" in page  # lunch at full price
+    assert "12.00 元" in page  # lunch for 60+ (80%)

@@ -83,3 +83,12 @@ def test_at_a_shared_point_the_statistics_and_the_counter_count_only_the_staffs_
     assert [p["meals"] for p in east["by_point"]] == [1] and [d["delivered"] for d in east["deliveries"]] == [1]
     counter = web.as_(staff_west).get(reverse("care:checkin"), {"point": centre.pk})
     assert counter.context["today_count"] == 0 and list(counter.context["today_meals"]) == []
+
+
+def test_the_meal_list_the_counter_and_the_stats_show_amounts_as_money(api, web, counter, zhang, admin):
+    """张春露 (85) pays 6.00 元 of a 15.00 元 lunch: every page that lists it says 元."""
+    _check_in(api, counter, id_number=zhang.id_number)
+    for page in [web.as_(admin).get(reverse("care:meal_list")), web.as_(admin).get(reverse("care:stats")),
+                 web.as_(counter).get(reverse("care:checkin"))]:
+        html = page.content.decode()
+        assert "6.00 元" in html and "9.00 元" in html, page.request["PATH_INFO"]

@@ -61,3 +61,20 @@ def test_more_rows_than_excel_holds_are_refused(monkeypatch):
 def test_a_row_longer_than_the_header_is_a_mistake():
     with pytest.raises(ValueError):
         _written([["a", "b"]], columns=[("姓名", 10)])
+
+
+def test_an_amount_reads_as_money_and_stays_a_number():
+    """3000 元 shows as 3,000.00 in Excel (grouped, to the fen) and still sums."""
+    _, sheet, _ = _written([[Decimal("3000.00"), Decimal("12.5"), 7]])
+    assert [c.value for c in sheet[2]] == [3000, 12.5, 7]
+    assert sheet["A2"].number_format == sheet["B2"].number_format == "#,##0.00"
+    assert sheet["C2"].number_format == "General"  # a count is no money
+
+
+def test_the_report_books_amounts_read_as_money_too():
+    stream = io.BytesIO()
+    xlsx.write_book(stream, [("发放", [("社区", 10), ("金额（元）", 10), ("笔数", 6)],
+                              [["东园社区", Decimal("7007.20"), 3]])])
+    sheet = load_workbook(stream).active
+    assert sheet["B2"].value == 7007.2 and sheet["B2"].number_format == "#,##0.00"
+    assert sheet["C2"].number_format == "General"

@@ -286,3 +286,76 @@ def test_figures_written_in_a_transaction_start_afresh_again_when_it_commits(dja
     assert during is not None and len(callbacks) == 1
     callbacks[0]()
     assert cache.get("figures:generation:meals") != during
+
+
+def test_on_the_first_of_the_month_the_dashboard_opens_on_the_month_that_just_ended(web, leader, admin, east1,
+                                                                                       gridder):
+    """钱领导 opens the dashboard on the 1st: nothing has been done this month yet, so it shows last month,
+    says so, and names the month; once a visit is recorded this month it opens on this month."""
+    zhang = ResidentFactory(name="张春露", grid=east1, birth=date(1938, 5, 2))
+    Resident.objects.update(created_at=at(last_month()) - timedelta(days=400))
+    Visit.objects.create(resident=zhang, method="home", visitor=gridder,
+                         visited_at=at(last_month() + timedelta(days=3)))
+    page = web.as_(leader).get(reverse("dashboard"))
+    html = page.content.decode()
+    assert page.context["figures"]["month"] == f"{last_month():%Y-%m}" and page.context["figures"]["current"] is False
+    assert f"数据看板 · {last_month():%Y-%m}（已结束）" in html
+    assert f"本月（{this_month():%Y-%m}）还没有" in html and f"先显示上月 {last_month():%Y-%m} 的数据" in html
+    # Asked for, this month is shown as it is, with no note.
+    asked = web.as_(leader).get(reverse("dashboard") + f"?month={this_month():%Y-%m}")
+    assert asked.context["figures"]["current"] is True and "先显示上月" not in asked.content.decode()
+    Visit.objects.create(resident=zhang, method="phone", visitor=gridder, visited_at=timezone.now())
+    page = web.as_(leader).get(reverse("dashboard"))
+    assert page.context["figures"]["month"] == f"{this_month():%Y-%m}" and "先显示上月" not in page.content.decode()
+    assert f"数据看板 · {this_month():%Y-%m}（本月）" in page.content.decode()
+
+
+def test_the_bureau_reads_the_communities_grouped_by_sub_district_with_a_subtotal_each(api, web, district,
+                                                                                         month_of_work, qinglong):
+    """郑区局 reads two sub-districts: each one's communities, then its subtotal, and the total of all; each
+    subtotal opens its list (filtered by 街道) showing the same number."""
+    figures = api.as_(district).get("/api/v1/dashboard/").json()
+    population = figures["areas"][0]
+    assert [r["name"] for r in population["rows"]] == [
+        "和平里街道·东园社区", "和平里街道·西园社区", "和平里街道 小计", "青龙街道·青龙社区", "青龙街道 小计", "合计"]
+    values = {r["name"]: r["values"] for r in population["rows"]}
+    assert values["和平里街道 小计"]["residents"] == 4 and values["青龙街道 小计"]["residents"] == 1
+    assert values["合计"]["residents"] == 5  # the subtotals are not counted twice
+    checked = 0
+    for area, row, column, value, link in _cells(figures):
+        if not row["subtotal"] or column["measure"] is None:
+            continue
+        if area["key"] == "visits":  # the visit list has no sub-district filter yet: no link, no false number
+            assert link is None
+            continue
+        assert "subdistrict=" in link, f"{area['title']} · {row['name']} · {column['label']}"
+        shown = web.as_(district).get(link).context["summary"][column["measure"]]
+        assert str(shown) == str(value), f"{area['title']} · {row['name']} · {column['label']}: {link}"
+        checked += 1
+    assert checked > 20
+    page = web.as_(district).get(reverse("dashboard"))
+    html = page.content.decode()
+    assert 'class="subtotal"' in html and "全部街道（按街道分组）" in html and "全区 2 个街道" in html
+
+
+def test_the_bureau_picks_one_sub_district_and_reads_its_communities(web, api, district, month_of_work, heping,
+                                                                      qinglong):
+    page = web.as_(district).get(reverse("dashboard") + f"?subdistrict={heping.pk}")
+    figures = page.context["figures"]
+    assert [r["name"] for r in figures["areas"][0]["rows"]] == ["东园社区", "西园社区", "和平里街道 合计"]
+    assert figures["areas"][0]["rows"][-1]["values"]["residents"] == 4
+    cases = next(a for a in figures["areas"] if a["key"] == "cases")
+    assert sum(n for k in cases["by_kind"] for n in k["states"].values()) == 2  # 和平里's two cases
+    assert all(f"subdistrict={heping.pk}" in link for k in cases["by_kind"] for link in k["links"].values())
+    assert "数据看板 · 和平里街道" in page.content.decode()
+    assert api.as_(district).get(f"/api/v1/dashboard/?subdistrict={heping.pk}").json()["areas"] == figures["areas"]
+    assert api.as_(district).get("/api/v1/dashboard/?subdistrict=x").status_code == 400
+    for bad in ["999999", "x", "²"]:
+        wrong = web.as_(district).get(reverse("dashboard") + f"?subdistrict={bad}")
+        assert wrong.status_code == 200 and "没有这个街道" in wrong.content.decode()
+
+
+def test_a_leader_has_no_sub_district_picker(web, leader, month_of_work, qinglong):
+    page = web.as_(leader).get(reverse("dashboard") + f"?subdistrict={qinglong.pk}")
+    assert page.context["chosen"] is None and "全部街道" not in page.content.decode()
+    assert [r["name"] for r in page.context["figures"]["areas"][0]["rows"]] == ["东园社区", "西园社区", "合计"]

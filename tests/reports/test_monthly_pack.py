@@ -211,3 +211,22 @@ def test_only_the_sub_districts_own_admin_builds_a_pack(web, leader, district, o
     with pytest.raises(PermissionDenied):
         report_build(subdistrict=heping, month=month, actor=other_admin)
     assert not MonthlyReport.objects.exists()
+
+
+def test_the_bureau_reads_the_packs_by_sub_district_and_sees_whose_last_month_is_missing(
+        web, district, heping, qinglong, registered):
+    """郑区局 has two sub-districts: 和平里's last month is in, 青龙's is not; the list groups the packs
+    by sub-district, and the picker shows one."""
+    report_build(subdistrict=heping, month=previous_month())
+    report_build(subdistrict=heping, month=previous_month())  # a second version
+    report_build(subdistrict=qinglong, month=(previous_month() - timedelta(days=1)).replace(day=1))
+    page = web.as_(district).get(reverse("reports"))
+    overview = {s.name: (found.get("months"), found.get("versions"), has_last)
+                for s, found, has_last in page.context["overview"]}
+    assert overview == {"和平里街道": (1, 2, True), "青龙街道": (1, 1, False)}
+    html = page.content.decode()
+    assert "未生成" in html and html.index('scope="rowgroup">和平里街道') < html.index('scope="rowgroup">青龙街道')
+    one = web.as_(district).get(reverse("reports") + f"?subdistrict={qinglong.pk}")
+    assert {r.subdistrict_id for r in one.context["object_list"]} == {qinglong.pk}
+    wrong = web.as_(district).get(reverse("reports") + "?subdistrict=abc")
+    assert wrong.status_code == 200 and "没有这个街道" in wrong.content.decode()

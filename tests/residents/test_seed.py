@@ -29,8 +29,9 @@ def test_the_demo_has_places_people_and_every_account(capsys):
         "auditor": Role.AUDITOR,
         "district": Role.DISTRICT_OFFICER, "staff1": Role.COMMUNITY_STAFF, "staff2": Role.COMMUNITY_STAFF,
         "staff3": Role.COMMUNITY_STAFF, "grid1": Role.GRID_WORKER, "grid2": Role.GRID_WORKER,
-        "grid3": Role.GRID_WORKER, "point1": Role.POINT_OPERATOR}
-    first_three = list(Community.objects.order_by("id")[:3])
+        "grid3": Role.GRID_WORKER, "point1": Role.POINT_OPERATOR,
+        "admin2": Role.SUBDISTRICT_ADMIN, "staff4": Role.COMMUNITY_STAFF}  # 安贞街道's, next door
+    first_three = list(Community.objects.filter(subdistrict__name="和平里街道").order_by("id")[:3])
     for i, community in enumerate(first_three, start=1):
         assert list(User.objects.get(username=f"staff{i}").communities.all()) == [community]
         assert list(User.objects.get(username=f"grid{i}").grids.all()) == [
@@ -107,3 +108,19 @@ def test_a_secret_that_is_no_base32_key_is_refused(secret):
 
     with pytest.raises(CommandError, match="Base32"):
         call_command("seed_demo", "--residents", "50", "--totp-secret", secret)
+
+
+def test_the_demo_has_two_sub_districts_and_last_months_report_pack(capsys):
+    """The district bureau's view needs more than one sub-district; a leader opening 月报 finds last month's
+    pack, as the 02:00 job on the 1st would have built it."""
+    from reports.models import MonthlyReport
+    from reports.services import previous_month
+    from residents.models import Subdistrict
+
+    call_command("seed_demo", "--residents", "1500", "--seed", "7")
+    by_name = dict(Subdistrict.objects.annotate(n=Count("communities__residents")).values_list("name", "n"))
+    assert by_name == {"和平里街道": 1350, "安贞街道": 150}  # the total asked for, a tenth next door
+    assert User.objects.get(username="admin2").subdistrict.name == "安贞街道"
+    assert set(MonthlyReport.objects.filter(month=previous_month()).values_list("subdistrict__name", flat=True)) == {
+        "和平里街道", "安贞街道"}
+    assert "2 份上月月报" in capsys.readouterr().out

@@ -11,6 +11,8 @@ from jiedao.models import User
 from residents import demo
 from visits import demo as visits_demo
 
+from ...services import reports_build_scheduled
+
 
 class Command(BaseCommand):
     help = "生成演示街道：社区、网格、户、居民和演示账号（同一 --seed 结果相同）。"
@@ -37,19 +39,36 @@ class Command(BaseCommand):
         if short:
             raise CommandError("--totp-secret 须为至少 16 位的 Base32 密钥（A–Z 与 2–7），如 JBSWY3DPEHPK3PXP。")
         started = time.monotonic()
-        result = demo.seed(residents=residents, seed=seed)
+        # Two sub-districts, so that the district bureau's view and the scope between sub-districts can
+        # be tried: 和平里 with most of the residents, 安贞 next door with a tenth.
+        neighbours = int(residents * demo.NEIGHBOUR_SHARE)
+        result = demo.seed(residents=residents - neighbours, seed=seed)
         demo.seed_points(subdistrict=result.subdistrict, seed=seed)
         accounts = demo.ensure_accounts(result.subdistrict, password)  # point1 works at the first canteen
+        places = [result]
+        if neighbours:
+            spec = demo.NEIGHBOUR
+            next_door = demo.seed(residents=neighbours, seed=seed + 1, name=spec["name"], code=spec["code"],
+                                  communities=spec["communities"], grids_per_community=spec["grids_per_community"],
+                                  estates=spec["estates"], regions=spec["regions"])
+            demo.seed_points(subdistrict=next_door.subdistrict, seed=seed, points=demo.NEIGHBOUR_POINTS)
+            accounts += demo.ensure_neighbour_accounts(next_door.subdistrict, password)
+            places.append(next_door)
         for user in User.objects.filter(username__in=[username for username, _, _ in accounts]):
             otp.demo_device(user, totp_secret)  # every account has a second factor, ready to use
         # Each feature seeds its own data; this command (in the top app) is the one place that calls them all.
-        meals = care_demo.seed_care(subdistrict=result.subdistrict, seed=seed)
-        visits = visits_demo.seed_visits(subdistrict=result.subdistrict, seed=seed)
-        relief_demo.seed_cases(subdistrict=result.subdistrict, seed=seed)
+        meals = visits = 0
+        for place in places:
+            meals += care_demo.seed_care(subdistrict=place.subdistrict, seed=seed)
+            visits += visits_demo.seed_visits(subdistrict=place.subdistrict, seed=seed)
+            relief_demo.seed_cases(subdistrict=place.subdistrict, seed=seed)
+        # Last month's report pack, as the 02:00 job on the 1st would have built it.
+        packs = reports_build_scheduled()
         took = time.monotonic() - started
         if result.created:
-            self.stdout.write(f"已生成 {result.subdistrict.name}：{result.residents} 名居民，"
-                              f"{result.households} 户，{visits} 条走访记录，{meals} 条用餐记录，用时 {took:.1f} 秒。")
+            self.stdout.write("已生成 " + "、".join(f"{p.subdistrict.name}（{p.residents} 名居民，{p.households} 户）"
+                                                  for p in places)
+                              + f"：{visits} 条走访记录，{meals} 条用餐记录，{packs} 份上月月报，用时 {took:.1f} 秒。")
         else:
             self.stdout.write(f"{result.subdistrict.name} 已存在（{result.residents} 名居民），"
                               "未重复生成；账号密码已重置。")
