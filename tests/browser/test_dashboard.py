@@ -16,7 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 def test_the_leader_reads_the_charts_and_follows_a_figure_to_its_list(page: Page, live_server, leader, east1,
                                                                        west1):
-    from tests.conftest import PASSWORD
 
     zhang = ResidentFactory(name="张春露", grid=east1, birth=date(1938, 5, 2), tags=["living_alone"])
     # Something was done this month (else, on the 1st, the dashboard opens on last month, whose stock
