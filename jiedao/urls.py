@@ -66,3 +66,4 @@ urlpatterns = [
 ]
 
 handler403 = "jiedao.views.permission_denied"
+handler404 = "jiedao.views.page_not_found"

@@ -203,6 +203,14 @@ def notification_read(request, pk):
     return redirect("inbox")
 
 
+def page_not_found(request, exception=None):
+    """The 404 answer (handler404). Under /api/ a path that names no endpoint (an id that is no number, a
+    typo) answers as the API does, in JSON: a client reads the reason, the schema documents it."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "未找到，或不在您的管辖范围内。"}, status=404)
+    return render(request, "404.html", status=404)
+
+
 def permission_denied(request, exception=None):
     """The 403 page (handler403), after writing the refusal to the audit log."""
     audit.record_denial(request, exception or "")
