@@ -27,6 +27,11 @@ def exception_handler(exc, context):
     # Services raise Django's ValidationError (so forms can use them too); the API answers 400 with it.
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+    if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
+        # DRF keeps {"point": "请指定服务点。"} as it was raised: every field's errors are a list, as documented
+        # (jiedao.schema.FIELD_ERRORS); "detail" is the whole request's one message.
+        exc.detail = {key: [value] if isinstance(value, str) and key != "detail" else value
+                      for key, value in exc.detail.items()}
     response = drf_exception_handler(exc, context)
     if response is not None and response.status_code == 403 and "request" in context:
         audit.record_denial(context["request"]._request, getattr(exc, "detail", exc))

@@ -66,4 +66,5 @@ urlpatterns = [
 ]
 
 handler403 = "jiedao.views.permission_denied"
+handler400 = "jiedao.views.bad_request"
 handler404 = "jiedao.views.page_not_found"

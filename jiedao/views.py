@@ -203,11 +203,20 @@ def notification_read(request, pk):
     return redirect("inbox")
 
 
+def bad_request(request, exception=None):
+    """The 400 answer (handler400) of a request Django could not read (a form post with a broken multipart
+    body): in JSON under /api/, as every other refusal of the API."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "请求内容无法解析。"}, status=400, json_dumps_params={"ensure_ascii": False})
+    return render(request, "400.html", status=400)
+
+
 def page_not_found(request, exception=None):
     """The 404 answer (handler404). Under /api/ a path that names no endpoint (an id that is no number, a
     typo) answers as the API does, in JSON: a client reads the reason, the schema documents it."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "未找到，或不在您的管辖范围内。"}, status=404)
+        return JsonResponse({"detail": "未找到，或不在您的管辖范围内。"}, status=404,
+                            json_dumps_params={"ensure_ascii": False})
     return render(request, "404.html", status=404)
 
 

@@ -48,3 +48,16 @@ def test_a_masked_phone_in_the_resident_list_is_what_the_schema_documents(staff_
 def test_a_phone_is_still_refused_when_it_is_not_digits(api, staff_east, li):
     response = api.as_(staff_east).patch(f"/api/v1/residents/{li.pk}/", {"phone": "139****5678"}, format="json")
     assert response.status_code == 400 and "电话只能包含数字" in response.json()["phone"][0]
+
+
+def test_a_field_error_raised_as_one_message_is_still_a_list(api, admin):
+    # The admin has no counter of their own: the service point must be named.
+    response = SCHEMA["/api/v1/meals/"]["POST"].Case(body={"id_number": "11010519491231002X", "meal": "lunch"},
+                                                      media_type="application/json").call_and_validate(
+        headers=auth(_token(admin)), checks=CHECKS)
+    assert response.status_code == 400 and response.json() == {"point": ["请指定服务点。"]}
+
+
+def test_a_form_post_that_cannot_be_parsed_answers_400_in_json(api, staff_east):
+    response = api.as_(staff_east).generic("POST", "/api/v1/visits/", b"--x\r\n", content_type="multipart/form-data")
+    assert response.status_code == 400 and response.json() == {"detail": "请求内容无法解析。"}
