@@ -19,8 +19,11 @@ from .models import ExportJob
 
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
-        exc = exceptions.ParseError("请求内容过大（上限 2.5 MB）。")
-    elif isinstance(exc, Http404 | exceptions.NotFound) and "页码" not in str(exc):
+        # Past DATA_UPLOAD_MAX_MEMORY_SIZE of JSON or form fields (a file-less body); larger ones never get here
+        # (jiedao.uploads.BodyLimitMiddleware).
+        return Response({"detail": "请求内容过大（上限 2.5 MB），没有被接收。"},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, Http404 | exceptions.NotFound) and "页码" not in str(exc):
         exc = exceptions.NotFound("未找到，或不在您的管辖范围内。")
     elif isinstance(exc, exceptions.ParseError) and "过大" not in str(exc):
         exc = exceptions.ParseError("请求内容不是有效的 JSON。")

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jiedao.security.NoStoreMiddleware",
+    # A body over DATA_UPLOAD_MAX_BYTES: 413 before anything (sessions, CSRF, forms) reads it.
+    "jiedao.uploads.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -162,6 +164,8 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = BASE_DIR / "media"
+# The largest request body taken, files included (a case scan is 5 MB at most): larger ones answer 413 unread.
+DATA_UPLOAD_MAX_BYTES = int(env("DATA_UPLOAD_MAX_BYTES", str(6 * 1024 * 1024)))
 
 # API tokens lapse after 12 hours; clients log in again (the same lockout applies).
 API_TOKEN_TTL_SECONDS = int(env("API_TOKEN_TTL_SECONDS", str(12 * 3600)))
