@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -18,6 +19,7 @@ from jiedao.notifications import notifications_deliver, notifications_write
 from jiedao.roles import Role
 from jiedao.scope import can_add_case_documents, can_manage_places, can_open_cases, covers
 from jiedao.signals import rows_changed
+from jiedao.uploads import checked_scan
 from residents.models import Resident, ResidentTag, Status, Tag
 from residents.selectors import community_supervisors
 
@@ -357,30 +359,23 @@ def case_reviews_run(*, today: date | None = None) -> dict[str, int]:
 
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-# What a scan may be, told by its first bytes (a renamed .exe is not a PDF).
-SIGNATURES = {b"%PDF-": ("application/pdf", ".pdf"), b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-              b"\xff\xd8\xff": ("image/jpeg", ".jpg")}
 
 
 @transaction.atomic
 def case_document_add(*, actor, case: Case, upload, doc_type: str) -> CaseDocument:
-    """Attach a scan (PDF, PNG or JPEG, at most 5 MB) to a case of the actor's scope."""
+    """Attach a scan to a case of the actor's scope: at most 5 MB, and a PDF that parses and does nothing when
+    opened, or a PNG or JPEG, which is kept as Pillow writes it afresh (jiedao.uploads.checked_scan)."""
     if not can_add_case_documents(actor):
         raise PermissionDenied("您的角色不能上传申请材料。")
     if upload is None:
         raise ValidationError({"file": "请选择要上传的文件。"})
     if upload.size > MAX_DOCUMENT_BYTES:
         raise ValidationError({"file": "文件不能超过 5 MB。"})
-    head = upload.read(16)
-    upload.seek(0)
-    kind = next((found for magic, found in SIGNATURES.items() if head.startswith(magic)), None)
-    if kind is None:
-        raise ValidationError({"file": "只能上传 PDF、PNG 或 JPG 格式的扫描件。"})
-    content_type, extension = kind
+    scan = checked_scan(upload.read())
     original = str(upload.name)[:200]
-    upload.name = f"case{case.pk}{extension}"  # the stored name is ours, never the uploader's
-    document = CaseDocument(case=case, doc_type=doc_type, file=upload, original_name=original,
-                            content_type=content_type, size=upload.size, uploaded_by=actor)
+    stored = ContentFile(scan.content, name=f"case{case.pk}{scan.extension}")  # our name, never the uploader's
+    document = CaseDocument(case=case, doc_type=doc_type, file=stored, original_name=original,
+                            content_type=scan.content_type, size=len(scan.content), uploaded_by=actor)
     document.full_clean()
     document.save()
     audit.record(actor=actor, action=AuditAction.CREATE, target=document, changes={"case": audit.ref(case),

@@ -236,10 +236,10 @@ def document(request, pk):
         raise PermissionDenied("您的角色无权查看申请材料。")
     doc = get_object_or_404(CaseDocument.objects.visible_to(request.user), pk=pk)
     audit.record(actor=request.user, action=AuditAction.VIEW_FULL, target=doc, changes={"case": audit.ref(doc.case)})
-    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
-    response["Content-Disposition"] = f'inline; filename="document-{doc.pk}{doc.file.name[-4:]}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    # An attachment of the type it was stored as, never rendered in the portal's origin (nosniff and
+    # no-store come with every answer: SECURE_CONTENT_TYPE_NOSNIFF, jiedao.security.NoStoreMiddleware).
+    return FileResponse(doc.file.open("rb"), content_type=doc.content_type, as_attachment=True,
+                        filename=f"document-{doc.pk}{doc.file.name[-4:]}")
 
 
 class SettingsView(PlaceManagerMixin, FormView):

@@ -19,14 +19,22 @@ from .models import ExportJob
 
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
-        exc = exceptions.ParseError("请求内容过大（上限 2.5 MB）。")
-    elif isinstance(exc, Http404 | exceptions.NotFound) and "页码" not in str(exc):
+        # Past DATA_UPLOAD_MAX_MEMORY_SIZE of JSON or form fields (a file-less body); larger ones never get here
+        # (jiedao.uploads.BodyLimitMiddleware).
+        return Response({"detail": "请求内容过大（上限 2.5 MB），没有被接收。"},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, Http404 | exceptions.NotFound) and "页码" not in str(exc):
         exc = exceptions.NotFound("未找到，或不在您的管辖范围内。")
     elif isinstance(exc, exceptions.ParseError) and "过大" not in str(exc):
         exc = exceptions.ParseError("请求内容不是有效的 JSON。")
     # Services raise Django's ValidationError (so forms can use them too); the API answers 400 with it.
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+    if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
+        # DRF keeps {"point": "请指定服务点。"} as it was raised: every field's errors are a list, as documented
+        # (jiedao.schema.FIELD_ERRORS); "detail" is the whole request's one message.
+        exc.detail = {key: [value] if isinstance(value, str) and key != "detail" else value
+                      for key, value in exc.detail.items()}
     response = drf_exception_handler(exc, context)
     if response is not None and response.status_code == 403 and "request" in context:
         audit.record_denial(context["request"]._request, getattr(exc, "detail", exc))

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jiedao.security.NoStoreMiddleware",
+    # A body over DATA_UPLOAD_MAX_BYTES: 413 before anything (sessions, CSRF, forms) reads it.
+    "jiedao.uploads.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -217,6 +219,8 @@ STORAGES = {
 }
 # Stored files (case scans, export files): outside the web root, in the backups (manage.py backup).
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+# The largest request body taken, files included (a case scan is 5 MB at most): larger ones answer 413 unread.
+DATA_UPLOAD_MAX_BYTES = int(env("DATA_UPLOAD_MAX_BYTES", str(6 * 1024 * 1024)))
 
 # Second factor: the name authenticator apps show next to the account. A code is accepted once per device.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "jiedao 街道民政")

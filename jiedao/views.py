@@ -3,14 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db.models import Case, F, When
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
-from . import audit, notifications
+from . import audit, notifications, uploads
 from .export_jobs import EXPORT_FILTERS_WRONG, EXPORT_FORMAT, export_list_rows
 from .filters import AuditEntryFilterSet
 from .models import AuditEntry, ExportJob, Notification, NotificationKind
@@ -224,6 +224,25 @@ def notification_read(request, pk):
         notification = get_object_or_404(Notification.objects.visible_to(request.user).unread(), pk=pk)
         notifications.notification_read(actor=request.user, notification=notification)
     return redirect("inbox")
+
+
+def bad_request(request, exception=None):
+    """The 400 answer (handler400) of a request Django could not read (a form post with a broken multipart
+    body): in JSON under /api/, as every other refusal of the API."""
+    if isinstance(exception, RequestDataTooBig):  # form fields past DATA_UPLOAD_MAX_MEMORY_SIZE
+        return uploads.body_too_large(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "请求内容无法解析。"}, status=400, json_dumps_params={"ensure_ascii": False})
+    return render(request, "400.html", status=400)
+
+
+def page_not_found(request, exception=None):
+    """The 404 answer (handler404). Under /api/ a path that names no endpoint (an id that is no number, a
+    typo) answers as the API does, in JSON: a client reads the reason, the schema documents it."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "未找到，或不在您的管辖范围内。"}, status=404,
+                            json_dumps_params={"ensure_ascii": False})
+    return render(request, "404.html", status=404)
 
 
 def permission_denied(request, exception=None):

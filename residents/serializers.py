@@ -1,9 +1,18 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jiedao.serializers import ScopedPrimaryKeyRelatedField
 
 from . import id_numbers
-from .models import Community, Grid, Household, Resident, ServicePoint, Tag
+from .models import PHONE, Community, Grid, Household, Resident, ServicePoint, Tag
+
+
+# Written as digits (models.PHONE), read back masked (139****5678) unless the view shows full numbers:
+# one schema for both, so a masked answer is no violation of the documented pattern.
+@extend_schema_field({"type": "string", "maxLength": 20, "description": "写入：数字、空格、+ 和 -，3 到 20 位；"
+                      "读出：除可查看完整号码的详情外为掩码，如 139****5678"})
+class MaskablePhoneField(serializers.CharField):
+    pass
 
 
 class CommunitySerializer(serializers.ModelSerializer):
@@ -43,6 +52,7 @@ class ResidentSerializer(serializers.ModelSerializer):
     birth_date = serializers.DateField(read_only=True, allow_null=True,
                                        help_text="仅在详情中、对可查看完整号码的角色显示；其余为 null。")
     address = serializers.CharField(read_only=True)
+    phone = MaskablePhoneField(max_length=20, required=False, allow_blank=True, label="联系电话")
 
     class Meta:
         model = Resident
@@ -64,6 +74,13 @@ class ResidentSerializer(serializers.ModelSerializer):
             data["phone"] = id_numbers.mask_phone(instance.phone)
             data["birth_date"] = data["age"] = None
         return data
+
+    def validate_phone(self, value):
+        # The model's rule, checked here rather than as the field's validator: drf-spectacular would write
+        # its pattern into the schema of the (masked) answers too.
+        if value:
+            PHONE(value)
+        return value
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)

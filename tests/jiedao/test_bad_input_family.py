@@ -57,6 +57,7 @@ from tests.factories import (
 )
 from tests.otp import code as otp_code
 from tests.reports.factories import MonthlyReportFactory
+from tests.scans import pdf
 from visits import services as visits
 from visits.models import Hazard, VisitRule
 
@@ -522,7 +523,7 @@ SUBMISSIONS = [
                lambda w: {"to": "community_reviewed", "comment": "材料齐全"}),
     Submission("assistance:document_upload", lambda w: f"/assistance/{w.case.pk}/documents/", "staff_east",
                lambda w: {"doc_type": "income"},
-               files=lambda: {"file": SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n",
+               files=lambda: {"file": SimpleUploadedFile("scan.pdf", pdf(),
                                                          content_type="application/pdf")}),
     Submission("assistance:settings", lambda w: "/assistance/settings/", "admin", lambda w: {
         "dibao_threshold": "1400.00", "publicity_days": "7", "review_months": "6", "kinds": ["dibao", "temporary"]}),

@@ -142,10 +142,10 @@ def test_the_schema_and_docs_are_served_without_internet(api, staff_east):
     assert b"cdn" not in docs.content.lower() and b"/static/drf_spectacular_sidecar/" in docs.content
 
 
-def test_an_oversized_body_answers_400_in_json_and_stores_nothing(api, staff_east, east1):
+def test_an_oversized_body_answers_413_in_json_and_stores_nothing(api, staff_east, east1):
     body = '{"name": "' + "甲" * 1_000_000 + '"}'
     response = api.as_(staff_east).post("/api/v1/residents/", body, content_type="application/json")
-    assert response.status_code == 400 and "过大" in response.json()["detail"]
+    assert response.status_code == 413 and "过大" in response.json()["detail"]
     assert not Resident.objects.exists()
 
 
