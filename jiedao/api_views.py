@@ -110,8 +110,9 @@ class TokenView(APIView):
         key, token = services.api_token_issue(user=user)
         return Response({"token": key, "expires_at": token.expires_at})
 
-    @extend_schema(request=None, responses={204: None},
-                   description="退出：作废本次请求所用的令牌（请求头 Authorization: Token <token>）。")
+    @extend_schema(request=None, responses={
+        204: None, 401: OpenApiResponse(ErrorSerializer, description="未提供令牌，或令牌无效、已过期")},
+        description="退出：作废本次请求所用的令牌（请求头 Authorization: Token <token>）。")
     def delete(self, request):
         services.api_token_revoke(user=request.user, token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,15 +2,15 @@
 fuzzes the whole API)."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from jiedao.services import api_token_issue
 from tests.api.schema import CHECKS, SCHEMA, auth, served_schema
 
 pytestmark = pytest.mark.django_db
 
 
 def _token(user):
-    return Token.objects.create(user=user).key
+    return api_token_issue(user=user)[0]
 
 
 def test_the_fuzzed_schema_is_the_one_the_api_serves(api, admin):

@@ -13,11 +13,11 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
 from assistance.models import Case, Disbursement
 from elderly_care.models import Meal
-from jiedao.models import AuditEntry, ExportJob, Notification
+from jiedao.models import AuditEntry, ExportJob, Notification, User
+from jiedao.services import api_token_issue
 from reports.models import MonthlyReport
 from residents.models import Community, Grid, Household, Resident, ServicePoint
 from tests.api.schema import CHECKS, TOKEN_PATH, auth, load
@@ -35,7 +35,7 @@ RESOURCES = {
     "audit": AuditEntry, "cases": Case, "communities": Community, "disbursements": Disbursement,
     "exports": ExportJob, "grids": Grid, "hazards": Hazard, "households": Household, "meals": Meal,
     "notifications": Notification, "reports": MonthlyReport, "residents": Resident, "service-points": ServicePoint,
-    "visits": Visit,
+    "users": User, "visits": Visit,
 }
 BODY_IDS = {"resident": Resident, "grid": Grid, "household": Household, "point": ServicePoint,
             "service_point": ServicePoint}
@@ -61,7 +61,7 @@ def world(people, admin, staff_east, gridder, heping, east, east1):
 
 @pytest.fixture(params=["admin", "staff_east", "gridder"])
 def token(request, world):
-    return Token.objects.create(user=request.getfixturevalue(request.param)).key
+    return api_token_issue(user=request.getfixturevalue(request.param))[0]
 
 
 def _ids(model) -> list[int]:
@@ -98,7 +98,7 @@ def test_random_requests_to_every_operation_answer_as_documented(case, token):
 
 @pytest.fixture
 def staff_token(world, staff_east):
-    return Token.objects.create(user=staff_east).key
+    return api_token_issue(user=staff_east)[0]
 
 
 @load(phase="coverage").exclude(path=TOKEN_PATH).parametrize()
