@@ -93,13 +93,13 @@ def test_every_demo_account_signs_in_with_the_printed_secret(capsys, client):
     call_command("seed_demo", "--residents", "400", "--password", "Demo-pass-2026", "--totp-secret", secret)
     out = capsys.readouterr().out
     assert secret in out and "otpauth://totp/" in out and f"secret={secret}" in out
-    assert TOTPDevice.objects.filter(confirmed=True, key=hex_key(secret)).count() == User.objects.count() == 11
+    assert TOTPDevice.objects.filter(confirmed=True, key=hex_key(secret)).count() == User.objects.count() == 14
     client.post(reverse("login"), {"username": "staff1", "password": "Demo-pass-2026"})
     assert client.post(reverse("otp_verify"), {"code": code(secret)})["Location"] == reverse("home")
     # Run again without the option: the fixed demo secret, which it prints.
     call_command("seed_demo", "--residents", "400", "--password", "Demo-pass-2026")
     assert DEMO_TOTP_SECRET in capsys.readouterr().out
-    assert TOTPDevice.objects.filter(key=hex_key(DEMO_TOTP_SECRET)).count() == 11 == TOTPDevice.objects.count()
+    assert TOTPDevice.objects.filter(key=hex_key(DEMO_TOTP_SECRET)).count() == 14 == TOTPDevice.objects.count()
 
 
 @pytest.mark.parametrize("secret", ["not-base32!", "", "ABCDEFGH"])
