@@ -5,6 +5,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiedao.settings")
 application = get_wsgi_application()
 
-from jiedao.security import require_production_secret  # noqa: E402  (needs the settings loaded)
+from jiedao.security import require_field_key, require_production_secret  # noqa: E402  (needs the settings)
 
 require_production_secret()
+require_field_key()
