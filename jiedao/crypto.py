@@ -23,6 +23,7 @@ copied into another column does not decrypt. The empty string stays empty: it ho
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
 import io
@@ -40,8 +41,10 @@ from django.conf import settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models.lookups import Exact, IsNull
+from django.dispatch import receiver
 
 MIN_SECRET_LENGTH = 32
 AES_GCM, SM4_GCM = 1, 2
@@ -67,7 +70,6 @@ def _derive(secret: str, purpose: bytes, length: int = 32) -> bytes:
                 info=purpose).derive(secret.encode())
 
 
-@cache
 def _key(secret: str) -> Key:
     if len(secret) < MIN_SECRET_LENGTH:
         raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEY must be at least {MIN_SECRET_LENGTH} characters.")
@@ -75,27 +77,55 @@ def _key(secret: str) -> Key:
                blind_index=_derive(secret, b"blind index"), last4=_derive(secret, b"last four"))
 
 
+@dataclass(frozen=True)
+class _Keyring:
+    keys: list  # the current key first, then the old ones still being read
+    by_id: dict
+    version: int
+
+
+_keyring: _Keyring | None = None
+
+
+def _ring() -> _Keyring:
+    # Derived once per process (an export decrypts 200,000 values: reading the settings each time cost
+    # more than the decryption), and afresh when a test changes the settings.
+    global _keyring
+    if _keyring is None:
+        try:
+            version = CIPHERS[settings.FIELD_CIPHER]
+        except KeyError:
+            raise ImproperlyConfigured("FIELD_CIPHER must be aes or sm4.") from None
+        keys = [_key(settings.FIELD_ENCRYPTION_KEY), *(_key(s) for s in settings.FIELD_ENCRYPTION_OLD_KEYS)]
+        _keyring = _Keyring(keys=keys, by_id={k.key_id: k for k in reversed(keys)}, version=version)
+    return _keyring
+
+
+@receiver(setting_changed)
+def _settings_changed(setting, **kwargs):
+    global _keyring
+    if setting.startswith("FIELD_"):
+        _keyring = None
+
+
 def current_key() -> Key:
-    return _key(settings.FIELD_ENCRYPTION_KEY)
+    return _ring().keys[0]
 
 
 def all_keys() -> list[Key]:
     """The current key first, then the old ones still being read."""
-    return [current_key(), *(_key(s) for s in settings.FIELD_ENCRYPTION_OLD_KEYS)]
+    return _ring().keys
 
 
 def _key_by_id(key_id: bytes) -> Key:
-    for key in all_keys():
-        if key.key_id == key_id:
-            return key
-    raise DecryptionError("no configured key has this key id (is FIELD_ENCRYPTION_OLD_KEYS missing one?)")
+    try:
+        return _ring().by_id[key_id]
+    except KeyError:
+        raise DecryptionError("no configured key has this key id (is FIELD_ENCRYPTION_OLD_KEYS missing one?)") from None
 
 
 def cipher_version() -> int:
-    try:
-        return CIPHERS[settings.FIELD_CIPHER]
-    except KeyError:
-        raise ImproperlyConfigured("FIELD_CIPHER must be aes or sm4.") from None
+    return _ring().version
 
 
 @cache
@@ -136,8 +166,8 @@ def encrypt(plain: str, *, aad: str) -> str:
 
 def _split(stored: str) -> tuple[int, bytes, bytes, bytes]:
     try:
-        raw = base64.b64decode(stored, validate=True)
-    except ValueError:
+        raw = binascii.a2b_base64(stored, strict_mode=True)
+    except (ValueError, TypeError):
         raise DecryptionError("not an encrypted value") from None
     if len(raw) < 1 + KEY_ID + NONCE + TAG:
         raise DecryptionError("not an encrypted value")
@@ -193,7 +223,8 @@ class EncryptedCharField(models.CharField):
     """A CharField stored encrypted (a text column). `max_length` is the clear value's, for forms and
     validation. Only `isnull` and `=""` can be looked up: equality and search go through the keyed indexes
     named here (`blind_index`: the whole value; `last4_index`: its last four), CharFields of the same model
-    that set_indexes() fills on every write and rotate_field_key re-keys. The caller normalises the value
+    declared after it, filled on every save (pre_save; set_indexes() for a save with update_fields) and
+    re-keyed by rotate_field_key. The caller normalises the value
     first (an ID number's x as X), so that the index of what is typed meets the index of what is stored."""
 
     encrypted = True
@@ -228,6 +259,14 @@ class EncryptedCharField(models.CharField):
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return value if value is None else encrypt(value, aad=self.aad())
+
+    def pre_save(self, model_instance, add):
+        # Every save (and bulk_create) fills the index columns from the value, so no writer can forget them;
+        # Django reads the fields in order, hence the index fields are declared after this one.
+        value = super().pre_save(model_instance, add)
+        for name, index in self.index_values(value).items():
+            setattr(model_instance, name, index)
+        return value
 
     def get_lookup(self, lookup_name):
         if lookup_name == "exact":
@@ -348,7 +387,8 @@ def is_sealed(head: bytes) -> bool:
 
 
 class DecryptingReader(io.RawIOBase):
-    """A read-only file object that opens a sealed file chunk by chunk (constant memory)."""
+    """A read-only file object over a sealed file: one chunk decrypted at a time (constant memory), and
+    seekable, since a chunk's place follows from its number (FileResponse seeks to the end for the size)."""
 
     def __init__(self, raw):
         self._raw = raw
@@ -358,26 +398,45 @@ class DecryptingReader(io.RawIOBase):
         self._header, self._version = header, header[len(FILE_MAGIC)]
         self._key = _key_by_id(header[len(FILE_MAGIC) + 1:len(FILE_MAGIC) + 1 + KEY_ID]).encryption
         self._prefix = header[-_PREFIX:]
-        self._number, self._buffer, self._done = 0, b"", False
-        self._next = raw.read(CHUNK + TAG)
+        sealed_size = raw.seek(0, io.SEEK_END)
+        self._size = plain_size(sealed_size)
+        if self._size < 0:
+            raise DecryptionError("the file was cut short")
+        self._last = max(1, -(-(sealed_size - HEADER) // (CHUNK + TAG))) - 1
+        self._pos, self._loaded, self._plain = 0, -1, b""
 
     def readable(self):
         return True
 
-    def _fill(self) -> None:
-        sealed = self._next
-        self._next = self._raw.read(CHUNK + TAG) if len(sealed) == CHUNK + TAG else b""
-        last = not self._next
-        self._buffer = _open(self._version, self._key, _chunk_nonce(self._prefix, self._number, last), sealed,
-                             self._header)
-        self._number += 1
-        self._done = last
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self._pos
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def _load(self, number: int) -> None:
+        self._raw.seek(HEADER + number * (CHUNK + TAG))
+        sealed = self._raw.read(CHUNK + TAG)
+        nonce = _chunk_nonce(self._prefix, number, number == self._last)
+        self._plain, self._loaded = _open(self._version, self._key, nonce, sealed, self._header), number
 
     def readinto(self, buffer) -> int:
-        while not self._buffer and not self._done:
-            self._fill()
-        n = min(len(buffer), len(self._buffer))
-        buffer[:n], self._buffer = self._buffer[:n], self._buffer[n:]
+        if self._pos >= self._size:
+            if self._loaded != self._last:  # the end is read only once its chunk is authenticated: not cut
+                self._load(self._last)
+            return 0
+        number = min(self._pos // CHUNK, self._last)
+        if number != self._loaded:
+            self._load(number)
+        offset = self._pos - number * CHUNK
+        n = min(len(buffer), len(self._plain) - offset)
+        buffer[:n] = self._plain[offset:offset + n]
+        self._pos += n
         return n
 
     def close(self):
@@ -450,7 +509,8 @@ class EncryptedFileSystemStorage(EncryptedStorageMixin, FileSystemStorage):
 
 # --- migrations -------------------------------------------------------------------------------------
 # A data migration sees the column as plain text (its historical field is a TextField before it becomes an
-# EncryptedCharField), so these read and write the stored text as it is, in batches by primary key.
+# EncryptedCharField), so these read and write the stored text as it is, in batches by primary key. Empty
+# values stay empty (and their indexes "").
 
 BATCH = 1000
 
@@ -458,7 +518,7 @@ BATCH = 1000
 def _batches(model, field: str):
     last = None
     while True:
-        rows = model.objects.order_by("pk")
+        rows = model.objects.exclude(**{field: ""}).exclude(**{f"{field}__isnull": True}).order_by("pk")
         rows = rows.filter(pk__gt=last) if last is not None else rows
         batch = list(rows.values_list("pk", field)[:BATCH])
         if not batch:
