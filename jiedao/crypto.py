@@ -479,14 +479,18 @@ class EncryptedStorageMixin:
         with super()._open(name, "rb") as raw:
             return plain_size(sealed) if is_sealed(raw.read(len(FILE_MAGIC))) else sealed
 
+    def needs_reseal(self, name) -> bool:
+        """Stored in clear, or under another key or cipher than the current."""
+        with super()._open(name, "rb") as raw:
+            header = raw.read(HEADER)
+        return not (is_sealed(header) and header[len(FILE_MAGIC)] == cipher_version()
+                    and header[len(FILE_MAGIC) + 1:len(FILE_MAGIC) + 1 + KEY_ID] == current_key().key_id)
+
     def reseal(self, name) -> bool:
         """Seal `name` again under the current key (or for the first time); False when it already is.
         The new file replaces the old only once complete, so an interrupted run loses nothing."""
-        with super()._open(name, "rb") as raw:
-            header = raw.read(HEADER)
-            if (is_sealed(header) and header[len(FILE_MAGIC)] == cipher_version()
-                    and header[len(FILE_MAGIC) + 1:len(FILE_MAGIC) + 1 + KEY_ID] == current_key().key_id):
-                return False
+        if not self.needs_reseal(name):
+            return False
         with self.open(name) as clear, tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as sealed:
             encrypt_stream(clear, sealed)
             sealed.seek(0)
@@ -548,3 +552,85 @@ def decrypt_column(model, field: str) -> None:
     for batch in _batches(model, field):
         model.objects.bulk_update([model(pk=pk, **{field: decrypt(value or "", aad=aad)}) for pk, value in batch],
                                   [field])
+
+
+# --- key rotation -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Rotated:
+    label: str
+    changed: int = 0
+    current: int = 0
+
+
+def _raw(field) -> models.Func:
+    # The stored text or bytes as they are (a Cast has its own output field, so nothing decrypts it).
+    return models.functions.Cast(field.attname, output_field=models.BinaryField()
+                                 if isinstance(field, models.BinaryField) else models.TextField())
+
+
+def _stale(field, raw) -> bool:
+    if raw is None:
+        return False
+    return not (bytes_are_current(bytes(raw)) if isinstance(field, models.BinaryField) else is_current(raw))
+
+
+def rotate_rows(model, *, batch: int = BATCH, check: bool = False) -> Rotated:
+    """Re-encrypt (and re-index) the rows of `model` not yet under the current key and cipher, a batch at a
+    time, each batch locked and written in one short transaction: the portal keeps running meanwhile (it
+    reads both keys). With `check`, only count them."""
+    from django.db import transaction
+
+    fields = encrypted_fields(model)
+    result = Rotated(label=model._meta.label)
+    raw = {f"raw_{f.attname}": _raw(f) for f in fields}
+    indexes = [name for f in fields if isinstance(f, EncryptedCharField) for name in f.index_values("")]
+    last = 0
+    while True:
+        with transaction.atomic():
+            rows = list(model._base_manager.select_for_update().filter(pk__gt=last).order_by("pk")
+                        .annotate(**raw)[:batch])
+            if not rows:
+                return result
+            last = rows[-1].pk
+            stale = [r for r in rows if any(_stale(f, getattr(r, f"raw_{f.attname}")) for f in fields)]
+            result.changed += len(stale)
+            result.current += len(rows) - len(stale)
+            if stale and not check:
+                for row in stale:
+                    set_indexes(row)
+                model._base_manager.bulk_update(stale, [f.attname for f in fields] + indexes)
+
+
+def rotate_files(model, *, check: bool = False) -> Rotated:
+    """Seal again, under the current key, every stored file of `model` on an encrypted storage (and seal those
+    stored before encryption)."""
+    result = Rotated(label=f"{model._meta.label} 文件")
+    for field in model._meta.concrete_fields:
+        if not (isinstance(field, models.FileField) and isinstance(field.storage, EncryptedStorageMixin)):
+            continue
+        names = model._base_manager.exclude(**{field.attname: ""}).values_list(field.attname, flat=True)
+        for name in names.iterator():
+            if not field.storage.exists(name):
+                continue  # deleted meanwhile (an export purged)
+            if check:
+                stale = field.storage.needs_reseal(name)
+            else:
+                stale = field.storage.reseal(name)
+            result.changed += stale
+            result.current += not stale
+    return result
+
+
+def rotate_all(*, batch: int = BATCH, check: bool = False) -> list[Rotated]:
+    """Every model's encrypted columns and files (Django's app registry lists the models)."""
+    from django.apps import apps
+
+    done = []
+    for model in apps.get_models():
+        if encrypted_fields(model):
+            done.append(rotate_rows(model, batch=batch, check=check))
+        if any(isinstance(f, models.FileField) for f in model._meta.concrete_fields):
+            done.append(rotate_files(model, check=check))
+    return done

@@ -53,6 +53,9 @@ class Migration(migrations.Migration):
         migrations.AlterField('resident', 'phone', text('联系电话', blank=True)),
         migrations.AlterField('servicepoint', 'contact_phone', text('联系电话', blank=True)),
         migrations.RunPython(encrypt, decrypt),
+        # A default first, so that going back re-adds the column to rows that have one (then filled above).
+        migrations.AlterField('resident', 'id_last4', models.CharField(
+            db_index=True, default='', editable=False, max_length=4, verbose_name='身份证后四位')),
         migrations.RemoveField('resident', 'id_last4'),
         migrations.AlterField('resident', 'id_number', jiedao.crypto.EncryptedCharField(
             blind_index='id_number_index', last4_index='id_last4_index', max_length=18, verbose_name='身份证号')),
