@@ -458,7 +458,8 @@ class EncryptedStorageMixin:
     `manage.py rotate_field_key` seals it."""
 
     def _save(self, name, content):
-        content.seek(0) if hasattr(content, "seek") else None
+        if hasattr(content, "seek"):
+            content.seek(0)
         with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as sealed:
             encrypt_stream(content, sealed)
             sealed.seek(0)
@@ -498,7 +499,8 @@ class EncryptedStorageMixin:
         return True
 
     def _replace(self, name, sealed) -> None:
-        # Write beside, then swap: the file is never half-written under its own name.
+        # Write beside, then swap: the file is never half-written under its own name. (A storage without
+        # local paths, such as S3, overrides this: its upload of a whole object is already all or nothing.)
         path = self.path(name)
         temporary = f"{path}.sealing"
         with open(temporary, "wb") as out:
