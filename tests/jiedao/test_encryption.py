@@ -301,3 +301,28 @@ def test_the_migration_encrypts_the_rows_already_there_and_can_be_undone_with_th
             assert cursor.fetchall() == [(ZHANG, ZHANG[-4:], ZHANG_PHONE)]
     finally:
         MigrationExecutor(connection).migrate(latest)
+
+
+@pytest.mark.parametrize("size", [0, 1, crypto.CHUNK, crypto.CHUNK + 1, 3 * crypto.CHUNK - 7])
+def test_a_sealed_file_reads_back_whole_and_refuses_a_cut_or_a_reordering(size):
+    data = os.urandom(size)
+    sealed = io.BytesIO()
+    crypto.encrypt_stream(io.BytesIO(data), sealed)
+    sealed = sealed.getvalue()
+    assert crypto.plain_size(len(sealed)) == size
+
+    def read(raw: bytes, at: int = 0) -> bytes:
+        reader = io.BufferedReader(crypto.DecryptingReader(io.BytesIO(raw)))
+        reader.seek(at)
+        return reader.read()
+
+    assert read(sealed) == data and read(sealed, size // 2) == data[size // 2:]
+    body = crypto.CHUNK + crypto.TAG
+    tampered = [sealed[:-1], sealed[:crypto.HEADER + body]] if size > crypto.CHUNK else [sealed[:-1]]
+    if size > 2 * crypto.CHUNK:  # the first two chunks swapped
+        start = crypto.HEADER
+        tampered.append(sealed[:start] + sealed[start + body:start + 2 * body] + sealed[start:start + body]
+                        + sealed[start + 2 * body:])
+    for raw in tampered:
+        with pytest.raises(crypto.DecryptionError):
+            read(raw)
