@@ -533,9 +533,20 @@ def _batches(model, field: str):
         last = batch[-1][0]
 
 
+def _checks_now() -> None:
+    # On PostgreSQL the rows' foreign-key checks would otherwise wait for the end of the migration's
+    # transaction, and its next ALTER TABLE refuses to run with them pending.
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def encrypt_column(model, field: str, *, indexes: dict[str, str] | None = None, normalize=None) -> None:
     """Encrypt `field` of every row in place; `indexes` maps an index column to "whole" or "last4" (filled
     from the clear value, after `normalize`)."""
+    _checks_now()
     aad = f"{model._meta.db_table}.{model._meta.get_field(field).column}"
     for batch in _batches(model, field):
         objs = []
@@ -550,6 +561,7 @@ def encrypt_column(model, field: str, *, indexes: dict[str, str] | None = None, 
 
 def decrypt_column(model, field: str) -> None:
     """The reverse: the clear value back in the column (the key is needed, as for reading)."""
+    _checks_now()
     aad = f"{model._meta.db_table}.{model._meta.get_field(field).column}"
     for batch in _batches(model, field):
         model.objects.bulk_update([model(pk=pk, **{field: decrypt(value or "", aad=aad)}) for pk, value in batch],
