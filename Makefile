@@ -59,7 +59,8 @@ browser-deps:
 # browser and no server (no beat runs, so the reminder jobs run once here; `python manage.py
 # run_reminders` runs it again). DEBUG stays off, as in production (no technical error pages);
 # WhiteNoise serves the collected static files.
-DEMO_ENV := DEBUG=0 SECRET_KEY=demo-only-not-for-production ALLOWED_HOSTS=127.0.0.1,localhost
+DEMO_ENV := DEBUG=0 SECRET_KEY=demo-only-not-for-production ALLOWED_HOSTS=127.0.0.1,localhost \
+	FIELD_ENCRYPTION_KEY=demo-only-field-encryption-key-not-for-production
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput -v0

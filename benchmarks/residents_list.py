@@ -56,6 +56,7 @@ def main(argv=None) -> int:
     from django.test.utils import CaptureQueriesContext
 
     from jiedao.models import User
+    from jiedao.scope import can_write_registry as can_write
     from residents import demo
     from residents.models import Resident, Status, Tag
 
@@ -91,6 +92,9 @@ def main(argv=None) -> int:
                     .values_list("name_initials", flat=True).first()) or "zh"
     detail_id = (in_community.filter(household__isnull=False).order_by("id").values_list("id", flat=True).first())
     print(f"community={community.pk} ({community.name}), initials={initials!r}, detail resident={detail_id}")
+    # The look-ups by number (whole ID number, its last four, a whole phone) of one resident of that community:
+    # what encryption at rest with keyed indexes must keep fast.
+    number, phone = in_community.exclude(phone="").order_by("id").values_list("id_number", "phone").first()
 
     filter_query = f"community={community.pk}&age_min=60&tags={Tag.LIVING_ALONE}"
     cases = [
@@ -99,7 +103,13 @@ def main(argv=None) -> int:
         ("search zh", "/residents/?search=zh", "/api/v1/residents/?search=zh"),
         (f"search {initials}", f"/residents/?search={initials}", f"/api/v1/residents/?search={initials}"),
         ("detail", f"/residents/{detail_id}/", f"/api/v1/residents/{detail_id}/"),
+        ("search id number", f"/residents/?search={number}", f"/api/v1/residents/?search={number}"),
+        ("search last four", f"/residents/?search={number[-4:]}", f"/api/v1/residents/?search={number[-4:]}"),
+        ("search phone", f"/residents/?search={phone}", f"/api/v1/residents/?search={phone}"),
     ]
+    # The dedupe on create: registering a number already there is refused (400, nothing written), by the API.
+    grid_id = in_community.values_list("grid_id", flat=True).first()
+    duplicate = {"name": "重复登记", "id_number": number, "grid": grid_id}
 
     rows, captured = [], {}
     for username in [u.strip() for u in args.users.split(",") if u.strip()]:
@@ -134,6 +144,24 @@ def main(argv=None) -> int:
                 print(f"  {label:<32} p50 {rows[-1][1]:7.1f} ms  p95 {rows[-1][2]:7.1f} ms  "
                       f"queries {rows[-1][4]:3d}" + (f"  ({found} residents)" if found is not None else ""),
                       flush=True)
+
+        if not can_write(user):
+            continue
+        reset_queries()
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post("/api/v1/residents/", duplicate, content_type="application/json")
+        if response.status_code != 400:
+            print(f"{username} dedupe: POST answered {response.status_code}", file=sys.stderr)
+            return 1
+
+        def post(client=client):
+            if client.post("/api/v1/residents/", duplicate, content_type="application/json").status_code != 400:
+                raise RequestFailed("the duplicate was not refused")
+
+        timing = common.timed(post, args.runs, warmup=max(0, args.warmup - 1))
+        rows.append((f"{username} api dedupe (400)", timing.p50, timing.p95, timing.worst, len(ctx.captured_queries)))
+        print(f"  {rows[-1][0]:<32} p50 {rows[-1][1]:7.1f} ms  p95 {rows[-1][2]:7.1f} ms  "
+              f"queries {rows[-1][4]:3d}", flush=True)
 
     if not args.no_explain:
         explain(connection, captured, show_plans=args.show_plans)

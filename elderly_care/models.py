@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from jiedao.crypto import EncryptedCharField
 from jiedao.money import yuan
 from jiedao.querysets import SubdistrictSettingQuerySet
 from residents.id_numbers import age_band
@@ -75,8 +76,10 @@ class Meal(models.Model):
     point = models.ForeignKey(ServicePoint, verbose_name="服务点", on_delete=models.PROTECT, related_name="meals")
     resident = models.ForeignKey("residents.Resident", verbose_name="居民", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="meals")
-    # A guest from outside the registry: the number (to refuse a second meal) and what it tells.
-    guest_id_number = models.CharField("来宾身份证号", max_length=18, blank=True)
+    # A guest from outside the registry: the number (to refuse a second meal) and what it tells. Encrypted at
+    # rest as residents' numbers are; the keyed index finds the guest's other meals and counts the guests.
+    guest_id_number = EncryptedCharField("来宾身份证号", max_length=18, blank=True, blind_index="guest_id_index")
+    guest_id_index = models.CharField("来宾身份证号索引", max_length=64, blank=True, editable=False)
     name = models.CharField("姓名", max_length=50, blank=True)
     age = models.PositiveSmallIntegerField("年龄")
     meal = models.CharField("餐次", max_length=10, choices=MealType.choices)
@@ -98,7 +101,7 @@ class Meal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["resident", "date", "meal"], condition=models.Q(resident__isnull=False),
                                     name="meal_once_per_resident"),
-            models.UniqueConstraint(fields=["guest_id_number", "date", "meal"],
+            models.UniqueConstraint(fields=["guest_id_index", "date", "meal"],
                                     condition=models.Q(resident__isnull=True), name="meal_once_per_guest"),
         ]
         indexes = [models.Index(fields=["date", "point"], name="meal_day_point_idx"),

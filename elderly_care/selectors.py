@@ -8,8 +8,9 @@ from residents.models import Resident, ResidentTag, Tag
 
 from .models import CareEnrolment, DeliveryStatus, EnrolmentKind, Meal, MealDelivery
 
-# Distinct people: registered diners by resident, guests by their ID number.
-DINERS = Count("resident", distinct=True) + Count("guest_id_number", distinct=True, filter=Q(resident__isnull=True))
+# Distinct people: registered diners by resident, guests by their ID number (its keyed index: the number itself
+# is stored encrypted, a different ciphertext each meal).
+DINERS = Count("resident", distinct=True) + Count("guest_id_index", distinct=True, filter=Q(resident__isnull=True))
 
 
 def meal_totals(meals) -> dict:

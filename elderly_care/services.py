@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiedao import audit
+from jiedao.crypto import matches
 from jiedao.dates import years_before
 from jiedao.models import AuditAction
 from jiedao.scope import can_manage_places, checks_in_meals, enrols_care, is_point_operator, logs_care
@@ -167,8 +168,8 @@ def meal_check_in(*, operator, point: ServicePoint, meal: str, id_number: str | 
         raise ValidationError({"meal": "请选择早餐、午餐或晚餐。"})
     on = on or timezone.localdate()
     found = meal_preview(operator=operator, point=point, id_number=id_number, resident=resident, meal=meal, on=on)
-    who = Q(resident=found["resident"]) if found["resident"] else Q(resident__isnull=True,
-                                                                      guest_id_number=found["guest_id_number"])
+    who = Q(resident=found["resident"]) if found["resident"] else (
+        Q(resident__isnull=True) & matches(Meal, "guest_id_number", found["guest_id_number"]))
     earlier = Meal.objects.filter(who, date=on, meal=meal).select_related("point").first()
     if earlier is not None:
         raise ValidationError({"id_number": _already(earlier, point)})

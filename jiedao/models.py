@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
+from .crypto import EncryptedCharField
 from .querysets import AuditEntryQuerySet, ExportJobQuerySet, NotificationQuerySet
 from .roles import Role
 
@@ -30,7 +31,7 @@ class User(AbstractUser):
     communities = models.ManyToManyField(
         "residents.Community", verbose_name="负责社区", blank=True, related_name="staff")
     grids = models.ManyToManyField("residents.Grid", verbose_name="负责网格", blank=True, related_name="workers")
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    phone = EncryptedCharField("手机号", max_length=20, blank=True)  # encrypted at rest, as residents' phones
     service_point = models.ForeignKey(
         "residents.ServicePoint", verbose_name="所在服务点", null=True, blank=True, on_delete=models.PROTECT,
         related_name="operators", help_text="服务点工作人员必选。")

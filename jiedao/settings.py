@@ -1,7 +1,8 @@
 """jiedao settings: everything that differs between machines comes from the environment.
 
 Variables (see .env.example): DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS,
-CSRF_TRUSTED_ORIGINS, SECURE (production HTTPS hardening).
+CSRF_TRUSTED_ORIGINS, SECURE (production HTTPS hardening), FIELD_ENCRYPTION_KEY, FIELD_ENCRYPTION_OLD_KEYS,
+FIELD_CIPHER (encryption at rest).
 """
 
 import os
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +35,27 @@ INSECURE_KEY = "django-insecure-development-only-key"
 SECRET_KEY = env("SECRET_KEY") or INSECURE_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Encryption at rest of ID numbers, phones and stored files (jiedao/crypto.py): a secret of 32 characters at
+# least, from which the encryption, blind-index and last-four keys are derived. With SECURE on (production) no
+# process starts without one, management commands included: a migration or an import would otherwise write
+# personal data under a key everyone knows. Otherwise, as with SECRET_KEY, commands run on a development key
+# and the web server and Celery worker refuse it when DEBUG is off (jiedao.security.require_field_key).
+# FIELD_ENCRYPTION_OLD_KEYS: earlier secrets (comma-separated), read until `manage.py rotate_field_key` has
+# moved everything to the current one.
+DEV_FIELD_KEY = "development-only-field-encryption-key-never-in-production"
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
+FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS")
+FIELD_CIPHER = env("FIELD_CIPHER", "aes").strip().lower()  # aes: AES-256-GCM; sm4: SM4-GCM (GB/T 32907)
+if env_bool("SECURE") and FIELD_ENCRYPTION_KEY in ("", DEV_FIELD_KEY):
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set (32 characters at least) when SECURE is on: "
+                               "ID numbers, phones and files are encrypted with it.")
+FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or DEV_FIELD_KEY
+if any(len(k) < 32 for k in [FIELD_ENCRYPTION_KEY, *FIELD_ENCRYPTION_OLD_KEYS]):
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY and each of FIELD_ENCRYPTION_OLD_KEYS must be 32 characters "
+                               "at least.")
+if FIELD_CIPHER not in ("aes", "sm4"):
+    raise ImproperlyConfigured("FIELD_CIPHER must be aes or sm4.")
 
 INSTALLED_APPS = [
     "jiedao.apps.AdminConfig",  # Django's admin, on the portal's site (jiedao/admin_site.py)
@@ -210,7 +233,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # served by the app itself: government intranets have no internet, so never a CDN.
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist")]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Case scans and export files are sealed on save and opened on read (jiedao.crypto).
+    "default": {"BACKEND": "jiedao.crypto.EncryptedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG and not env("PYTEST_VERSION")

@@ -6,7 +6,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiedao.settings")
 application = get_wsgi_application()
 
 from jiedao.checks import require_audit_settings  # noqa: E402  (needs the settings loaded)
-from jiedao.security import require_production_secret  # noqa: E402
+from jiedao.security import require_field_key, require_production_secret  # noqa: E402
 
 require_production_secret()
 require_audit_settings()
+require_field_key()

@@ -1,5 +1,6 @@
 from django.db import models
 
+from jiedao.crypto import EncryptedBinaryField
 from jiedao.scope import places_filter, reads_reports
 
 
@@ -37,7 +38,7 @@ class MonthlyReport(models.Model):
     checksum = models.CharField("SHA-256", max_length=64)
     size = models.PositiveIntegerField("大小（字节）")
     figures = models.JSONField("数据", default=dict)
-    content = models.BinaryField("文件")
+    content = EncryptedBinaryField("文件")  # sealed at rest (jiedao.crypto); the checksum is of the workbook
 
     objects = MonthlyReportQuerySet.as_manager()
 

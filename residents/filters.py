@@ -139,10 +139,10 @@ class ResidentFilterSet(django_filters.FilterSet):
                          changes={"search": id_numbers.mask(key)})
             return selectors.filter_by_id_number(queryset, key)
         if _ID_LAST4.fullmatch(key):
-            return selectors.filter_by_id_last4(queryset, key) | queryset.filter(phone__endswith=key)
+            return selectors.filter_by_last4(queryset, key)
         if key.isascii() and key.isdigit():
             # A whole phone number or nothing: a prefix would let anyone read a masked phone digit by digit.
-            return queryset.filter(phone=key) if len(key) >= PHONE_MIN_DIGITS else queryset.none()
+            return selectors.filter_by_phone(queryset, key) if len(key) >= PHONE_MIN_DIGITS else queryset.none()
         if term.isascii() and term.replace(" ", "").isalpha():
             letters = term.replace(" ", "").lower()
             # Both branches imply the full pinyin starts with the first letter; saying so as a range

@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from jiedao.crypto import EncryptedCharField
 from jiedao.text import AddressPartField, PersonNameField, PlaceNameField
 
 from . import id_numbers
@@ -166,13 +167,19 @@ class Household(AddressParts):
 
 class Resident(AddressParts):
     name = PersonNameField("姓名", max_length=50, db_index=True)
-    # Read and looked up only through residents.selectors.resident_by_id_number, so that the number
-    # can be encrypted at rest later (with a keyed index) without touching any caller.
-    id_number = models.CharField("身份证号", max_length=18, unique=True)
-    id_last4 = models.CharField("身份证后四位", max_length=4, db_index=True, editable=False)
+    # Encrypted at rest (jiedao.crypto); looked up only through residents.selectors, by keyed indexes: the
+    # whole number's (unique: one registration per number) and its last four's. In clear beside the birth
+    # date and sex, the last four would give a database dump the whole number back; keyed, they give nothing.
+    id_number = EncryptedCharField("身份证号", max_length=18, blind_index="id_number_index",
+                                   last4_index="id_last4_index")
+    id_number_index = models.CharField("身份证号索引", max_length=64, unique=True, editable=False)
+    id_last4_index = models.CharField("身份证后四位索引", max_length=64, db_index=True, editable=False)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices, db_index=True, editable=False)
     birth_date = models.DateField("出生日期", db_index=True, editable=False)
-    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True, validators=[PHONE])
+    phone = EncryptedCharField("联系电话", max_length=20, blank=True, validators=[PHONE], blind_index="phone_index",
+                               last4_index="phone_last4_index")
+    phone_index = models.CharField("电话索引", max_length=64, blank=True, db_index=True, editable=False)
+    phone_last4_index = models.CharField("电话后四位索引", max_length=64, blank=True, db_index=True, editable=False)
     residence_type = models.CharField("居住类型", max_length=12, choices=ResidenceType.choices,
                                       default=ResidenceType.REGISTERED, db_index=True)
     grid = models.ForeignKey(Grid, verbose_name="网格", on_delete=models.PROTECT, related_name="residents")
@@ -299,7 +306,7 @@ class ServicePoint(models.Model):
     capacity = models.PositiveIntegerField("容纳人数", null=True, blank=True,
                                            validators=[MaxValueValidator(100_000, "容纳人数过大。")])
     contact_name = PersonNameField("联系人", max_length=30, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=20, blank=True, validators=[PHONE])
+    contact_phone = EncryptedCharField("联系电话", max_length=20, blank=True, validators=[PHONE])
     rooms = models.CharField("功能室", max_length=300, blank=True,
                              help_text="用顿号或逗号分隔，如：助餐厅、康复室、阅览室")
     active = models.BooleanField("启用", default=True, db_index=True)

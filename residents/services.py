@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jiedao import audit
+from jiedao.crypto import set_indexes
 from jiedao.models import AuditAction
 from jiedao.scope import can_manage_places, can_write_registry
 from jiedao.signals import rows_changed
@@ -48,10 +49,11 @@ def id_number_check(*, user, raw: str, exclude_pk: int | None = None) -> id_numb
 
 
 def set_derived_fields(resident: Resident) -> None:
-    """What the ID number, name and grid determine: birth date, sex, pinyin keys, community."""
+    """What the ID number, phone, name and grid determine: keyed indexes, birth date, sex, pinyin keys,
+    community."""
     info = id_numbers.parse(resident.id_number)
     resident.id_number = info.number
-    resident.id_last4 = info.number[-4:]
+    set_indexes(resident)  # the keyed indexes of the ID number and the phone (jiedao.crypto)
     resident.birth_date = info.birth_date
     resident.gender = info.gender
     resident.name_pinyin, resident.name_initials = name_keys(resident.name)
@@ -106,7 +108,8 @@ def _check_writable(*, actor, grid: Grid, household: Household | None) -> None:
 
 
 # What set_derived_fields writes from the ID number, the name and the grid.
-DERIVED_FIELDS = ["id_last4", "birth_date", "gender", "name_pinyin", "name_initials", "community"]
+DERIVED_FIELDS = ["id_number_index", "id_last4_index", "phone_index", "phone_last4_index",
+                  "birth_date", "gender", "name_pinyin", "name_initials", "community"]
 
 
 def _save(resident: Resident, *, actor, tags: list[str] | None, update_fields: list[str] | None = None) -> None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _clean_env():
     # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for this process; a production process has none.
-    drop = {"DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY", "PYTEST_VERSION"}
+    drop = {"DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY", "PYTEST_VERSION", "FIELD_ENCRYPTION_KEY",
+            "FIELD_ENCRYPTION_OLD_KEYS", "FIELD_CIPHER"}
     return {k: v for k, v in os.environ.items() if k not in drop}
 
 
@@ -23,23 +25,51 @@ def _manage(*args, **env):
                           env={**_clean_env(), **env}, timeout=120)
 
 
+FIELD_KEY = "f" * 20 + "-production-field-key-" + "g" * 20
+
+
 def test_production_settings_pass_the_deploy_check():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", SECURE="1", DEBUG="0",
-                     SECRET_KEY="x" * 20 + "-production-secret-" + "y" * 30, ALLOWED_HOSTS="jiedao.example.gov.cn")
+                     SECRET_KEY="x" * 20 + "-production-secret-" + "y" * 30, ALLOWED_HOSTS="jiedao.example.gov.cn",
+                     FIELD_ENCRYPTION_KEY=FIELD_KEY)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_web_server_refuses_to_start_without_a_secret_key_in_production():
     code = "import jiedao.wsgi"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                            env={**_clean_env(), "DEBUG": "0"}, timeout=120)
+                            env={**_clean_env(), "DEBUG": "0", "FIELD_ENCRYPTION_KEY": FIELD_KEY}, timeout=120)
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
     assert _manage("check", DEBUG="0").returncode == 0  # management commands still run
 
 
 def test_the_deploy_check_flags_the_development_key():
-    result = _manage("check", "--deploy", DEBUG="0", SECURE="1")
+    result = _manage("check", "--deploy", DEBUG="0", SECURE="1", FIELD_ENCRYPTION_KEY=FIELD_KEY)
     assert "security.W009" in result.stdout + result.stderr
+
+
+def test_in_production_no_process_starts_without_the_field_encryption_key():
+    # SECURE on: not even a management command (a migration or an import would write under a known key).
+    for key in ("", "development-only-field-encryption-key-never-in-production"):
+        result = _manage("check", DEBUG="0", SECURE="1", FIELD_ENCRYPTION_KEY=key)
+        assert result.returncode != 0 and "FIELD_ENCRYPTION_KEY must be set" in result.stderr
+    # DEBUG off: the web server refuses the development key, as it does the development SECRET_KEY.
+    web = subprocess.run([sys.executable, "-c", "import jiedao.wsgi"], cwd=ROOT, capture_output=True, text=True,
+                         env={**_clean_env(), "DEBUG": "0", "SECRET_KEY": "s" * 50}, timeout=120)
+    assert web.returncode != 0 and "FIELD_ENCRYPTION_KEY must be set" in web.stderr
+    short = _manage("check", DEBUG="0", FIELD_ENCRYPTION_KEY="too-short")
+    assert short.returncode != 0 and "32 characters" in short.stderr
+
+
+def test_the_celery_worker_refuses_the_development_field_key(settings):
+    from jiedao.celery import _refuse_development_key
+
+    settings.DEBUG = False
+    settings.FIELD_ENCRYPTION_KEY = settings.DEV_FIELD_KEY
+    with pytest.raises(ImproperlyConfigured, match="FIELD_ENCRYPTION_KEY"):
+        _refuse_development_key()
+    settings.FIELD_ENCRYPTION_KEY = FIELD_KEY
+    _refuse_development_key()
 
 
 @pytest.mark.django_db
