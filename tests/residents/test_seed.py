@@ -92,13 +92,14 @@ def test_every_demo_account_signs_in_with_the_printed_secret(capsys, client):
     call_command("seed_demo", "--residents", "400", "--password", "Demo-pass-2026", "--totp-secret", secret)
     out = capsys.readouterr().out
     assert secret in out and "otpauth://totp/" in out and f"secret={secret}" in out
-    assert TOTPDevice.objects.filter(confirmed=True, key=hex_key(secret)).count() == User.objects.count() == 11
+    # The twelve demo accounts (residents.demo.ensure_accounts), the security admin's too.
+    assert TOTPDevice.objects.filter(confirmed=True, key=hex_key(secret)).count() == User.objects.count() == 12
     client.post(reverse("login"), {"username": "staff1", "password": "Demo-pass-2026"})
     assert client.post(reverse("otp_verify"), {"code": code(secret)})["Location"] == reverse("home")
     # Run again without the option: the fixed demo secret, which it prints.
     call_command("seed_demo", "--residents", "400", "--password", "Demo-pass-2026")
     assert DEMO_TOTP_SECRET in capsys.readouterr().out
-    assert TOTPDevice.objects.filter(key=hex_key(DEMO_TOTP_SECRET)).count() == 11 == TOTPDevice.objects.count()
+    assert TOTPDevice.objects.filter(key=hex_key(DEMO_TOTP_SECRET)).count() == 12 == TOTPDevice.objects.count()
 
 
 @pytest.mark.parametrize("secret", ["not-base32!", "", "ABCDEFGH"])
