@@ -131,7 +131,9 @@ class AddressSlowdownMiddleware:
 
 class PasswordChangeRequiredMiddleware:
     """An account whose password an administrator chose, or that has expired, sets a new one before
-    anything else: pages go to the change-password page (which says why), the API answers 403."""
+    anything else: pages go to the change-password page (which says why), the API answers 403. The second
+    factor's steps come first (jiedao.otp.RequireSecondFactorMiddleware keeps the change-password page for
+    a session that passed them), so they stay open here: else each page would send the person to the other."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -139,7 +141,7 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.password_change_reason:
-            allowed = {reverse("password_change"), reverse("logout")}
+            allowed = {reverse("password_change"), reverse("logout"), reverse("otp_verify"), reverse("otp_enrol")}
             if request.path not in allowed:
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": user.password_change_reason}, status=403)

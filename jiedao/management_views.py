@@ -108,10 +108,11 @@ def user_unlock(request, pk):
 
 
 def managed_account(request, pk) -> User:
-    """An account the security admin looks after: of their sub-district, not a system operator (else 404)."""
+    """An account the security admin sees (jiedao.scope.accounts_filter, as the account pages and the API), else
+    404: a sub-district's, its own accounts; the district's, the district officers and the security admins."""
     if not manages_accounts(request.user):
         raise PermissionDenied("只有安全管理员可以管理双因素和令牌。")
-    return get_object_or_404(User, pk=pk, subdistrict_id=request.user.subdistrict_id, is_superuser=False)
+    return get_object_or_404(User.objects.filter(accounts_filter(request.user)), pk=pk)
 
 
 @login_required

@@ -543,7 +543,7 @@ SUBMISSIONS = [
     Submission("reports", lambda w: "/reports/", "admin", lambda w: {"month": _last_month()}),
     Submission("notification_read", lambda w: f"/inbox/{w.notification.pk}/read/", "gridder", lambda w: {}),
     Submission("logout", lambda w: "/accounts/logout/", "leader", lambda w: {}),
-    Submission("manage:user_security", lambda w: f"/manage/users/{w.staff_east.pk}/security/", "admin",
+    Submission("manage:user_security", lambda w: f"/manage/users/{w.staff_east.pk}/security/", "security",
                lambda w: {"token": w.token.pk}),
     # endpoints
     Submission("api_token", lambda w: "/api/v1/auth/token/", "", lambda w: {
@@ -551,7 +551,7 @@ SUBMISSIONS = [
         # A wrong code is counted on the device (django-otp's throttle) as well as in the log.
         refusal_writes=("jiedao_auditentry", "otp_totp_totpdevice")),
     Submission("resident-list", lambda w: "/api/v1/residents/", "staff_east", _api_resident, json=True),
-    Submission("api_user_device_reset", lambda w: f"/api/v1/users/{w.gridder.pk}/device-reset/", "admin",
+    Submission("api_user_device_reset", lambda w: f"/api/v1/users/{w.gridder.pk}/device-reset/", "security",
                lambda w: {}, json=True),
     Submission("resident-detail", lambda w: f"/api/v1/residents/{w.zhang.pk}/", "staff_east", lambda w: {
         k: v for k, v in _api_resident(w).items() if k not in ("id_number", "name")}, json=True, method="patch"),
@@ -755,12 +755,14 @@ def test_every_route_is_in_one_table():
 
 # --- 三员: every route, as each of the three administrators -------------------------------------------------
 
-ACCOUNT_ROUTES = {"manage:users", "manage:user_create", "manage:user_update", "manage:user_unlock"}
-# What every signed-in role reaches, the security admin too: signing in and out, its own password, start page,
-# inbox and exports, who one is, and the API's schema. None of them holds business data for it (its inbox and
-# exports are empty).
-EVERY_ROLE = {"login", "logout", "password_change", "api_token", "home", "inbox", "export_jobs", "api_schema",
-              "api_docs", "api_me", "notification-list", "export-job-list"}
+# The accounts, and each account's second factor and API tokens (reset a lost phone, end a token).
+ACCOUNT_ROUTES = {"manage:users", "manage:user_create", "manage:user_update", "manage:user_unlock",
+                  "manage:user_security", "api_user_device_reset", "api_user_tokens"}
+# What every signed-in role reaches, the security admin too: signing in (both steps) and out, its own password,
+# start page, inbox and exports, who one is, and the API's schema. None of them holds business data for it (its
+# inbox and exports are empty). A verified session asking for the code again is sent on (a redirect).
+EVERY_ROLE = {"login", "otp_verify", "otp_enrol", "logout", "password_change", "api_token", "home", "inbox",
+              "export_jobs", "api_schema", "api_docs", "api_me", "notification-list", "export-job-list"}
 # The object each detail route is read with (a real one, in 和平里): a 403 or 404 then says the role is refused,
 # not that nothing was there.
 OBJECT_OF = {
@@ -770,7 +772,7 @@ OBJECT_OF = {
     "export-job-detail": "job", "export-job-download": "job", "notification-detail": "notification",
     "report-detail": "report", "report-download": "report", "case-detail": "case", "case-disbursements": "paid_case",
     "assistance:disbursement_add": "paid_case", "service-point-detail": "canteen", "visit-detail": "visit",
-    "hazard-detail": "hazard",
+    "hazard-detail": "hazard", "api_user_tokens": "staff_east",
 }
 
 
@@ -801,7 +803,9 @@ def _answers(world, as_, persona: str) -> dict[str, int]:
     for route in sorted(DETAILS | set(NOT_FUZZED)):
         if route in answers:
             continue
-        url = "/" + re.sub(r"<int:(\w+)>|\(\?P<pk>[^)]*\)", str(_object_pk(world, route)), patterns[route])
+        url = "/" + patterns[route]
+        if "<int:" in url or "(?P<pk>" in url:  # the second factor's steps name no object
+            url = re.sub(r"<int:(\w+)>|\(\?P<pk>[^)]*\)", str(_object_pk(world, route)), url)
         url = url.replace("^", "").replace("$", "")
         method = "post" if route in POST_ONLY or route.endswith(("void", "correct", "_add")) else "get"
         answers[route] = _isolated(client, lambda: getattr(client, method)(url)).status_code  # noqa: B023

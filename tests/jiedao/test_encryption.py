@@ -137,6 +137,19 @@ def _download(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
+def _scan_naming(number: str) -> bytes:
+    """A real one-page PDF (uploads are parsed) that names the number in clear and spans several chunks."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_metadata({"/Subject": f"ID {number} " + "x" * 200_000})
+    out = io.BytesIO()
+    writer.write(out)
+    assert number.encode() in out.getvalue()
+    return out.getvalue()
+
+
 def test_scans_export_files_and_report_packs_are_sealed_at_rest(day_of_work, media, staff_east, admin, heping, web,
                                                                 django_capture_on_commit_callbacks):
     from assistance.services import case_document_add
@@ -146,7 +159,7 @@ def test_scans_export_files_and_report_packs_are_sealed_at_rest(day_of_work, med
     from tests.assistance.factories import CaseFactory
 
     zhang, _ = day_of_work
-    scan = b"%PDF-1.7\n" + f"身份证 {ZHANG}".encode() + b"x" * 200_000  # more than one chunk
+    scan = _scan_naming(ZHANG)
     case = CaseFactory(resident=zhang)
     document = case_document_add(actor=staff_east, case=case, upload=SimpleUploadedFile("证明.pdf", scan),
                                  doc_type="income")

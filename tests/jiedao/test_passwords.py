@@ -1,7 +1,9 @@
 """The password policy (等保 身份鉴别): strong passwords only, never one of the last five, an administrator's
 password changed at first login, expiry after 90 days, idle accounts switched off and told why.
 
-赵管理 (admin) creates and resets accounts; 王丽 (staff_east) and 周网格 (gridder) sign in."""
+冯安全 (security, the security admin) creates and resets accounts; 王丽 (staff_east) and 周网格 (gridder) sign
+in, with the password and then the code of their authenticator (tests/otp.py): a password to change is changed
+after both."""
 
 from datetime import timedelta
 from io import StringIO
@@ -21,6 +23,7 @@ from jiedao.tasks import disable_idle_accounts_task
 from residents.demo import PASSWORD_DEFAULT
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
+from tests.otp import code, fresh_code, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -112,8 +115,12 @@ def test_an_account_the_security_admin_creates_must_change_its_password_at_first
     client.logout()
     assert User.objects.get(username="grid9").must_change_password
     login = client.post(reverse("login"), {"username": "grid9", "password": "Grid-worker-2026"}, follow=True)
-    assert login.redirect_chain[-1][0] == reverse("password_change")
-    assert "请先修改" in login.content.decode()
+    # A new account enrols its phone first (the second factor before anything else), then sets its password.
+    assert login.redirect_chain[-1][0].startswith(reverse("otp_enrol"))
+    assert client.post(reverse("otp_enrol"), {"code": code(login.context["secret"])}).status_code == 200
+    home = client.get("/", follow=True)
+    assert home.redirect_chain[-1][0] == reverse("password_change")
+    assert "请先修改" in home.content.decode()
     # Every other page and endpoint sends them back, until they chose their own.
     assert client.get(reverse("residents:resident_list"))["Location"] == reverse("password_change")
     assert client.get("/api/v1/me/").status_code == 403
@@ -131,15 +138,15 @@ def test_a_reset_by_the_security_admin_is_changed_before_any_token(web, security
         "password": "Reset-by-admin#7", "is_active": "on"})
     staff_east.refresh_from_db()
     assert staff_east.must_change_password
-    response = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": "Reset-by-admin#7"},
-                                format="json")
+    response = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": "Reset-by-admin#7",
+                                                        "otp": fresh_code(staff_east)}, format="json")
     assert response.status_code == 403 and "请先" in response.json()["detail"] and "token" not in response.json()
 
 
 def test_a_token_fetched_before_a_reset_stops_working(admin, staff_east, east):
     client = APIClient()
-    key = client.post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD},
-                      format="json").json()["token"]
+    key = client.post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD,
+                                              "otp": fresh_code(staff_east)}, format="json").json()["token"]
     User.objects.filter(pk=staff_east.pk).update(must_change_password=True)
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.get("/api/v1/me/")
@@ -149,17 +156,19 @@ def test_a_token_fetched_before_a_reset_stops_working(admin, staff_east, east):
 def test_a_password_older_than_ninety_days_must_be_changed(client, staff_east, settings):
     assert settings.PASSWORD_MAX_AGE_DAYS == 90
     User.objects.filter(pk=staff_east.pk).update(password_changed_at=timezone.now() - timedelta(days=91))
-    login = client.post(reverse("login"), {"username": "staff_east", "password": PASSWORD}, follow=True)
-    assert login.redirect_chain[-1][0] == reverse("password_change")
-    assert "超过 90 天" in login.content.decode()
-    token = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD}, format="json")
+    sign_in(client, staff_east, PASSWORD)
+    page = client.get("/", follow=True)
+    assert page.redirect_chain[-1][0] == reverse("password_change")
+    assert "超过 90 天" in page.content.decode()
+    token = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD,
+                                                     "otp": fresh_code(staff_east)}, format="json")
     assert token.status_code == 403 and "90 天" in token.json()["detail"]
 
 
 def test_a_password_of_eighty_nine_days_still_works(client, staff_east):
     User.objects.filter(pk=staff_east.pk).update(password_changed_at=timezone.now() - timedelta(days=89))
-    login = client.post(reverse("login"), {"username": "staff_east", "password": PASSWORD}, follow=True)
-    assert login.redirect_chain[-1][0] == "/"
+    assert sign_in(client, staff_east, PASSWORD)["Location"] == "/"
+    assert client.get("/").status_code == 200
 
 
 def test_the_demo_accounts_are_ready_to_use(heping):
@@ -207,7 +216,8 @@ def test_an_idle_account_is_told_why_with_its_right_password_only(client, staff_
     assert "连续 90 天未登录" in told.content.decode()
     guessed = client.post(reverse("login"), {"username": "staff_east", "password": "Wrong-guess#1"})
     assert "用户名或密码错误" in guessed.content.decode() and "未登录" not in guessed.content.decode()
-    api = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD}, format="json")
+    api = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD,
+                                                   "otp": fresh_code(staff_east)}, format="json")
     assert api.status_code == 403 and "停用" in api.json()["detail"]
 
 
@@ -230,7 +240,9 @@ def test_re_enabled_by_the_security_admin_it_starts_a_new_idle_period(web, secur
 
 def test_a_token_sign_in_counts_as_use(staff_east):
     _idle(staff_east, 100)
-    APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD}, format="json")
+    signed_in = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD,
+                                                         "otp": fresh_code(staff_east)}, format="json")
+    assert signed_in.status_code == 200
     assert accounts_disable_idle() == 0
 
 
@@ -247,7 +259,8 @@ def test_a_rehash_at_sign_in_is_no_password_change(staff_east, settings):
     month_ago = timezone.now() - timedelta(days=30)
     User.objects.filter(pk=staff_east.pk).update(must_change_password=True, password_changed_at=month_ago)
     settings.PASSWORD_HASHERS = [f"{__name__}.OneRoundPBKDF2", "django.contrib.auth.hashers.MD5PasswordHasher"]
-    response = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD}, format="json")
+    response = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD,
+                                                        "otp": fresh_code(staff_east)}, format="json")
     assert response.status_code == 403  # still to be changed by its holder
     staff_east.refresh_from_db()
     assert staff_east.password.startswith("pbkdf2_sha256$1$")  # rehashed …

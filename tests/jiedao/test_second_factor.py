@@ -1,6 +1,6 @@
 """The second factor on the pages: 王丽 enrols her phone at her first sign-in, types a code at each later one,
-uses a recovery code the day her phone is flat; 赵管理 (standing in for the security admin) resets the device
-she lost and ends her API tokens."""
+uses a recovery code the day her phone is flat; 冯安全, the security admin, resets the device she lost and ends
+her API tokens."""
 
 import re
 from urllib.parse import urlencode
@@ -154,47 +154,47 @@ def test_a_recovery_code_signs_in_once(client, staff_east):
     assert client.post(reverse("otp_verify"), {"code": "abcd2345"}).status_code == 200  # used up
 
 
-# The security admin (for now the sub-district admin: jiedao.scope.manages_accounts) -----------------------
+# The security admin (jiedao.scope.manages_accounts) ---------------------------------------------------------
 
-def test_the_admin_resets_a_lost_device_and_the_person_enrols_again(web, admin, staff_east):
-    client = Client()  # 王丽's browser; `web` is 赵管理's
+def test_the_security_admin_resets_a_lost_device_and_the_person_enrols_again(web, security, staff_east):
+    client = Client()  # 王丽's browser; `web` is 冯安全's
     key = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD,
                                                   "otp": code()}, format="json").json()["token"]
     sign_in(client, staff_east, PASSWORD, step=1)
     assert client.get("/").status_code == 200
-    page = web.as_(admin).get(reverse("manage:user_security", args=[staff_east.pk]))
+    page = web.as_(security).get(reverse("manage:user_security", args=[staff_east.pk]))
     assert "已绑定" in page.content.decode() and key[:8] in page.content.decode()
     web.post(reverse("manage:user_security", args=[staff_east.pk]), {"reset_device": "1"})
     assert not TOTPDevice.objects.filter(user=staff_east).exists()
     assert not ApiToken.objects.filter(user=staff_east).exists()
     # Her session verified with the lost phone is sent to enrol a new one.
     assert client.get("/")["Location"].startswith(reverse("otp_enrol"))
-    entry = AuditEntry.objects.get(actor=admin, target_id=str(staff_east.pk), changes__second_factor="已重置")
+    entry = AuditEntry.objects.get(actor=security, target_id=str(staff_east.pk), changes__second_factor="已重置")
     assert entry.changes["tokens_revoked"] == 1
 
 
-def test_the_admin_sees_and_revokes_one_token_or_all(web, admin, staff_east):
+def test_the_security_admin_sees_and_revokes_one_token_or_all(web, security, staff_east):
     keys = [APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD,
                                                      "otp": code(step=step)}, format="json").json()["token"]
             for step in (0, 1)]
     first = ApiToken.objects.get(prefix=keys[0][:8])
-    web.as_(admin).post(reverse("manage:user_security", args=[staff_east.pk]), {"token": first.pk})
+    web.as_(security).post(reverse("manage:user_security", args=[staff_east.pk]), {"token": first.pk})
     assert list(ApiToken.objects.values_list("prefix", flat=True)) == [keys[1][:8]]
     web.post(reverse("manage:user_security", args=[staff_east.pk]), {"all": "1"})
     assert not ApiToken.objects.exists()
 
 
-def test_the_security_api_lists_and_revokes_tokens_and_resets_the_device(api, admin, staff_east):
+def test_the_security_api_lists_and_revokes_tokens_and_resets_the_device(api, security, staff_east):
     key = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD,
                                                   "otp": code()}, format="json").json()["token"]
-    listed = api.as_(admin).get(f"/api/v1/users/{staff_east.pk}/tokens/").json()
+    listed = api.as_(security).get(f"/api/v1/users/{staff_east.pk}/tokens/").json()
     assert [t["prefix"] for t in listed] == [key[:8]] and key not in str(listed)
     assert api.delete(f"/api/v1/users/{staff_east.pk}/tokens/").json() == {"revoked": 1}
     assert api.post(f"/api/v1/users/{staff_east.pk}/device-reset/").status_code == 204
     assert not TOTPDevice.objects.filter(user=staff_east).exists()
 
 
-@pytest.mark.parametrize("persona", ["leader", "auditor", "staff_east", "gridder"])
+@pytest.mark.parametrize("persona", ["admin", "leader", "auditor", "staff_east", "gridder"])
 def test_only_the_security_admin_resets_devices(request, web, api, persona, staff_west):
     user = request.getfixturevalue(persona)
     assert web.as_(user).post(reverse("manage:user_security", args=[staff_west.pk]),
@@ -203,15 +203,27 @@ def test_only_the_security_admin_resets_devices(request, web, api, persona, staf
     assert TOTPDevice.objects.filter(user=staff_west).exists()
 
 
-def test_another_subdistricts_account_is_404(web, api, admin, other_admin):
-    assert web.as_(admin).get(reverse("manage:user_security", args=[other_admin.pk])).status_code == 404
-    assert api.as_(admin).get(f"/api/v1/users/{other_admin.pk}/tokens/").status_code == 404
+def test_another_subdistricts_account_is_404(web, api, security, other_admin):
+    assert web.as_(security).get(reverse("manage:user_security", args=[other_admin.pk])).status_code == 404
+    assert api.as_(security).get(f"/api/v1/users/{other_admin.pk}/tokens/").status_code == 404
 
 
-def test_nobody_resets_their_own_device(web, admin):
-    assert web.as_(admin).post(reverse("manage:user_security", args=[admin.pk]),
-                               {"reset_device": "1"}).status_code == 403
-    assert TOTPDevice.objects.filter(user=admin).exists()
+def test_the_districts_security_admin_resets_a_subdistricts_security_admin_on_the_page_and_the_api(
+        web, api, district_security, security):
+    """韩区安 looks after the sub-districts' security admins (jiedao.scope.accounts_filter): the page and the
+    API find 冯安全's account alike."""
+    page = web.as_(district_security).get(reverse("manage:user_security", args=[security.pk]))
+    assert page.status_code == 200 and "已绑定" in page.content.decode()
+    assert api.as_(district_security).get(f"/api/v1/users/{security.pk}/tokens/").status_code == 200
+    web.post(reverse("manage:user_security", args=[security.pk]), {"reset_device": "1"})
+    assert not TOTPDevice.objects.filter(user=security).exists()
+
+
+def test_nobody_resets_their_own_device(web, api, security):
+    assert web.as_(security).post(reverse("manage:user_security", args=[security.pk]),
+                                  {"reset_device": "1"}).status_code == 403
+    assert api.as_(security).post(f"/api/v1/users/{security.pk}/device-reset/").status_code == 403
+    assert TOTPDevice.objects.filter(user=security).exists()
 
 
 def test_the_factory_device_holds_the_tests_secret(staff_east):
@@ -221,7 +233,7 @@ def test_the_factory_device_holds_the_tests_secret(staff_east):
 # Bad input: the family of bad values (tests/jiedao/test_bad_input_family.py) at each step's one field ----------
 
 @pytest.mark.parametrize("name", list(FAMILY))
-def test_no_bad_code_gives_a_500(name, newcomer, staff_east, admin):
+def test_no_bad_code_gives_a_500(name, newcomer, staff_east, security):
     value = FAMILY[name]
     half = password_only(Client(raise_request_exception=False), staff_east)
     enrolling = password_only(Client(raise_request_exception=False), newcomer)
@@ -230,7 +242,7 @@ def test_no_bad_code_gives_a_500(name, newcomer, staff_east, admin):
                APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD,
                                                         "otp": value}, format="json")]
     manager = APIClient(raise_request_exception=False)
-    manager.force_authenticate(admin)
+    manager.force_authenticate(security)
     answers.append(manager.delete(f"/api/v1/users/{staff_east.pk}/tokens/?{urlencode({'token': value})}"))
     for response in answers:
         assert response.status_code < 500, (response.status_code, response.content[:300])

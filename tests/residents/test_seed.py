@@ -94,6 +94,7 @@ def test_every_demo_account_signs_in_with_the_printed_secret(capsys, client):
     call_command("seed_demo", "--residents", "400", "--password", "Demo-pass-2026", "--totp-secret", secret)
     out = capsys.readouterr().out
     assert secret in out and "otpauth://totp/" in out and f"secret={secret}" in out
+    # 14 demo accounts: 和平里's twelve (residents.demo.ensure_accounts, the security admin's too) and 安贞's two.
     assert TOTPDevice.objects.filter(confirmed=True, key=hex_key(secret)).count() == User.objects.count() == 14
     client.post(reverse("login"), {"username": "staff1", "password": "Demo-pass-2026"})
     assert client.post(reverse("otp_verify"), {"code": code(secret)})["Location"] == reverse("home")
