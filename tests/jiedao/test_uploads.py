@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.otp import code
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_a_chunked_body_is_read_only_up_to_the_limit(api, staff_east):
 def test_a_chunked_body_within_the_limit_is_read_as_usual(client, staff_east):
     staff_east.set_password(PASSWORD)
     staff_east.save()
-    content = json.dumps({"username": "staff_east", "password": PASSWORD}).encode()
+    content = json.dumps({"username": "staff_east", "password": PASSWORD, "otp": code()}).encode()
     response = client.generic("POST", "/api/v1/auth/token/", b"", CONTENT_TYPE="application/json",
                               HTTP_TRANSFER_ENCODING="chunked", **{"wsgi.input": Body(content=content)})
     assert response.status_code == 200 and response.json()["token"]
