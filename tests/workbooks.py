@@ -23,3 +23,12 @@ def export_queries(client, url) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as ctx:
         rows, _ = read_sheet(client.get(url))
     return len(ctx.captured_queries), len(rows) - 1
+
+
+def assert_export_queries_fixed(client, url, add) -> None:
+    """Exporting `url` costs as many queries for 40 rows as for 2: `add(n)` makes n more rows of the list."""
+    add(2)
+    queries, rows = export_queries(client, url)
+    add(38)
+    more_queries, more_rows = export_queries(client, url)
+    assert queries == more_queries and (rows, more_rows) == (2, 40)
