@@ -521,10 +521,10 @@ class EncryptedFileSystemStorage(EncryptedStorageMixin, FileSystemStorage):
 BATCH = 1000
 
 
-def _batches(model, field: str):
+def _batches(model, field: str, using: str):
     last = None
     while True:
-        rows = model.objects.exclude(**{field: ""}).exclude(**{f"{field}__isnull": True}).order_by("pk")
+        rows = model.objects.using(using).exclude(**{field: ""}).exclude(**{f"{field}__isnull": True}).order_by("pk")
         rows = rows.filter(pk__gt=last) if last is not None else rows
         batch = list(rows.values_list("pk", field)[:BATCH])
         if not batch:
@@ -533,21 +533,22 @@ def _batches(model, field: str):
         last = batch[-1][0]
 
 
-def _checks_now() -> None:
+def _checks_now(using: str) -> None:
     # On PostgreSQL the rows' foreign-key checks would otherwise wait for the end of the migration's
     # transaction, and its next ALTER TABLE refuses to run with them pending.
-    from django.db import connection
+    from django.db import connections
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    if connections[using].vendor == "postgresql":
+        with connections[using].cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-def _write(model, field: str, rows: list[tuple]) -> None:
+def _write(model, field: str, rows: list[tuple], using: str) -> None:
     # One UPDATE by primary key per row (executemany): bulk_update's CASE over a batch costs the square of
     # its size, and made the migration of 100,000 residents take minutes on SQLite.
-    from django.db import connection
+    from django.db import connections
 
+    connection = connections[using]
     columns = [field, *rows[0][1]]
     qn = connection.ops.quote_name
     sql = (f"UPDATE {qn(model._meta.db_table)} SET {', '.join(f'{qn(c)} = %s' for c in columns)} "
@@ -556,27 +557,29 @@ def _write(model, field: str, rows: list[tuple]) -> None:
         cursor.executemany(sql, [(value, *indexes.values(), pk) for pk, indexes, value in rows])
 
 
-def encrypt_column(model, field: str, *, indexes: dict[str, str] | None = None, normalize=None) -> None:
+def encrypt_column(model, field: str, *, using: str, indexes: dict[str, str] | None = None,
+                   normalize=None) -> None:
     """Encrypt `field` of every row in place; `indexes` maps an index column to "whole" or "last4" (filled
-    from the clear value, after `normalize`)."""
-    _checks_now()
+    from the clear value, after `normalize`). `using` is the migration's own connection (the owner's, where
+    the runtime role is another: the runtime connection would wait on the migration's locks)."""
+    _checks_now(using)
     aad = f"{model._meta.db_table}.{model._meta.get_field(field).column}"
-    for batch in _batches(model, field):
+    for batch in _batches(model, field, using):
         rows = []
         for pk, value in batch:
             value = normalize(value) if normalize and value else (value or "")
             values = {column: (blind_index if kind == "whole" else last4_index)(field, value)
                       for column, kind in (indexes or {}).items()}
             rows.append((pk, values, encrypt(value, aad=aad)))
-        _write(model, field, rows)
+        _write(model, field, rows, using)
 
 
-def decrypt_column(model, field: str) -> None:
+def decrypt_column(model, field: str, *, using: str) -> None:
     """The reverse: the clear value back in the column (the key is needed, as for reading)."""
-    _checks_now()
+    _checks_now(using)
     aad = f"{model._meta.db_table}.{model._meta.get_field(field).column}"
-    for batch in _batches(model, field):
-        _write(model, field, [(pk, {}, decrypt(value or "", aad=aad)) for pk, value in batch])
+    for batch in _batches(model, field, using):
+        _write(model, field, [(pk, {}, decrypt(value or "", aad=aad)) for pk, value in batch], using)
 
 
 # --- key rotation -----------------------------------------------------------------------------------

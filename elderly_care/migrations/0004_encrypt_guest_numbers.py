@@ -9,11 +9,14 @@ from jiedao.crypto import decrypt_column, encrypt_column
 
 
 def encrypt(apps, schema_editor):
-    encrypt_column(apps.get_model("elderly_care", "Meal"), "guest_id_number", indexes={"guest_id_index": "whole"})
+    db = schema_editor.connection.alias
+    encrypt_column(apps.get_model("elderly_care", "Meal"), "guest_id_number", indexes={"guest_id_index": "whole"},
+                   using=db)
 
 
 def decrypt(apps, schema_editor):
-    decrypt_column(apps.get_model("elderly_care", "Meal"), "guest_id_number")
+    db = schema_editor.connection.alias
+    decrypt_column(apps.get_model("elderly_care", "Meal"), "guest_id_number", using=db)
 
 
 class Migration(migrations.Migration):

@@ -10,7 +10,8 @@ def start_password_clocks(apps, schema_editor):
     # never (no expiry at all) nor from long ago (every account at once).
     from django.utils import timezone
 
-    apps.get_model("jiedao", "User").objects.filter(password_changed_at=None).update(password_changed_at=timezone.now())
+    users = apps.get_model("jiedao", "User").objects.using(schema_editor.connection.alias)  # the migrating role's
+    users.filter(password_changed_at=None).update(password_changed_at=timezone.now())
 
 
 class Migration(migrations.Migration):

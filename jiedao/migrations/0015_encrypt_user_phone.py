@@ -7,11 +7,13 @@ from jiedao.crypto import decrypt_column, encrypt_column
 
 
 def encrypt(apps, schema_editor):
-    encrypt_column(apps.get_model("jiedao", "User"), "phone")
+    db = schema_editor.connection.alias
+    encrypt_column(apps.get_model("jiedao", "User"), "phone", using=db)
 
 
 def decrypt(apps, schema_editor):
-    decrypt_column(apps.get_model("jiedao", "User"), "phone")
+    db = schema_editor.connection.alias
+    decrypt_column(apps.get_model("jiedao", "User"), "phone", using=db)
 
 
 class Migration(migrations.Migration):

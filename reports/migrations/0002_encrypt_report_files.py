@@ -9,19 +9,20 @@ from jiedao.crypto import decrypt_bytes, encrypt_bytes
 AAD = "jiedao_monthlyreport.content"  # the table the model kept when it moved here
 
 
-def _each(apps, change):
-    MonthlyReport = apps.get_model("reports", "MonthlyReport")
-    for pk in list(MonthlyReport.objects.values_list("pk", flat=True)):  # one workbook in memory at a time
-        content = MonthlyReport.objects.values_list("content", flat=True).get(pk=pk)
-        MonthlyReport.objects.filter(pk=pk).update(content=change(bytes(content), aad=AAD))
+def _each(apps, change, db):
+    # Through the migration's own connection (the owner's: the runtime role's would wait on its locks).
+    reports = apps.get_model("reports", "MonthlyReport").objects.using(db)
+    for pk in list(reports.values_list("pk", flat=True)):  # one workbook in memory at a time
+        content = reports.values_list("content", flat=True).get(pk=pk)
+        reports.filter(pk=pk).update(content=change(bytes(content), aad=AAD))
 
 
 def encrypt(apps, schema_editor):
-    _each(apps, encrypt_bytes)
+    _each(apps, encrypt_bytes, schema_editor.connection.alias)
 
 
 def decrypt(apps, schema_editor):
-    _each(apps, decrypt_bytes)
+    _each(apps, decrypt_bytes, schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

@@ -15,18 +15,20 @@ PHONE_INDEXES = {"phone_index": "whole", "phone_last4_index": "last4"}
 
 
 def encrypt(apps, schema_editor):
+    db = schema_editor.connection.alias
     Resident = apps.get_model("residents", "Resident")
-    encrypt_column(Resident, "id_number", indexes=NUMBER_INDEXES)
-    encrypt_column(Resident, "phone", indexes=PHONE_INDEXES)
-    encrypt_column(apps.get_model("residents", "ServicePoint"), "contact_phone")
+    encrypt_column(Resident, "id_number", indexes=NUMBER_INDEXES, using=db)
+    encrypt_column(Resident, "phone", indexes=PHONE_INDEXES, using=db)
+    encrypt_column(apps.get_model("residents", "ServicePoint"), "contact_phone", using=db)
 
 
 def decrypt(apps, schema_editor):
+    db = schema_editor.connection.alias
     Resident = apps.get_model("residents", "Resident")
-    decrypt_column(Resident, "id_number")
-    decrypt_column(Resident, "phone")
-    decrypt_column(apps.get_model("residents", "ServicePoint"), "contact_phone")
-    Resident.objects.update(id_last4=models.functions.Right("id_number", 4))
+    decrypt_column(Resident, "id_number", using=db)
+    decrypt_column(Resident, "phone", using=db)
+    decrypt_column(apps.get_model("residents", "ServicePoint"), "contact_phone", using=db)
+    Resident.objects.using(db).update(id_last4=models.functions.Right("id_number", 4))
 
 
 def text(verbose_name, **kwargs):
