@@ -288,8 +288,8 @@ def api_token_revoke(*, user: User, token: ApiToken) -> None:
 
 
 def _require_account_manager(actor, user: User) -> None:
-    if not manages_accounts(actor):
-        raise PermissionDenied("只有安全管理员可以重置双因素或吊销令牌。")
+    """The account rule every security-admin write shares (_require_manager), then this account's."""
+    _require_manager(actor)
     if user.pk == actor.pk:
         raise PermissionDenied("不能重置或吊销自己的：请另一位安全管理员处理。")
     if not may_change_account(actor, user):
