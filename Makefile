@@ -10,13 +10,15 @@ DEMO_PASSWORD ?= Demo-Spring-58
 # machines); the CJK font makes Chinese render. `make test` installs both when either is missing.
 CHROMIUM ?= /usr/bin/chromium
 CJK_FONT ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
-BROWSER_PACKAGES := chromium fonts-noto-cjk
+# pgbouncer: tests/jiedao/test_pgbouncer.py starts one in transaction mode in front of the test PostgreSQL.
+PGBOUNCER ?= /usr/sbin/pgbouncer
+BROWSER_PACKAGES := chromium fonts-noto-cjk pgbouncer
 NODE_STAMP := node_modules/.installed-stamp
 
 # The demo accounts' authenticator secret (seed_demo --totp-secret); `make otp-code` prints its current code.
 DEMO_TOTP_SECRET ?= JBSWY3DPEHPK3PXPJIEDAODEMO234567
 
-.PHONY: install browser-deps demo test lint otp-code bench bench-reminders bench-meals bench-dashboard backup clean
+.PHONY: install messages browser-deps demo test lint otp-code bench bench-reminders bench-meals bench-dashboard bench-load backup clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,7 +32,13 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+MESSAGES := locale/zh_Hans/LC_MESSAGES/django
 install: $(STAMP) $(NODE_STAMP)
+
+# The portal's own words (locale/zh_Hans/LC_MESSAGES/django.po) compiled to the .mo Django reads; the
+# .mo is committed so that a deployment needs no gettext, and a test checks it matches the .po.
+messages: $(STAMP)
+	$(BIN)/python -c "import polib; polib.pofile('$(MESSAGES).po').save_as_mofile('$(MESSAGES).mo')"
 
 # The 6-digit code an authenticator app holding DEMO_TOTP_SECRET shows now (RFC 6238; each is accepted once).
 otp-code: $(STAMP)
@@ -39,7 +47,7 @@ otp-code: $(STAMP)
 
 # Only for the tests: `make demo` needs no browser. apt-get as root, through sudo otherwise.
 browser-deps:
-	@if [ -x "$(CHROMIUM)" ] && [ -f "$(CJK_FONT)" ]; then exit 0; fi; \
+	@if [ -x "$(CHROMIUM)" ] && [ -f "$(CJK_FONT)" ] && [ -x "$(PGBOUNCER)" ]; then exit 0; fi; \
 	need="the browser tests need Debian's $(BROWSER_PACKAGES) ($(CHROMIUM), $(CJK_FONT))"; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
 	  echo "make: $$need; no apt-get here: install Chromium at $(CHROMIUM) and the Noto Sans CJK" \
@@ -51,7 +59,7 @@ browser-deps:
 	  echo "make: $$need; not root and no sudo: as root run" \
 	    "'apt-get install -y $(BROWSER_PACKAGES)', then make test again." >&2; exit 1; \
 	fi; \
-	echo "make: $(CHROMIUM) or $(CJK_FONT) is missing; installing Debian's $(BROWSER_PACKAGES) with apt-get"; \
+	echo "make: $(CHROMIUM), $(CJK_FONT) or $(PGBOUNCER) is missing; installing Debian's $(BROWSER_PACKAGES) with apt-get"; \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null
 
@@ -94,6 +102,11 @@ bench-meals: install
 # The dashboard and the report pack on the meals benchmark's database (100,000 residents, a million meals).
 bench-dashboard: install
 	$(BIN)/python benchmarks/dashboard.py
+
+# The office's mix against gunicorn, with locust (the bench extra), as a share of the plain page's rate.
+bench-load: install
+	$(BIN)/pip install -q -e ".[bench]"
+	$(BIN)/python benchmarks/load.py
 
 # An encrypted backup of the database, the stored files and the audit archives into BACKUP_DIR (BACKUP_KEY
 # must be set; on PostgreSQL as DATABASE_OWNER_URL when set). `python manage.py restore FILE` brings it back.

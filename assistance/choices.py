@@ -36,3 +36,14 @@ class DocumentType(models.TextChoices):
     MEDICAL = "medical", "医疗票据"
     DISABILITY = "disability", "残疾证"
     OTHER = "other", "其他"
+
+
+class WishState(models.TextChoices):
+    """A 微心愿's path (assistance.workflow.WISH_PATH): each label names the step already taken."""
+
+    COLLECTED = "collected", "征集"
+    REVIEWED = "reviewed", "审核"
+    PUBLISHED = "published", "发布"
+    CLAIMED = "claimed", "认领"
+    FULFILLED = "fulfilled", "实现"
+    WITHDRAWN = "withdrawn", "撤回"

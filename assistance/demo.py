@@ -13,8 +13,8 @@ from jiedao.models import Role, User
 from residents.models import Resident, ResidentTag, Subdistrict
 
 from . import services
-from .models import Case, CaseKind, CaseState, CaseTransition, Disbursement
-from .workflow import FORWARD
+from .models import Case, CaseKind, CaseState, CaseTransition, Disbursement, Wish, WishState, WishTransition
+from .workflow import FORWARD, WISH_FORWARD
 
 # Monthly aid (低保, 特困) is paid on this day of each month, for that month.
 PAY_DAY = 10
@@ -27,11 +27,12 @@ STEP_DAYS = {CaseState.COMMUNITY_REVIEWED: (2, 6), CaseState.SUBDISTRICT_REVIEWE
 
 
 @transaction.atomic  # one commit, not one per step: the walk takes hundreds of small transactions
-def seed_cases(*, subdistrict: Subdistrict, seed: int = 1) -> int:
+def seed_cases(*, subdistrict: Subdistrict, seed: int = 1, walk: bool = True) -> int:
     """Relief cases of every kind in every state, walked through the real workflow (so each has its
     history), then dated as the office would have worked them over the past months; payments that match
     their cases (a monthly case paid every month since its approval); and the 低保 / 特困 households the
-    office already paid before the portal, with a year of payments. A second call adds nothing."""
+    office already paid before the portal, with a year of payments. With walk=False only the latter (the
+    district's other sub-districts: walking takes seconds per sub-district). A second call adds nothing."""
     if Case.objects.filter(resident__community__subdistrict=subdistrict).exists():
         return 0
     rng = random.Random(seed)
@@ -40,12 +41,15 @@ def seed_cases(*, subdistrict: Subdistrict, seed: int = 1) -> int:
     if staff is None or admin is None:
         return 0
     today = timezone.localdate()
+    if not walk:
+        return _legacy_cases(subdistrict=subdistrict, admin=admin, rng=rng, today=today)
     people = list(Resident.objects.visible_to(staff).active().order_by("id")[:400])
     rng.shuffle(people)
     sizes = _household_sizes([p.household_id for p in people])
     path = [CaseState.APPLIED, *[to for to, _ in FORWARD.values()]]
     made = 0
-    for k, kind in enumerate(CaseKind):
+    # 微心愿 are wishes now (seed_wishes), not cases.
+    for k, kind in enumerate([kind for kind in CaseKind if kind not in services.RETIRED_KINDS]):
         for target in [*path, CaseState.REJECTED]:
             if not people:  # a small demo has fewer people in the staff member's community than cases
                 break
@@ -167,12 +171,83 @@ def _legacy_cases(*, subdistrict: Subdistrict, admin, rng: random.Random, today:
         for case in cases], batch_size=2000)
     # Decided long before the portal: dated a year back, so past months' figures hold them, and paid
     # every month since (the month they came in too).
-    legacy_cases = Case.objects.filter(resident__community__subdistrict=subdistrict, reason__startswith="系统上线前")
-    legacy_cases.update(opened_at=_at(year_ago))
-    CaseTransition.objects.filter(case__in=legacy_cases).update(at=_at(year_ago))
+    # By the ids just written (a subquery over the whole table cost seconds per sub-district at a district's size).
+    ids = [case.pk for case in cases]
+    for start in range(0, len(ids), 5000):
+        batch = ids[start:start + 5000]
+        Case.objects.filter(pk__in=batch).update(opened_at=_at(year_ago))
+        CaseTransition.objects.filter(case_id__in=batch).update(at=_at(year_ago))
     before = add_months(year_ago, -1)  # so that _monthly starts with the year-ago month itself
     payments = []
     for case in cases:
         payments += _monthly(case, after=before, until=today, by=admin)
     Disbursement.objects.bulk_create(payments, batch_size=5000)
     return len(cases)
+
+
+# The wishes of the demo: mostly children's (困境儿童, 留守儿童), some of elders in difficulty, as the offices'
+# reports say; each (wish, value in yuan, story).
+CHILD_WISHES = [("一套水彩笔", 60, "喜欢画画，想画下社区的梧桐树。"), ("一个新书包", 120, "旧书包背了三年，拉链坏了。"),
+                ("一双运动鞋", 150, "参加了学校的田径队。"), ("一套课外读物", 90, "最爱读科普书。"),
+                ("一台护眼台灯", 130, "晚上在小桌上写作业。"), ("一个篮球", 80, "放学后想和同学一起打球。"),
+                ("一件冬季棉服", 200, "去年的棉服已经小了。"), ("一套绘本", 70, "弟弟妹妹也能一起看。")]
+ELDER_WISHES = [("一台收音机", 100, "独居，喜欢听戏曲。"), ("一副老花镜", 50, "看报纸越来越吃力。"),
+                ("一个电热水袋", 40, "冬天手脚冰凉。"), ("一根助行拐杖", 80, "膝盖不好，出门不便。")]
+WISH_PATH_STATES = [WishState.COLLECTED, *[to for to, _ in WISH_FORWARD.values()]]
+DONORS = [("和平里小学志愿者团队", "010-64001234"), ("东园社区党支部", "010-64005678"), ("李先生", "139****2266"),
+          ("爱心企业：和平超市", "010-64009999")]
+
+
+@transaction.atomic
+def seed_wishes(*, subdistrict: Subdistrict, seed: int = 1) -> int:
+    """微心愿 in every state, walked through the real path (each with its steps), collected over the past
+    months: children's wishes of the tagged children first, then elders'. A second call adds nothing."""
+    if Wish.objects.filter(resident__community__subdistrict=subdistrict).exists():
+        return 0
+    rng = random.Random(seed)
+    staff = User.objects.filter(subdistrict=subdistrict, role=Role.COMMUNITY_STAFF).order_by("id").first()
+    admin = User.objects.filter(subdistrict=subdistrict, role=Role.SUBDISTRICT_ADMIN).order_by("id").first()
+    if staff is None or admin is None:
+        return 0
+    today = timezone.localdate()
+    ours = Resident.objects.visible_to(staff).active()
+    children = list(ours.filter(tag_links__tag__in=["child_in_difficulty", "left_behind_child", "orphan"])
+                    .distinct().order_by("id")[:len(CHILD_WISHES) * 2])
+    # Elders' wishes make up the rest of a dozen at least (so every state has one, however few children).
+    elders = list(ours.filter(tag_links__tag__in=["living_alone", "childless_widowed"]).distinct().order_by("id")
+                  [:max(len(ELDER_WISHES), 12 - len(children))])
+    targets = [*WISH_PATH_STATES, WishState.WITHDRAWN]
+    made = 0
+    people = [(r, CHILD_WISHES[i % len(CHILD_WISHES)]) for i, r in enumerate(children)]
+    people += [(r, ELDER_WISHES[i % len(ELDER_WISHES)]) for i, r in enumerate(elders)]
+    for n, (resident, (text, value, story)) in enumerate(people):
+        target = targets[n % len(targets)]
+        wish = services.wish_collect(actor=staff, resident=resident, data={"wish": text, "value": Decimal(value),
+                                                                          "story": story})
+        collected = today - timedelta(days=rng.randint(20, 170))
+        day = collected
+        steps = {WishState.COLLECTED: day}
+        state = WishState.COLLECTED
+        while state != target:
+            day = min(day + timedelta(days=rng.randint(2, 9)), today)
+            if target == WishState.WITHDRAWN:
+                services.wish_transition(actor=staff, wish=wish, to=WishState.WITHDRAWN,
+                                         comment="家庭情况好转，本人撤回")
+                steps[WishState.WITHDRAWN] = day
+                break
+            to, roles = WISH_FORWARD[state]
+            actor = staff if staff.role in roles else admin
+            extra = {}
+            if to == WishState.CLAIMED:
+                extra = dict(zip(("donor", "donor_contact"), rng.choice(DONORS), strict=True))
+            if to == WishState.FULFILLED:
+                extra = {"fulfilled_on": today, "note": "已送到家中，当面转交。"}  # redated below
+            wish = services.wish_transition(actor=actor, wish=wish, to=to, comment="同意", **extra)
+            steps[to] = day
+            state = to
+        Wish.objects.filter(pk=wish.pk).update(created_at=_at(collected),
+                                               fulfilled_on=steps.get(WishState.FULFILLED))
+        for k, step in enumerate(wish.transitions.order_by("id")):
+            WishTransition.objects.filter(pk=step.pk).update(at=_at(steps[step.to_state], k))
+        made += 1
+    return made

@@ -1,8 +1,8 @@
 from jiedao.exports import ExportList, local
 from jiedao.scope import reads_registry
 
-from .filters import CaseFilterSet, DisbursementFilterSet
-from .models import Case, Disbursement
+from .filters import CaseFilterSet, DisbursementFilterSet, WishFilterSet
+from .models import Case, Disbursement, Wish
 
 CASE_COLUMNS = [
     ("编号", lambda c: c.pk, 8),
@@ -41,3 +41,21 @@ CASES = ExportList(name="救助案件", model=Case, filterset=CaseFilterSet, col
 DISBURSEMENTS = ExportList(name="救助发放", model=Disbursement, filterset=DisbursementFilterSet,
                            columns=DISBURSEMENT_COLUMNS, readers=reads_registry, path=f"{__name__}.DISBURSEMENTS",
                            related=("case__resident__community", "by"))
+
+WISH_COLUMNS = [
+    ("编号", lambda w: w.pk, 8),
+    ("心愿人", lambda w: w.resident.name, 10),
+    ("身份证号", lambda w: w.resident.id_number_masked, 22),
+    ("社区", lambda w: w.resident.community.name, 16),
+    ("儿童心愿", lambda w: "是" if w.for_child else "否", 8),
+    ("心愿", lambda w: w.wish, 30),
+    ("价值（元）", lambda w: w.value, 10),
+    ("状态", lambda w: w.get_state_display(), 8),
+    ("认领人/单位", lambda w: w.donor or None, 16),
+    ("实现日期", lambda w: w.fulfilled_on, 12),
+    ("撤回原因", lambda w: w.withdrawn_reason or None, 24),
+    ("征集时间", lambda w: local(w.created_at), 17),
+]
+# Children's data (PIPL): the export is written to the audit log, as every export is (jiedao.exports).
+WISHES = ExportList(name="微心愿", model=Wish, filterset=WishFilterSet, columns=WISH_COLUMNS, readers=reads_registry,
+                    path=f"{__name__}.WISHES", related=("resident__community",))

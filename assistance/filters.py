@@ -4,7 +4,7 @@ from django import forms
 from jiedao.filters import CSVChoiceFilter, LocalDayFilter, scoped_choices
 from residents.models import Community, Grid, Resident, Subdistrict
 
-from .models import Case, CaseKind, CaseState, Disbursement, DisbursementMethod
+from .models import Case, CaseKind, CaseState, Disbursement, DisbursementMethod, Wish, WishState
 
 
 class CaseFilterSet(django_filters.FilterSet):
@@ -48,4 +48,28 @@ class DisbursementFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Disbursement
+        fields = []
+
+
+class WishFilterSet(django_filters.FilterSet):
+    """The wish list: the page, /api/v1/wishes/ and the export."""
+
+    state = CSVChoiceFilter(label="状态", choices=WishState.choices, lookup_expr="in")
+    # The dashboard's child-services sheet counts children's wishes and links here with for_child=true.
+    for_child = django_filters.BooleanFilter(label="儿童心愿", widget=forms.NullBooleanSelect)
+    subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="resident__community__subdistrict",
+                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
+    community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
+                                                 queryset=scoped_choices(Community))
+    grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
+                                            queryset=scoped_choices(Grid, "community"))
+    resident = django_filters.ModelChoiceFilter(label="心愿人", queryset=scoped_choices(Resident),
+                                                widget=forms.NumberInput)
+    created_from = LocalDayFilter(label="征集日期起", field_name="created_at")
+    created_to = LocalDayFilter(label="征集日期止", field_name="created_at", until=True)
+    fulfilled_from = django_filters.DateFilter(label="实现日期起", field_name="fulfilled_on", lookup_expr="gte")
+    fulfilled_to = django_filters.DateFilter(label="实现日期止", field_name="fulfilled_on", lookup_expr="lte")
+
+    class Meta:
+        model = Wish
         fields = []

@@ -1,6 +1,8 @@
+from decimal import Decimal
+
 from django import forms
 
-from .models import Case, CaseKind, Disbursement, ReliefSettings
+from .models import WISH_VALUE_CAP, Case, CaseKind, Disbursement, ReliefSettings, Wish
 
 
 class CaseForm(forms.ModelForm):
@@ -48,9 +50,33 @@ class CorrectionForm(DisbursementForm):
 
 
 class ReliefSettingsForm(forms.ModelForm):
-    kinds = forms.MultipleChoiceField(label="受理的救助类别", choices=CaseKind.choices, required=False,
+    # 微心愿 is a record of its own now (Wish): not a kind an office switches on.
+    kinds = forms.MultipleChoiceField(label="受理的救助类别", required=False,
+                                      choices=[c for c in CaseKind.choices if c[0] != CaseKind.MICRO_WISH],
                                       widget=forms.CheckboxSelectMultiple, help_text="都不勾选表示全部受理。")
 
     class Meta:
         model = ReliefSettings
         fields = ["dibao_threshold", "publicity_days", "review_months", "kinds"]
+
+
+class WishForm(forms.ModelForm):
+    value = forms.DecimalField(label="价值（元）", max_digits=8, decimal_places=2, min_value=Decimal("0.01"),
+                               max_value=WISH_VALUE_CAP)
+
+    class Meta:
+        model = Wish
+        fields = ["wish", "value", "story"]
+        widgets = {"story": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"wish": "如：一套水彩笔。会公开展示，请不要写姓名、学校、住址。"}
+
+
+class WishStepForm(forms.Form):
+    """A step's button carries what the step needs: a claim its donor, a fulfilment its date and note or photo."""
+
+    comment = forms.CharField(label="意见", max_length=500, required=False)
+    donor = forms.CharField(label="认领人/单位", max_length=100, required=False)
+    donor_contact = forms.CharField(label="认领人联系方式", max_length=100, required=False)
+    fulfilled_on = forms.DateField(label="实现日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="实现情况", max_length=500, required=False)
+    photo = forms.FileField(label="照片", required=False)

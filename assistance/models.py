@@ -3,12 +3,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from jiedao.money import yuan
 from jiedao.querysets import SubdistrictSettingQuerySet
 
-from .choices import CaseKind, CaseState, DisbursementMethod, DocumentType  # noqa: F401  (named from models too)
-from .querysets import CaseDocumentQuerySet, CaseQuerySet, DisbursementQuerySet
+from .choices import CaseKind, CaseState, DisbursementMethod, DocumentType, WishState  # noqa: F401  (named from models too)
+from .querysets import CaseDocumentQuerySet, CaseQuerySet, DisbursementQuerySet, WishQuerySet
 
 # Paid every month until the case is closed (the others are paid once).
 ONGOING_KINDS = {CaseKind.DIBAO, CaseKind.TEKUN}
@@ -223,3 +224,86 @@ class ReliefSettings(models.Model):
 
 # Kinds decided on the household's means: size and income are required, per-capita income is checked.
 MEANS_TESTED = {CaseKind.DIBAO, CaseKind.TEKUN}
+
+
+# A wish is a small thing a donor gives (a set of watercolours, a school bag): above this it is a case.
+WISH_VALUE_CAP = Decimal("10000.00")
+
+
+class Wish(models.Model):
+    """A 微心愿: what a resident (mostly a child in difficulty) wishes for, walked 征集 → 审核 → 发布 → 认领 →
+    实现 (or 撤回) on assistance.workflow.WISH_PATH. The donor is text (a person, a unit, a volunteer
+    team): donors have no account, and see the wish only as the public list words it (no identity)."""
+
+    resident = models.ForeignKey("residents.Resident", verbose_name="心愿人", on_delete=models.PROTECT,
+                                 related_name="wishes")
+    wish = models.CharField("心愿", max_length=200)
+    # Required of every wish collected here; None only for a wish moved from a case that asked for a service
+    # and named no sum (assistance 0006).
+    value = models.DecimalField("价值（元）", max_digits=8, decimal_places=2, null=True,
+                                validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(WISH_VALUE_CAP)])
+    story = models.CharField("心愿故事", max_length=500, blank=True,
+                             help_text="简短、尊重当事人；不写姓名、学校、住址等可识别身份的信息。")
+    state = models.CharField("状态", max_length=12, choices=WishState.choices, default=WishState.COLLECTED,
+                             db_index=True)
+    donor = models.CharField("认领人/单位", max_length=100, blank=True)
+    donor_contact = models.CharField("认领人联系方式", max_length=100, blank=True)
+    fulfilled_on = models.DateField("实现日期", null=True, blank=True, db_index=True)
+    note = models.CharField("实现情况", max_length=500, blank=True)
+    # Sealed at rest by the default storage (jiedao.crypto), as case scans; handed out by the wish's own view.
+    photo = models.FileField("照片", upload_to="wishes/%Y/%m/", blank=True)
+    withdrawn_reason = models.CharField("撤回原因", max_length=500, blank=True)
+    # Fixed when the wish is collected (the dashboard counts children's wishes): a wish collected for a
+    # 17-year-old stays a child's wish after a birthday, so last year's figures do not change as people age.
+    for_child = models.BooleanField("儿童心愿", default=False, editable=False, db_index=True)
+    # The relief case a wish was moved from (assistance 0005), kept readable as it was.
+    source_case = models.OneToOneField(Case, verbose_name="原救助案件", null=True, blank=True, editable=False,
+                                       on_delete=models.PROTECT, related_name="moved_wish")
+    created_at = models.DateTimeField("征集时间", db_index=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="征集人", on_delete=models.PROTECT,
+                                   related_name="+")
+
+    objects = WishQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "微心愿"
+        verbose_name_plural = "微心愿"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(state__in=["claimed", "fulfilled"]) | ~models.Q(donor=""),
+                name="wish_claimed_has_donor", violation_error_message="认领后须有认领人。"),
+            models.CheckConstraint(
+                condition=~models.Q(state="fulfilled") | models.Q(fulfilled_on__isnull=False),
+                name="wish_fulfilled_has_date", violation_error_message="实现须有日期。"),
+            models.CheckConstraint(
+                condition=~models.Q(state="withdrawn") | ~models.Q(withdrawn_reason=""),
+                name="wish_withdrawn_has_reason", violation_error_message="撤回须有原因。"),
+        ]
+
+    def __str__(self):
+        return f"{self.wish}（{self.get_state_display()}）"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.resident.community.subdistrict_id
+
+
+class WishTransition(models.Model):
+    """One step of a wish: who moved it, when, from where to where, and the comment (a withdrawal's reason)."""
+
+    wish = models.ForeignKey(Wish, verbose_name="微心愿", on_delete=models.PROTECT, related_name="transitions")
+    from_state = models.CharField("原状态", max_length=12, choices=WishState.choices, blank=True)
+    to_state = models.CharField("新状态", max_length=12, choices=WishState.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", default=timezone.now)
+    comment = models.CharField("意见", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "微心愿流转"
+        verbose_name_plural = "微心愿流转"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"

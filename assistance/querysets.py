@@ -27,3 +27,14 @@ class CaseDocumentQuerySet(models.QuerySet):
         """A scan is seen by those who see its case."""
         return self.filter(places_filter(user, subdistrict="case__resident__community__subdistrict_id",
                                          community="case__resident__community_id", grid="case__resident__grid_id"))
+
+
+class WishQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A wish's details (the person) are seen by those who see its resident; the public list is
+        `published()` read through its own serializer, which names no one."""
+        return self.filter(places_filter(user, subdistrict="resident__community__subdistrict_id",
+                                         community="resident__community_id", grid="resident__grid_id"))
+
+    def published(self):
+        return self.filter(state="published")

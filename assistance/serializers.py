@@ -1,9 +1,22 @@
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from jiedao.serializers import ScopedPrimaryKeyRelatedField
 from residents.models import Resident
 
-from .models import Case, CaseState, CaseTransition, Disbursement, DisbursementMethod
+from . import services, workflow
+from .models import (
+    WISH_VALUE_CAP,
+    Case,
+    CaseState,
+    CaseTransition,
+    Disbursement,
+    DisbursementMethod,
+    Wish,
+    WishState,
+    WishTransition,
+)
 
 
 class CaseTransitionSerializer(serializers.ModelSerializer):
@@ -76,3 +89,69 @@ class CorrectionRequestSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=DisbursementMethod.choices, required=False, label="方式")
     period_from = serializers.DateField(required=False, allow_null=True, label="所属期起")
     period_to = serializers.DateField(required=False, allow_null=True, label="所属期止")
+
+
+class WishTransitionSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username")
+
+    class Meta:
+        model = WishTransition
+        fields = ["from_state", "to_state", "by", "at", "comment"]
+
+
+class WishSerializer(serializers.ModelSerializer):
+    """A wish as staff see it: the person included (in their scope only). POST writes resident, wish, value,
+    story; every step after is POST {id}/transition/."""
+
+    resident = ScopedPrimaryKeyRelatedField(queryset=Resident.objects.all())
+    resident_name = serializers.CharField(source="resident.name", read_only=True)
+    # Null only on a wish moved from a case that named no sum; a new wish is refused without one (the service).
+    value = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal("0.01"),
+                                     max_value=WISH_VALUE_CAP, allow_null=True, label="价值（元）")
+    waiting_for = serializers.SerializerMethodField()
+    has_photo = serializers.SerializerMethodField()
+    history = WishTransitionSerializer(source="transitions", many=True, read_only=True)
+
+    class Meta:
+        model = Wish
+        fields = ["id", "resident", "resident_name", "for_child", "wish", "value", "story", "state", "waiting_for",
+                  "donor", "donor_contact", "fulfilled_on", "note", "has_photo", "withdrawn_reason", "created_at",
+                  "history"]
+        read_only_fields = ["for_child", "state", "donor", "donor_contact", "fulfilled_on", "note",
+                            "withdrawn_reason", "created_at"]
+
+    def get_waiting_for(self, wish) -> str:
+        return workflow.WISH_PATH.waiting_for(wish.state)
+
+    def get_has_photo(self, wish) -> bool:
+        return bool(wish.photo)
+
+
+class WishTransitionRequestSerializer(serializers.Serializer):
+    """One step: `to` the next state (or withdrawn, the comment its reason); a claim with `donor` and
+    `donor_contact`, a fulfilment with `fulfilled_on` and `note`."""
+
+    to = serializers.ChoiceField(choices=[c for c in WishState.choices if c[0] != WishState.COLLECTED])
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, label="意见")
+    donor = serializers.CharField(max_length=100, required=False, allow_blank=True, label="认领人/单位")
+    donor_contact = serializers.CharField(max_length=100, required=False, allow_blank=True, label="认领人联系方式")
+    fulfilled_on = serializers.DateField(required=False, allow_null=True, label="实现日期")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, label="实现情况")
+
+
+class PublicWishSerializer(serializers.ModelSerializer):
+    """A published wish as a donor sees it: one line ("8 岁男孩，想要一套水彩笔，价值 60 元"), the value, the
+    office to call. No name, ID number, address, school or resident id; not the story either (written for
+    the office, it may tell too much)."""
+
+    text = serializers.SerializerMethodField()
+    office = serializers.CharField(source="resident.community.subdistrict.name", read_only=True)
+
+    class Meta:
+        model = Wish
+        fields = ["id", "text", "value", "office"]
+        read_only_fields = fields
+
+    def get_text(self, wish) -> str:
+        return services.wish_public_text(age=wish.resident.age, gender=wish.resident.gender, wish=wish.wish,
+                                         value=wish.value)

@@ -1,5 +1,7 @@
 """Writes of assistance: opening a case, moving it along its path, paying it."""
 
+import re
+import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,7 +19,7 @@ from jiedao.models import AuditAction, Notification, NotificationKind
 from jiedao.money import yuan
 from jiedao.notifications import notifications_deliver, notifications_write
 from jiedao.roles import Role
-from jiedao.scope import can_add_case_documents, can_manage_places, can_open_cases, covers
+from jiedao.scope import can_add_case_documents, can_collect_wishes, can_manage_places, can_open_cases, covers
 from jiedao.signals import rows_changed
 from jiedao.uploads import checked_scan
 from residents.models import Resident, ResidentTag, Status, Tag
@@ -34,6 +36,9 @@ from .models import (
     CaseTransition,
     Disbursement,
     ReliefSettings,
+    Wish,
+    WishState,
+    WishTransition,
 )
 
 CASE_FIELDS = ["reason", "requested_amount", "requested_service", "household_size", "monthly_income"]
@@ -74,6 +79,9 @@ def case_transition(*, actor, case: Case, to: str, comment: str = "", approved_a
     without reason, an approved amount out of bounds, paid on without a live payment or turned down with one).
     """
     case = Case.objects.select_for_update().get(pk=case.pk)  # two reviewers at once: one wins, one is told
+    if case.kind in RETIRED_KINDS:
+        # Moved to a wish (one live record, not two): the wish carries the work on.
+        raise ValidationError({"to": "微心愿已迁入“微心愿”管理，请在微心愿中办理，原案件仅供查阅。"})
     comment = (comment or "").strip()
     why = workflow.refusal(case.state, to, actor.role)
     if why is not None:
@@ -155,8 +163,14 @@ def relief_settings(subdistrict_id: int) -> ReliefSettings:
         subdistrict_id=subdistrict_id)
 
 
+# 微心愿 has its own record and path (Wish, workflow.WISH_PATH) since assistance 0005: no longer opened as a
+# case; the cases of that kind from before stay readable as they were (their wishes name them).
+RETIRED_KINDS = {CaseKind.MICRO_WISH}
+
+
 def enabled_kinds(subdistrict_id: int) -> list[str]:
-    return relief_settings(subdistrict_id).kinds or list(CaseKind.values)
+    kinds = relief_settings(subdistrict_id).kinds or list(CaseKind.values)
+    return [kind for kind in kinds if kind not in RETIRED_KINDS]
 
 
 def means_test(case: Case) -> dict | None:
@@ -381,3 +395,147 @@ def case_document_add(*, actor, case: Case, upload, doc_type: str) -> CaseDocume
     audit.record(actor=actor, action=AuditAction.CREATE, target=document, changes={"case": audit.ref(case),
                                                                                     "type": doc_type})
     return document
+
+
+# --- 微心愿 -------------------------------------------------------------------------------------------
+
+CHILD_AGE = 18  # a wish collected for a resident under 18 is a child's wish (Wish.for_child)
+WISH_FIELDS = ["wish", "value", "story"]
+
+
+# Shown to donors: no number of seven digits or more (a phone, an ID number), however it is spaced or typed
+# (full-width digits, dashes, dots between the digits), and no address of a building, unit or room.
+_LONG_NUMBER = re.compile(r"\d(?:[\s\-‐－—.·]*\d){6,}")
+_ADDRESS = re.compile(r"\d+\s*(?:号楼|栋|幢|单元|室|号院)")
+IDENTITY_IN_TEXT = "心愿和故事会公开展示，请不要写姓名、住址、电话或身份证号（{}）。"
+
+
+def _identity_in_text(resident: Resident, data: dict) -> ValidationError | None:
+    """The wish and its story are shown to donors (the public list): they must not name the person, nor say
+    where they live or how to reach them. Read as people type: spaces between the characters of a name,
+    full-width digits, numbers broken by spaces or dashes."""
+    name = re.sub(r"\s+", "", resident.name or "")
+    estate = re.sub(r"\s+", "", resident.estate or "")
+    found = {}
+    for field in ("wish", "story"):
+        text = unicodedata.normalize("NFKC", str(data.get(field) or ""))
+        packed = re.sub(r"\s+", "", text)
+        what = ("姓名" if name and name in packed else "号码" if _LONG_NUMBER.search(text)
+                else "住址" if _ADDRESS.search(text) or len(estate) >= 2 and estate in packed else "")
+        if what:
+            found[field] = IDENTITY_IN_TEXT.format(f"这里写了{what}")
+    return ValidationError(found) if found else None
+
+
+@transaction.atomic
+def wish_collect(*, actor, resident: Resident, data: dict[str, Any]) -> Wish:
+    """A grid worker or community staff member collects (征集) a wish for a resident of their scope."""
+    if not can_collect_wishes(actor):
+        raise PermissionDenied("只有网格员和社区工作人员可以征集微心愿。")
+    if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
+        raise ValidationError({"resident": "该居民不在您的管辖范围内。"})
+    if resident.status != Status.ACTIVE:
+        raise ValidationError({"resident": "该居民已归档，不能征集心愿。"})
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in WISH_FIELDS}
+    if (refused := _identity_in_text(resident, values)) is not None:
+        raise refused
+    wish = Wish(resident=resident, created_by=actor, created_at=timezone.now(), for_child=resident.age < CHILD_AGE,
+                **values)
+    wish.full_clean()
+    wish.save()
+    WishTransition.objects.create(wish=wish, from_state="", to_state=WishState.COLLECTED, by=actor, comment="征集心愿")
+    audit.record(actor=actor, action=AuditAction.CREATE, target=wish,
+                 changes={"resident": {"id": resident.pk}, "wish": wish.wish, "value": str(wish.value),
+                          "state": WishState.COLLECTED})
+    return wish
+
+
+def _text(value, field: str, limit: int, label: str, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError({field: f"请填写{label}。"})
+    if len(value) > limit:
+        raise ValidationError({field: f"{label}请控制在 {limit} 字以内。"})
+    return value
+
+
+@transaction.atomic
+def wish_transition(*, actor, wish: Wish, to: str, comment: str = "", donor: str = "", donor_contact: str = "",
+                    fulfilled_on: date | None = None, note: str = "", photo=None) -> Wish:
+    """Move a wish one step along workflow.WISH_PATH (or withdraw it, the comment its reason), by the role of
+    that step. The claim names the donor and a contact; the fulfilment its date and a note or a photo.
+    Raises PermissionDenied when the role may not take the step, ValidationError when the step is refused."""
+    wish = Wish.objects.select_for_update().get(pk=wish.pk)  # two clicks at once: one moves it, one is told
+    why = workflow.WISH_PATH.refusal(wish.state, to, actor.role)
+    if why is not None:
+        message, is_role = why
+        if is_role:
+            raise PermissionDenied(message)
+        raise ValidationError({"to": message})
+    comment = _text(comment, "comment", 500, "意见", required=to == WishState.WITHDRAWN)
+    given = {"donor": donor, "donor_contact": donor_contact, "fulfilled_on": fulfilled_on, "note": note,
+             "photo": photo}
+    allowed = {WishState.CLAIMED: {"donor", "donor_contact"}, WishState.FULFILLED: {"fulfilled_on", "note", "photo"}}
+    for field, value in given.items():
+        if value not in (None, "") and field not in allowed.get(to, set()):
+            step = "认领" if field in ("donor", "donor_contact") else "实现"
+            raise ValidationError({field: f"这一项只在“{step}”这一步填写。"})
+    before = wish.state
+    changes: dict[str, Any] = {"state": [before, to], "comment": comment}
+    if to == WishState.CLAIMED:
+        wish.donor = _text(donor, "donor", 100, "认领人或认领单位", required=True)
+        wish.donor_contact = _text(donor_contact, "donor_contact", 100, "认领人联系方式", required=True)
+        changes["donor"] = wish.donor  # the donor's contact stays on the wish, not in the log
+    if to == WishState.FULFILLED:
+        if fulfilled_on is None:
+            raise ValidationError({"fulfilled_on": "请填写心愿实现的日期。"})
+        if fulfilled_on > timezone.localdate():
+            raise ValidationError({"fulfilled_on": "实现日期不能晚于今天。"})
+        if fulfilled_on < timezone.localtime(wish.created_at).date():
+            raise ValidationError({"fulfilled_on": "实现日期不能早于征集日期。"})
+        wish.fulfilled_on = fulfilled_on
+        wish.note = _text(note, "note", 500, "实现情况")
+        if photo is not None:
+            wish.photo = _wish_photo(wish, photo)
+        if not wish.note and not wish.photo:
+            raise ValidationError({"note": "请写一句实现情况，或上传一张照片。"})
+        changes.update(fulfilled_on=fulfilled_on.isoformat(), photo=bool(wish.photo))
+    if to == WishState.WITHDRAWN:
+        wish.withdrawn_reason = comment
+    wish.state = to
+    wish.save()
+    WishTransition.objects.create(wish=wish, from_state=before, to_state=to, by=actor, comment=comment)
+    audit.record(actor=actor, action=AuditAction.UPDATE, target=wish, changes=changes)
+    return wish
+
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+def _wish_photo(wish: Wish, upload) -> ContentFile:
+    """A PNG or JPEG (Pillow writes it afresh) or a PDF, at most 5 MB, under our name; sealed by the storage."""
+    if upload.size > MAX_PHOTO_BYTES:
+        raise ValidationError({"photo": "照片不能超过 5 MB。"})
+    try:
+        scan = checked_scan(upload.read())
+    except ValidationError as e:
+        raise ValidationError({"photo": e.message_dict.get("file", e.messages)}) from None
+    return ContentFile(scan.content, name=f"wish{wish.pk}{scan.extension}")
+
+
+def wish_public_text(*, age: int, gender: str, wish: str, value) -> str:
+    """A published wish as a donor reads it: "8 岁男孩，想要一套水彩笔，价值 60 元" — an age, a word for the
+    person, the wish and its value; never a name, a number, a school or a place."""
+    if age < CHILD_AGE:
+        person = "男孩" if gender == "M" else "女孩"
+    elif age >= 60:
+        person = "老人"
+    else:
+        person = "居民"
+    wish = wish.strip()
+    wanted = wish if wish.startswith(("想要", "希望", "想")) else f"想要{wish}"
+    if value is None:  # a wish moved from a case that named no sum
+        return f"{age} 岁{person}，{wanted}"
+    amount = Decimal(value)
+    shown = f"{amount:,.0f}" if amount == amount.to_integral_value() else yuan(amount)
+    return f"{age} 岁{person}，{wanted}，价值 {shown} 元"

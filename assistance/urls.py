@@ -16,4 +16,10 @@ urlpatterns = [
     path("<int:pk>/disbursements/", views.DisbursementAddView.as_view(), name="disbursement_add"),
     path("disbursements/<int:pk>/void/", views.DisbursementChangeView.as_view(), name="disbursement_void"),
     path("disbursements/<int:pk>/correct/", views.DisbursementCorrectView.as_view(), name="disbursement_correct"),
+    path("wishes/", views.WishListView.as_view(), name="wish_list"),
+    path("wishes/public/", views.PublicWishListView.as_view(), name="wish_public"),
+    path("wishes/new/<int:resident>/", views.WishCreateView.as_view(), name="wish_create"),
+    path("wishes/<int:pk>/", views.WishDetailView.as_view(), name="wish_detail"),
+    path("wishes/<int:pk>/transition/", views.wish_transition, name="wish_transition"),
+    path("wishes/<int:pk>/photo/", views.wish_photo, name="wish_photo"),
 ]

@@ -2,16 +2,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django.views.generic import DetailView, FormView
+from django.views.generic import DetailView, FormView, ListView
 
 from jiedao import audit
 from jiedao.models import AuditAction
-from jiedao.scope import can_open_cases, reads_registry
+from jiedao.scope import can_collect_wishes, can_open_cases, reads_registry
 from jiedao.views import (
     FilteredListView,
+    PageNumberMixin,
     PlaceManagerMixin,
     RegistryReaderMixin,
     RoleRequiredMixin,
@@ -22,9 +23,19 @@ from residents.models import Resident
 from residents.selectors import household_members
 
 from . import selectors, services, workflow
-from .exports import CASES, DISBURSEMENTS
-from .forms import ApprovalForm, CaseForm, CorrectionForm, DisbursementForm, ReliefSettingsForm, VoidForm
-from .models import Case, CaseDocument, CaseState, Disbursement, DocumentType
+from .api import PUBLIC_PAGE_SIZE, PublicListThrottle
+from .exports import CASES, DISBURSEMENTS, WISHES
+from .forms import (
+    ApprovalForm,
+    CaseForm,
+    CorrectionForm,
+    DisbursementForm,
+    ReliefSettingsForm,
+    VoidForm,
+    WishForm,
+    WishStepForm,
+)
+from .models import Case, CaseDocument, CaseState, Disbursement, DocumentType, Wish, WishState
 
 
 class CaseListView(FilteredListView):
@@ -259,3 +270,116 @@ class SettingsView(PlaceManagerMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, "已保存救助标准。")
         return redirect("assistance:settings")
+
+
+# --- 微心愿 -------------------------------------------------------------------------------------------
+
+class WishListView(FilteredListView):
+    export_list = WISHES
+    template_name = "assistance/wish_list.html"
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("resident__community")
+
+
+class WishDetailView(RegistryReaderMixin, DetailView):
+    """A wish with the person (staff only, in their scope), whose move it is, the buttons of the moves the
+    user may make (a claim asks for the donor, a fulfilment for the date and a note or photo), its history."""
+
+    template_name = "assistance/wish_detail.html"
+    context_object_name = "wish"
+
+    def get_queryset(self):
+        return Wish.objects.visible_to(self.request.user).select_related("resident__community", "created_by")
+
+    def get_context_data(self, **kwargs):
+        wish = self.object
+        moves = workflow.WISH_PATH.allowed_moves(wish.state, self.request.user.role)
+        return super().get_context_data(
+            moves=[(state, WishState(state).label) for state in moves],
+            waiting=workflow.WISH_PATH.waiting_for(wish.state),
+            ended=wish.state not in workflow.WISH_FORWARD, claiming=WishState.CLAIMED in moves,
+            fulfilling=WishState.FULFILLED in moves, history=wish.transitions.select_related("by"),
+            public_text=services.wish_public_text(age=wish.resident.age, gender=wish.resident.gender, wish=wish.wish,
+                                                  value=wish.value), **kwargs)
+
+
+class WishCreateView(CaseCreateView):
+    """征集: a wish collected for a resident of the user's scope."""
+
+    form_class = WishForm
+    template_name = "assistance/wish_form.html"
+
+    def allowed(self, user):
+        return can_collect_wishes(user)
+
+    def get_form_kwargs(self):
+        return FormView.get_form_kwargs(self)
+
+    def run_service(self, form):
+        return services.wish_collect(actor=self.request.user, resident=self.resident, data=form.cleaned_data)
+
+    def success_url_for(self, wish):
+        messages.success(self.request, "已征集心愿，待社区审核。")
+        return reverse("assistance:wish_detail", args=[wish.pk])
+
+
+@login_required
+@require_POST
+def wish_transition(request, pk):
+    wish = get_object_or_404(Wish.objects.visible_to(request.user), pk=pk)
+    form = WishStepForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ValidationError("；".join(f"{form.fields[f].label}：{e[0]}" if f in form.fields else e[0]
+                                           for f, e in form.errors.items()))
+        data = form.cleaned_data
+        services.wish_transition(actor=request.user, wish=wish, to=request.POST.get("to", "")[:30],
+                                 comment=data["comment"], donor=data["donor"], donor_contact=data["donor_contact"],
+                                 fulfilled_on=data["fulfilled_on"], note=data["note"], photo=data["photo"])
+        messages.success(request, "微心愿已流转。")
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+    except PermissionDenied as e:
+        messages.error(request, str(e))
+    return redirect("assistance:wish_detail", pk=wish.pk)
+
+
+@login_required
+def wish_photo(request, pk):
+    """The fulfilment's photo, to a user who may see the wish (404 otherwise); every look is logged."""
+    if not reads_registry(request.user):
+        raise PermissionDenied("您的角色无权查看照片。")
+    wish = get_object_or_404(Wish.objects.visible_to(request.user).exclude(photo=""), pk=pk)
+    audit.record(actor=request.user, action=AuditAction.VIEW_FULL, target=wish, changes={"photo": True})
+    content_type = {"png": "image/png", "jpg": "image/jpeg", "pdf": "application/pdf"}.get(wish.photo.name[-3:],
+                                                                                         "application/octet-stream")
+    return FileResponse(wish.photo.open("rb"), content_type=content_type, as_attachment=True,
+                        filename=f"wish-{wish.pk}{wish.photo.name[-4:]}")
+
+
+class PublicWishListView(PageNumberMixin, ListView):
+    """The published wishes as donors read them, without signing in: one line each (no name, ID number,
+    address, school), 20 a page, at most 30 pages a minute from one address (as /api/v1/wishes/public/)."""
+
+    template_name = "assistance/wish_public.html"
+    paginate_by = PUBLIC_PAGE_SIZE
+
+    def get(self, request, *args, **kwargs):
+        throttle = PublicListThrottle()
+        if not throttle.allow_request(request, self):
+            wait = int(throttle.wait() or 60)
+            response = render(request, "assistance/wish_public.html", {"throttled": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return Wish.objects.published().select_related("resident").order_by("-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["wishes"] = [(w.pk, services.wish_public_text(age=w.resident.age, gender=w.resident.gender,
+                                                              wish=w.wish, value=w.value))
+                             for w in context["object_list"]]
+        return context

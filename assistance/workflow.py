@@ -5,6 +5,7 @@ from jiedao.roles import Role
 from jiedao.workflow import StatePath
 
 from .models import CaseState as S
+from .models import WishState
 
 # state → (the next state, the roles that may move a case there from this state)
 FORWARD = {
@@ -33,3 +34,19 @@ PATH = StatePath(states=S, forward=FORWARD, open_states=OPEN_STATES, rejected=S.
 allowed_moves = PATH.allowed_moves
 refusal = PATH.refusal
 waiting_for = PATH.waiting_for
+
+
+# 微心愿: the same helper, its own path. Community staff check a wish is genuine and respectfully worded (审核);
+# the sub-district publishes it in the office's name (发布); whoever deals with the donor, the community or
+# the sub-district, records the claim and the fulfilment. A wish is withdrawn (撤回, with a reason) before it
+# comes true, by the role of the step it waits for.
+W = WishState
+WISH_FORWARD = {
+    W.COLLECTED: (W.REVIEWED, {Role.COMMUNITY_STAFF}),
+    W.REVIEWED: (W.PUBLISHED, {Role.SUBDISTRICT_ADMIN}),
+    W.PUBLISHED: (W.CLAIMED, {Role.COMMUNITY_STAFF, Role.SUBDISTRICT_ADMIN}),
+    W.CLAIMED: (W.FULFILLED, {Role.COMMUNITY_STAFF, Role.SUBDISTRICT_ADMIN}),
+}
+WISH_OPEN_STATES = [W.COLLECTED, W.REVIEWED, W.PUBLISHED, W.CLAIMED]
+WISH_PATH = StatePath(states=W, forward=WISH_FORWARD, open_states=WISH_OPEN_STATES, rejected=W.WITHDRAWN,
+                      noun="微心愿")

@@ -43,7 +43,6 @@ def main() -> int:
                         allow_any_database=args.allow_any_database)
 
     from django.conf import settings
-    from django.test import Client
     from django.utils import timezone
 
     from jiedao.models import User
@@ -51,8 +50,7 @@ def main() -> int:
 
     results = []
     if args.part == "registry":
-        admin = Client()
-        admin.force_login(User.objects.get(username="admin"))
+        admin = common.client_for(User.objects.get(username="admin"))
         number, phone, grid = (Resident.objects.exclude(phone="").order_by("id")
                                .values_list("id_number", "phone", "grid_id").first())
         for label, term in [("search whole ID number", number), ("search last four", number[-4:]),
@@ -77,8 +75,7 @@ def main() -> int:
         Meal.objects.filter(date=today).delete()
         diners = iter(list(eligible_residents(operator.service_point).values_list("id_number", flat=True)
                            [: args.runs + 2]))
-        counter = Client()
-        counter.force_login(operator)
+        counter = common.client_for(operator)
         results.append(("POST /api/v1/meals/ by ID number (check-in)", timed(
             lambda: counter.post("/api/v1/meals/", {"id_number": next(diners), "meal": "lunch"},
                                  content_type="application/json"), args.runs)))

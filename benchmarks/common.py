@@ -183,3 +183,39 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, align:
     print("|" + "|".join("---:" if align[i:i + 1] == "r" else "---" for i in range(len(headers))) + "|")
     for row in rows:
         print("| " + " | ".join(str(cell) for cell in row) + " |")
+
+
+def signed_in_session(user) -> str:
+    """A session of `user` as the sign-in leaves it: password and second factor passed (django-otp names the
+    device that verified it), both clocks started. Returns its key, for a cookie (the load benchmark's
+    clients) or a test Client (client_for). The account gets a confirmed authenticator if it has none."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from jiedao import otp, sessions
+
+    device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+              or otp.demo_device(user, otp.DEMO_TOTP_SECRET))
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "jiedao.authentication.AccountBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    sessions.start_clock(session)
+    session.create()
+    return session.session_key
+
+
+def client_for(user):
+    """A django.test.Client signed in as `user`, second factor included (force_login alone stops at the
+    second factor: every page would answer 302)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = signed_in_session(user)
+    return client

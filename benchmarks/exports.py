@@ -66,7 +66,6 @@ def main() -> int:
 
     from django.conf import settings
     from django.db import connection
-    from django.test import Client
 
     from jiedao.exports import headers, sheet_rows
     from jiedao.models import ExportJob, User
@@ -77,8 +76,7 @@ def main() -> int:
     settings.MEDIA_ROOT = common.HERE / "media"  # the job's file, not the project's media folder
     common.migrate()
     common.seed_residents(args.residents)
-    client = Client()
-    client.force_login(User.objects.get(username="admin"))
+    client = common.client_for(User.objects.get(username="admin"))
 
     def api_export() -> int:
         settings.EXPORT_ASYNC_THRESHOLD = 10**9  # written now, whatever the size

@@ -29,7 +29,6 @@ def main() -> int:
     common.setup_django("meals.sqlite3", allow_any_database=args.allow_any_database)
 
     from django.db import connection, reset_queries
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
@@ -57,8 +56,7 @@ def main() -> int:
     diners = list(eligible_residents(point).exclude(meals__date=today).values_list("id_number", flat=True)
                   [: args.runs + WARMUPS])
     runs, diners = len(diners) - WARMUPS, iter(diners)
-    client = Client()
-    client.force_login(operator)
+    client = common.client_for(operator)
     queries = 0
 
     def check_in():  # a different diner each time
@@ -72,8 +70,7 @@ def main() -> int:
 
     checkins = common.timed(check_in, runs, warmup=WARMUPS)
 
-    admin = Client()
-    admin.force_login(User.objects.get(username="admin"))
+    admin = common.client_for(User.objects.get(username="admin"))
     month = (today.replace(day=1) - timezone.timedelta(days=1)).strftime("%Y-%m")  # last full month
 
     def stats():

@@ -29,7 +29,6 @@ def main() -> int:
     common.setup_django("reminders.sqlite3", allow_any_database=args.allow_any_database)
 
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.utils import timezone
 
@@ -37,7 +36,8 @@ def main() -> int:
     from residents.models import Resident
     from visits import demo as visits_demo
     from visits import services
-    from visits.models import Visit
+    from visits.models import DueDate, Visit
+    from visits.services import due_dates_refill
 
     logging.getLogger("jiedao.notifications").setLevel(logging.WARNING)  # 40,000 log lines are not the point
     print(f"Database: {common.database_label()}")
@@ -54,6 +54,8 @@ def main() -> int:
               f"{time.perf_counter() - started:.1f} s")
     else:
         print("seed: reused")
+        if not DueDate.objects.exists():  # seeded before the due dates were stored: as refill_due_dates does
+            due_dates_refill()
     key = Resident.objects.filter(care_tier="key").count()
     Notification.objects.all().delete()
     now = timezone.make_aware(timezone.datetime.combine(timezone.localdate(), timezone.datetime.min.time())) \
@@ -63,8 +65,7 @@ def main() -> int:
     warm, second = common.once(lambda: services.reminders_run(now=now + timezone.timedelta(minutes=15)))
 
     setup_test_environment()  # so the response carries its template context (the row counts)
-    client = Client()
-    client.force_login(User.objects.get(username="grid1"))
+    client = common.client_for(User.objects.get(username="grid1"))
     client.get("/visits/today/")
     with CaptureQueriesContext(connection) as ctx:
         page, response = common.once(lambda: client.get("/visits/today/"))

@@ -52,7 +52,6 @@ def main(argv=None) -> int:
     from django.db import connection, reset_queries
     from django.db.models import Count
     from django.db.models.functions import Length
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from jiedao.models import User
@@ -114,8 +113,7 @@ def main(argv=None) -> int:
     rows, captured = [], {}
     for username in [u.strip() for u in args.users.split(",") if u.strip()]:
         user = User.objects.get(username=username)
-        client = Client()
-        client.force_login(user)
+        client = common.client_for(user)
         for name, page_url, api_url in cases:
             for kind, url in (("page", page_url), ("api", api_url)):
                 label = f"{username} {kind} {name}"

@@ -3,8 +3,10 @@
 import random
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
+from jiedao import bulk
 from jiedao.dates import years_before
 from jiedao.models import Role, User
 from residents import demo as places
@@ -15,6 +17,7 @@ from . import services as care
 from .models import CareEnrolment, Meal, MealDelivery, ServiceLog
 
 
+@transaction.atomic
 def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=None, regulars_share: float = 1 / 8
               ) -> int:
     """At the service points (residents.demo.seed_points): meal prices and rules, meal delivery and
@@ -38,30 +41,38 @@ def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=No
         tags.setdefault(pk, []).append(tag)
     regulars = rng.sample(eligible, k=min(len(eligible), max(1, int(len(eligible) * regulars_share))))
     quotes: dict = {}
-    meals, written = [], 0
-    for back in range(days, 0, -1):
-        day = today - timedelta(days=back)
-        for pk, name, birth, community_id in regulars:
+    columns = ["point_id", "resident_id", "name", "age", "meal", "date", "full_price", "price", "subsidy", "rule",
+               "operator_id"]
+
+    diners = [(pk, name, birth, community_id, tuple(sorted(tags.get(pk, []))))
+              for pk, name, birth, community_id in regulars]
+
+    def day_of_meals(day):
+        for pk, name, birth, community_id, their_tags in diners:
             if birth > day:
                 continue  # a disabled child born this year ate nothing before
+            age = id_numbers.age_between(birth, day)
             for meal, chance in (("breakfast", 0.15), ("lunch", 0.7), ("dinner", 0.2)):
                 if rng.random() >= chance:
                     continue
-                age = id_numbers.age_between(birth, day)
-                key = (meal, age, tuple(sorted(tags.get(pk, []))))
+                key = (meal, age, their_tags)
                 if key not in quotes:
                     quotes[key] = care.meal_quote(subdistrict_id=subdistrict.pk, meal=meal, age=age,
                                                   tags=list(key[2]))
                 quote = quotes[key]
                 point = canteens[0] if community_id == canteens[0].community_id or len(canteens) == 1 \
                     else rng.choice(canteens)
-                meals.append(Meal(point=point, resident_id=pk, name=name, age=age, meal=meal, date=day,
-                                  full_price=quote.full_price, price=quote.price, subsidy=quote.subsidy,
-                                  rule=quote.rule, operator=operator))
-        if len(meals) >= 50_000:  # a year of meals at a large sub-district is a million rows: write as we go
-            written += len(Meal.objects.bulk_create(meals, batch_size=2000))
-            meals = []
-    written += len(Meal.objects.bulk_create(meals, batch_size=2000))
+                yield (point.pk, pk, name, age, meal, day, quote.full_price, quote.price, quote.subsidy, quote.rule,
+                       operator.pk)
+
+    # A year of meals at a large sub-district is a million rows: streamed, a day at a time.
+    loader = bulk.Loader(Meal, columns)
+    with bulk.rebuilt_indexes(Meal, adding=len(regulars) * days):
+        for back in range(days, 0, -1):
+            # A day's rows made before they are written: a first quote reads the prices, which it could not
+            # while a COPY runs on the connection.
+            loader.write(list(day_of_meals(today - timedelta(days=back))))
+    written = loader.written
     # Meal delivery for those who cannot come: lost capacity, or living alone at 80+.
     frail = Resident.objects.active().filter(community__subdistrict=subdistrict).filter(
         pk__in=ResidentTag.objects.filter(tag=Tag.DISABLED_CARE).values("resident_id")) | \

@@ -7,9 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from jiedao import audit
@@ -99,20 +100,53 @@ class Quote:
     rule: str
 
 
+# What a sub-district's counters price by, kept in the cache (every swipe reads it; it changes a few times a
+# year): the full price of each meal and the discount rules. Saving or deleting a price or rule drops it
+# (signals.pricing_changed), once the change is committed.
+PRICING_KEY = "meal-pricing:v1:{}"
+PRICING_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Pricing:
+    prices: dict[str, Decimal]
+    rules: tuple[tuple[str, int | None, str, int], ...]  # (label, min_age, tag, pays %)
+
+    @property
+    def tags(self) -> set[str]:
+        return {tag for _, _, tag, _ in self.rules if tag}
+
+
+def pricing_of(subdistrict_id: int) -> Pricing:
+    key = PRICING_KEY.format(subdistrict_id)
+    pricing = cache.get(key)
+    if pricing is None:
+        pricing = Pricing(
+            prices=dict(MealPrice.objects.filter(subdistrict_id=subdistrict_id).values_list("meal", "full_price")),
+            rules=tuple(PriceRule.objects.filter(subdistrict_id=subdistrict_id).order_by("pk")
+                        .values_list("label", "min_age", "tag", "pays_percent")))
+        cache.set(key, pricing, PRICING_SECONDS)
+    return pricing
+
+
+def pricing_forget(subdistrict_id: int) -> None:
+    transaction.on_commit(lambda: cache.delete(PRICING_KEY.format(subdistrict_id)))
+
+
 def meal_quote(*, subdistrict_id: int, meal: str, age: int, tags: list[str], guest: bool = False) -> Quote:
     """What a diner pays: the lowest share among the rules they match (the older never pay more);
     a guest from outside the registry pays the full price."""
-    full = MealPrice.objects.filter(subdistrict_id=subdistrict_id, meal=meal).values_list("full_price", flat=True)
-    full_price = full[0] if full else None
+    pricing = pricing_of(subdistrict_id)
+    full_price = pricing.prices.get(meal)
     if full_price is None:
         raise ValidationError({"meal": f"本街道还没有设置{MealType(meal).label}的标准价，请联系街道管理员。"})
     if guest:
         return Quote(full_price, full_price, Decimal("0.00"), "辖区外来宾（全价）")
     best: tuple[int, str] = (100, "标准价")
-    for rule in PriceRule.objects.filter(subdistrict_id=subdistrict_id).filter(
-            Q(min_age__lte=age) | Q(tag__in=tags or ["-"])):
-        if rule.pays_percent < best[0]:
-            best = (rule.pays_percent, rule.label)
+    for label, min_age, tag, pays_percent in pricing.rules:
+        matched = (min_age is not None and min_age <= age) or (tag and tag in tags)
+        if matched and pays_percent < best[0]:
+            best = (pays_percent, label)
     price = share_of(full_price, best[0])
     return Quote(full_price, price, full_price - price, best[1])
 
@@ -121,6 +155,15 @@ def share_of(full_price: Decimal, pays_percent: int) -> Decimal:
     """What a diner paying `pays_percent` of `full_price` pays, to the fen (half up): the counter's rule,
     which the pricing page shows for each rule too."""
     return (full_price * pays_percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _diner(residents) -> tuple[Resident | None, list[str]]:
+    """The one diner of `residents` with their tags, in one query: a row per tag (a join), not a second query
+    for the tags — the counter does this on every swipe."""
+    rows = list(residents.annotate(tag_code=F("tag_links__tag"))[:20])
+    if not rows:
+        return None, []
+    return rows[0], sorted(row.tag_code for row in rows if row.tag_code)
 
 
 def meal_preview(*, operator, point: ServicePoint, id_number: str | None = None, resident: Resident | None = None,
@@ -133,7 +176,7 @@ def meal_preview(*, operator, point: ServicePoint, id_number: str | None = None,
             info = id_numbers.parse(id_number or "")
         except ValidationError as e:
             raise ValidationError({"id_number": e.messages}) from None
-        resident = filter_by_id_number(eligible_residents(point), info.number).first()
+        resident, tags = _diner(filter_by_id_number(eligible_residents(point), info.number))
         if resident is None:
             registered = filter_by_id_number(Resident.objects.active().filter(
                 community__subdistrict_id=point.subdistrict_id), info.number).exists()
@@ -142,10 +185,12 @@ def meal_preview(*, operator, point: ServicePoint, id_number: str | None = None,
                 raise ValidationError({"id_number": "该居民不符合助餐条件（60 岁以上或低保、特困、残疾等）。"})
             quote = meal_quote(subdistrict_id=point.subdistrict_id, meal=meal, age=age, tags=[], guest=True)
             return {"resident": None, "guest_id_number": info.number, "name": "", "age": age, "quote": quote}
-    elif not eligible_residents(point).filter(pk=resident.pk).exists():
-        raise ValidationError({"resident": "该居民不符合本服务点的助餐条件。"})
+    else:
+        resident, tags = _diner(eligible_residents(point).filter(pk=resident.pk))
+        if resident is None:
+            raise ValidationError({"resident": "该居民不符合本服务点的助餐条件。"})
     age = id_numbers.age_between(resident.birth_date, on)
-    quote = meal_quote(subdistrict_id=point.subdistrict_id, meal=meal, age=age, tags=resident.tag_codes)
+    quote = meal_quote(subdistrict_id=point.subdistrict_id, meal=meal, age=age, tags=tags)
     return {"resident": resident, "guest_id_number": "", "name": resident.name, "age": age, "quote": quote}
 
 
@@ -160,19 +205,16 @@ def _check_operator(operator, point: ServicePoint) -> None:
         raise PermissionDenied("您不能在该服务点登记用餐。")
 
 
-@transaction.atomic
 def meal_check_in(*, operator, point: ServicePoint, meal: str, id_number: str | None = None,
                   resident: Resident | None = None, on: date | None = None) -> Meal:
-    """Check a diner in for a meal at `point`: price by the rules of the day, once per person and meal."""
+    """Check a diner in for a meal at `point`: price by the rules of the day, once per person and meal.
+
+    Once is the unique constraints' to decide (a person's meal of a day, or a guest's by their number's index):
+    no look-up first, so a swipe is the preview's reads, the insert and its audit entry, in one transaction."""
     if meal not in MealType.values:
         raise ValidationError({"meal": "请选择早餐、午餐或晚餐。"})
     on = on or timezone.localdate()
     found = meal_preview(operator=operator, point=point, id_number=id_number, resident=resident, meal=meal, on=on)
-    who = Q(resident=found["resident"]) if found["resident"] else (
-        Q(resident__isnull=True) & matches(Meal, "guest_id_number", found["guest_id_number"]))
-    earlier = Meal.objects.filter(who, date=on, meal=meal).select_related("point").first()
-    if earlier is not None:
-        raise ValidationError({"id_number": _already(earlier, point)})
     quote = found["quote"]
     record = Meal(point=point, resident=found["resident"], guest_id_number=found["guest_id_number"],
                   name=found["name"], age=found["age"], meal=meal, date=on, full_price=quote.full_price,
@@ -180,12 +222,14 @@ def meal_check_in(*, operator, point: ServicePoint, meal: str, id_number: str | 
     try:
         with transaction.atomic():
             record.save()
+            audit.record(actor=operator, action=AuditAction.CREATE, target=record,
+                         changes={"meal": meal, "price": str(quote.price), "guest": found["resident"] is None})
     except IntegrityError:
-        # The same card at two counters at once: the unique constraint decides.
-        raise ValidationError({"id_number": _already(Meal.objects.filter(who, date=on, meal=meal).first(), point)}
-                              ) from None
-    audit.record(actor=operator, action=AuditAction.CREATE, target=record,
-                 changes={"meal": meal, "price": str(quote.price), "guest": found["resident"] is None})
+        # Taken already (a second swipe, or the same card at two counters at once): say where and when.
+        who = Q(resident=found["resident"]) if found["resident"] else (
+            Q(resident__isnull=True) & matches(Meal, "guest_id_number", found["guest_id_number"]))
+        earlier = Meal.objects.filter(who, date=on, meal=meal).select_related("point").first()
+        raise ValidationError({"id_number": _already(earlier, point)}) from None
     return record
 
 
@@ -210,9 +254,11 @@ def default_pricing_ensure(*, subdistrict) -> None:
     if not MealPrice.objects.filter(subdistrict=subdistrict).exists():
         MealPrice.objects.bulk_create([MealPrice(subdistrict=subdistrict, meal=m, full_price=p)
                                        for m, p in DEFAULT_PRICES.items()])
+        pricing_forget(subdistrict.pk)
     if not PriceRule.objects.filter(subdistrict=subdistrict).exists():
         PriceRule.objects.bulk_create([PriceRule(subdistrict=subdistrict, label=label, min_age=age, tag=tag,
                                                  pays_percent=pct) for label, age, tag, pct in DEFAULT_RULES])
+        pricing_forget(subdistrict.pk)
 
 
 @transaction.atomic

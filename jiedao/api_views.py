@@ -21,8 +21,7 @@ from .authentication import (
     USERNAME_MAX,
     USERNAME_TOO_LONG,
     HashedTokenAuthentication,
-    disabled_for_idleness,
-    idle_message,
+    disabled_message,
     token_refusal,
     too_long_username,
 )
@@ -91,8 +90,8 @@ class TokenView(APIView):
         if user is None:
             if AxesProxyHandler.is_locked(request._request, credentials):
                 return Response({"detail": LOCKED_MESSAGE}, status=status.HTTP_403_FORBIDDEN)
-            if disabled_for_idleness(credentials["username"], data.validated_data["password"]):
-                return Response({"detail": idle_message()}, status=status.HTTP_403_FORBIDDEN)
+            if disabled := disabled_message(credentials["username"], data.validated_data["password"]):
+                return Response({"detail": disabled}, status=status.HTTP_403_FORBIDDEN)
             return Response({"detail": "用户名或密码错误。"}, status=status.HTTP_400_BAD_REQUEST)
         if token_refusal(user):
             audit.record(actor=user, action=AuditAction.DENIED,

@@ -1,7 +1,7 @@
 """The audit log's one writer. Services call record(); the request's address comes from the
 middleware below, so that services need not be handed a request."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
@@ -38,11 +38,30 @@ def record(*, actor, action: AuditAction, target=None, changes: dict | None = No
     """Append one entry. The sub-district (what an auditor may read) is the target's, else the actor's.
     Full ID and phone numbers in what is recorded (a searched number, a username typed as one, a phone
     field) are masked first: the log keeps that something happened, never the number."""
+    entry = _entry(actor=actor, action=action, target=target, changes=changes, subdistrict_id=subdistrict_id,
+                   username=username, ip=ip)
+    entry.save()
+    # Its place in the hash chain is given after commit, so no audited write waits for another (auditchain).
+    link_after_commit()
+    return entry
+
+
+def record_many(*, actor, action: AuditAction, items: Iterable[tuple[Any, dict]], batch: int = 1000) -> int:
+    """One entry per (target, changes), exactly as record() writes each, inserted in batches: a bulk write
+    (an import of 20,000 residents) keeps an entry per object without a statement per entry."""
+    entries = [_entry(actor=actor, action=action, target=target, changes=changes) for target, changes in items]
+    AuditEntry.objects.bulk_create(entries, batch_size=batch)
+    if entries:
+        link_after_commit()
+    return len(entries)
+
+
+def _entry(*, actor, action, target=None, changes=None, subdistrict_id=None, username=None, ip=None) -> AuditEntry:
     if subdistrict_id is None and target is not None:
         subdistrict_id = getattr(target, "audit_subdistrict_id", None)
     if subdistrict_id is None and actor is not None:
         subdistrict_id = getattr(actor, "subdistrict_id", None)
-    entry = AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if actor is not None and actor.pk else None,
         actor_username=redact(username or (actor.get_username() if actor is not None else "")),
         action=action,
@@ -53,9 +72,6 @@ def record(*, actor, action: AuditAction, target=None, changes: dict | None = No
         ip=ip or _client_ip.get(),
         changes=redact_data(changes or {}),
     )
-    # Its place in the hash chain is given after commit, so no audited write waits for another (auditchain).
-    link_after_commit()
-    return entry
 
 
 def label_of(target) -> str:

@@ -2,19 +2,23 @@
 AUDIT_KEEP_DAYS (never below 180 days) pruned, by the tables' owner, leaving an anchor from which
 audit_verify goes on verifying what is left.
 
-An archive is JSON lines, one entry a line in chain order, each line the canonical JSON of what the hash
+The files go to STORAGES["audit_archive"] (AUDIT_ARCHIVE_DIR on one host, a bucket's audit-archive/ on several),
+through Django's storage API, so the command may run on any host. An archive is JSON lines, one entry a line in
+chain order, each line the canonical JSON of what the hash
 covers (jiedao.auditchain.entry_payload) plus "hash" and "algorithm": anyone can recompute each hash from
 its line and the line before, without the application. `audit-2026-11.jsonl.sha256` beside it is in
 `sha256sum -c` format.
 """
 
 import hashlib
-import os
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -43,16 +47,33 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     return (datetime.combine(month, datetime.min.time(), zone), datetime.combine(following, datetime.min.time(), zone))
 
 
-def archive_path(month: date) -> Path:
-    return Path(settings.AUDIT_ARCHIVE_DIR) / f"audit-{month:%Y-%m}.jsonl"
+def archive_storage():
+    return storages["audit_archive"]
 
 
-def file_sha256(path: Path) -> str:
+def archive_name(month: date) -> str:
+    return f"audit-{month:%Y-%m}.jsonl"
+
+
+def where(storage, name: str) -> str:
+    """The file's address for a person: its path on disk, or s3://bucket/key on object storage."""
+    try:
+        return storage.path(name)
+    except NotImplementedError:
+        key = "/".join(part for part in [storage.location.strip("/"), name] if part)
+        return f"s3://{storage.bucket_name}/{key}"
+
+
+def _sha256(handle) -> str:
     sha = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        sha.update(block)
     return sha.hexdigest()
+
+
+def stored_sha256(name: str) -> str:
+    with archive_storage().open(name, "rb") as handle:
+        return _sha256(handle)
 
 
 def _lines(month: date, using: str):
@@ -80,23 +101,23 @@ def audit_archive(*, month: date, now: datetime | None = None, using: str | None
     if month_bounds(month)[1] > now:
         raise ArchiveError(f"{month:%Y-%m} 尚未结束，只能归档已结束的月份。")
     link_pending(using=using)
-    path = archive_path(month)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".jsonl.partial")
+    storage, name = archive_storage(), archive_name(month)
     count = 0
-    with partial.open("wb") as handle:
+    # Written whole here first (memory up to 64 MB, then a temporary file), then stored in one piece.
+    with tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024) as handle:
         for line in _lines(month, using):
             handle.write(canonical(line) + b"\n")
             count += 1
-    checksum = file_sha256(partial)
-    existing = AuditArchive.objects.using(using).filter(month=month).first()
-    if existing and existing.sha256 == checksum and path.exists() and file_sha256(path) == checksum:
-        partial.unlink()
-        return Archived(existing, changed=False)
-    os.replace(partial, path)
-    Path(f"{path}.sha256").write_text(f"{checksum}  {path.name}\n", encoding="utf-8")
+        handle.seek(0)
+        checksum = _sha256(handle)
+        existing = AuditArchive.objects.using(using).filter(month=month).first()
+        if existing and existing.sha256 == checksum and storage.exists(name) and stored_sha256(name) == checksum:
+            return Archived(existing, changed=False)
+        handle.seek(0)
+        stored = storage.save(name, File(handle, name=name))  # replaces the month's earlier file, same name
+    storage.save(f"{name}.sha256", ContentFile(f"{checksum}  {name}\n".encode()))
     archive, _ = AuditArchive.objects.using(using).update_or_create(
-        month=month, defaults={"path": str(path), "sha256": checksum, "entries": count})
+        month=month, defaults={"path": where(storage, stored), "sha256": checksum, "entries": count})
     return Archived(archive, changed=True)
 
 
@@ -109,12 +130,17 @@ def _archived_hashes(archive: AuditArchive) -> dict[int, str]:
     """{entry id: hash} of a month's archive, once its file is shown to be the one recorded."""
     import json
 
-    path = Path(archive.path)
-    if not path.exists():
-        raise ArchiveError(f"{archive.month:%Y-%m} 的归档文件 {path} 不存在，不能清理。")
-    if file_sha256(path) != archive.sha256:
-        raise ArchiveError(f"{archive.month:%Y-%m} 的归档文件校验值不符，已被改动，不能清理。")
-    with path.open("rb") as handle:
+    storage, name = archive_storage(), archive_name(archive.month)
+    if not storage.exists(name):
+        raise ArchiveError(f"{archive.month:%Y-%m} 的归档文件 {archive.path} 不存在，不能清理。")
+    # Read once: the lines checked are the lines hashed, whatever happens to the stored file meanwhile.
+    with storage.open(name, "rb") as stored, tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024) as handle:
+        for block in iter(lambda: stored.read(1 << 20), b""):
+            handle.write(block)
+        handle.seek(0)
+        if _sha256(handle) != archive.sha256:
+            raise ArchiveError(f"{archive.month:%Y-%m} 的归档文件校验值不符，已被改动，不能清理。")
+        handle.seek(0)
         return {line["id"]: line["hash"] for line in map(json.loads, handle)}
 
 

@@ -1,5 +1,8 @@
-"""Backups: one encrypted file holding the database, the stored files (MEDIA_ROOT) and the audit archives,
-and its restore into an empty database.
+"""Backups: one encrypted file holding the database, the stored files (STORAGES["default"], still sealed as
+they are stored) and the audit archives (STORAGES["audit_archive"]), and its restore into an empty database.
+Files are read and written through Django's storage API, so the same command backs up a host's directories or
+an S3 bucket, and writes the backup to STORAGES["backups"] (BACKUP_DIR, or the bucket's backups/) unless
+told a directory (--output).
 
 The database is dumped by its own tool (pg_dump's custom format on PostgreSQL, SQLite's online backup API
 otherwise), as the tables' owner. The bundle (a tar with a manifest of every table's row count) is
@@ -13,7 +16,6 @@ File layout: MAGIC, salt (16 bytes), nonce (12 bytes), ciphertext, GCM tag (16 b
 import io
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import tarfile
@@ -26,9 +28,12 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
 from django.db import connections
 from django.utils import timezone
 
+from .crypto import EncryptedStorageMixin
 from .dbroles import grant_runtime, owner_alias, runtime_role
 
 MAGIC = b"JIEDAO-BACKUP-1\n"
@@ -108,20 +113,66 @@ def _run(command: list[str], env: dict) -> None:
         raise BackupError(f"{command[0]} 失败：{done.stderr.strip()[:500]}")
 
 
-def _file_trees() -> dict[str, Path]:
-    return {"media": Path(settings.MEDIA_ROOT), "audit-archive": Path(settings.AUDIT_ARCHIVE_DIR)}
+def _file_stores() -> dict:
+    """The bundle's folder for each storage it carries."""
+    return {"media": storages["default"], "audit-archive": storages["audit_archive"]}
 
 
-def backup_create(*, output_dir: Path | None = None, using: str | None = None) -> Path:
-    """Write one encrypted backup into `output_dir` (BACKUP_DIR) and return its path."""
+def _names(storage, folder: str = ""):
+    """Every file's name in `storage`, at any depth (listdir works alike on disk and on S3)."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # a directory never written to
+        return
+    for name in files:
+        yield f"{folder}/{name}" if folder else name
+    for sub in folders:
+        yield from _names(storage, f"{folder}/{sub}" if folder else sub)
+
+
+def _stored(storage, name: str):
+    """A file as it is stored: sealed files stay sealed in the backup (BACKUP_KEY seals the whole again)."""
+    if isinstance(storage, EncryptedStorageMixin):
+        return storage.sealed_open(name), storage.sealed_size(name)
+    return storage.open(name, "rb"), storage.size(name)
+
+
+def _add_files(tar: tarfile.TarFile) -> None:
+    for folder, storage in _file_stores().items():
+        for name in _names(storage):
+            handle, size = _stored(storage, name)
+            with handle:
+                info = tarfile.TarInfo(f"{folder}/{name}")
+                info.size, info.mode = size, 0o600
+                tar.addfile(info, handle)
+
+
+def _put_back_files(out: Path) -> None:
+    for folder, storage in _file_stores().items():
+        root = out / folder
+        if not root.is_dir():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            name = path.relative_to(root).as_posix()
+            with path.open("rb") as handle:
+                if isinstance(storage, EncryptedStorageMixin):
+                    stored = storage.sealed_save(name, File(handle, name=name))
+                else:
+                    if storage.exists(name):
+                        storage.delete(name)
+                    stored = storage.save(name, File(handle, name=name))
+            if stored != name:  # a file's name is what its row points at
+                raise BackupError(f"文件 {name} 未能按原名恢复（存为 {stored}）。")
+
+
+def backup_create(*, output_dir: Path | None = None, using: str | None = None) -> str:
+    """Write one encrypted backup into `output_dir`, or else STORAGES["backups"], and return where it is."""
     using = using or owner_alias()
     _key(b"\0" * SALT)  # no key, no work
     connection = connections[using]
     db = connection.settings_dict
-    output_dir = Path(output_dir or settings.BACKUP_DIR)
-    output_dir.mkdir(parents=True, exist_ok=True)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    target = output_dir / f"jiedao-{stamp}.backup"
+    name = f"jiedao-{stamp}.backup"
     with tempfile.TemporaryDirectory(prefix="jiedao-backup-") as work:
         work = Path(work)
         if connection.vendor == "postgresql":
@@ -138,27 +189,52 @@ def backup_create(*, output_dir: Path | None = None, using: str | None = None) -
         bundle = work / "bundle.tar"
         with tarfile.open(bundle, "w") as tar:
             tar.add(dump, arcname=dump.name)
-            for name, tree in _file_trees().items():
-                if tree.exists():
-                    tar.add(tree, arcname=name)
+            _add_files(tar)
             info = tarfile.TarInfo("manifest.json")
             data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-        partial = target.with_suffix(".partial")
+        partial = work / "backup.partial"
         encrypt_file(bundle, partial)
-        os.chmod(partial, 0o600)
-        os.replace(partial, target)
-    return target
+        bundle.unlink()  # room on the temporary disk before the upload
+        if output_dir:
+            output_dir = Path(output_dir)
+            output_dir.mkdir(parents=True, exist_ok=True)
+            target = output_dir / name
+            os.chmod(partial, 0o600)
+            os.replace(partial, target)  # whole or not at all under its name
+            return str(target)
+        backups = storages["backups"]
+        with partial.open("rb") as handle:
+            stored = backups.save(name, File(handle, name=name))
+        try:
+            return backups.path(stored)
+        except NotImplementedError:
+            return f"{backups.bucket_name}:{stored}（对象存储 backups）"
+
+
+def _fetch(path: str, work: Path) -> Path:
+    """A backup given as a file on this host, else by its name in STORAGES["backups"], as a local file."""
+    if Path(path).is_file():
+        return Path(path)
+    backups = storages["backups"]
+    if not backups.exists(path):
+        raise BackupError(f"找不到备份文件 {path}（本机路径或备份存储中的文件名）。")
+    local = work / "fetched.backup"
+    with backups.open(path, "rb") as stored, local.open("wb") as out:
+        for block in iter(lambda: stored.read(CHUNK), b""):
+            out.write(block)
+    return local
 
 
 def _empty(using: str) -> bool:
     return not connections[using].introspection.table_names()
 
 
-def backup_restore(*, path: Path, using: str | None = None) -> dict:
-    """Restore a backup into an empty database (and its files into MEDIA_ROOT and AUDIT_ARCHIVE_DIR); returns
-    the manifest. Refused into a database that has tables, and when the restored counts differ."""
+def backup_restore(*, path: Path | str, using: str | None = None) -> dict:
+    """Restore a backup (a file here, or a name in STORAGES["backups"]) into an empty database, and its files
+    into STORAGES["default"] and ["audit_archive"]; returns the manifest. Refused into a database that has
+    tables, and when the restored counts differ."""
     using = using or owner_alias()
     connection = connections[using]
     db = connection.settings_dict
@@ -167,7 +243,7 @@ def backup_restore(*, path: Path, using: str | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="jiedao-restore-") as work:
         work = Path(work)
         bundle = work / "bundle.tar"
-        decrypt_file(Path(path), bundle)
+        decrypt_file(_fetch(str(path), work), bundle)
         with tarfile.open(bundle) as tar:
             tar.extractall(work / "out", filter="data")
         out = work / "out"
@@ -187,9 +263,7 @@ def backup_restore(*, path: Path, using: str | None = None) -> dict:
             connection.ensure_connection()
             with sqlite3.connect(dump) as source:
                 source.backup(connection.connection)
-        for name, tree in _file_trees().items():
-            if (out / name).exists():
-                shutil.copytree(out / name, tree, dirs_exist_ok=True)
+        _put_back_files(out)
     connection.close()  # the restored schema, read afresh
     counts = row_counts(using)
     if counts != manifest["counts"]:

@@ -1,11 +1,11 @@
+from .menu import menu_for
 from .models import Notification
 from .scope import (
     can_manage_places,
     can_record_visits,
     can_write_registry,
-    is_auditor,
-    is_point_operator,
-    manages_accounts,
+    is_team_leader,
+    keeps_volunteers,
     reads_registry,
     reads_reports,
 )
@@ -16,16 +16,16 @@ def access(request):
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {}
-    registry = reads_registry(user)
+    # One small indexed count per page: the red number on 提醒 (for everyone: lockouts are told to the
+    # security administrators there).
+    unread = Notification.objects.visible_to(user).unread().count()
     return {"access": {
-        "registry": registry,
+        "registry": reads_registry(user),
         "write": can_write_registry(user),
         "manage": can_manage_places(user),
-        "accounts": manages_accounts(user),
-        "audit": is_auditor(user),
         "visits": can_record_visits(user),
-        "checkin": is_point_operator(user),
         "reports": reads_reports(user),
-        # One small indexed count per page: the red number on 提醒.
-        "unread": Notification.objects.visible_to(user).unread().count() if registry else 0,
+        "volunteer_keeper": keeps_volunteers(user),
+        "team_leader": is_team_leader(user),
+        "menu": menu_for(user, badges={"inbox": unread}),
     }}

@@ -4,7 +4,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from .authentication import USERNAME_TOO_LONG, disabled_for_idleness, idle_message, too_long_username
+from .authentication import USERNAME_TOO_LONG, disabled_message, too_long_username
 from .dates import DAY_ERROR, check_day
 from .models import User
 from .params import positive_int
@@ -93,19 +93,20 @@ class RefusesTooLongUsernames:
 
 
 class TellsWhyDisabled:
-    """An account the nightly job disabled for idleness hears why, given its right password (else the
-    generic message: no one learns an account's state without its password)."""
+    """A disabled account hears why and whom to ask, given its right password (else the generic message:
+    no one learns an account's state without its password)."""
 
     def get_invalid_login_error(self):
-        if disabled_for_idleness(self.cleaned_data.get("username"), self.cleaned_data.get("password")):
-            return ValidationError(idle_message(), code="idle")
+        self.disabled_message = disabled_message(self.cleaned_data.get("username"), self.cleaned_data.get("password"))
+        if self.disabled_message:
+            return ValidationError(self.disabled_message, code="disabled")
         return super().get_invalid_login_error()
 
     @property
     def login_error(self) -> str:
         """The message at the top of the login page."""
-        if self.has_error(NON_FIELD_ERRORS, "idle"):
-            return idle_message()
+        if self.has_error(NON_FIELD_ERRORS, "disabled"):
+            return self.disabled_message
         return self.username_too_long or "用户名或密码错误，请重新输入。"
 
 

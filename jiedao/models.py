@@ -7,8 +7,9 @@ from django.db import models
 from django.utils import timezone
 
 from .crypto import EncryptedCharField
-from .querysets import AuditEntryQuerySet, ExportJobQuerySet, NotificationQuerySet
+from .querysets import AuditEntryQuerySet, ExportJobQuerySet, ImportRunQuerySet, NotificationQuerySet
 from .roles import Role
+from .text import EncryptedPhoneField
 
 
 class DisabledReason(models.TextChoices):
@@ -31,7 +32,7 @@ class User(AbstractUser):
     communities = models.ManyToManyField(
         "residents.Community", verbose_name="负责社区", blank=True, related_name="staff")
     grids = models.ManyToManyField("residents.Grid", verbose_name="负责网格", blank=True, related_name="workers")
-    phone = EncryptedCharField("手机号", max_length=20, blank=True)  # encrypted at rest, as residents' phones
+    phone = EncryptedPhoneField("手机号", max_length=20, blank=True)  # encrypted at rest, as residents' phones
     service_point = models.ForeignKey(
         "residents.ServicePoint", verbose_name="所在服务点", null=True, blank=True, on_delete=models.PROTECT,
         related_name="operators", help_text="服务点工作人员必选。")
@@ -151,6 +152,8 @@ class AuditAction(models.TextChoices):
     DENIED = "denied", "被拒绝"
     DELETE = "delete", "删除"
     SEARCH = "search", "按完整号码查找"
+    IMPORT = "import", "导入"
+    UNDO = "undo", "撤销导入"
 
 
 class AuditEntry(models.Model):
@@ -316,6 +319,10 @@ class NotificationKind(models.TextChoices):
     CASE_REVIEW = "case_review", "救助复核"
     ACCOUNT_SECURITY = "account_security", "账号安全"
     AUDIT_CHAIN = "audit_chain", "审计链断开"
+    NUTRITION = "nutrition", "营养包待确认"
+    ORDER_OVERDUE = "order_overdue", "服务单逾期"
+    PAIRING_OVERDUE = "pairing_overdue", "结对走访逾期"
+    ENROLMENT = "enrolment", "报名变动"
 
 
 class Notification(models.Model):
@@ -356,3 +363,143 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class ImportRun(models.Model):
+    """One upload of a ledger (台账) into a list: read and classified row by row (preview), then committed
+    all or nothing, then possibly undone. Run by jiedao.imports; the list is an ImportList declared in its
+    app, named here by its dotted path (set by the server, never by the user), as ExportJob.source."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "读取中"
+        PREVIEW = "preview", "待确认"
+        COMMITTING = "committing", "导入中"
+        COMMITTED = "committed", "已导入"
+        UNDONE = "undone", "已撤销"
+        FAILED = "failed", "失败"
+
+    user = models.ForeignKey("jiedao.User", verbose_name="导入人", on_delete=models.PROTECT, related_name="imports")
+    subdistrict = models.ForeignKey("residents.Subdistrict", verbose_name="街道", on_delete=models.PROTECT,
+                                    related_name="+")
+    name = models.CharField("列表", max_length=60)
+    source = models.CharField("列表定义", max_length=120)
+    # What the list needs besides the file, checked by the list when the run was asked for: {"community": id}.
+    params = models.JSONField("参数", default=dict)
+    file = models.FileField("文件", upload_to="imports/%Y/%m/", blank=True)  # sealed by the default storage
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # Per sheet name, the hand correction of the column mapping ({sheet: {field key: column index}}).
+    mapping = models.JSONField("列对应", default=dict, blank=True)
+    # The sheets as read (name, skipped, why, header rows, columns, mapping) for the mapping page.
+    sheets = models.JSONField("工作表", default=list, blank=True)
+    count_new = models.PositiveIntegerField("新增", default=0)
+    count_update = models.PositiveIntegerField("更新", default=0)
+    count_warning = models.PositiveIntegerField("提示", default=0)
+    count_rejected = models.PositiveIntegerField("未导入", default=0)
+    created = models.PositiveIntegerField("已新建", default=0)
+    updated = models.PositiveIntegerField("已更新", default=0)
+    done = models.PositiveIntegerField("已处理行数", default=0)
+    total = models.PositiveIntegerField("总行数", default=0)
+    error = models.CharField("错误", max_length=500, blank=True)
+    # Said to the user after a commit that changed nothing (the same file was imported already).
+    note = models.CharField("说明", max_length=300, blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    previewed_at = models.DateTimeField("读取完成时间", null=True, blank=True)
+    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
+    committed_by = models.ForeignKey("jiedao.User", verbose_name="确认人", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    undone_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    undone_by = models.ForeignKey("jiedao.User", verbose_name="撤销人", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "导入"
+        verbose_name_plural = "导入"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} {self.file_name}"
+
+    @property
+    def audit_subdistrict_id(self):
+        return self.subdistrict_id
+
+    @property
+    def stalled(self) -> bool:
+        """Waiting, being read or being committed, with no word from its worker for IMPORT_STALE_MINUTES
+        (each step and every 1,000 rows read touch updated_at): the worker is gone (restarted, killed). A
+        commit is one transaction, so an interrupted one wrote nothing; jiedao.imports.import_restart
+        starts the step again. The pages say 已中断 rather than 读取中 for ever."""
+        from datetime import timedelta
+
+        from django.conf import settings
+        from django.utils import timezone
+
+        return (self.status in (self.Status.PENDING, self.Status.RUNNING, self.Status.COMMITTING)
+                and self.updated_at < timezone.now() - timedelta(minutes=settings.IMPORT_STALE_MINUTES))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"new": self.count_new, "update": self.count_update, "warning": self.count_warning,
+                "rejected": self.count_rejected}
+
+
+class ImportRow(models.Model):
+    """One data row of an import's workbook and what it is (new, update, warning, rejected). What the
+    commit writes (the full ID number among it) and what the undo restores are kept sealed."""
+
+    class Outcome(models.TextChoices):
+        NEW = "new", "新增"
+        UPDATE = "update", "更新"
+        WARNING = "warning", "提示"
+        REJECTED = "rejected", "未导入"
+
+    run = models.ForeignKey(ImportRun, verbose_name="导入", on_delete=models.CASCADE, related_name="rows")
+    sheet = models.CharField("工作表", max_length=100)
+    row = models.PositiveIntegerField("行号")  # Excel's own row number
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, db_index=True)
+    reasons = models.JSONField("原因", default=list, blank=True)
+    name = models.CharField("姓名", max_length=100, blank=True)
+    id_masked = models.CharField("身份证号（脱敏）", max_length=18, blank=True)
+    # JSON: the row's data, the changes an update makes, the row as typed (for the rejected workbook).
+    payload = EncryptedCharField("内容", max_length=100_000, blank=True)
+    target_id = models.PositiveBigIntegerField("对象编号", null=True, blank=True)
+    # JSON: an updated object's fields before the commit; its version after (nothing changed since).
+    before = EncryptedCharField("导入前", max_length=100_000, blank=True)
+    after_version = models.PositiveIntegerField("导入后版本", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导入行"
+        verbose_name_plural = "导入行"
+        ordering = ["run_id", "id"]
+        indexes = [models.Index(fields=["run", "outcome", "id"], name="importrow_run_outcome_idx")]
+
+    def __str__(self):
+        return f"{self.sheet} 第 {self.row} 行"
+
+
+class ImportTemplate(models.Model):
+    """A column mapping saved by hand for a list and its params (a community): next month's ledger, with the
+    same titles, maps itself."""
+
+    source = models.CharField("列表定义", max_length=120)
+    key = models.CharField("适用范围", max_length=120)  # the params, written the same way each time
+    subdistrict = models.ForeignKey("residents.Subdistrict", verbose_name="街道", on_delete=models.PROTECT,
+                                    related_name="+")
+    mapping = models.JSONField("列对应", default=dict)  # {sheet name: {field key: column title}}
+    updated_by = models.ForeignKey("jiedao.User", verbose_name="保存人", null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField("保存时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "导入模板"
+        verbose_name_plural = "导入模板"
+        constraints = [models.UniqueConstraint(fields=["source", "key"], name="import_template_unique")]
+
+    def __str__(self):
+        return f"{self.source} {self.key}"

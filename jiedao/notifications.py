@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .models import Notification
+from .redact import redact
 
 logger = logging.getLogger("jiedao.notifications")
 
@@ -30,6 +31,29 @@ class LogBackend:
 
 def backend():
     return import_string(getattr(settings, "NOTIFICATION_BACKEND", "jiedao.notifications.LogBackend"))()
+
+
+class LogTextBackend:
+    """The default for a text to someone with no account (a parent who signed up on a public page): one log
+    line, the phone and any number in the text masked (jiedao.redact), so no log keeps a full one."""
+
+    def send(self, *, phone: str, message: str) -> None:
+        logger.info("短信 → %s：%s", redact(phone), redact(message))
+
+
+def text_backend():
+    return import_string(getattr(settings, "TEXT_MESSAGE_BACKEND", "jiedao.notifications.LogTextBackend"))()
+
+
+def text_send(*, phone: str, message: str) -> bool:
+    """Send a text through TEXT_MESSAGE_BACKEND (an SMS gateway in production, the log by default). A gateway
+    that fails is logged, not raised: the public page has already answered the same way whatever happens."""
+    try:
+        text_backend().send(phone=phone, message=message)
+    except Exception as error:  # the gateway's failure must not undo the enrolment already committed
+        logger.warning("短信发送失败：%s", redact(str(error)))
+        return False
+    return True
 
 
 def notifications_write(rows: list[Notification]) -> int:

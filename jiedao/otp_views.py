@@ -3,6 +3,7 @@
 import django_otp
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from . import audit, otp, services
+from . import audit, otp, services, sessions
 from .models import AuditAction
 from .views import LOCKED_MESSAGE, add_service_errors
 
@@ -33,6 +34,8 @@ def _verified(request, device) -> None:
     """The session has passed both factors: a new session key (the password-only one is not kept)."""
     request.session.cycle_key()
     django_otp.login(request, device)
+    if summary := request.session.pop(sessions.LOGIN_SUMMARY, ""):
+        messages.info(request, summary)
     audit.record(actor=request.user, action=AuditAction.LOGIN, changes={"step": "second_factor",
                                                                        "device": device.name})
 

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
-from .scope import is_auditor, places_filter
+from .scope import can_write_registry, is_auditor, places_filter
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -46,3 +46,12 @@ class SubdistrictSettingQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         return self.filter(places_filter(user, subdistrict="subdistrict_id", community=None, grid=None))
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An import run is seen by those who may write the registry where it imports to: the staff of its
+        community (params["community"]), the admin of its sub-district. Anyone else: 404."""
+        if not can_write_registry(user):
+            return self.none()
+        return self.filter(places_filter(user, subdistrict="subdistrict_id", community="params__community", grid=None))

@@ -1,5 +1,6 @@
-"""Full ID numbers and phone numbers never reach a log line or an audit entry: wherever one could travel
-(a search, a failed login's username, a phone field, a query string, a Referer), it is masked here first.
+"""Full ID numbers and phone numbers (and a rating link's token) never reach a log line or an audit entry:
+wherever one could travel (a search, a failed login's username, a phone field, a query string, a Referer), it
+is masked here first.
 
 The masks keep the last four digits, which is all a search by part of a number may use.
 """
@@ -13,6 +14,11 @@ _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<![0-9A-Za-z])(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9A-Za-z])")
 
 
+# The rating link the portal texts to residents, /r/<token>/ (jiedao/urls.py): its token opens a page without
+# signing in, so a log line (the text's, a request's) keeps its first two characters only.
+_LINK_TOKEN = re.compile(r"(/r/)([A-Za-z0-9_-]{2})[A-Za-z0-9_-]+")  # "+": a line masked already stays as it is
+
+
 def _keep_last4(match: re.Match) -> str:
     number = match.group(0)
     digits = [c for c in number if c.isalnum()]
@@ -20,7 +26,10 @@ def _keep_last4(match: re.Match) -> str:
 
 
 def redact(text: str) -> str:
-    """`text` with every full ID number and phone number masked to its last four."""
+    """`text` with every full ID number and phone number masked to its last four, and a rating link's token
+    to its first two characters."""
+    if text and "/r/" in text:
+        text = _LINK_TOKEN.sub(lambda m: f"{m[1]}{m[2]}…", text)
     if not text or not any(c.isdigit() for c in text):
         return text
     return _PHONE.sub(_keep_last4, _ID_NUMBER.sub(_keep_last4, text))

@@ -12,3 +12,6 @@ class Role(models.TextChoices):
     POINT_OPERATOR = "point_operator", "服务点工作人员"
     SECURITY_ADMIN = "security_admin", "安全管理员"
     AUDITOR = "auditor", "审计员"
+    # Leads a volunteer team (服务队): its orders, activities, pairings and members; of the registry only what
+    # an order or pairing of the team needs while it is the team's (jiedao.scope.is_team_leader).
+    TEAM_LEADER = "team_leader", "服务队队长"

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from .dates import check_day
 from .params import MAX_ID, positive_int
 
 
@@ -31,13 +32,19 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class SafeDateTimeField(serializers.DateTimeField):
-    """A date-time that cannot overflow when put in Asia/Shanghai (year 1 or 9999 answer 400)."""
+    """A date-time that cannot overflow when put in Asia/Shanghai (year 1 or 9999 answer 400), on a day a
+    user may name (jiedao.dates.check_day: 1900–2100, as every day the portal takes)."""
 
     def to_internal_value(self, value):
         try:
-            return super().to_internal_value(value)
+            moment = super().to_internal_value(value)
         except (OverflowError, ValueError):
             self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM]")
+        try:
+            check_day(moment.date())
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return moment
 
     def enforce_timezone(self, value):
         try:

@@ -18,6 +18,8 @@ from .models import AuditAction
 
 SIGNED_IN_AT = "jiedao_signed_in_at"
 SEEN_AT = "jiedao_seen_at"
+# The previous sign-in and the failures since, read at the password, shown after the second factor.
+LOGIN_SUMMARY = "jiedao_login_summary"
 # How stale the idle timer may get before a request writes it again: the session then ends between 29 and
 # 30 minutes after the last request, and a busy person's session is written once a minute, not each click.
 SEEN_WRITE_EVERY = 60

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER (below)
     "django_filters",
     "rest_framework",
     "drf_spectacular",
@@ -133,6 +134,10 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets are drawn by the project's template engine, so that templates/django/forms/ may replace a stock
+# widget's template (the select, whose options are written in place: benchmarks/README.md, "Template share").
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
@@ -140,14 +145,31 @@ DATABASES = {
 }
 
 
-def _configure_database(db: dict) -> None:
+# DATABASE_PGBOUNCER=1: DATABASE_URL (and DATABASE_REPLICA_URL) reach PostgreSQL through PgBouncer in transaction
+# mode, where two statements outside a transaction may run on two server connections. So nothing may rely on a
+# session: no prepared statements (with server-side binding on, psycopg prepares a query after its fifth run, and
+# PgBouncer 1.18, Debian 12's, cannot follow them; Django's default client-side binding prepares none), no
+# server-side cursor living past its transaction (Django's iterator() declares one
+# WITH HOLD outside a transaction: exports then fetch their rows in one piece), no connection options (PgBouncer
+# refuses "-c jit=off": jit is set on the database instead, migration jiedao 0022). The owner's commands
+# (DATABASE_OWNER_URL: migrate, backup, restore, audit_prune) connect to PostgreSQL directly.
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER")
+# An optional read replica (streaming replication): the dashboard, exports and the monthly pack read from it
+# through jiedao.routers.reading_replica(); everything else, and every read that must see a write just made,
+# stays on default. Tests point it at the test database (TEST MIRROR).
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["jiedao.routers.ReplicaRouter"]
+
+
+def _configure_database(db: dict, *, pooled: bool) -> None:
     if db["ENGINE"].endswith("sqlite3"):
         # WAL lets the dev server read while a seed or a task writes.
         db.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
-    elif db["ENGINE"].endswith("postgresql"):
-        # PostgreSQL's JIT compiles the dashboard's aggregates afresh each time (25–30 ms a query here)
-        # and gains nothing at a sub-district's size: off (benchmarks/dashboard.py).
-        db.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    elif db["ENGINE"].endswith("postgresql") and pooled:
+        db.setdefault("OPTIONS", {})["prepare_threshold"] = None
+        db["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 
 # Two roles on PostgreSQL: the web and the workers connect with DATABASE_URL, as a role that may only
@@ -159,13 +181,13 @@ if env("DATABASE_OWNER_URL"):
     # Tests, if ever run with both set, use one test database through both aliases.
     DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
 for alias in list(DATABASES):
-    _configure_database(DATABASES[alias])
+    _configure_database(DATABASES[alias], pooled=DATABASE_PGBOUNCER and alias != "owner")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "jiedao.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "jiedao.authentication.AccountBackend",
 ]
 # The password policy (等保 身份鉴别), each rule a validator with a Chinese message (jiedao/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
@@ -223,6 +245,9 @@ LANGUAGE_CODE = "zh-hans"
 # The portal speaks Chinese only: without this, LocaleMiddleware followed a browser set to English and
 # Django's own field messages ("Ensure this value is greater than or equal to 0.") came out in English.
 LANGUAGES = [("zh-hans", "简体中文")]
+# The portal's own words for what Django would say to a user (locale/zh_Hans, compiled by `make messages`).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+CSRF_FAILURE_VIEW = "jiedao.views.csrf_failure"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -232,19 +257,63 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Browser libraries come from the npm registry at install time (package.json, `make install`) and are
 # served by the app itself: government intranets have no internet, so never a CDN.
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist")]
+# Stored files (case scans, wish photos, export files, import ledgers), audit archives and backups go through
+# Django's storage API (STORAGES below), never a path of their own, so that a worker on one host writes what a
+# web process on another serves. On one host: directories outside the web root (MEDIA_ROOT, AUDIT_ARCHIVE_DIR,
+# BACKUP_DIR). On several: one S3-compatible bucket (MinIO, a cloud's OSS), chosen by STORAGE_S3_BUCKET, reached at
+# AWS_S3_ENDPOINT_URL with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (AWS_S3_REGION_NAME if the service wants
+# one), under the prefixes media/, audit-archive/ and backups/ (STORAGE_S3_BACKUP_BUCKET: backups in a bucket of
+# their own, as a backup beside what it backs up is lost with it). Stored files are sealed either way
+# (jiedao.crypto); audit archives stay plain JSON lines that anyone can check with sha256sum; backups are sealed
+# by BACKUP_KEY.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+AUDIT_ARCHIVE_DIR = Path(env("AUDIT_ARCHIVE_DIR", str(BASE_DIR / "audit-archive")))
+BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "backups")))
+STORAGE_S3_BUCKET = env("STORAGE_S3_BUCKET")
+
+
+def _s3(bucket: str, location: str, backend: str = "storages.backends.s3.S3Storage", overwrite: bool = False) -> dict:
+    return {"BACKEND": backend, "OPTIONS": {
+        "bucket_name": bucket, "location": location,
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None, "region_name": env("AWS_S3_REGION_NAME") or None,
+        "access_key": env("AWS_ACCESS_KEY_ID") or None, "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+        # MinIO and most OSS services answer path-style addresses (endpoint/bucket/key) without DNS per bucket.
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", "path"), "signature_version": "s3v4",
+        "file_overwrite": overwrite, "default_acl": "private"}}
+
+
+def s3_storages(bucket: str, backup_bucket: str = "") -> dict:
+    """The three storages on object storage (tests/jiedao/test_object_storage.py runs the file paths on them)."""
+    return {
+        "default": _s3(bucket, "media", "jiedao.s3storage.EncryptedS3Storage"),
+        "audit_archive": _s3(bucket, "audit-archive", overwrite=True),  # a month archived again replaces its file
+        "backups": _s3(backup_bucket or bucket, "backups"),
+    }
+
+
 STORAGES = {
-    # Case scans and export files are sealed on save and opened on read (jiedao.crypto).
-    "default": {"BACKEND": "jiedao.crypto.EncryptedFileSystemStorage"},
+    **(s3_storages(STORAGE_S3_BUCKET, env("STORAGE_S3_BACKUP_BUCKET")) if STORAGE_S3_BUCKET else {
+        # Sealed on save and opened in clear on read (jiedao.crypto).
+        "default": {"BACKEND": "jiedao.crypto.EncryptedFileSystemStorage"},
+        # audit_archive writes each month's file and its .sha256 here (jiedao.auditarchive).
+        "audit_archive": {"BACKEND": "jiedao.directories.AuditArchiveStorage"},
+        # manage.py backup writes here (jiedao.backup); readable by the owner only.
+        "backups": {"BACKEND": "jiedao.directories.BackupStorage"},
+    }),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG and not env("PYTEST_VERSION")
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Stored files (case scans, export files): outside the web root, in the backups (manage.py backup).
-MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 # The largest request body taken, files included (a case scan is 5 MB at most): larger ones answer 413 unread.
 DATA_UPLOAD_MAX_BYTES = int(env("DATA_UPLOAD_MAX_BYTES", str(6 * 1024 * 1024)))
+# Ledger imports (jiedao.ledger.check_workbook): a workbook over LEDGER_MAX_BYTES is refused before it is opened;
+# one whose parts decompress past LEDGER_MAX_EXPANDED_BYTES (a zip bomb), or a sheet reaching past LEDGER_MAX_CELLS
+# cells from A1, too. A ledger upload needs DATA_UPLOAD_MAX_BYTES at least this large on its route.
+LEDGER_MAX_BYTES = int(env("LEDGER_MAX_BYTES", str(20 * 1024 * 1024)))
+LEDGER_MAX_EXPANDED_BYTES = int(env("LEDGER_MAX_EXPANDED_BYTES", str(200 * 1024 * 1024)))
+LEDGER_MAX_CELLS = int(env("LEDGER_MAX_CELLS", "4000000"))
 
 # Second factor: the name authenticator apps show next to the account. A code is accepted once per device.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "jiedao 街道民政")
@@ -267,6 +336,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "jiedao.api.exception_handler",
     "PAGE_SIZE": 50,
 }
+# Above this many rows an unfiltered list (page and API) shows PostgreSQL's estimate of its count (约 12.3 万)
+# instead of counting every row; a filtered list is always counted exactly (jiedao.pagination).
+LIST_COUNT_ESTIMATE_ABOVE = int(env("LIST_COUNT_ESTIMATE_ABOVE", "100000"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "jiedao 街道民政 API",
     "VERSION": "1",
@@ -279,12 +351,22 @@ SPECTACULAR_SETTINGS = {
         "HazardKindEnum": "visits.models.HazardKind",
         "NotificationKindEnum": "jiedao.models.NotificationKind",
         "CaseStateEnum": "assistance.models.CaseState",
+        "WishStateEnum": "assistance.models.WishState",
         "VisitMethodEnum": "visits.models.Method",
         "DisbursementMethodEnum": "assistance.models.DisbursementMethod",
+        "OrderStateEnum": "volunteers.choices.OrderState",
+        "VolunteerStatusEnum": "volunteers.choices.VolunteerStatus",
+        "EnrolmentStatusEnum": "child_services.choices.EnrolmentStatus",
     },
 }
 
 FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
+# A waiting list's positions are unique under a deferred constraint (child_services.Enrolment): PostgreSQL, in
+# production, checks it at commit, after a withdrawal moved every later position up by one. SQLite (the demo,
+# the tests) has no deferred constraints and Django leaves it out there; the programme's row lock, which every
+# enrolment and withdrawal takes first, keeps the positions apart on both.
+SILENCED_SYSTEM_CHECKS = ["models.W038"]
 
 # Celery: with no REDIS_URL, tasks run in-process so the demo needs no broker.
 REDIS_URL = env("REDIS_URL")
@@ -293,12 +375,36 @@ REDIS_URL = env("REDIS_URL")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                       "KEY_PREFIX": "jiedao"} if REDIS_URL else
           {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions read from Redis when there is one (the cache above), kept in PostgreSQL too: any web host answers
+# any request and reads the session from Redis, while a Redis restarted, flushed or short of memory logs no
+# one out (a session only in the cache would be gone, its second factor with it). The session is written at
+# most once a minute (jiedao.sessions), so the database sees few of these writes.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 FIGURES_CACHE_SECONDS = int(env("FIGURES_CACHE_SECONDS", "600"))
+# How far behind the read replica may be (DATABASE_REPLICA_URL): a dashboard part started afresh less than this
+# long ago is counted on the primary, so the cache never keeps figures from before the write (reports.selectors).
+REPLICA_LAG_SECONDS = int(env("REPLICA_LAG_SECONDS", "10"))
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Queues by kind, each with workers of its own (docker-compose.yml), so that a month's export or a ledger
+# import never stands in front of a curtain alert: reminders (every job that tells a person something is due),
+# files (exports and imports a person waits for), reports (the monthly pack), upkeep (the nightly jobs).
+# Every task has its queue here (tests/jiedao/test_queues.py); a task left out would wait on a queue no
+# worker reads.
+WORKER_QUEUES = {
+    "reminders": ["visits.run_reminders_task", "assistance.run_case_reviews_task",
+                  "child_services.create_nutrition_deliveries_task", "volunteers.run_order_reminders_task",
+                  "volunteers.run_pairing_reminders_task"],
+    "files": ["jiedao.build_export_task", "jiedao.import_preview_task", "jiedao.import_commit_task",
+              "jiedao.ping_task"],
+    "reports": ["reports.build_monthly_reports_task"],
+    "upkeep": ["jiedao.purge_exports_task", "jiedao.disable_idle_accounts_task", "jiedao.verify_audit_chain_task"],
+}
+CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in WORKER_QUEUES.items() for task in tasks}
 CELERY_BEAT_SCHEDULE = {
     # Every 15 minutes, day and night: due and overdue visits, missed curtain signs, escalations.
     # The job is idempotent, so a run that overlaps the next one writes nothing twice.
@@ -306,6 +412,17 @@ CELERY_BEAT_SCHEDULE = {
     # Every day at 07:30, before the working day: ongoing relief cases due for their periodic review
     # remind the worker who opened them. Idempotent: one reminder per case and due date.
     "run-case-reviews": {"task": "assistance.run_case_reviews_task", "schedule": crontab(hour=7, minute=30)},
+    # Every day at 06:30: the nutrition packs' rounds fallen due this month are created (today's on its day; a
+    # run missed or late catches up within the month), and rounds not confirmed three days after their day
+    # remind the worker, six days after the community. Idempotent: one round per plan and day, one reminder each.
+    "create-nutrition-deliveries": {"task": "child_services.create_nutrition_deliveries_task",
+                                    "schedule": crontab(hour=6, minute=30)},
+    # Every 15 minutes: service orders not accepted or not done by their deadline remind the team leader, and a
+    # day later the centre. Idempotent: one reminder per order, step and recipient.
+    "run-order-reminders": {"task": "volunteers.run_order_reminders_task", "schedule": 15 * 60},
+    # Every day at 07:45: pairings (结对) past their rhythm remind the volunteer's team leader (or the paired grid
+    # worker). Idempotent: one reminder per pairing and due day.
+    "run-pairing-reminders": {"task": "volunteers.run_pairing_reminders_task", "schedule": crontab(hour=7, minute=45)},
     # Last month's report pack for the district bureau: on the 1st at 02:00 (Asia/Shanghai) unless
     # MONTHLY_REPORT_DAY / MONTHLY_REPORT_TIME say otherwise. Idempotent: a month already built is left.
     "build-monthly-reports": {"task": "reports.build_monthly_reports_task", "schedule": crontab(
@@ -325,6 +442,11 @@ CELERY_BEAT_SCHEDULE = {
 # Reminders: where they go besides the inbox (a class with send(notification)), and how long after a
 # missed curtain sign without a home visit the community is told.
 NOTIFICATION_BACKEND = env("NOTIFICATION_BACKEND", "jiedao.notifications.LogBackend")
+# Texts to people with no account (a parent's public sign-up result): a class with send(phone=, message=).
+TEXT_MESSAGE_BACKEND = env("TEXT_MESSAGE_BACKEND", "jiedao.notifications.LogTextBackend")
+# The portal's address as residents reach it, for the links texts carry (a rating link): no request is at hand
+# when a text is sent (a team leader's step, a worker), so it is set, not guessed from one.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CURTAIN_ESCALATE_AFTER_HOURS = int(env("CURTAIN_ESCALATE_AFTER_HOURS", "2"))
 
 # A page export of more rows than this is built by a Celery worker while the page shows its progress
@@ -334,6 +456,9 @@ EXPORT_ASYNC_THRESHOLD = int(env("EXPORT_ASYNC_THRESHOLD", "5000"))
 EXPORT_KEEP_DAYS = int(env("EXPORT_KEEP_DAYS", "7"))
 # A job still queued or running after this long lost its worker: its page says so and offers a new export.
 EXPORT_STALE_MINUTES = int(env("EXPORT_STALE_MINUTES", "60"))
+# An import step (reading a ledger, committing it) not heard from for this long has lost its worker
+# (jiedao.models.ImportRun.stalled); 20,000 rows take under half a minute to read (benchmarks/imports.py).
+IMPORT_STALE_MINUTES = int(env("IMPORT_STALE_MINUTES", "30"))
 
 # The audit log (jiedao.auditchain, jiedao.auditarchive). Each entry's hash: SHA-256, or SM3 (国密) when
 # AUDIT_HASH=sm3; entries written before a switch keep the algorithm they were hashed with.
@@ -341,13 +466,12 @@ AUDIT_HASH = env("AUDIT_HASH", "sha256").strip().lower()
 # Entries are kept this many days at least: 180 is the floor (网络安全法 §21; a smaller value stops every
 # command at its system check, jiedao.checks, and audit_prune never deletes younger entries whatever it says).
 AUDIT_KEEP_DAYS = int(env("AUDIT_KEEP_DAYS", "180"))
-# Where audit_archive writes each month (JSON lines and a .sha256 beside them): keep it off the database's
-# disk and in the backups.
-AUDIT_ARCHIVE_DIR = Path(env("AUDIT_ARCHIVE_DIR", str(BASE_DIR / "audit-archive")))
+# audit_archive writes each month (JSON lines and a .sha256 beside them) to STORAGES["audit_archive"]
+# (AUDIT_ARCHIVE_DIR on one host): keep it off the database's disk; backups carry it.
 # Backups (manage.py backup / restore): encrypted with AES-256-GCM under a key derived (HKDF-SHA256) from
-# BACKUP_KEY, a secret of 32 characters at least kept apart from the backups themselves.
+# BACKUP_KEY, a secret of 32 characters at least kept apart from the backups themselves; written to
+# STORAGES["backups"] (BACKUP_DIR on one host).
 BACKUP_KEY = env("BACKUP_KEY")
-BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "backups")))
 
 # Content security: every asset is served from here, so nothing else is allowed.
 CONTENT_SECURITY_POLICY = {

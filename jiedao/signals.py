@@ -1,6 +1,5 @@
 from axes.signals import user_locked_out
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import Signal, receiver
@@ -15,9 +14,9 @@ def audit_login(sender, request, user, **kwargs):
     # Read before this sign-in is written: the previous one and the failures since, for its holder to see.
     summary = login_summary(user)
     audit.record(actor=user, action=AuditAction.LOGIN, ip=audit.client_ip(request) if request else None)
-    if request is not None:
-        messages.info(request, summary, fail_silently=True)  # the test client's force_login has no messages
     if request is not None and hasattr(request, "session"):
+        # Shown once the second factor has passed (jiedao.otp_views): the code page tells nothing yet.
+        request.session[sessions.LOGIN_SUMMARY] = summary
         sessions.start_clock(request.session)
 
 

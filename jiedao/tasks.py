@@ -2,6 +2,7 @@ from celery import shared_task
 
 from .auditchain import chain_verify_and_alert
 from .exports import export_job_build, export_jobs_purge
+from .imports import import_commit_run, import_preview
 from .services import accounts_disable_idle
 
 
@@ -36,3 +37,17 @@ def verify_audit_chain_task() -> str:
     """Nightly (CELERY_BEAT_SCHEDULE): link pending audit entries, verify every chain, alert the auditors."""
     verdict = chain_verify_and_alert()
     return "ok" if verdict.ok else "; ".join(str(b) for b in verdict.breaks)
+
+
+@shared_task(name="jiedao.import_preview_task")
+def import_preview_task(run_id: int) -> str:
+    """Read an uploaded ledger and classify its rows (jiedao.imports.import_preview)."""
+    run = import_preview(run_id=run_id)
+    return run.status if run else "missing"
+
+
+@shared_task(name="jiedao.import_commit_task")
+def import_commit_task(run_id: int) -> str:
+    """Write a confirmed import, all or nothing (jiedao.imports.import_commit_run)."""
+    run = import_commit_run(run_id=run_id)
+    return run.status if run else "missing"

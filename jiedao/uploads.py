@@ -24,16 +24,36 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 # ── request bodies ─────────────────────────────────────────────────────────────────────────────────────
 
 
-def body_too_large_message() -> str:
-    return f"提交的内容过大（上限 {settings.DATA_UPLOAD_MAX_BYTES / 1024 / 1024:g} MB），没有被接收。"
+# Where a ledger (台账) is uploaded, larger than any scan: up to LEDGER_MAX_BYTES (20 MB unless set; the
+# file itself is checked by jiedao.ledger.check_workbook), plus room for the form's other fields.
+LEDGER_UPLOAD_PATHS = ("/api/v1/imports/residents/", "/residents/imports/new/")
+FORM_ROOM = 64 * 1024
+
+
+def _file_limit(request) -> int:
+    """The largest file the request may carry (what the refusal says)."""
+    if request.method == "POST" and request.path in LEDGER_UPLOAD_PATHS:
+        return max(settings.DATA_UPLOAD_MAX_BYTES, getattr(settings, "LEDGER_MAX_BYTES", 20 * 1024 * 1024))
+    return settings.DATA_UPLOAD_MAX_BYTES
+
+
+def body_limit(request) -> int:
+    limit = _file_limit(request)
+    return limit if limit == settings.DATA_UPLOAD_MAX_BYTES else limit + FORM_ROOM
+
+
+def body_too_large_message(limit: int | None = None) -> str:
+    limit = settings.DATA_UPLOAD_MAX_BYTES if limit is None else limit
+    return f"提交的内容过大（上限 {limit / 1024 / 1024:g} MB），没有被接收。"
 
 
 def body_too_large(request):
     """The 413 answer: JSON under /api/, the portal's page elsewhere (the body was not read, so the form
     it came from cannot be shown again)."""
+    message = body_too_large_message(_file_limit(request))
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": body_too_large_message()}, status=413, json_dumps_params={"ensure_ascii": False})
-    return render(request, "413.html", {"message": body_too_large_message()}, status=413)
+        return JsonResponse({"detail": message}, status=413, json_dumps_params={"ensure_ascii": False})
+    return render(request, "413.html", {"message": message}, status=413)
 
 
 class BodyLimitMiddleware:
@@ -45,7 +65,7 @@ class BodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        limit = settings.DATA_UPLOAD_MAX_BYTES
+        limit = body_limit(request)
         length = request.META.get("CONTENT_LENGTH")
         if length:
             if not length.isdigit() or int(length) > limit:

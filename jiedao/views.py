@@ -3,8 +3,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.db.models import Case, F, When
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, RequestDataTooBig, ValidationError
+from django.core.paginator import Page
+from django.db.models import Case, F, QuerySet, When
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -14,7 +15,7 @@ from . import audit, notifications, uploads
 from .export_jobs import EXPORT_FILTERS_WRONG, EXPORT_FORMAT, export_list_rows
 from .filters import AuditEntryFilterSet
 from .models import AuditEntry, ExportJob, Notification, NotificationKind
-from .pagination import MAX_PAGE_SIZE
+from .pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, Estimate, Keyset, ListPaginator, unfiltered
 from .params import positive_int
 from .scope import (
     can_manage_places,
@@ -38,10 +39,12 @@ class RoleRequiredMixin(LoginRequiredMixin):
     def allowed(self, user) -> bool:
         return True
 
+    def opens_for(self, user) -> bool:
+        """The page's whole rule for a signed-in user (the menu asks it too)."""
+        return self.allowed(user) and not (keeps_accounts_only(user) and not self.for_account_keepers)
+
     def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if user.is_authenticated and (not self.allowed(user)
-                                      or (keeps_accounts_only(user) and not self.for_account_keepers)):
+        if request.user.is_authenticated and not self.opens_for(request.user):
             raise PermissionDenied("您的角色无权访问此页面。")
         return super().dispatch(request, *args, **kwargs)
 
@@ -94,15 +97,63 @@ class ServiceFormMixin:
 
 class PageNumberMixin:
     """A list page's `?page=`: a whole number in ASCII digits, or `last`. A number past the end shows the
-    last page and anything else the first: a page number is never a 404 (nor a 500)."""
+    last page and anything else the first: a page number is never a 404 (nor a 500).
+
+    Deep pages cost what the first costs (issue 17): past MAX_PAGE_NUMBER the next page is found by
+    `?cursor=` (the sort key of the last row shown, jiedao.pagination.Keyset), and the last page of a long
+    list is read from the end. An unfiltered list's count may be an estimate (约 …), a filtered one's never.
+    """
 
     def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size, orphans=self.get_paginate_orphans(),
-                                       allow_empty_first_page=self.get_allow_empty())
+        paginator = ListPaginator(queryset, page_size, orphans=self.get_paginate_orphans(),
+                                  allow_empty_first_page=self.get_allow_empty(),
+                                  estimate=unfiltered(self.request.GET))
+        cursor = self.request.GET.get("cursor")
+        keyset = None
+        if isinstance(queryset, QuerySet):
+            try:
+                keyset = Keyset(queryset)
+            except (TypeError, FieldDoesNotExist):
+                keyset = None
+        values = keyset.decode(cursor) if keyset and cursor else None
+        if values is not None:
+            page = CursorPage(*keyset.page(cursor, page_size), paginator=paginator)
+            return paginator, page, page.object_list, True
         raw = self.request.GET.get(self.page_kwarg, "")
         number = paginator.num_pages if raw == "last" else min(positive_int(raw) or 1, paginator.num_pages)
+        if keyset and number > MAX_PAGE_NUMBER and raw == "last":
+            # Read from the end, as many rows as the last page holds: no OFFSET over the whole list.
+            size = paginator.count - (paginator.num_pages - 1) * page_size if paginator.count else 0
+            if isinstance(paginator.count, Estimate) or size <= 0:
+                size = page_size
+            rows = list(keyset.queryset.reverse()[:size])[::-1]
+            page = Page(rows, number, paginator)
+            page.deep = True
+            return paginator, page, rows, page.has_other_pages()
+        number = min(number, MAX_PAGE_NUMBER) if keyset else number
         page = paginator.page(number)
+        if keyset and page.has_next() and page.next_page_number() > MAX_PAGE_NUMBER:
+            # The page after the last numbered one goes on by cursor.
+            page.next_cursor = keyset.encode(page.object_list[len(page.object_list) - 1])
         return paginator, page, page.object_list, page.has_other_pages()
+
+
+class CursorPage(Page):
+    """A page found by its cursor: no number (the rows before it are not counted), a cursor to the next."""
+
+    def __init__(self, rows, next_cursor, *, paginator):
+        super().__init__(rows, None, paginator)
+        self.next_cursor = next_cursor
+        self.deep = True
+
+    def has_next(self):
+        return self.next_cursor is not None
+
+    def has_previous(self):
+        return True  # the first page, at least
+
+    def previous_page_number(self):
+        return 1
 
 
 class FilteredListView(RoleRequiredMixin, PageNumberMixin, ListView):
@@ -173,6 +224,7 @@ class FilteredListView(RoleRequiredMixin, PageNumberMixin, ListView):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
+        query.pop("cursor", None)
         paginator = context.get("paginator")
         summary = {"count": paginator.count if paginator else len(context["object_list"]),
                    **self.summarize(self.object_list)}
@@ -249,3 +301,13 @@ def permission_denied(request, exception=None):
     """The 403 page (handler403), after writing the refusal to the audit log."""
     audit.record_denial(request, exception or "")
     return render(request, "403.html", {"exception": exception}, status=403)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form kept open past the session (or from an old tab) posts a stale token.
+    Django's page would speak of Referer headers; this one says what happened and keeps what was typed
+    in the browser's back history."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "页面已过期，请刷新后重新提交。"}, status=403,
+                            json_dumps_params={"ensure_ascii": False})
+    return render(request, "403_csrf.html", status=403)

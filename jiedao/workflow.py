@@ -23,6 +23,8 @@ class StatePath:
     open_states: Sequence[str] = ()
     rejected: str | None = None
     noun: str = ""  # what moves, as the messages name it ("案件")
+    # Why `rejected` is refused outside `open_states` (a case: approved already; an order: accepted already).
+    closed_to_rejection: str = "{noun}已审批完毕，不能再驳回。"
 
     def allowed_moves(self, state: str, role: str) -> list[str]:
         """The states a user of `role` may move a record in `state` to."""
@@ -54,7 +56,7 @@ class StatePath:
         if forward is None:
             return f"{self.noun}已{label[state]}，不能再流转。", False
         if to == self.rejected and state not in self.open_states:
-            return f"{self.noun}已审批完毕，不能再驳回。", False
+            return self.closed_to_rejection.format(noun=self.noun), False
         if to not in (forward[0], self.rejected):
             return f"{self.noun}当前为“{label[state]}”，下一步只能是“{label[forward[0]]}”（不能跳过或退回）。", False
         if role not in forward[1]:

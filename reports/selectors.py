@@ -8,8 +8,9 @@ is what the lists show.
 """
 
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import groupby
 from time import time_ns
@@ -22,27 +23,48 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from assistance.choices import WishState
 from assistance.models import Case, CaseKind, CaseState, CaseTransition, Disbursement
+from assistance.selectors import wish_figures
 from assistance.workflow import IN_AID, IN_PROGRESS
+from child_services.choices import DeliveryStatus
+from child_services.models import Attendance, Enrolment, Programme
+from child_services.selectors import nutrition_figures
 from elderly_care.models import Meal
 from elderly_care.selectors import DINERS
 from jiedao.dates import add_months, day_range, month_end, years_before
 from jiedao.money import fen
+from jiedao.routers import reading_primary
 from jiedao.scope import is_district_officer, reads_reports
 from residents.models import Community, Resident, Status, Tag
 from residents.selectors import register_on
 from visits import schedule
 from visits.models import Method, Visit
-from visits.selectors import compliance, target_elders, visit_rate
+from visits.selectors import compliance_of, planned_visits, target_elders, visit_rate
+from volunteers.choices import OrderState, VolunteerStatus
+from volunteers.filters import UNPLACED, UNPLACED_LABEL
+from volunteers.models import Activity, OrderTransition, Pairing, ServiceOrder, Volunteer
+from volunteers.selectors import (
+    RHYTHM_NOTE,
+    average_rating,
+    current_on,
+    hours_between,
+    hours_text,
+    kept_rhythm,
+    served_between,
+)
+from volunteers.workflow import FINISHED, WITH_TEAM
 
 OVERDUE_SHOWN = 20
+# The states an order rests in (a declined one is back to 点单), as the order list filters them.
+ORDER_STATES = [s.value for s in (OrderState.REQUESTED, *WITH_TEAM, *FINISHED)]
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     label: str
-    kind: str = "count"  # count | money | percent
+    kind: str = "count"  # count | money | hours | percent | average
     # The linked list's summary figure this equals ("count": its number of rows), or None when the link
     # goes to a page that shows the figure another way (the visit overview's rates).
     measure: str | None = "count"
@@ -70,33 +92,49 @@ def _money(value) -> str:
     return str(fen(value))  # carried as text in the figures (JSON, cache)
 
 
-def _table(key, title, columns, communities, values, *, link, extra_rows=(), total=None):
+def _hours(value) -> str:
+    return hours_text(value)  # as the volunteer list's summary gives them
+
+
+DECIMALS = {"money", "hours"}  # carried as text, summed as Decimal
+RATES = {"percent", "average"}  # never summed: each row's from its own counts
+
+
+def _table(key, title, columns, communities, values, *, link, extra_rows=(), total=None, unplaced=None):
     """Rows per community (values[community_id][column]), any extra rows, and the total row (the sum of
     the rows unless `total` says otherwise). `link(params)` gives a list URL for a cell's filters.
 
     Over several sub-districts (the district bureau) each sub-district's communities are followed by its
     subtotal row (`subtotal`: true, the sum of its communities, linked with `subdistrict=`): the total is
-    still the sum of the community and extra rows, never of the subtotals."""
+    still the sum of the community and extra rows, never of the subtotals.
+
+    `unplaced` (subdistrict id → values) adds, after each sub-district's communities, the row of what serves
+    the whole sub-district (no community: 街道（不分社区）, linked with `community=none`), counted in its
+    subtotal and the total."""
     several = len({c.subdistrict_id for c in communities}) > 1
 
     def row(community_id, name, found, where, subdistrict_id=None, subtotal=False):
         cells = {}
         for col in columns:
             value = found.get(col.key, 0)
-            cells[col.key] = _money(value) if col.kind == "money" else value
+            cells[col.key] = _money(value) if col.kind == "money" else _hours(value) if col.kind == "hours" else value
         links = {col.key: link(col, where) for col in columns} if where is not None else {}
         return {"community": community_id, "subdistrict": subdistrict_id, "subtotal": subtotal, "name": name,
                 "values": cells, "links": {k: v for k, v in links.items() if v}}
 
     def summed(rows):
-        return {col.key: sum((Decimal(r["values"][col.key]) if col.kind == "money" else r["values"][col.key])
-                             for r in rows) for col in columns if col.kind != "percent"}
+        return {col.key: sum((Decimal(r["values"][col.key]) if col.kind in DECIMALS else r["values"][col.key])
+                             for r in rows) for col in columns if col.kind not in RATES}
 
     shown, counted = [], []
     for subdistrict_id, group in groupby(communities, key=lambda c: c.subdistrict_id):
         group = list(group)
         mine = [row(c.id, f"{c.subdistrict.name}·{c.name}" if several else c.name, values.get(c.id, {}),
                     {"community": c.id}, subdistrict_id) for c in group]
+        if unplaced is not None:
+            where = {"community": UNPLACED, **({"subdistrict": subdistrict_id} if several else {})}
+            mine.append(row(None, f"{group[0].subdistrict.name}·{UNPLACED_LABEL}" if several else UNPLACED_LABEL,
+                            unplaced.get(subdistrict_id, {}), where, subdistrict_id))
         shown += mine
         counted += mine
         if several:  # a person belongs to one community: distinct diners add up within a sub-district too
@@ -124,7 +162,9 @@ def _population(user, communities, period: Period) -> dict:
         values.setdefault(community_id, {})[tag] = n
     columns = [Column("residents", "在册居民"), Column("age60", "60 岁以上"), Column("age80", "80 岁以上"),
                *(Column(code, label) for code, label in Tag.choices)]
-    params = {"residents": {}, "age60": {"age_min": 60}, "age80": {"age_min": 80},
+    # 在册 is the list's own default (status=active), named so that the link is a filtered list: counted
+    # exactly at any size, never the estimate an unfiltered list shows (jiedao.pagination.unfiltered).
+    params = {"residents": {"status": "active"}, "age60": {"age_min": 60}, "age80": {"age_min": 80},
               **{code: {"tags": code} for code in Tag.values}}
 
     def link(col, where):
@@ -134,27 +174,65 @@ def _population(user, communities, period: Period) -> dict:
     return _table("population", "人口与特殊群体", columns, communities, values, link=link)
 
 
-def _visits(user, communities, period: Period) -> dict:
-    start, end = day_range(period.first, period.as_of)
+def _visit_counts(user, communities, period: Period, first: date, last: date, *, new_after: date | None) -> dict:
+    """The visits of the days `first`..`last` per community (and by method), the target elders of the
+    period's register and those of them visited at home in those days; with `new_after`, only those not
+    visited at home already from the period's first day to `new_after` (so that today's add to the earlier
+    days' without counting a person twice). And the planned visits made, for the on-time rate."""
+    start, end = day_range(first, last)
     visits = Visit.objects.visible_to(user).filter(visited_at__gte=start, visited_at__lt=end)
     values: dict = {}
     for row in visits.values("resident__community_id").annotate(
             visits=Count("id"), **{m: Count("id", filter=Q(method=m)) for m in Method.values}).order_by():
         values[row.pop("resident__community_id")] = row
-    home_visited = Visit.objects.filter(resident=OuterRef("pk"), method=Method.HOME, visited_at__gte=start,
-                                        visited_at__lt=end)
+    home = Visit.objects.filter(method=Method.HOME)
     elders = target_elders(register_on(Resident.objects.visible_to(user), period.as_of), period.as_of)
-    for row in elders.values("community_id").annotate(
-            target=Count("id"), target_visited=Count("id", filter=Q(Exists(home_visited)))).order_by():
-        values.setdefault(row.pop("community_id"), {}).update(row)
+    visited = elders.filter(pk__in=home.filter(visited_at__gte=start, visited_at__lt=end).values("resident_id"))
+    if new_after is None:
+        for row in elders.values("community_id").annotate(target=Count("id")).order_by():
+            values.setdefault(row.pop("community_id"), {}).update(row)
+    else:
+        seen_start, seen_end = day_range(period.first, new_after)
+        visited = visited.exclude(pk__in=home.filter(visited_at__gte=seen_start, visited_at__lt=seen_end)
+                                  .values("resident_id"))
+    for community_id, n in visited.values_list("community_id").annotate(n=Count("id")).order_by():
+        values.setdefault(community_id, {})["target_visited"] = n
+    return {"values": values, "planned": planned_visits(Visit.objects.visible_to(user), first, last)}
+
+
+def _visit_days(user, communities, period: Period, part) -> dict:
+    """The month's visit counts: its days before today (cached: a visit today leaves them be) and today's
+    (cached apart, started afresh by each visit), summed."""
+    before = period.as_of - timedelta(days=1) if period.current else period.as_of
+    spans = []
+    if before >= period.first:
+        spans.append(part("visits", lambda: _visit_counts(user, communities, period, period.first, before,
+                                                          new_after=None)))
+    if period.current:
+        spans.append(part("visits_today", lambda: _visit_counts(
+            user, communities, period, period.as_of, period.as_of,
+            new_after=before if before >= period.first else None)))
+    if len(spans) == 2:  # the target elders are counted once, with the earlier days
+        for found in spans[1]["values"].values():
+            found.pop("target", None)
+    values: dict = {}
+    for span in spans:
+        for pk, found in span["values"].items():
+            mine = values.setdefault(pk, {})
+            for key, n in found.items():
+                mine[key] = mine.get(key, 0) + n
+    planned = {key: sum(span["planned"][key] or 0 for span in spans) for key in ("total", "on_time")}
+    return {"values": values, "planned": planned}
+
+
+def _visits(user, communities, period: Period, found: dict) -> dict:
+    values = found["values"]
     columns = [Column("visits", "走访记录（合计）"), *(Column(code, label) for code, label in Method.choices),
                Column("target", "重点老人", measure=None), Column("target_visited", "当月已上门", measure=None),
                Column("target_rate", "上门率 %", kind="percent", measure=None)]
     methods = {"visits": {}, **{code: {"method": code} for code in Method.values}}
 
     def link(col, where):
-        if "subdistrict" in where:  # the visit list has no sub-district filter (yet): a subtotal has no list
-            return None
         if col.key not in methods:  # the overview lists the target elders not yet visited, by community
             return f"{reverse('visits:overview')}?month={period.first:%Y-%m}"
         return _url("visits:list", {**where, **methods[col.key], **period.dates("date_from", "date_to")})
@@ -165,16 +243,48 @@ def _visits(user, communities, period: Period) -> dict:
     return table
 
 
-def _meals(user, communities, period: Period) -> dict:
-    meals = Meal.objects.visible_to(user).filter(date__gte=period.first, date__lte=period.as_of)
-    sums = {"meals": Count("id"), "diners": DINERS, "paid": Sum("price"), "subsidy": Sum("subsidy")}
+MEAL_SUMS = ("meals", "diners", "paid", "subsidy")
+
+
+def _meal_sums(meals, ours: list[int], diners) -> dict:
+    """A span of meals per community of `ours`, the others' row (guests, residents of other sub-districts)
+    and the total, with `diners` as the count of people."""
+    sums = {"meals": Count("id"), "diners": diners, "paid": Sum("price"), "subsidy": Sum("subsidy")}
+    return {"values": {row.pop("resident__community_id"): row for row in meals.filter(
+                resident__community_id__in=ours).values("resident__community_id").annotate(**sums).order_by()},
+            "others": meals.filter(Q(resident__isnull=True) | ~Q(resident__community_id__in=ours)).aggregate(**sums),
+            "total": meals.aggregate(**sums)}
+
+
+def _meal_days(user, communities, period: Period, part) -> dict:
+    """The meals of the period's days before today (cached: a check-in today leaves them be) plus today's
+    (cached apart, started afresh by each check-in), summed. Distinct diners cannot be summed, so today's
+    count only the people who had not eaten at these points earlier in the month: the two then add up to
+    the month's distinct diners."""
+    meals = Meal.objects.visible_to(user)
     ours = [c.id for c in communities]
-    values = {row.pop("resident__community_id"): row for row in meals.filter(resident__community_id__in=ours)
-              .values("resident__community_id").annotate(**sums).order_by()}
-    # Guests, and residents of other sub-districts who ate at these points: a row of their own, so the
-    # rows add up to the total of the points' meals.
-    others = meals.filter(Q(resident__isnull=True) | ~Q(resident__community_id__in=ours)).aggregate(**sums)
-    total = meals.aggregate(**sums)  # diners are distinct people: not the sum of the rows
+    before = period.as_of - timedelta(days=1) if period.current else period.as_of
+    earlier = meals.filter(date__gte=period.first, date__lte=before)
+    spans = [part("meals", lambda: _meal_sums(earlier, ours, DINERS)) if before >= period.first else None]
+    if period.current:
+        new_diners = (Count("resident", distinct=True,
+                            filter=~Q(Exists(earlier.filter(resident=OuterRef("resident")))))
+                      + Count("guest_id_index", distinct=True, filter=Q(resident__isnull=True) & ~Q(Exists(
+                          earlier.filter(resident__isnull=True, guest_id_index=OuterRef("guest_id_index"))))))
+        spans.append(part("meals_today", lambda: _meal_sums(meals.filter(date=period.as_of), ours, new_diners)))
+
+    def add(*found):  # money through fen: SQLite sums decimals as floats
+        return {key: sum(fen(f.get(key)) if key in ("paid", "subsidy") else f.get(key) or 0 for f in found)
+                for key in MEAL_SUMS}
+
+    spans = [s for s in spans if s is not None]
+    return {"values": {pk: add(*(s["values"].get(pk, {}) for s in spans)) for pk in set().union(
+                *(s["values"] for s in spans))},
+            "others": add(*(s["others"] for s in spans)), "total": add(*(s["total"] for s in spans))}
+
+
+def _meals(user, communities, period: Period, part) -> dict:
+    found = _meal_days(user, communities, period, part)
     columns = [Column("meals", "用餐人次"), Column("diners", "就餐人数", measure="diners"),
                Column("paid", "个人支付（元）", kind="money", measure="paid"),
                Column("subsidy", "补贴（元）", kind="money", measure="subsidy")]
@@ -182,8 +292,10 @@ def _meals(user, communities, period: Period) -> dict:
     def link(col, where):
         return _url("care:meal_list", {**where, **period.dates("date_from", "date_to")})
 
-    return _table("meals", "助餐与补贴", columns, communities, values, link=link,
-                  extra_rows=[("来宾及外街道居民", others, {"others": "true"})], total=total)
+    # Guests, and residents of other sub-districts who ate at these points: a row of their own, so the rows
+    # add up to the total of the points' meals; diners are distinct people, so the total is not the rows' sum.
+    return _table("meals", "助餐与补贴", columns, communities, found["values"], link=link,
+                  extra_rows=[("来宾及外街道居民", found["others"], {"others": "true"})], total=found["total"])
 
 
 def _cases(user, communities, period: Period) -> dict:
@@ -240,6 +352,183 @@ def _cases(user, communities, period: Period) -> dict:
     return table
 
 
+def _children(user, communities, period: Period) -> dict:
+    """Child programmes by the community of their point: those running some day of the month, their places,
+    who was enrolled and who waited at the month's end (today in the current month), and the month's
+    attendance. A point of the whole sub-district has a row of its own."""
+    end = day_range(period.as_of, period.as_of)[1]
+    start = day_range(period.first, period.first)[0]
+    running = Q(starts_on__lte=period.as_of, ends_on__gte=period.first)
+    values: dict = {}
+    for row in (Programme.objects.visible_to(user).filter(running).values("point__community_id")
+                .annotate(programmes=Count("id"), places=Sum("capacity")).order_by()):
+        values[row.pop("point__community_id")] = row
+    # As it stood at `end`: enrolled by then and not withdrawn by then; waiting, not yet enrolled nor withdrawn.
+    not_gone = Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=end)
+    for row in (Enrolment.objects.visible_to(user).filter(
+            programme__starts_on__lte=period.as_of, programme__ends_on__gte=period.first)
+            .values("programme__point__community_id")
+            .annotate(enrolled=Count("id", filter=Q(enrolled_at__lt=end) & not_gone),
+                      waiting=Count("id", filter=Q(created_at__lt=end) & not_gone
+                                    & (Q(enrolled_at__isnull=True) | Q(enrolled_at__gte=end)))).order_by()):
+        values.setdefault(row.pop("programme__point__community_id"), {}).update(row)
+    for row in (Attendance.objects.visible_to(user).filter(session__starts_at__gte=start, session__starts_at__lt=end)
+                .values("session__programme__point__community_id")
+                .annotate(came=Count("id", filter=Q(present=True)), taken=Count("id")).order_by()):
+        values.setdefault(row.pop("session__programme__point__community_id"), {}).update(row)
+    # Nutrition packs by the child's community: the month's rounds, brought and missed; children's wishes
+    # (微心愿) by the state each was in at the month's end.
+    for community_id, counts in nutrition_figures(user, period.first).items():
+        values.setdefault(community_id, {}).update({f"packs_{key}": n for key, n in counts.items()})
+    for community_id, counts in wish_figures(user, period.first).items():
+        values.setdefault(community_id, {}).update({f"wishes_{state}": n for state, n in counts.items()})
+    columns = [Column("programmes", "课程"), Column("places", "名额", measure="places"),
+               Column("enrolled", "已录取"), Column("waiting", "候补"),
+               Column("came", "出勤人次", measure=None), Column("taken", "应到人次", measure=None),
+               Column("attendance_rate", "出勤率 %", kind="percent", measure=None),
+               Column("packs_due", "营养包应送"), Column("packs_delivered", "已送达"), Column("packs_missed", "未送达"),
+               *(Column(f"wishes_{state}", f"心愿{label}") for state, label in WishState.choices)]
+    dates = period.dates("active_from", "active_to")
+    statuses = {"enrolled": "enrolled", "waiting": "waitlisted"}
+    packs = {"packs_due": {}, "packs_delivered": {"status": DeliveryStatus.DELIVERED},
+             "packs_missed": {"status": DeliveryStatus.MISSED}}
+    wishes = {f"wishes_{state}": {"for_child": "true", "state": state} for state in WishState.values}
+
+    def link(col, where):
+        if col.measure is None:  # attendance has no list of its own
+            return None
+        if col.key in packs:
+            return _url("children:delivery_list", {**where, **packs[col.key], "due_from": period.first.isoformat(),
+                                                   "due_to": period.last.isoformat()})
+        if col.key in wishes:  # the wish list shows the states as they are now: a past month's have no list
+            return _url("assistance:wish_list", {**where, **wishes[col.key]}) if period.current else None
+        if col.key in statuses:  # who is enrolled or waiting now: a past month's have no list
+            return _url("children:enrolment_list", {**where, **dates, "status": statuses[col.key]}) \
+                if period.current else None
+        return _url("children:programme_list", {**where, **dates})
+
+    extra = values.pop(None, None)
+    table = _table("children", "儿童服务", columns, communities, values, link=link,
+                   extra_rows=[("街道直属服务点", extra, None)] if extra else [])
+    for row in table["rows"]:  # a rate is not summed: each row's from its own counts
+        row["values"]["attendance_rate"] = visit_rate(row["values"]["came"], row["values"]["taken"])
+    return table
+
+
+def _volunteers(user, communities, period: Period) -> dict:
+    """志愿服务: volunteers by their home community, activities by their team's, orders and pairings by their
+    resident's. What serves the whole sub-district (a volunteer or team without a community) is its own row,
+    街道（不分社区）, before the (sub)total. Six questions, however many communities."""
+    start, end = day_range(period.first, period.as_of)
+    values: dict = {}  # community id → column → n
+    unplaced: dict = {}  # subdistrict id → column → n (no community)
+
+    def add(subdistrict_id, community_id, found):
+        (values.setdefault(community_id, {}) if community_id else unplaced.setdefault(subdistrict_id, {})).update(
+            {k: v for k, v in found.items() if v is not None})
+
+    volunteers = Volunteer.objects.visible_to(user)
+    for row in (volunteers.values("subdistrict_id", "community_id").annotate(
+            registered=Count("id", filter=Q(created_at__lt=end)),
+            active=Count("id", filter=Q(created_at__lt=end, status=VolunteerStatus.ACTIVE)),
+            served=Count("id", filter=served_between(period.first, period.as_of))).order_by()):
+        add(row.pop("subdistrict_id"), row.pop("community_id"), row)
+    for row in (hours_between(period.first, period.as_of).filter(volunteer__in=volunteers.values("pk"))
+                .values("volunteer__subdistrict_id", "volunteer__community_id").annotate(hours=Sum("hours"))
+                .order_by()):
+        add(row.pop("volunteer__subdistrict_id"), row.pop("volunteer__community_id"), row)
+    for row in (Activity.objects.visible_to(user).filter(starts_at__gte=start, starts_at__lt=end)
+                .values("team__subdistrict_id", "team__community_id").annotate(activities=Count("id")).order_by()):
+        add(row.pop("team__subdistrict_id"), row.pop("team__community_id"), row)
+    # Orders taken in the month by the state each was in at the month's end (now, in the current month).
+    orders = ServiceOrder.objects.visible_to(user)
+    if period.current:
+        state = F("state")
+    else:
+        state = Subquery(OrderTransition.objects.filter(order=OuterRef("pk"), at__lt=end)
+                         .order_by("-at", "-id").values("to_state")[:1])
+    for community_id, now, n in (orders.filter(created_at__gte=start, created_at__lt=end).annotate(then=state)
+                                 .values_list("resident__community_id", "then").annotate(n=Count("id")).order_by()):
+        found = values.setdefault(community_id, {})
+        found["orders"] = found.get("orders", 0) + n
+        if now in ORDER_STATES:
+            found[f"orders_{now}"] = found.get(f"orders_{now}", 0) + n
+    done = Q(done_at__gte=start, done_at__lt=end)
+    rated = Q(rated_at__gte=start, rated_at__lt=end, rating__isnull=False)
+    points: dict = {}  # community id → the sum of the month's ratings (for each row's average)
+    for row in (orders.filter(done | rated).values("resident__community_id").annotate(
+            done=Count("id", filter=done), on_time=Count("id", filter=done & Q(done_at__lte=F("deadline"))),
+            rated=Count("id", filter=rated), points=Sum("rating", filter=rated)).order_by()):
+        community_id = row.pop("resident__community_id")
+        points[community_id] = row.pop("points") or 0
+        values.setdefault(community_id, {}).update(row)
+    pairings = Pairing.objects.visible_to(user).filter(current_on(period.as_of))
+    for row in (pairings.values("resident__community_id").annotate(
+            pairings=Count("id"), pairings_kept=Count("id", filter=kept_rhythm(period.as_of))).order_by()):
+        values.setdefault(row.pop("resident__community_id"), {}).update(row)
+
+    columns = [Column("registered", "登记志愿者"), Column("active", "在册志愿者"), Column("served", "当月活跃"),
+               Column("hours", "当月服务时长（小时）", kind="hours", measure="hours"), Column("activities", "当月活动"),
+               Column("orders", "当月点单"),
+               *(Column(f"orders_{s}", f"其中{OrderState(s).label}") for s in ORDER_STATES),
+               Column("done", "当月完成"), Column("on_time", "按期完成"),
+               Column("on_time_rate", "按期完成率 %", kind="percent", measure=None),
+               Column("rated", "当月评价"), Column("rating", "平均评分", kind="average", measure="rating"),
+               Column("pairings", "结对（进行中）"), Column("pairings_kept", "按期走访"),
+               Column("pairing_rate", "结对走访率 %", kind="percent", measure=None)]
+    dates = {"served": period.dates("served_from", "served_to"), "created": period.dates("created_from", "created_to"),
+             "done": period.dates("done_from", "done_to"), "rated": period.dates("rated_from", "rated_to"),
+             "starts": period.dates("starts_from", "starts_to")}
+    as_of = period.as_of.isoformat()
+
+    def link(col, where):
+        key = col.key
+        if key in ("registered", "active"):  # a status has no history: a past month's 在册 has no list
+            if key == "active" and not period.current:
+                return None
+            status = {"status": VolunteerStatus.ACTIVE} if key == "active" else {}
+            return _url("volunteers:volunteer_list", {**where, "registered_to": as_of, **status})
+        if key in ("served", "hours"):
+            return _url("volunteers:volunteer_list", {**where, **dates["served"]})
+        if key == "activities":
+            return _url("volunteers:activity_list", {**where, **dates["starts"]})
+        if key == "orders":
+            return _url("volunteers:order_list", {**where, **dates["created"]})
+        if key.startswith("orders_"):  # the list shows the states as they are now: a past month's have no list
+            return _url("volunteers:order_list", {**where, **dates["created"], "state": key[len("orders_"):]}) \
+                if period.current else None
+        if key in ("done", "on_time"):
+            return _url("volunteers:order_list", {**where, **dates["done"], **({"on_time": "true"}
+                                                                              if key == "on_time" else {})})
+        if key in ("rated", "rating"):
+            return _url("volunteers:order_list", {**where, **dates["rated"]})
+        if key in ("pairings", "pairings_kept"):
+            return _url("volunteers:pairing_list", {**where, "current_on": as_of,
+                                                    **({"kept_on": as_of} if key == "pairings_kept" else {})})
+        return None  # the rates: from the counts beside them
+
+    table = _table("volunteers", "志愿服务", columns, communities, values, link=link, unplaced=unplaced)
+    subdistrict_of = {c.id: c.subdistrict_id for c in communities}
+    for row in table["rows"]:  # rates and averages are not summed: each row's from its own counts
+        cells = row["values"]
+        cells["on_time_rate"] = visit_rate(cells["on_time"], cells["done"])
+        cells["pairing_rate"] = visit_rate(cells["pairings_kept"], cells["pairings"])
+        if row["community"] is not None:
+            total = points.get(row["community"], 0)
+        elif row["subtotal"]:
+            total = sum(n for c, n in points.items() if subdistrict_of.get(c) == row["subdistrict"])
+        elif row["subdistrict"] is None:  # the total
+            total = sum(points.values())
+        else:  # 街道（不分社区）: its orders are in their residents' communities
+            total = 0
+        cells["rating"] = average_rating(total, cells["rated"])
+    table["note"] = ("志愿者按其所在社区、活动按服务队的服务社区统计，服务全街道的记在“街道（不分社区）”；"
+                     "服务单与结对按居民所在社区统计。当月活跃：当月有服务时长或签到记录；服务时长按调整后的时长计。"
+                     "点单按月末（本月为当前）状态分列；按期完成率 = 按期完成 ÷ 当月完成；平均评分为当月评价的平均分；"
+                     "在册志愿者按当前状态统计。" + RHYTHM_NOTE)
+    return table
+
+
 def _kind_state(by_kind: dict, period: Period, where: dict | None = None) -> list[dict]:
     """Cases by kind and state (the dashboard's stacked chart), each cell linked to the case list."""
     rows = []
@@ -258,24 +547,38 @@ def _url(name: str, params: dict) -> str:
     return f"{reverse(name)}?{urlencode(params)}" if params else reverse(name)
 
 
-def _overdue(user, period: Period) -> tuple[list, dict]:
+def _overdue(user, period: Period, communities: list | None = None) -> tuple[list, dict]:
     """What is overdue now, most overdue first (the current month only: a past month has no 'now')."""
     if not period.current:
         return [], {"count": None, "items": []}
-    overdue = [i for i in schedule.due_items(Resident.objects.visible_to(user)) if i.is_overdue]
+    # A sub-district's or the district's scope is whole communities: the dates are read by community.
+    if _scope(user) is None:
+        communities = None
+    elif communities is None:
+        communities = list(Community.objects.visible_to(user).values_list("pk", flat=True))
+    else:
+        communities = [c.pk for c in communities]
+    # A curtain sign is never overdue (it is due today, and alarms by the hour): not read here.
+    overdue = [i for i in schedule.due_items(Resident.objects.visible_to(user), curtains=False,
+                                             communities=communities) if i.is_overdue]
     overdue.sort(key=lambda i: -i.overdue_days)
     shown = overdue[:OVERDUE_SHOWN]
     people = Resident.objects.visible_to(user).select_related("grid").in_bulk([i.resident_id for i in shown])
     return overdue, {"count": len(overdue), "link": reverse("visits:overview"), "items": [
         {"resident": i.resident_id, "name": people[i.resident_id].name, "grid": people[i.resident_id].grid.name,
          "method": Method(i.method).label, "overdue_days": i.overdue_days,
-         "link": reverse("residents:resident_detail", args=[i.resident_id])} for i in shown]}
+         "link": reverse("residents:resident_detail", args=[i.resident_id])}
+        for i in shown if i.resident_id in people]}  # a date stored for someone since moved out of scope: not shown
 
 
-def _schedule(user, period: Period) -> dict:
-    """The on-time rate of the month's visits and, in the current month, what is overdue now."""
-    overdue, summary = _overdue(user, period)
-    rate = compliance(Visit.objects.visible_to(user), period.first, period.as_of, overdue)
+def _schedule(user, period: Period, planned: dict | None = None, communities: list | None = None) -> dict:
+    """The on-time rate of the month's visits and, in the current month, what is overdue now. `planned`:
+    the month's planned visits, when counted already (the dashboard's, by day); `communities`, the scope's,
+    when read already."""
+    overdue, summary = _overdue(user, period, communities)
+    if planned is None:
+        planned = planned_visits(Visit.objects.visible_to(user), period.first, period.as_of)
+    rate = compliance_of(planned, overdue)
     # The overview explains this month's rate; a past month's is not on any page (no link).
     return {"compliance": {**rate, "link": reverse("visits:overview") if period.current else None},
             "overdue": summary}
@@ -308,13 +611,16 @@ def monthly_figures(user, month: date, *, fresh: bool = False) -> dict:
     def part(name, compute):
         return compute() if fresh else _cached(name, user, period, compute)
 
-    schedule = part("schedule", lambda: _schedule(user, period))
+    visits = _visit_days(user, communities, period, part)
+    schedule = part("schedule", lambda: _schedule(user, period, visits["planned"], communities))
     return {
         "month": period.first.strftime("%Y-%m"), "as_of": period.as_of.isoformat(), "current": period.current,
         "areas": [part("population", lambda: _population(user, communities, period)),
-                  part("visits", lambda: _visits(user, communities, period)),
-                  part("meals", lambda: _meals(user, communities, period)),
-                  part("cases", lambda: _cases(user, communities, period))],
+                  _visits(user, communities, period, visits),
+                  _meals(user, communities, period, part),
+                  part("cases", lambda: _cases(user, communities, period)),
+                  part("children", lambda: _children(user, communities, period)),
+                  part("volunteers", lambda: _volunteers(user, communities, period))],
         **schedule,
     }
 
@@ -351,20 +657,48 @@ def one_subdistrict(figures: dict, subdistrict_id: int) -> dict:
 PART_SOURCES = {
     "population": {"residents.resident", "residents.residenttag"},
     "visits": {"visits.visit", "residents.resident", "residents.residenttag"},
+    "visits_today": {"visits.visit", "residents.resident", "residents.residenttag"},
     "meals": {"elderly_care.meal", "residents.servicepoint", "residents.resident"},
+    "meals_today": {"elderly_care.meal", "residents.servicepoint", "residents.resident"},
     "cases": {"assistance.case", "assistance.casetransition", "assistance.disbursement", "residents.resident"},
-    "schedule": {"visits.visit", "visits.careplan", "visits.visitrule", "residents.resident", "residents.grid",
-                 "residents.residenttag"},
+    "children": {"child_services.programme", "child_services.enrolment", "child_services.attendance",
+                 "child_services.session", "residents.servicepoint", "child_services.nutritiondelivery",
+                 "child_services.nutritionplan", "assistance.wish", "assistance.wishtransition",
+                 "residents.resident"},
+    "volunteers": {"volunteers.volunteer", "volunteers.hoursentry", "volunteers.attendance", "volunteers.activity",
+                   "volunteers.team", "volunteers.serviceorder", "volunteers.ordertransition", "volunteers.pairing",
+                   "volunteers.pairingvisit", "residents.resident"},
+    "schedule": {"visits.visit", "visits.careplan", "visits.visitrule", "visits.duedate", "residents.resident",
+                 "residents.grid", "residents.residenttag"},
 }
+# What each part reads of a resident's own row (besides their tags): a saved resident whose values of these
+# are unchanged (a phone number, an address, a note) starts no part afresh. Every part counts by community.
+REGISTER = {"community_id", "status", "status_date", "created_at"}
+RESIDENT_FIELDS = {
+    "population": REGISTER | {"birth_date"},
+    "visits": REGISTER | {"birth_date", "care_dependency", "disability_grade"},
+    "visits_today": REGISTER | {"birth_date", "care_dependency", "disability_grade"},
+    "schedule": REGISTER | {"grid_id", "care_tier", "care_tier_since", "name"},
+}
+COMMUNITY_ONLY = {"community_id"}
 # Every part names communities; a renamed or new one starts them all afresh.
 ALL_PARTS = {"residents.community", "residents.subdistrict"}
 
 
-def figures_changed(model) -> None:
-    """A row of `model` was written: the cached parts that read it get a new generation (their old
-    entries are never read again and expire)."""
+def figures_changed(model, instance=None, fields: set[str] | None = None) -> None:
+    """A row of `model` (`instance`, when one row is known; `fields`, the resident's fields whose values
+    changed, when known) was written: the cached parts that read it get a new generation (their old entries
+    are never read again and expire). A meal of today's is only in today's slice of the meals (the canteens
+    check in all day: the month's earlier days stay cached)."""
     label = model._meta.label_lower
     names = [name for name, sources in PART_SOURCES.items() if label in sources or label in ALL_PARTS]
+    if label == "elderly_care.meal" and instance is not None and instance.date == timezone.localdate():
+        names = ["meals_today"]
+    elif (label == "visits.visit" and instance is not None
+          and timezone.localdate(instance.visited_at) == timezone.localdate()):
+        names = ["visits_today", "schedule"]  # and what is overdue now
+    elif label == "residents.resident" and fields is not None:
+        names = [name for name in names if fields & RESIDENT_FIELDS.get(name, COMMUNITY_ONLY)]
 
     def bump():
         for name in names:
@@ -378,18 +712,36 @@ def figures_changed(model) -> None:
     transaction.on_commit(bump)
 
 
-def _cached(name: str, user, period: Period, compute):
+def _scope(user) -> str | None:
+    """The cached scopes, each the whole of its communities: the district, or an admin's or leader's
+    sub-district."""
     if is_district_officer(user):
-        scope = "district"
-    elif reads_reports(user) and user.subdistrict_id:  # an admin or leader: their whole sub-district
-        scope = f"subdistrict{user.subdistrict_id}"
-    else:  # other scopes are not cached (they do not read the dashboard)
+        return "district"
+    if reads_reports(user) and user.subdistrict_id:
+        return f"subdistrict{user.subdistrict_id}"
+    return None
+
+
+# Moves on when what a part caches changes shape, so that a deployment never reads an entry an older
+# release left (2: the visits and meals parts hold the sums of their days, not their tables; 3: the register
+# links name status=active).
+FIGURES_SHAPE = 3
+
+
+def _cached(name: str, user, period: Period, compute):
+    scope = _scope(user)
+    if scope is None:  # other scopes are not cached (they do not read the dashboard)
         return compute()
     generation = cache.get_or_set(f"figures:generation:{name}", time_ns, None)
-    key = f"figures:{name}:{scope}:{period.first:%Y-%m}:{timezone.localdate():%Y%m%d}:{generation}"
+    key = f"figures:{name}:{FIGURES_SHAPE}:{scope}:{period.first:%Y-%m}:{timezone.localdate():%Y%m%d}:{generation}"
     found = cache.get(key)
     if found is None:
-        found = compute()
+        # A part started afresh moments ago (the generation is the time of the write that started it) is
+        # counted on the primary: a replica a moment behind would cache the figures from before that write
+        # under the new generation for FIGURES_CACHE_SECONDS. Later misses may read the replica.
+        just_written = time_ns() - generation < settings.REPLICA_LAG_SECONDS * 1_000_000_000
+        with reading_primary() if just_written else nullcontext():
+            found = compute()
         cache.set(key, found, settings.FIGURES_CACHE_SECONDS)
     return found
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from jiedao import audit
 from jiedao.dates import add_months
 from jiedao.models import AuditAction, Role, User
+from jiedao.routers import reading_replica
 from jiedao.scope import builds_reports
 from jiedao.xlsx import write_book
 from residents.models import Subdistrict
@@ -46,7 +47,8 @@ def report_build(*, subdistrict: Subdistrict, month: date, actor=None, via: str 
     if not replace and MonthlyReport.objects.filter(subdistrict=subdistrict, month=month).exists():
         return None
     made_at = timezone.now()
-    figures = monthly_figures(reader_of(subdistrict), month, fresh=True)
+    with reading_replica():  # the month is over: a second of replication lag changes none of its figures
+        figures = monthly_figures(reader_of(subdistrict), month, fresh=True)
     content = _workbook(subdistrict, figures, made_at, actor, via)
     with transaction.atomic():
         # One builder at a time per sub-district: version numbers never collide, and two scheduled
@@ -78,12 +80,14 @@ def _workbook(subdistrict, figures: dict, made_at, actor, via) -> bytes:
              ("生成时间", timezone.localtime(made_at).strftime("%Y-%m-%d %H:%M")), ("生成人", made_by),
              ("走访准时率 %", figures["compliance"]["rate"]),
              ("说明", "在册人口、年龄与在办、在保案件为月末状态；特殊群体按生成时的标签统计（标签暂无历史记录）；"
-                      "走访、助餐、受理与发放为当月合计。")]
+                      "走访、助餐、受理与发放为当月合计；志愿服务的口径见该表末的说明。")]
     sheets = [("封面", [("项目", 16), ("内容", 60)], cover)]
     for area in figures["areas"]:
         columns = [("社区", 22), *((c["label"], max(10, len(c["label"]) * 2 + 2)) for c in area["columns"])]
         rows = [[row["name"], *(_cell(row["values"][c["key"]], c["kind"]) for c in area["columns"])]
                 for row in area["rows"]]
+        if area.get("note"):  # what the sheet's figures mean, under them (as on the dashboard)
+            rows += [[], [f"说明：{area['note']}"]]
         sheets.append((area["title"], columns, rows))
         if area["key"] == "cases":
             states = area["states"]
@@ -94,6 +98,8 @@ def _workbook(subdistrict, figures: dict, made_at, actor, via) -> bytes:
 
 
 def _cell(value, kind):
+    if kind == "hours":  # a number, not money (a Decimal is written as 元)
+        return float(value)
     return Decimal(value) if kind == "money" else value
 
 

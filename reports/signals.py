@@ -2,22 +2,46 @@
 signals), or a service's bulk write (jiedao.signals.rows_changed). Features never import this app."""
 
 from django.apps import apps
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from jiedao.signals import rows_changed
+from residents.models import Resident
 
-from .selectors import ALL_PARTS, PART_SOURCES, figures_changed
+from .selectors import ALL_PARTS, PART_SOURCES, RESIDENT_FIELDS, figures_changed
+
+# Written in bulk only (its per-row signals would make Django delete its rows one by one): heard through
+# rows_changed alone.
+BULK_ONLY = {"visits.duedate"}
+# Every field of a resident's row that some part reads.
+READ_OF_A_RESIDENT = sorted(set().union(*RESIDENT_FIELDS.values()))
 
 
-def _changed(sender, **kwargs):
-    figures_changed(sender)
+def _changed(sender, instance=None, **kwargs):
+    figures_changed(sender, instance)
+
+
+def _resident_before(sender, instance, **kwargs):
+    """What the parts read of the resident as stored, to tell after the save which of it changed (one
+    indexed read: most saves change a phone number or a note, which no figure counts)."""
+    if instance.pk is not None:  # the row as the write will find it: on the database written to
+        instance._figures_before = (Resident.objects.using(kwargs.get("using") or "default").filter(pk=instance.pk)
+                                    .values(*READ_OF_A_RESIDENT).first())
+
+
+def _resident_saved(sender, instance, created=False, **kwargs):
+    before = None if created else getattr(instance, "_figures_before", None)
+    fields = None if before is None else {f for f in READ_OF_A_RESIDENT if getattr(instance, f) != before[f]}
+    figures_changed(sender, instance, fields)
 
 
 def _connect() -> None:
-    for label in set().union(ALL_PARTS, *PART_SOURCES.values()):
+    for label in set().union(ALL_PARTS, *PART_SOURCES.values()) - BULK_ONLY:
         model = apps.get_model(label)
-        post_save.connect(_changed, sender=model, dispatch_uid=f"figures-save-{label}")
+        if model is not Resident:
+            post_save.connect(_changed, sender=model, dispatch_uid=f"figures-save-{label}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"figures-delete-{label}")
+    pre_save.connect(_resident_before, sender=Resident, dispatch_uid="figures-before-resident")
+    post_save.connect(_resident_saved, sender=Resident, dispatch_uid="figures-save-residents.resident")
     rows_changed.connect(_changed, dispatch_uid="figures-bulk")
 
 

@@ -18,6 +18,7 @@ from jiedao.exports import XLSX
 from jiedao.models import AuditAction
 from jiedao.money import yuan
 from jiedao.params import positive_int
+from jiedao.routers import reading_replica
 from jiedao.scope import (
     builds_reports,
     can_manage_places,
@@ -26,6 +27,7 @@ from jiedao.scope import (
     is_auditor,
     is_district_officer,
     is_point_operator,
+    is_team_leader,
     manages_accounts,
     reads_registry,
     reads_reports,
@@ -48,6 +50,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         if is_point_operator(request.user):
             return redirect("care:checkin")  # the counter is the operator's whole job
+        if is_team_leader(request.user):
+            return redirect("volunteers:leader")  # a team leader's work is their team's, on a phone
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -109,16 +113,17 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         asked = parse_month(raw)
         today = timezone.localdate()
         month, fell_back = (asked, False) if asked else month_to_open(user, today)
-        figures = monthly_figures(user, month)
         subdistricts, chosen, subdistrict_error = pick_subdistrict(self.request)
-        if chosen:
-            figures = {**one_subdistrict(figures, chosen.pk), **schedule_figures(reader_of(chosen), month)}
+        with reading_replica():
+            figures = monthly_figures(user, month)
+            if chosen:
+                figures = {**one_subdistrict(figures, chosen.pk), **schedule_figures(reader_of(chosen), month)}
         # Templates cannot index a dict by a variable key: each row becomes (name, [(value, link, label)]),
         # sums of money as money (3,000.00).
         def shown(value, column):
             return yuan(value) if column["kind"] == "money" else value
 
-        tables = [{"key": a["key"], "title": a["title"], "columns": a["columns"],
+        tables = [{"key": a["key"], "title": a["title"], "columns": a["columns"], "note": a.get("note", ""),
                    "rows": [(r["name"], [(shown(r["values"][c["key"]], c), r["links"].get(c["key"]), c["label"])
                                          for c in a["columns"]], r.get("subtotal"))
                             for r in a["rows"]]} for a in figures["areas"]]

@@ -4,11 +4,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiedao.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, StaleVersion, VersionedMixin, XLSXExportMixin
+from jiedao.import_api import ImportCountsSerializer, run_answer
+from jiedao.imports import import_run_create
+from jiedao.params import positive_int
+from jiedao.parsers import MultiPartParser
 from jiedao.scope import can_write_registry, reads_registry, sees_full_numbers
 
 from . import services
 from .exports import RESIDENTS
 from .filters import CommunityFilterSet, GridFilterSet, HouseholdFilterSet, ServicePointFilterSet
+from .imports import RESIDENTS as RESIDENTS_IMPORT
 from .models import Community, Grid, Household, Resident, ServicePoint
 from .serializers import (
     CommunitySerializer,
@@ -101,3 +106,39 @@ class ServicePointViewSet(ScopedReadOnlyViewSet):
     queryset = ServicePoint.objects.all()
     serializer_class = ServicePointSerializer
     filterset_class = ServicePointFilterSet
+
+
+class ResidentImportView(APIView):
+    """POST a ledger (multipart `file`, `community`, `grid` when the community has several): 201 with the
+    preview's counts, or 202 while a worker reads it (GET /imports/{id}/). A file refused before it is
+    opened (too large, not an xlsx, a zip bomb) answers 400 at once."""
+
+    parser_classes = [MultiPartParser]
+    allowed = staticmethod(can_write_registry)
+    may_write = staticmethod(can_write_registry)
+    denied_message = "您的角色不能导入居民台账。"
+
+    @extend_schema(
+        summary="上传居民台账（预览）",
+        request={"multipart/form-data": inline_serializer("ResidentImportUpload", {
+            "file": serializers.FileField(), "community": serializers.IntegerField(),
+            "grid": serializers.IntegerField(required=False)})},
+        responses={201: inline_serializer("ImportPreview", {
+            "id": serializers.IntegerField(), "status": serializers.CharField(), "counts": ImportCountsSerializer()}),
+            202: inline_serializer("ImportPending", {
+                "id": serializers.IntegerField(), "status": serializers.CharField(),
+                "counts": ImportCountsSerializer()})})
+    def post(self, request):
+        upload = request.FILES.get("file")
+        params = {"community": _id(request.data.get("community"), "community", "社区")}
+        if request.data.get("grid") not in (None, ""):
+            params["grid"] = _id(request.data.get("grid"), "grid", "网格")
+        run = import_run_create(user=request.user, import_list=RESIDENTS_IMPORT, upload=upload, params=params)
+        return run_answer(run)
+
+
+def _id(raw, field: str, label: str) -> int:
+    value = positive_int(raw if isinstance(raw, str) else "")
+    if value is None:
+        raise serializers.ValidationError({field: [f"请选择{label}。" if raw in (None, "") else f"{label}编号无效。"]})
+    return value

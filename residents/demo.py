@@ -4,14 +4,18 @@ Rates are rough figures from sub-district reports: a fifth of residents over 60,
 one elder in eight living alone, a few percent on 低保 or with a disability.
 """
 
+import bisect
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from jiedao import bulk
 from jiedao.models import Role, User
 
 from . import id_numbers
@@ -30,7 +34,7 @@ from .models import (
     Subdistrict,
     Tag,
 )
-from .services import set_derived_fields
+from .pinyin import name_keys
 
 SUBDISTRICT = "和平里街道"
 COMMUNITIES = ["和平里一区社区", "和平里二区社区", "青年沟东路社区", "民旺社区", "兴化社区"]
@@ -55,6 +59,44 @@ AGE_BANDS = [((0, 17), 13), ((18, 39), 27), ((40, 59), 38), ((60, 79), 14), ((80
 
 PASSWORD_DEFAULT = "Demo-Spring-58"
 
+# The district (seed_demo --subdistricts N, N ≥ 2): 和平里 and 安贞 first, then the district's others, each with
+# about twenty communities of four grids, and ID numbers of regions of its own (no number of one meets another's).
+DISTRICT_NAMES = ["东四街道", "交道口街道", "安定门街道", "北新桥街道", "景山街道", "东华门街道", "朝阳门街道",
+                  "建国门街道"]
+COMMUNITY_WORDS = ["花园", "春秀", "柳荫", "芳草", "新景", "育才", "文华", "光明", "团结", "幸福", "民安", "兴华",
+                   "府学", "什锦", "香饵", "钱粮", "北官", "东羊", "南锣", "板桥", "船板", "九道", "草厂", "演乐"]
+COMMUNITY_ENDS = ["社区", "里社区", "园社区", "北里社区", "南里社区", "胡同社区"]
+# Province codes no demo region uses yet (volunteers.demo gives people from elsewhere 1309xx).
+DISTRICT_PROVINCES = ["21", "22", "34", "35", "36", "43", "45", "50", "52", "53", "61", "62"]
+DISTRICT_GRIDS = 4
+
+
+def district(count: int, *, seed: int = 1) -> list[dict]:
+    """The places of the district's first `count` sub-districts: keyword arguments of seed() for each."""
+    rng = random.Random(seed)
+    specs = []
+    for k in range(count):
+        base = ({"name": SUBDISTRICT, "code": "110105001", "communities": COMMUNITIES, "estates": ESTATES,
+                 "regions": REGIONS} if k == 0 else
+                {key: NEIGHBOUR[key] for key in ("name", "code", "communities", "estates", "regions")} if k == 1 else
+                {"name": DISTRICT_NAMES[k - 2], "code": f"110101{k + 1:03d}", "communities": [], "estates": [],
+                 "regions": [f"{DISTRICT_PROVINCES[j]}{k + 1:02d}{d:02d}" for j in (0, 1) for d in (1, 2, 3, 4)]})
+        names = list(base["communities"])
+        wanted = 18 + rng.randint(0, 4)  # about twenty communities each
+        while len(names) < wanted:
+            name = rng.choice(COMMUNITY_WORDS) + rng.choice(COMMUNITY_ENDS)
+            if name not in names:
+                names.append(name)
+        estates = list(base["estates"])
+        for name in names:
+            if len(estates) >= 12:
+                break
+            estate = name.removesuffix("社区") or name
+            if estate not in estates:
+                estates.append(estate)
+        specs.append({**base, "communities": names, "estates": estates, "grids_per_community": DISTRICT_GRIDS})
+    return specs
+
 
 @dataclass
 class SeedResult:
@@ -65,21 +107,48 @@ class SeedResult:
 
 
 def _name(rng: random.Random) -> str:
-    given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
-    return rng.choice(SURNAMES) + given
+    return "".join(_name_parts(rng.random))
 
 
-def _birth(rng: random.Random, today: date, *, alone: bool = False) -> date:
-    # One-person households are mostly elders: that is where 独居 comes from.
-    bands = AGE_BANDS[3:] if alone and rng.random() < 0.55 else AGE_BANDS[1:] if alone else AGE_BANDS
-    (low, high), = rng.choices([b for b, _ in bands], weights=[w for _, w in bands])
-    age = rng.randint(low, high)
-    return today - timedelta(days=age * 365 + rng.randint(0, 364))
+def _name_parts(draw) -> tuple[str, str]:
+    """(surname, given name), from `draw` (a random.Random's random)."""
+    given = GIVEN[int(draw() * len(GIVEN))]
+    if draw() < 2 / 3:
+        given += GIVEN[int(draw() * len(GIVEN))]
+    return SURNAMES[int(draw() * len(SURNAMES))], given
 
 
-def _tags(rng: random.Random, age: int, household_size: int) -> list[str]:
+def _edges(weights: list[int]) -> list[float]:
+    """Cumulative shares of `weights`, for bisect over a draw in [0, 1): rng.choices without its cost."""
+    total, edges, running = sum(weights), [], 0
+    for weight in weights[:-1]:
+        running += weight
+        edges.append(running / total)
+    return edges
+
+
+RESIDENCE_EDGES = _edges([70, 20, 10])
+
+
+def _band_table(bands) -> tuple[list, list[float]]:
+    return [band for band, _ in bands], _edges([weight for _, weight in bands])
+
+
+# The age bands to draw from: everyone's, and one-person households' (mostly elders: where 独居 comes from).
+BANDS_ALL, BANDS_ADULT, BANDS_ELDER = (_band_table(AGE_BANDS), _band_table(AGE_BANDS[1:]),
+                                       _band_table(AGE_BANDS[3:]))
+
+
+def _birth(draw, today: date, *, alone: bool = False) -> date:
+    bands, edges = BANDS_ELDER if alone and draw() < 0.55 else BANDS_ADULT if alone else BANDS_ALL
+    low, high = bands[bisect.bisect(edges, draw())]
+    age = low + int(draw() * (high - low + 1))
+    return today - timedelta(days=age * 365 + int(draw() * 365))
+
+
+def _tags(draw, age: int, household_size: int) -> list[str]:
     tags = []
-    chance = rng.random
+    chance = draw
     if age >= 60:
         if household_size == 1 and chance() < 0.85:
             tags.append(Tag.LIVING_ALONE)
@@ -148,7 +217,7 @@ def ensure_accounts(subdistrict: Subdistrict, password: str) -> list[tuple[str, 
         user.service_point = canteen if role == Role.POINT_OPERATOR else None
         user.is_active = True
         user.disabled_reason = ""
-        user.set_password(password)
+        set_demo_password(user, password)
         user.must_change_password = False  # demo accounts are ready to use: no first-login change
         user.save()
         user.communities.set(comms)
@@ -163,17 +232,77 @@ def ensure_accounts(subdistrict: Subdistrict, password: str) -> list[tuple[str, 
 def ensure_neighbour_accounts(subdistrict: Subdistrict, password: str) -> list[tuple[str, str, str]]:
     """The next-door sub-district's two accounts (created or reset to `password`): its admin, who moves
     and pays its cases, and one community's staff, who opens them; (username, role label, scope)."""
+    return ensure_subdistrict_accounts(subdistrict, password, admin=("admin2", "孔德海"), staff=("staff4", "韩梅"))
+
+
+# The district's other sub-districts' admins and staff (seed_demo --subdistricts N): admin3 and staff5 at the
+# third, and so on.
+DISTRICT_PEOPLE = [("何建平", "许晓燕"), ("吕志刚", "施丽娟"), ("张国华", "曹静"), ("严俊", "金秀英"), ("魏东", "陶敏"),
+                   ("姜涛", "戚红"), ("谢明", "邹芳"), ("喻强", "柏丽")]
+
+
+def ensure_subdistrict_accounts(subdistrict: Subdistrict, password: str, *, admin: tuple[str, str],
+                                staff: tuple[str, str]) -> list[tuple[str, str, str]]:
+    """A sub-district's admin and its first community's staff, each (username, person): created or reset to
+    `password`; (username, role label, scope)."""
     community = subdistrict.communities.order_by("id").first()
     rows = []
-    for username, role, person, comms in [("admin2", Role.SUBDISTRICT_ADMIN, "孔德海", []),
-                                          ("staff4", Role.COMMUNITY_STAFF, "韩梅", [community])]:
+    for (username, person), role, comms in [(admin, Role.SUBDISTRICT_ADMIN, []),
+                                            (staff, Role.COMMUNITY_STAFF, [community])]:
         user, _ = User.objects.get_or_create(username=username)
         user.role, user.first_name, user.subdistrict, user.is_active = role, person, subdistrict, True
-        user.set_password(password)
+        set_demo_password(user, password)
         user.save()
         user.communities.set(comms)
         rows.append((username, role.label, str(community) if comms else subdistrict.name))
     return rows
+
+
+@cache
+def _hashed(password: str) -> str:
+    return make_password(password)
+
+
+def set_demo_password(user: User, password: str) -> None:
+    """set_password() with one hash for every demo account (they share the password; each PBKDF2 hash costs
+    half a second, and a district has two dozen accounts). User.save() still dates it and keeps its history."""
+    user.password, user._password = _hashed(password), password
+
+
+# Households written per round of the stream: the memory a seed holds whatever its size.
+CHUNK_HOUSEHOLDS = 5_000
+HOUSEHOLD_SIZES, HOUSEHOLD_WEIGHTS = [1, 2, 3, 4, 5], [18, 34, 26, 15, 7]
+RESIDENCE_TYPES = list(ResidenceType)
+RESIDENT_FIELDS = ["id", "name", "id_number", "phone", "gender", "birth_date", "residence_type", "grid_id",
+                   "community_id", "household_id", "relation_to_head", "estate", "building", "unit", "room",
+                   "care_tier", "care_tier_since", "care_dependency", "disability_type", "disability_grade",
+                   "name_pinyin", "name_initials", "created_at"]
+HOUSEHOLD_FIELDS = ["id", "grid_id", "number", "estate", "building", "unit", "room", "head_id", "created_at"]
+
+
+@cache
+def _name_part_keys(part: str) -> tuple[str, str]:
+    return name_keys(part)
+
+
+@cache
+def _read_apart(surname: str, first: str) -> bool:
+    """Whether the surname reads the same before this first character as alone (于 before 思 does not:
+    pypinyin reads the phrase 于思 yú sāi)."""
+    family, given = _name_part_keys(surname), _name_part_keys(first)
+    return name_keys(surname + first) == (family[0] + given[0], family[1] + given[1])
+
+
+def _keys(surname: str, given: str) -> tuple[str, str]:
+    """name_keys(surname + given), from the keys of each part: a million names are some 800,000 distinct
+    ones, and pypinyin takes 75 µs for each; the parts are 103 surnames and 8,190 given names. Where the
+    surname and the first character make a phrase, the whole name is read. Checked against name_keys for
+    every one of the 843,570 names the demo can draw (all equal); tests/residents/test_district_seed.py
+    samples them."""
+    if not _read_apart(surname, given[0]):
+        return name_keys(surname + given)
+    family, first = _name_part_keys(surname), _name_part_keys(given)
+    return family[0] + first[0], family[1] + first[1]
 
 
 @transaction.atomic
@@ -181,7 +310,11 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None, name: str 
          code: str = "110105001", communities: list[str] = COMMUNITIES, grids_per_community: int = GRIDS_PER_COMMUNITY,
          estates: list[str] = ESTATES, regions: list[str] = REGIONS) -> SeedResult:
     """Create the demo sub-district (和平里街道, or another named with its places) with `residents`
-    residents; a second call changes nothing."""
+    residents; a second call changes nothing.
+
+    The people are streamed: households of a few thousand at a time are made and written (COPY on
+    PostgreSQL) before the next, so a million residents take the memory of a few thousand. Ids are taken
+    beforehand (jiedao.bulk.reserve_ids), so a household names its head as it is written."""
     existing = Subdistrict.objects.filter(name=name).first()
     if existing is not None:
         count = Resident.objects.filter(community__subdistrict=existing).count()
@@ -196,38 +329,67 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None, name: str 
                                              phone=f"010-6421{c:04d}")
         for g in range(1, grids_per_community + 1):
             grids.append(Grid.objects.create(community=community, name=f"第{g}网格", code=f"{c:02d}{g:02d}"))
+    places = [(grid.pk, grid.community_id, grid.code) for grid in grids]
+    # Households average 2.6 people: ids enough for the most there can be (one each), the rest unused.
+    first_household = bulk.reserve_ids(Household, residents)
+    first_resident = bulk.reserve_ids(Resident, residents)
+    # The register existed before the portal: its people were entered from the old ledger, years ago, so
+    # last month's report pack counts them.
+    entered = timezone.now() - timedelta(days=3 * 365)
+    households = bulk.Loader(Household, HOUSEHOLD_FIELDS)
+    people = bulk.Loader(Resident, RESIDENT_FIELDS)
+    tags = bulk.Loader(ResidentTag, ["resident_id", "tag"])
+    stream = _population(rng, today=today, residents=residents, places=places, estates=estates, regions=regions,
+                         first_household=first_household, first_resident=first_resident, entered=entered)
+    with bulk.rebuilt_indexes(Household, Resident, ResidentTag, adding=residents):
+        while True:
+            chunk = list(itertools.islice(stream, CHUNK_HOUSEHOLDS))
+            if not chunk:
+                break
+            households.write(h for h, _, _ in chunk)
+            people.write(r for _, members, _ in chunk for r in members)
+            tags.write(t for _, _, links in chunk for t in links)
+    return SeedResult(subdistrict, people.written, households.written, created=True)
 
-    # Households of one to five people, each at an address of its grid.
-    households, sizes = [], []
+
+def _population(rng: random.Random, *, today: date, residents: int, places: list, estates: list[str],
+                regions: list[str], first_household: int, first_resident: int, entered):
+    """(household row, its residents' rows, their tag rows) for households of one to five people, each at an
+    address of its grid, until `residents` people live in them. What set_derived_fields would derive is
+    derived here: birth date and sex are those the number is made from, the pinyin keys by _keys, the
+    community from the grid, the keyed indexes by the loader. Draws are rng.random() scaled (randint and
+    choices cost five times as much, and a million residents draw some twenty million times)."""
+    seen: set[int] = set()  # the ID numbers given, as numbers (a million strings would take four times the memory)
+    household_id, resident_id = first_household, first_resident
     remaining = residents
+    draw = rng.random
+    dependencies, disabilities = list(CareDependency), list(DisabilityType)
+    size_edges = _edges(HOUSEHOLD_WEIGHTS)
+    n_places, n_estates, n_regions = len(places), len(estates), len(regions)
     while remaining > 0:
-        size = min(remaining, rng.choices([1, 2, 3, 4, 5], weights=[18, 34, 26, 15, 7])[0])
-        grid = rng.choice(grids)
-        households.append(Household(
-            grid=grid, number=f"{grid.code}{len(households) + 1:06d}", estate=rng.choice(estates),
-            building=str(rng.randint(1, 30)), unit=str(rng.randint(1, 6)),
-            room=f"{rng.randint(1, 18)}{rng.randint(1, 4):02d}"))
-        sizes.append(size)
-        remaining -= size
-    Household.objects.bulk_create(households, batch_size=2000)
-
-    seen: set[str] = set()
-    people, tag_lists = [], []
-    for household, size in zip(households, sizes, strict=True):
+        size = min(remaining, HOUSEHOLD_SIZES[bisect.bisect(size_edges, draw())])
+        grid, community, grid_code = places[int(draw() * n_places)]
+        estate, building = estates[int(draw() * n_estates)], str(1 + int(draw() * 30))
+        unit, room = str(1 + int(draw() * 6)), f"{1 + int(draw() * 18)}{1 + int(draw() * 4):02d}"
+        household = (household_id, grid, f"{grid_code}{household_id - first_household + 1:06d}", estate, building,
+                     unit, room, resident_id, entered)
         # The oldest member heads the household; the others relate to them by age.
-        births = sorted(_birth(rng, today, alone=size == 1) for _ in range(size))
+        births = sorted(_birth(draw, today, alone=size == 1) for _ in range(size))
         head_age = id_numbers.age_between(births[0], today)
         has_spouse = False
+        members, links = [], []
         for member, birth in enumerate(births):
-            female = rng.random() < 0.52
+            female = draw() < 0.52
             while True:
-                number = id_numbers.make(rng.choice(regions), birth, rng.randint(0, 999), female=female)
-                if number not in seen:
-                    seen.add(number)
+                number = id_numbers.make(regions[int(draw() * n_regions)], birth, int(draw() * 1000), female=female)
+                key = int(number[:17])  # the check digit follows from the rest
+                if key not in seen:
+                    seen.add(key)
                     break
-            name = _name(rng)
+            surname, given = _name_parts(draw)
+            pinyin, initials = _keys(surname, given)
             age = id_numbers.age_between(birth, today)
-            tags = _tags(rng, age, size)
+            tag_list = _tags(draw, age, size)
             if member == 0:
                 relation = RelationToHead.SELF
             elif head_age - age >= 40:
@@ -238,32 +400,22 @@ def seed(*, residents: int, seed: int = 1, today: date | None = None, name: str 
                 relation, has_spouse = RelationToHead.SPOUSE, True
             else:
                 relation = RelationToHead.SIBLING
-            resident = Resident(
-                name=name, id_number=number, phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}"
-                if rng.random() < 0.85 else "",
-                residence_type=rng.choices(list(ResidenceType), weights=[70, 20, 10])[0],
-                grid=household.grid, household=household,
-                relation_to_head=relation,
-                estate=household.estate, building=household.building, unit=household.unit, room=household.room,
-                care_tier=_care_tier(age, tags), care_tier_since=today - timedelta(days=rng.randint(14, 60)),
-                care_dependency=rng.choice(list(CareDependency)) if Tag.DISABLED_CARE in tags else "",
-                disability_type=rng.choice(list(DisabilityType)) if Tag.DISABILITY in tags else "",
-                disability_grade=rng.randint(1, 4) if Tag.DISABILITY in tags else None,
-            )
-            set_derived_fields(resident)  # birth date, sex, pinyin keys, community: the services' rule
-            people.append(resident)
-            tag_lists.append(tags)
-    Resident.objects.bulk_create(people, batch_size=2000)
-    # The register existed before the portal: its people were entered from the old ledger, years ago,
-    # so last month's report pack counts them (auto_now_add would date them all today).
-    Resident.objects.filter(community__subdistrict=subdistrict).update(
-        created_at=timezone.now() - timedelta(days=3 * 365))
-    ResidentTag.objects.bulk_create(
-        [ResidentTag(resident_id=p.pk, tag=t) for p, tags in zip(people, tag_lists, strict=True) for t in tags],
-        batch_size=5000)
-    Household.objects.filter(grid__community__subdistrict=subdistrict).update(head=Subquery(
-        Resident.objects.filter(household=OuterRef("pk"), relation_to_head=RelationToHead.SELF).values("pk")[:1]))
-    return SeedResult(subdistrict, len(people), len(households), created=True)
+            phone = f"1{'3578'[int(draw() * 4)]}{int(draw() * 1e9):09d}" if draw() < 0.85 else ""
+            residence = RESIDENCE_TYPES[bisect.bisect(RESIDENCE_EDGES, draw())]
+            tier = _care_tier(age, tag_list)
+            since = today - timedelta(days=14 + int(draw() * 47))
+            dependency = dependencies[int(draw() * len(dependencies))] if Tag.DISABLED_CARE in tag_list else ""
+            disabled = Tag.DISABILITY in tag_list
+            members.append((
+                resident_id, surname + given, number, phone, "F" if female else "M", birth, residence, grid,
+                community, household_id, relation, estate, building, unit, room, tier, since, dependency,
+                disabilities[int(draw() * len(disabilities))] if disabled else "",
+                1 + int(draw() * 4) if disabled else None, pinyin, initials, entered))
+            links.extend((resident_id, tag) for tag in tag_list)
+            resident_id += 1
+        yield household, members, links
+        household_id += 1
+        remaining -= size
 
 
 POINTS = [
@@ -282,6 +434,15 @@ NEIGHBOUR_POINTS = [
     (0, "canteen", "安华里老年食堂", "助餐厅、后厨"),
     (None, "elderly_center", "安贞街道养老服务中心", "助餐厅、康复室、日间照料室"),
 ]
+
+
+def district_points(spec: dict) -> list[tuple]:
+    """A district sub-district's service points: a canteen in its first community, a meal point in its second,
+    and its elderly centre."""
+    short = spec["name"].removesuffix("街道")
+    return [(0, "canteen", f"{spec['communities'][0].removesuffix('社区')}老年食堂", "助餐厅、后厨"),
+            (1, "meal_point", f"{spec['communities'][1].removesuffix('社区')}助餐点", "助餐厅"),
+            (None, "elderly_center", f"{short}街道养老服务中心", "助餐厅、康复室、日间照料室")]
 
 
 def seed_points(*, subdistrict: Subdistrict, seed: int = 1, points=POINTS) -> list[ServicePoint]:

@@ -2,7 +2,8 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db import connections
+from django.db.models import F, Func, Q, TextField, Value
 from django.utils import timezone
 
 from jiedao import audit
@@ -10,6 +11,7 @@ from jiedao.dates import years_before
 from jiedao.filters import CSVChoiceFilter, IntegerFilter, OrderingFilter, scoped_choices
 from jiedao.models import AuditAction
 from jiedao.scope import sees_full_numbers
+from jiedao.text import is_phone, phone_number
 
 from . import id_numbers, selectors
 from .id_numbers import AGE_BAND_YEARS
@@ -31,7 +33,6 @@ from .models import (
 ALL_STATUSES = "all"
 _ID_NUMBER = re.compile(r"\d{17}[\dX]")
 _ID_LAST4 = re.compile(r"\d{3}[\dX]")
-PHONE_MIN_DIGITS = 7  # a landline without its area code; a mobile has 11
 
 
 AGE_BAND_MESSAGE = (f"请按 {AGE_BAND_YEARS} 岁分段筛选年龄：最小年龄为 {AGE_BAND_YEARS} 的倍数（如 60、80），"
@@ -66,6 +67,7 @@ class ResidentFilterSet(django_filters.FilterSet):
                                        help_text="姓名、拼音、首字母；身份证号或电话：完整号码或后四位")
     # The district bureau's figures per sub-district link here (a sub-district's subtotal row).
     subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="community__subdistrict",
+                                                   method="filter_subdistrict",
                                                    queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
     community = django_filters.ModelChoiceFilter(label="社区", queryset=scoped_choices(Community))
     grid = django_filters.ModelChoiceFilter(label="网格", queryset=scoped_choices(Grid, "community"))
@@ -116,6 +118,11 @@ class ResidentFilterSet(django_filters.FilterSet):
             qs = qs.filter(status=Status.ACTIVE)
         return qs
 
+    def filter_subdistrict(self, queryset, name, value):
+        # By the row's own community_id (a subquery of the sub-district's ~20 communities), not a join to the
+        # communities: PostgreSQL then counts from an index (jiedao.scope.places_filter says the same).
+        return queryset.filter(community__in=value.communities.values("id"))
+
     def filter_status(self, queryset, name, value):
         return queryset if value == ALL_STATUSES else queryset.filter(status=value)
 
@@ -140,9 +147,11 @@ class ResidentFilterSet(django_filters.FilterSet):
             return selectors.filter_by_id_number(queryset, key)
         if _ID_LAST4.fullmatch(key):
             return selectors.filter_by_last4(queryset, key)
+        if is_phone(term):
+            return selectors.filter_by_phone(queryset, phone_number(term))
         if key.isascii() and key.isdigit():
             # A whole phone number or nothing: a prefix would let anyone read a masked phone digit by digit.
-            return selectors.filter_by_phone(queryset, key) if len(key) >= PHONE_MIN_DIGITS else queryset.none()
+            return queryset.none()
         if term.isascii() and term.replace(" ", "").isalpha():
             letters = term.replace(" ", "").lower()
             # Both branches imply the full pinyin starts with the first letter; saying so as a range
@@ -151,7 +160,22 @@ class ResidentFilterSet(django_filters.FilterSet):
             first = letters[0]
             bound = Q(name_pinyin__gte=first) & (Q(name_pinyin__lt=chr(ord(first) + 1)) if first < "z" else Q())
             return queryset.filter(bound, Q(name_pinyin__startswith=letters) | Q(name_initials__startswith=letters))
-        return queryset.filter(name__contains=term)
+        return name_contains(queryset, term)
+
+
+def name_contains(queryset, term: str):
+    """Residents whose name holds `term`. On PostgreSQL the rows holding each of its characters are found by
+    the index of the names' characters (migration 0011) and LIKE checks their order: no read of the whole
+    table for one or two characters, which trigrams cannot index."""
+    found = queryset.filter(name__contains=term)
+    if connections[queryset.db].vendor != "postgresql":
+        return found
+    from django.contrib.postgres.fields import ArrayField  # PostgreSQL only: psycopg is there
+
+    # The index's own expression (string_to_array(name, NULL)), written by the ORM so that it names the table
+    # by whatever alias the query gives it (an export reads the list as a subquery: a raw table name broke).
+    characters = Func(F("name"), Value(None), function="string_to_array", output_field=ArrayField(TextField()))
+    return found.alias(name_characters=characters).filter(name_characters__contains=sorted(set(term) - {" "}))
 
 
 class HouseholdFilterSet(django_filters.FilterSet):

@@ -1,10 +1,10 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
 from jiedao.crypto import EncryptedCharField
-from jiedao.text import AddressPartField, PersonNameField, PlaceNameField
+from jiedao.text import AddressPartField, EncryptedPhoneField, PersonNameField, PhoneField, PlaceNameField, check_phone
 
 from . import id_numbers
 from .choices import (  # noqa: F401  (the registry's codes are named from residents.models too)
@@ -31,7 +31,7 @@ from .querysets import (
     SubdistrictQuerySet,
 )
 
-PHONE = RegexValidator(r"^[0-9+\- ]{3,20}$", "电话只能包含数字、空格、+ 和 -，3 到 20 位。")
+PHONE = check_phone  # one rule for every phone (jiedao.text)
 
 
 class Subdistrict(models.Model):
@@ -59,7 +59,7 @@ class Community(models.Model):
     name = PlaceNameField("社区名称", max_length=50)
     code = models.CharField("社区代码", max_length=20, blank=True)
     address = models.CharField("居委会地址", max_length=200, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True, validators=[PHONE])
+    phone = PhoneField("联系电话", max_length=20, blank=True)
 
     objects = CommunityQuerySet.as_manager()
 
@@ -176,7 +176,7 @@ class Resident(AddressParts):
     id_last4_index = models.CharField("身份证后四位索引", max_length=64, db_index=True, editable=False)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices, db_index=True, editable=False)
     birth_date = models.DateField("出生日期", db_index=True, editable=False)
-    phone = EncryptedCharField("联系电话", max_length=20, blank=True, validators=[PHONE], blind_index="phone_index",
+    phone = EncryptedPhoneField("联系电话", max_length=20, blank=True, blind_index="phone_index",
                                last4_index="phone_last4_index")
     phone_index = models.CharField("电话索引", max_length=64, blank=True, db_index=True, editable=False)
     phone_last4_index = models.CharField("电话后四位索引", max_length=64, blank=True, db_index=True, editable=False)
@@ -235,6 +235,8 @@ class Resident(AddressParts):
         indexes = [
             models.Index(fields=["community", "name_pinyin"], name="resident_community_pinyin_idx"),
             models.Index(fields=["grid", "name_pinyin"], name="resident_grid_pinyin_idx"),
+            # A sub-district's or a community's count of its active residents, from the index alone.
+            models.Index(fields=["community", "status"], name="resident_community_status_idx"),
         ]
 
     def __str__(self):
@@ -306,7 +308,7 @@ class ServicePoint(models.Model):
     capacity = models.PositiveIntegerField("容纳人数", null=True, blank=True,
                                            validators=[MaxValueValidator(100_000, "容纳人数过大。")])
     contact_name = PersonNameField("联系人", max_length=30, blank=True)
-    contact_phone = EncryptedCharField("联系电话", max_length=20, blank=True, validators=[PHONE])
+    contact_phone = EncryptedPhoneField("联系电话", max_length=20, blank=True)
     rooms = models.CharField("功能室", max_length=300, blank=True,
                              help_text="用顿号或逗号分隔，如：助餐厅、康复室、阅览室")
     active = models.BooleanField("启用", default=True, db_index=True)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from jiedao.crypto import matches, matches_last4
+from jiedao.crypto import all_keys, blind_index, matches, matches_last4
 from jiedao.models import AuditAction, AuditEntry, Role, User
 
 from . import id_numbers
@@ -19,6 +19,19 @@ from .models import Community, Resident
 def filter_by_id_number(queryset: QuerySet, raw: str) -> QuerySet:
     """Residents of `queryset` whose whole ID number is `raw` (normalised first)."""
     return queryset.filter(matches(Resident, "id_number", id_numbers.normalize(raw)))
+
+
+def id_number_indexes(raws) -> dict[str, str]:
+    """keyed index → number, for each of `raws` (normalised) under every key still read: what a batch look-up
+    asks, and how its answers are told apart without decrypting them."""
+    attname = Resident._meta.get_field("id_number").attname
+    numbers = {id_numbers.normalize(raw) for raw in raws} - {""}
+    return {blind_index(attname, n, key): n for n in numbers for key in all_keys()}
+
+
+def filter_by_id_numbers(queryset: QuerySet, raws) -> QuerySet:
+    """Residents of `queryset` whose whole ID number is one of `raws` (an import's thousand at a time)."""
+    return queryset.filter(id_number_index__in=list(id_number_indexes(raws)))
 
 
 def filter_by_id_last4(queryset: QuerySet, last4: str) -> QuerySet:

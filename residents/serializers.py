@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jiedao.serializers import ScopedPrimaryKeyRelatedField
+from jiedao.text import phone_number
 
 from . import id_numbers
 from .models import PHONE, Community, Grid, Household, Resident, ServicePoint, Tag
@@ -78,9 +79,8 @@ class ResidentSerializer(serializers.ModelSerializer):
     def validate_phone(self, value):
         # The model's rule, checked here rather than as the field's validator: drf-spectacular would write
         # its pattern into the schema of the (masked) answers too.
-        if value:
-            PHONE(value)
-        return value
+        PHONE(value)
+        return phone_number(value) if value else value
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)

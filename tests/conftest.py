@@ -7,6 +7,8 @@ has its own. The people who work there:
   auditor 孙审计 (the log only), leader 钱领导 — all of 和平里;
 - staff_east 王丽 (community staff of 东园), staff_west 李强 (of 西园);
 - gridder 周网格 (grid worker of 东一), operator 吴服务 (point operator);
+- team_leader 刘队长 (服务队队长): leads 东园's team 幸福来敲门 (happy_team), whose members are 刘队长 and
+  志愿者 陈小红 (xiaohong); west_team 西园 "筷乐送餐" is someone else's (fixtures `happy_team`, `west_team`);
 - district 郑区局 (district officer, every sub-district); district_security 韩区安 (the district's security
   admin: district officers and the sub-districts' security admins); other_admin (青龙's admin).
 
@@ -38,6 +40,10 @@ def _fast_and_local(settings):
     # Each test starts with an empty cache of its own (Redis, when set, also carries the broker's queues).
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": "tests"}}
+    # Sessions in the database whatever REDIS_URL says (a deployment with Redis reads them from the cache,
+    # cached_db): the query counts the tests tell (session, user, authenticator…) are the same on both passes.
+    if settings.SESSION_ENGINE.endswith((".cache", ".cached_db")):  # (a test's own engine stays)
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     from django.core.cache import cache
 
     cache.clear()
@@ -205,3 +211,48 @@ def web(client):
 
     client.as_ = as_
     return client
+
+
+@pytest.fixture
+def team_leader(heping, east):
+    """刘队长: a team leader's account, linked to their volunteer record, who leads 幸福来敲门 of 东园."""
+    from tests.volunteers.factories import MembershipFactory, TeamFactory, VolunteerFactory
+
+    user = UserFactory(username="team_leader", first_name="刘队长", role=Role.TEAM_LEADER, subdistrict=heping)
+    liu = VolunteerFactory(name="刘队长", community=east, account=user, party_member=True, work_unit="区税务局")
+    team = TeamFactory(name="幸福来敲门", community=east, leader=liu)
+    MembershipFactory(team=team, volunteer=liu)
+    return user
+
+
+@pytest.fixture
+def happy_team(team_leader):
+    return team_leader.volunteer.led_teams.get()
+
+
+@pytest.fixture
+def xiaohong(happy_team):
+    from tests.volunteers.factories import MembershipFactory, VolunteerFactory
+
+    volunteer = VolunteerFactory(name="陈小红", community=happy_team.community, phone="13911112222")
+    MembershipFactory(team=happy_team, volunteer=volunteer)
+    return volunteer
+
+
+@pytest.fixture
+def west_team(west):
+    from tests.volunteers.factories import MembershipFactory, TeamFactory, VolunteerFactory
+
+    team = TeamFactory(name="筷乐送餐", community=west, leader=VolunteerFactory(name="孙送餐", community=west))
+    MembershipFactory(team=team, volunteer=team.leader)
+    return team
+
+
+@pytest.fixture
+def outbox(settings):
+    """The texts the portal sends to phones (tests.doubles.Outbox), empty at the start of each test."""
+    from tests.doubles import Outbox
+
+    settings.TEXT_MESSAGE_BACKEND = "tests.doubles.Outbox"
+    Outbox.sent = []
+    return Outbox.sent

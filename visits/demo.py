@@ -3,16 +3,19 @@
 import random
 from datetime import datetime, time, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
+from jiedao import bulk
 from jiedao.models import Role, User
 from residents.models import Resident, ResidentTag, Subdistrict, Tag
 
 from .models import CarePlan, Method, Visit
 from .schedule import next_due
-from .services import default_rules_ensure
+from .services import default_rules_ensure, due_dates_refill
 
 
+@transaction.atomic
 def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=None) -> int:
     """Visit plans and a plausible visit history for the demo: default rules, curtain pacts for most
     elders living alone, and visits over the last `days` days with gaps, so that some are overdue.
@@ -39,34 +42,37 @@ def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=
     if not admins:
         return 0
     residents = Resident.objects.filter(community__subdistrict=subdistrict, care_tier__in=list(rules))
-    places = {pk: (grid, community) for pk, grid, community in residents.values_list("pk", "grid_id", "community_id")}
-
-    def visitor(pk):
-        grid, community = places[pk]
-        return rng.choice(by_grid.get(grid) or by_community.get(community) or admins)
     alone = set(ResidentTag.objects.filter(resident__in=residents, tag=Tag.LIVING_ALONE)
                 .values_list("resident_id", flat=True))
-    CarePlan.objects.bulk_create([CarePlan(resident_id=pk, curtain_pact=True) for pk in alone if rng.random() < 0.7])
-    visits = []
-    for pk, tier in residents.values_list("pk", "care_tier"):
-        diligence = rng.random()  # some residents' workers fall behind: that is what the demo must show
-        for rule in rules[tier]:
-            day = today - timedelta(days=rng.randint(days // 2, days))
-            first = True
-            while day < today:
-                if first or rng.random() < 0.6 + 0.4 * diligence:  # everyone was seen at least once
-                    first = False
-                    at = datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)),
-                                          tzinfo=timezone.get_current_timezone())
-                    visits.append(Visit(resident_id=pk, method=rule.method, visited_at=at, visitor=visitor(pk),
-                                        ok=rng.random() > 0.03))
-                day = next_due(day, rule.frequency, rule.every_n_days, today)
-    for pk in alone & set(places):
-        for back in range(1, days):
-            if rng.random() < 0.9:
-                at = datetime.combine(today - timedelta(days=back), time(7, rng.randint(0, 59)),
-                                      tzinfo=timezone.get_current_timezone())
-                visits.append(Visit(resident_id=pk, method=Method.CURTAIN_SIGN, visited_at=at,
-                                    visitor=visitor(pk)))
-    Visit.objects.bulk_create(visits, batch_size=2000)
-    return len(visits)
+    CarePlan.objects.bulk_create([CarePlan(resident_id=pk, curtain_pact=True) for pk in sorted(alone)
+                                  if rng.random() < 0.7], batch_size=2000)
+    zone = timezone.get_current_timezone()
+
+    def visitor(grid, community):
+        return rng.choice(by_grid.get(grid) or by_community.get(community) or admins).pk
+
+    def history(chunk):
+        for pk, tier, grid, community in chunk:
+            diligence = rng.random()  # some residents' workers fall behind: that is what the demo must show
+            for rule in rules[tier]:
+                day = today - timedelta(days=rng.randint(days // 2, days))
+                first = True
+                while day < today:
+                    if first or rng.random() < 0.6 + 0.4 * diligence:  # everyone was seen at least once
+                        first = False
+                        at = datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=zone)
+                        yield pk, rule.method, at, visitor(grid, community), rng.random() > 0.03
+                    day = next_due(day, rule.frequency, rule.every_n_days, today)
+            if pk in alone:
+                for back in range(1, days):
+                    if rng.random() < 0.9:
+                        at = datetime.combine(today - timedelta(days=back), time(7, rng.randint(0, 59)), tzinfo=zone)
+                        yield pk, Method.CURTAIN_SIGN, at, visitor(grid, community), True
+
+    # Streamed, a few thousand residents at a time: a district's tiered residents have a million visits.
+    loader = bulk.Loader(Visit, ["resident_id", "method", "visited_at", "visitor_id", "ok"])
+    with bulk.rebuilt_indexes(Visit, adding=residents.count() * 3):
+        for chunk in bulk.in_chunks(residents, "pk", "care_tier", "grid_id", "community_id"):
+            loader.write(history(chunk))
+    due_dates_refill(residents=Resident.objects.filter(community__subdistrict=subdistrict))  # no post_save
+    return loader.written

@@ -3,7 +3,7 @@ from django import forms
 
 from jiedao.filters import CSVChoiceFilter, LocalDayFilter, scoped_choices
 from jiedao.models import User
-from residents.models import Community, Grid, Resident
+from residents.models import Community, Grid, Resident, Subdistrict
 
 from .models import Hazard, HazardKind, HazardStatus, Method, Visit
 
@@ -23,6 +23,9 @@ class VisitFilterSet(django_filters.FilterSet):
     visitor = django_filters.ModelChoiceFilter(label="走访人", queryset=_visitors, widget=forms.NumberInput)
     grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
                                             queryset=scoped_choices(Grid, "community"))
+    # The bureau's subtotal of a sub-district opens this list (hidden: the other roles have one).
+    subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="resident__community__subdistrict",
+                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
     community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
                                                  queryset=scoped_choices(Community))
     date_from = LocalDayFilter(label="起始日期", field_name="visited_at")

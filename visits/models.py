@@ -84,6 +84,36 @@ class CarePlan(models.Model):
         return f"{self.resident} 的关爱计划"
 
 
+class DueDate(models.Model):
+    """When a resident's next visit by one rule of their plan falls due, kept as visits, residents and rules
+    are saved (visits.signals), so that the grid worker's day, the dashboard and the reminders read what is
+    due with one indexed query instead of replaying every resident's history. Filled by
+    visits.schedule.planned_dates, the one definition of "due"; `manage.py refill_due_dates` rebuilds it."""
+
+    resident = models.ForeignKey("residents.Resident", verbose_name="居民", on_delete=models.CASCADE,
+                                 related_name="due_dates")
+    rule = models.ForeignKey(VisitRule, verbose_name="探访规则", on_delete=models.CASCADE, related_name="due_dates")
+    # The resident's community, kept with the dates (a move stores them afresh): a sub-district's or the
+    # district's overdue list reads its communities' dates without a join to a million residents.
+    community = models.ForeignKey("residents.Community", verbose_name="社区", on_delete=models.CASCADE,
+                                  related_name="+")
+    method = models.CharField("方式", max_length=16, choices=Method.choices)
+    last_visit = models.DateField("上次走访", null=True, blank=True)
+    # Empty when never visited: then it is due from the day the tier began (`since`, the resident's
+    # care_tier_since, kept with it), or today when that is not known; the read works it out.
+    due_date = models.DateField("应访日期", null=True, blank=True)
+    since = models.DateField("关爱等级起始", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "应访日期"
+        verbose_name_plural = "应访日期"
+        constraints = [models.UniqueConstraint(fields=["resident", "rule"], name="due_date_one_per_rule")]
+        indexes = [models.Index(fields=["due_date"], name="due_date_day_idx")]
+
+    def __str__(self):
+        return f"{self.resident_id} · {self.get_method_display()} · {self.due_date or '未走访'}"
+
+
 class Visit(models.Model):
     resident = models.ForeignKey("residents.Resident", verbose_name="居民", on_delete=models.PROTECT,
                                  related_name="visits")

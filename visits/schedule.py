@@ -21,7 +21,7 @@ from django.utils import timezone
 from jiedao.dates import add_months, day_range
 from residents.models import Resident, Status
 
-from .models import CarePlan, Frequency, Method, Visit, VisitRule
+from .models import CarePlan, DueDate, Frequency, Method, Visit, VisitRule
 
 CURTAIN_ESCALATE_AFTER_DAYS = 0  # a missed curtain is urgent at once; see reminders for the hours
 
@@ -57,7 +57,7 @@ def next_due(last: date | None, frequency: str, every_n_days: int | None, today:
     return add_months(last, 3)
 
 
-def last_visits(resident_ids: QuerySet, methods) -> dict[tuple[int, str], date]:
+def last_visits(resident_ids, methods) -> dict[tuple[int, str], date]:
     """{(resident, method): local date of the latest visit} in one grouped query. A curtain sign
     counts only when the curtain was open."""
     rows = (Visit.objects.filter(resident_id__in=resident_ids, method__in=list(methods))
@@ -67,35 +67,76 @@ def last_visits(resident_ids: QuerySet, methods) -> dict[tuple[int, str], date]:
     return {(pk, method): last.astimezone(local).date() for pk, method, last in rows}
 
 
-def due_items(residents: QuerySet, today: date | None = None) -> list[DueItem]:
-    """Everything due today or overdue for these residents (a Resident queryset, already scoped),
-    most urgent first. A fixed number of queries, whatever the number of residents."""
-    today = today or timezone.localdate()
-    residents = residents.filter(status=Status.ACTIVE)
+def _rule_due(previous: date | None, rule: VisitRule, today: date, since: date | None) -> date:
+    due = next_due(previous, rule.frequency, rule.every_n_days, today, since)
+    if rule.counts_from is not None and due < rule.counts_from:
+        due = rule.counts_from  # a rule is late only from the day it was set
+    return due
+
+
+def _rules() -> dict[tuple[int, str], list[VisitRule]]:
     rules: dict[tuple[int, str], list[VisitRule]] = {}
     for rule in VisitRule.objects.all():
         rules.setdefault((rule.subdistrict_id, rule.care_tier), []).append(rule)
-    tiers = {tier for _, tier in rules}
-    people = list(residents.filter(care_tier__in=tiers).values_list(
-        "id", "care_tier", "community__subdistrict_id", "care_tier_since"))
-    curtains = dict(CarePlan.objects.filter(resident__in=residents, curtain_pact=True)
-                    .values_list("resident_id", "curtain_deadline"))
-    planned = residents.filter(Q(care_tier__in=tiers) | Q(care_plan__curtain_pact=True)).values("pk")
-    methods = {r.method for rs in rules.values() for r in rs} | {Method.CURTAIN_SIGN, Method.HOME}
-    last = last_visits(planned, methods)
-    items = []
-    start, end = day_range(today, today)
-    closed = set(Visit.objects.filter(resident_id__in=list(curtains), method=Method.CURTAIN_SIGN, ok=False,
-                                      visited_at__gte=start, visited_at__lt=end).values_list("resident_id", flat=True)
-                 ) if curtains else set()
-    for pk, tier, subdistrict_id, since in people:
+    return rules
+
+
+def planned_dates(residents: QuerySet) -> list[DueDate]:
+    """The stored next-due date of every rule of these residents' plans (what DueDate holds): one interval
+    after the last visit by the rule's method, or empty when never visited (then due_items reads it from the
+    day the tier began, since it moves with today until then). Three queries, whatever the number."""
+    rules = _rules()
+    residents = residents.filter(status=Status.ACTIVE, care_tier__in={tier for _, tier in rules})
+    people = list(residents.values_list("id", "care_tier", "community__subdistrict_id", "care_tier_since",
+                                        "community_id"))
+    if not people:
+        return []
+    last = last_visits(residents.values("pk"), {r.method for rs in rules.values() for r in rs})
+    rows = []
+    for pk, tier, subdistrict_id, since, community_id in people:
         for rule in rules.get((subdistrict_id, tier), []):
             previous = last.get((pk, rule.method))
-            due = next_due(previous, rule.frequency, rule.every_n_days, today, since)
-            if rule.counts_from is not None and due < rule.counts_from:
-                due = rule.counts_from  # a rule is late only from the day it was set
-            if due <= today:
-                items.append(DueItem(pk, rule.method, due, previous, (today - due).days, rule.escalate_after_days))
+            # With a last visit the date does not depend on today (nor on the day the tier began).
+            due = _rule_due(previous, rule, previous, None) if previous is not None else None
+            rows.append(DueDate(resident_id=pk, rule=rule, method=rule.method, last_visit=previous, due_date=due,
+                                since=since, community_id=community_id))
+    return rows
+
+
+def due_items(residents: QuerySet, today: date | None = None, *, curtains: bool = True,
+              communities: list[int] | None = None) -> list[DueItem]:
+    """Everything due today or overdue for these residents (a Resident queryset, already scoped),
+    most urgent first. A fixed number of queries, whatever the number of residents: the rules' dates are
+    read from DueDate (only those due by today), the curtain pact's from today's signs. `curtains=False`
+    leaves the pact's daily signs out (never overdue: what counts only the overdue need not read them).
+    `communities`: the ids of the communities that `residents` is the whole of (a sub-district's or the
+    district's scope), read from the dates' own community instead of through the residents."""
+    today = today or timezone.localdate()
+    residents = residents.filter(status=Status.ACTIVE)
+    rules = VisitRule.objects.in_bulk()
+    items = []
+    stored = (DueDate.objects.filter(resident__in=residents.values("pk")) if communities is None
+              else DueDate.objects.filter(community_id__in=communities))  # only active residents' are stored
+    for pk, rule_id, previous, due, since in (
+            stored
+            .filter(Q(due_date__lte=today) | Q(due_date__isnull=True))
+            .values_list("resident_id", "rule_id", "last_visit", "due_date", "since")):
+        rule = rules[rule_id]
+        if due is None:
+            due = _rule_due(None, rule, today, since)
+        if due <= today:
+            items.append(DueItem(pk, rule.method, due, previous, (today - due).days, rule.escalate_after_days))
+    if curtains:
+        curtains = dict(CarePlan.objects.filter(resident__in=residents, curtain_pact=True)
+                        .values_list("resident_id", "curtain_deadline"))
+    else:
+        curtains = {}
+    if curtains:
+        last = last_visits(list(curtains), {Method.CURTAIN_SIGN, Method.HOME})
+        start, end = day_range(today, today)
+        closed = set(Visit.objects.filter(resident_id__in=list(curtains), method=Method.CURTAIN_SIGN, ok=False,
+                                          visited_at__gte=start, visited_at__lt=end)
+                     .values_list("resident_id", flat=True))
     for pk, deadline in curtains.items():
         previous = last.get((pk, Method.CURTAIN_SIGN))
         # The pact is a sign every day, whatever the tier's rules; a worker at the door today keeps it too.

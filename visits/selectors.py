@@ -65,9 +65,18 @@ def compliance(visits, start: date, end: date, overdue: list[schedule.DueItem]) 
     what is overdue and not yet visited counts against the rate as well. Curtain signs are a daily
     check of their own (the day page and the alerts follow them), not visits, and are left out.
     """
+    return compliance_of(planned_visits(visits, start, end), overdue)
+
+
+def planned_visits(visits, start: date, end: date) -> dict:
+    """The planned visits made from `start` to `end` and how many of them on time (counts that add up over
+    days: the dashboard counts today apart from the month's earlier days)."""
     first, after = day_range(start, end)
     visits = visits.filter(visited_at__gte=first, visited_at__lt=after).exclude(method=Method.CURTAIN_SIGN)
-    counts = visits.aggregate(total=Count("id"), on_time=Count("id", filter=Q(overdue_days=0)))
+    return visits.aggregate(total=Count("id"), on_time=Count("id", filter=Q(overdue_days=0)))
+
+
+def compliance_of(counts: dict, overdue: list[schedule.DueItem]) -> dict:
     overdue = len(overdue)
     denominator = counts["total"] + overdue
     return {"visits": counts["total"], "on_time": counts["on_time"], "overdue_now": overdue,

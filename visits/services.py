@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from jiedao import audit
 from jiedao.dates import day_range
 from jiedao.models import AuditAction, Notification, NotificationKind, User
 from jiedao.notifications import notifications_deliver, notifications_resolve, notifications_write
+from jiedao.routers import reading_primary
 from jiedao.scope import can_edit_plans, can_manage_places, can_record_visits
 from jiedao.signals import rows_changed
 from residents.models import CareTier, Resident, Status
@@ -24,6 +26,7 @@ from .models import (
     FINDINGS,
     NO_PLAN_MESSAGE,
     CarePlan,
+    DueDate,
     Frequency,
     Hazard,
     HazardStatus,
@@ -187,6 +190,29 @@ def default_rules_ensure(*, subdistrict) -> None:
         VisitRule.objects.bulk_create([VisitRule(subdistrict=subdistrict, care_tier=t, method=m, frequency=f,
                                                  every_n_days=n) for t, m, f, n in DEFAULT_RULES])
         rows_changed.send(sender=VisitRule)  # bulk_create sends no post_save
+        due_dates_refill(residents=Resident.objects.filter(community__subdistrict=subdistrict))
+
+
+@transaction.atomic
+def due_dates_refill(*, residents: QuerySet | None = None) -> int:
+    """Store afresh the next-due dates of these residents' plans (all residents when None): what a visit,
+    a resident's tier, status or community, or a rule changes (visits.signals), and what refill_due_dates
+    rebuilds. Returns the rows stored."""
+    with reading_primary():  # what is stored after a write is read where the write went, never on a replica
+        rows = sorted(schedule.planned_dates(Resident.objects.all() if residents is None else residents),
+                      key=lambda row: (row.resident_id, row.rule_id))  # one order of row locks for every writer
+        # Written over, not deleted and inserted: two refills at once (a visit's and a rule's, say) would each
+        # delete what the other had not yet committed, and the second insert break the one-per-rule constraint.
+        DueDate.objects.bulk_create(rows, batch_size=5000, update_conflicts=True, unique_fields=["resident", "rule"],
+                                    update_fields=["community", "method", "last_visit", "due_date", "since"])
+        stored = (DueDate.objects.all() if residents is None
+                  else DueDate.objects.filter(resident__in=residents.values("pk")))
+        # No longer planned: the resident left the plan (status, tier, sub-district) or the rule is another tier's.
+        stored.exclude(resident__status=Status.ACTIVE, resident__care_tier=F("rule__care_tier"),
+                       resident__community__subdistrict_id=F("rule__subdistrict_id")).delete()
+    if residents is None:  # the rebuild follows no other write that the figures heard of
+        rows_changed.send(sender=DueDate)
+    return len(rows)
 
 
 # --- reminders ---------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def test_a_masked_phone_in_the_resident_list_is_what_the_schema_documents(staff_
 
 def test_a_phone_is_still_refused_when_it_is_not_digits(api, staff_east, li):
     response = api.as_(staff_east).patch(f"/api/v1/residents/{li.pk}/", {"phone": "139****5678"}, format="json")
-    assert response.status_code == 400 and "电话只能包含数字" in response.json()["phone"][0]
+    assert response.status_code == 400 and "11 位手机号" in response.json()["phone"][0]
 
 
 def test_a_field_error_raised_as_one_message_is_still_a_list(api, admin):

@@ -10,39 +10,80 @@ every parameter as the community staff. The sign-in endpoint is fuzzed apart, wi
 """
 
 import os
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from assistance.models import Case, Disbursement
+from assistance.models import Case, Disbursement, Wish
+from assistance.services import wish_collect
+from child_services.models import Attendance, Enrolment, NutritionDelivery, NutritionPlan, Programme, Session
+from child_services.services import nutrition_run, plan_create
 from elderly_care.models import Meal
-from jiedao.models import AuditEntry, ExportJob, Notification, User
+from jiedao.imports import import_run_create
+from jiedao.models import AuditEntry, ExportJob, ImportRun, Notification, User
 from jiedao.services import api_token_issue
 from reports.models import MonthlyReport
+from residents.imports import RESIDENTS as RESIDENTS_IMPORT
 from residents.models import Community, Grid, Household, Resident, ServicePoint
 from tests.api.schema import CHECKS, TOKEN_PATH, auth, load
 from tests.assistance.factories import CaseFactory, DisbursementFactory
+from tests.child_services.factories import EnrolmentFactory, HutFactory, ProgrammeFactory, SessionFactory, child_in
 from tests.elderly_care.factories import MealFactory
-from tests.factories import ExportJobFactory, HouseholdFactory, NotificationFactory, ServicePointFactory
+from tests.factories import (
+    ExportJobFactory,
+    HouseholdFactory,
+    NotificationFactory,
+    ResidentFactory,
+    ServicePointFactory,
+    grid_worker_of,
+    staff_of,
+)
 from tests.reports.factories import MonthlyReportFactory
+from tests.residents.import_books import book, number, upload
 from tests.visits.factories import HazardFactory, VisitFactory
 from visits.models import Hazard, Visit
+from volunteers import services as volunteer_services
+from volunteers.models import Activity, Pairing, ServiceKind, ServiceOrder, Team, Volunteer
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
 
 # The model behind each resource of the API (its path's first part), and behind the ids a body names.
 RESOURCES = {
     "audit": AuditEntry, "cases": Case, "communities": Community, "disbursements": Disbursement,
-    "exports": ExportJob, "grids": Grid, "hazards": Hazard, "households": Household, "meals": Meal,
+    "exports": ExportJob, "imports": ImportRun, "grids": Grid, "hazards": Hazard, "households": Household,
+    "meals": Meal,
     "notifications": Notification, "reports": MonthlyReport, "residents": Resident, "service-points": ServicePoint,
-    "users": User, "visits": Visit,
+    "users": User, "visits": Visit, "wishes": Wish, "nutrition-plans": NutritionPlan,
+    "nutrition-deliveries": NutritionDelivery, "volunteers": Volunteer, "teams": Team, "service-kinds": ServiceKind,
+    "service-orders": ServiceOrder, "activities": Activity, "pairings": Pairing, "programmes": Programme,
+    "enrolments": Enrolment, "attendance": Attendance,
 }
 BODY_IDS = {"resident": Resident, "grid": Grid, "household": Household, "point": ServicePoint,
-            "service_point": ServicePoint}
+            "service_point": ServicePoint, "child": Resident, "worker": User, "volunteer": Volunteer, "team": Team,
+            "service": ServiceKind, "programme": Programme, "guardian": Resident, "session": Session}
+
+
+def _volunteering(admin, staff_east, gridder, team, zhang, li):
+    """An order in each of three states, an activity and a pairing of 幸福来敲门's, for the ids to land on."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    kind = ServiceKind.objects.create(subdistrict=admin.subdistrict, name="上门保洁")
+    orders = [volunteer_services.order_create(actor=gridder, resident=zhang, service=kind,
+                                              wanted_at=timezone.now() + timedelta(days=1)) for _ in range(2)]
+    volunteer_services.order_transition(actor=admin, order=orders[1], to="dispatched", team=team,
+                                        deadline=timezone.now() + timedelta(days=3))
+    start = timezone.now() - timedelta(hours=3)
+    Activity.objects.create(team=team, name="楼道清扫", place="和平里一区", starts_at=start,
+                            ends_at=start + timedelta(hours=2), capacity=10)
+    volunteer_services.pairing_create(actor=staff_east, resident=li, volunteer=team.leader, rhythm="weekly")
 
 
 @pytest.fixture
-def world(people, admin, staff_east, gridder, heping, east, east1):
+def world(people, admin, staff_east, gridder, heping, east, east1, happy_team, xiaohong, west_team):
     """Something of every kind, in and out of each persona's scope, for the ids to land on."""
     zhang, li, chen = people["zhang"], people["li"], people["chen"]
     HouseholdFactory(grid=east1)
@@ -57,6 +98,24 @@ def world(people, admin, staff_east, gridder, heping, east, east1):
         NotificationFactory(resident=zhang, recipient=user)
         ExportJobFactory(user=user)
     MonthlyReportFactory(subdistrict=heping)
+    # A child in difficulty with a wish and a pack plan whose rounds are due (one of 东一, one of 青龙).
+    for grid, collector, planner in ((east1, gridder, staff_east), (chen.grid, None, None)):
+        child = ResidentFactory(name="刘小明", grid=grid, birth=date(2018, 3, 1), tags=["child_in_difficulty"])
+        collector = collector or grid_worker_of(grid)
+        wish_collect(actor=collector, resident=child, data={"wish": "一套水彩笔", "value": Decimal("60")})
+        plan_create(actor=planner or staff_of(grid.community), child=child, worker=collector,
+                    starts_on=date(2026, 9, 1))
+    nutrition_run(today=date(2026, 10, 15))
+    _volunteering(admin, staff_east, gridder, happy_team, zhang, li)
+    # 东园's 亲子小屋: a class with a child enrolled, a session held yesterday, and a child not yet enrolled.
+    programme = ProgrammeFactory(point=HutFactory(community=east), capacity=2)
+    EnrolmentFactory(programme=programme, child=child_in(east1, name="小雨"))
+    SessionFactory(programme=programme)
+    child_in(east1, name="小宝")
+    # A ledger of 东园 read and waiting to be confirmed (commit, undo, rows and the rejected rows reach it).
+    import_run_create(user=staff_east, import_list=RESIDENTS_IMPORT, params={"community": east.pk, "grid": east1.pk},
+                      upload=upload(book([["孙大爷", number(1, female=False)], ["孙大爷", number(1, female=False)]],
+                                         header=["姓名", "身份证号码"])))
 
 
 @pytest.fixture(params=["admin", "staff_east", "gridder"])

@@ -7,20 +7,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
+
+from tests.migrations import upgrading_from
 
 BEFORE = [("assistance", "0001_initial")]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_office_upgrading_keeps_the_first_of_each_duplicate_payment_and_voids_the_rest():
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    try:
-        executor.migrate(BEFORE)
-        others = [node for node in latest if node[0] != "assistance"]  # every other app as it is now
-        old = MigrationExecutor(connection).loader.project_state([*others, *BEFORE]).apps
+    with upgrading_from(BEFORE) as upgrade:
+        old = upgrade.old
         street = old.get_model("residents", "Subdistrict").objects.create(name="和平里街道")
         east = old.get_model("residents", "Community").objects.create(subdistrict=street, name="东园社区")
         grid = old.get_model("residents", "Grid").objects.create(community=east, name="东一网格")
@@ -52,9 +49,7 @@ def test_an_office_upgrading_keeps_the_first_of_each_duplicate_payment_and_voids
         ledger = case(li, "tekun", "disbursed", None)
         service = case(zhang, "micro_wish", "approved", "0.00")  # asked for a service, not money
 
-        executor = MigrationExecutor(connection)
-        executor.migrate(latest)
-        new = executor.loader.project_state(latest).apps
+        new = upgrade.to_latest()
         Case, Disbursement = new.get_model("assistance", "Case"), new.get_model("assistance", "Disbursement")
         approved = dict(Case.objects.values_list("pk", "approved_amount"))
         assert approved == {relief.pk: Decimal("500.00"), dibao.pk: Decimal("1200.00"), closed.pk: Decimal("800.00"),
@@ -72,5 +67,3 @@ def test_an_office_upgrading_keeps_the_first_of_each_duplicate_payment_and_voids
         with pytest.raises(IntegrityError), transaction.atomic():
             Disbursement.objects.create(case_id=relief.pk, amount=Decimal("500.00"), paid_on=date(2026, 11, 4),
                                         method="cash", by_id=admin.pk)
-    finally:
-        MigrationExecutor(connection).migrate(latest)

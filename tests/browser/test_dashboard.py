@@ -43,3 +43,35 @@ def test_the_leader_reads_the_charts_and_follows_a_figure_to_its_list(page: Page
     page.locator(".stat", has_text="60 岁以上").click()
     expect(page.locator(".pagination")).to_contain_text("共 2 条")
     assert errors == [] and outside == []
+
+
+@pytest.mark.parametrize("width", [390, 1366], ids=["phone", "desk"])
+def test_the_leader_reads_the_volunteers_sheet_on_a_phone_and_a_desk(page: Page, live_server, leader, admin, east,
+                                                                      east1, heping, width):
+    """志愿服务: 陈小红 of 东园 served two hours this month, 杨帆 serves the whole sub-district; the sheet shows
+    both rows and its note, and 当月活跃 of the total opens the volunteers who served, one of them."""
+    from decimal import Decimal
+
+    from tests.volunteers.factories import VolunteerFactory
+    from volunteers.models import HoursEntry
+
+    zhang = ResidentFactory(name="张春露", grid=east1, birth=date(1938, 5, 2), tags=["living_alone"])
+    Visit.objects.create(resident=zhang, method="phone", visitor=leader, visited_at=timezone.now())
+    xiaohong = VolunteerFactory(name="陈小红", community=east)
+    VolunteerFactory(name="杨帆", community=None, subdistrict=heping)
+    HoursEntry.objects.create(volunteer=xiaohong, date=timezone.localdate(), hours=Decimal("2.00"),
+                              source="activity", project="楼道清理", by=admin)
+    page.set_viewport_size({"width": width, "height": 844 if width < 500 else 768})
+    sign_in(page, live_server.url, leader.username)
+    page.goto(f"{live_server.url}/dashboard/")
+    sheet = page.locator("section.card", has=page.locator("h2", has_text="志愿服务"))
+    expect(sheet).to_be_visible()
+    expect(sheet.locator("tr", has_text="街道（不分社区）")).to_be_visible()
+    expect(sheet.locator("p.note")).to_contain_text("结对走访率")
+    sheet.scroll_into_view_if_needed()
+    page.screenshot(path=f"/tmp/jiedao-dashboard-volunteers-{width}.png", full_page=True)
+    total = sheet.locator("tr.total")
+    link = total.locator("td[data-label='当月活跃'] a")
+    expect(link).to_have_text("1")
+    link.click()
+    expect(page.locator("h1")).to_contain_text("共 1 人，服务 2.00 小时")

@@ -70,7 +70,7 @@ def test_a_mistyped_full_price_flags_only_the_price_form(page: Page, live_server
     prices, rule = page.locator("form", has=page.locator("#id_lunch")), page.locator("form", has=page.locator(
         "#id_label"))
     expect(prices.locator(".error")).to_have_count(1)
-    expect(prices.locator(".error")).to_contain_text("大于或等于0")  # in Chinese, whatever the browser's language
+    expect(prices.locator(".error")).to_contain_text("不能小于 0")  # the portal's words, in any browser
     expect(rule.locator(".error")).to_have_count(0)
     expect(rule.locator("#id_label")).to_have_value("")
     page.screenshot(path="/tmp/jiedao-week-pricing.png", full_page=True)

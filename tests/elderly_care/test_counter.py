@@ -129,3 +129,41 @@ def test_a_second_point_is_not_named_to_another_counter(api, counter, heping, zh
 def test_the_counter_says_the_price_as_money(web, counter, zhang):
     page = web.as_(counter).get(reverse("care:checkin") + f"?id_number={zhang.id_number}&meal=lunch")
     assert '<b class="price">6.00 元</b>' in page.content.decode() and "标准价 15.00 元" in page.content.decode()
+
+
+def test_a_swipe_at_the_counter_asks_at_most_eight_queries(web, api, counter, zhang, li, django_assert_max_num_queries):
+    """Lunchtime at 东园: one card after another. A swipe reads the session, the operator (with their point), the
+    authenticator, the diner with their tags — and writes the meal and its audit entry in one transaction (the
+    two savepoint statements are that transaction, inside the test's). The prices come from the cache."""
+    browser = web.as_(counter)
+    assert browser.post("/care/checkin/", {"meal": "breakfast", "id_number": li.id_number}).status_code == 302
+    with django_assert_max_num_queries(8):
+        assert browser.post("/care/checkin/", {"meal": "lunch", "id_number": zhang.id_number}).status_code == 302
+    assert Meal.objects.filter(resident=zhang, meal="lunch").count() == 1
+    # The same through the API with the counter's token: the token with its account and point in one query.
+    from rest_framework.test import APIClient
+
+    from jiedao.services import api_token_issue
+
+    key, _ = api_token_issue(user=counter)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    with django_assert_max_num_queries(8):
+        response = client.post("/api/v1/meals/", {"meal": "lunch", "id_number": li.id_number}, format="json")
+        assert response.status_code == 201, response.content
+
+
+def test_a_price_changed_on_the_pricing_page_is_the_next_swipes_price(admin, counter, heping,
+                                                                       django_capture_on_commit_callbacks):
+    """The counter's prices are cached: a change on /care/pricing/ (or in the admin) reaches the very next swipe,
+    once it is committed."""
+    from elderly_care.models import MealPrice
+
+    assert services.meal_quote(subdistrict_id=heping.pk, meal="lunch", age=70, tags=[]).full_price == Decimal("15.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meal_prices_save(actor=admin, prices={"lunch": Decimal("18.00")})
+    assert MealPrice.objects.get(subdistrict=heping, meal="lunch").full_price == Decimal("18.00")
+    assert services.meal_quote(subdistrict_id=heping.pk, meal="lunch", age=70, tags=[]).full_price == Decimal("18.00")
+    rule = services.PriceRule.objects.get(subdistrict=heping, label="70–79 岁")
+    with django_capture_on_commit_callbacks(execute=True):
+        rule.delete()  # as the admin site would
+    assert services.meal_quote(subdistrict_id=heping.pk, meal="lunch", age=72, tags=[]).rule == "60–69 岁"

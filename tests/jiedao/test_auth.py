@@ -264,6 +264,27 @@ def test_the_idle_clock_is_written_at_most_once_a_minute(web, staff_east):
     assert web.session[sessions.SEEN_AT] == seen
 
 
+def _writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def test_reading_pages_and_the_api_within_the_minute_writes_nothing(web, api, staff_east, zhang):
+    """王丽 pages through the list, searches, opens the visit list and the API's list: none of it changed
+    anything, so nothing is written, not even the session (a write per click was a cost every request paid)."""
+    from django.test.utils import CaptureQueriesContext
+
+    web.as_(staff_east)
+    _clocks(web, seen_ago=30)
+    with CaptureQueriesContext(connection) as seen:
+        for url in [reverse("residents:resident_list"), reverse("residents:resident_list") + "?q=zhang",
+                    reverse("visits:list"), "/"]:
+            assert web.get(url).status_code == 200, url
+    assert _writes(seen.captured_queries) == []
+    with CaptureQueriesContext(connection) as seen:
+        assert api.as_(staff_east).get("/api/v1/residents/").status_code == 200
+    assert _writes(seen.captured_queries) == []
+
+
 def test_the_export_pages_poll_does_not_keep_a_session_alive(web, staff_east):
     from tests.factories import ExportJobFactory
 

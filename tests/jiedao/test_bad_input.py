@@ -237,3 +237,18 @@ def test_the_audit_log_reads_a_visit_with_hazards(web, api, auditor, gridder, zh
 def test_an_id_in_an_api_url_is_ascii_digits_or_names_nothing(api, staff_east, key):
     assert api.as_(staff_east).get(f"/api/v1/residents/{key}/").status_code == 404
     assert api.as_(staff_east).get(f"/api/v1/cases/{key}/").status_code == 404
+
+
+@pytest.mark.parametrize("moment", ["1399-07-13T01:56:48+19:26", "1899-12-31T23:00:00+08:00",
+                                    "2101-01-01T08:00:00+08:00"])
+def test_a_date_time_outside_the_days_a_person_may_name_is_refused_at_the_field(moment):
+    """As every day the portal takes (1900–2100): a service order wanted in 1399 was saved and then answered
+    with an offset (+08:05:43, Shanghai's mean time) that no client reads as a date-time."""
+    from rest_framework import serializers
+
+    from jiedao.dates import DAY_ERROR
+    from jiedao.serializers import SafeDateTimeField
+
+    with pytest.raises(serializers.ValidationError) as refused:
+        SafeDateTimeField().run_validation(moment)
+    assert refused.value.detail == [DAY_ERROR]

@@ -24,5 +24,5 @@ def test_a_real_worker_on_redis_runs_a_task():
 
     assert settings.CELERY_BROKER_URL.startswith("redis://")
     app.conf.task_always_eager = False
-    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", queues=["files"]):
         assert ping_task.delay("ci").get(timeout=20) == "pong:ci"

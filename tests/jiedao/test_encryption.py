@@ -21,7 +21,6 @@ from django.core.exceptions import FieldError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -30,6 +29,7 @@ from residents import id_numbers
 from residents.models import Resident
 from residents.services import resident_create
 from tests.factories import ServicePointFactory
+from tests.migrations import upgrading_from
 
 ROOT = Path(__file__).resolve().parents[2]
 ZHANG = id_numbers.make("110105", date(1941, 5, 2), 102, female=True)
@@ -288,11 +288,8 @@ BEFORE = [("residents", "0006_resident_version"), ("elderly_care", "0003_price_r
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_encrypts_the_rows_already_there_and_can_be_undone_with_the_key():
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    try:
-        executor.migrate(BEFORE)
-        old = MigrationExecutor(connection).loader.project_state(BEFORE).apps
+    with upgrading_from(BEFORE, others_as_now=False) as upgrade:
+        old = upgrade.old
         street = old.get_model("residents", "Subdistrict").objects.create(name="和平里街道")
         east = old.get_model("residents", "Community").objects.create(subdistrict=street, name="东园社区")
         grid = old.get_model("residents", "Grid").objects.create(community=east, name="第1网格")
@@ -301,19 +298,17 @@ def test_the_migration_encrypts_the_rows_already_there_and_can_be_undone_with_th
             gender="F", grid=grid, community=east)
         old.get_model("jiedao", "User").objects.create(username="staff_east", phone=STAFF_PHONE)
 
-        MigrationExecutor(connection).migrate(latest)
+        upgrade.to_latest()
         tables = _all_rows_as_text()
         assert not [s for s in (ZHANG, ZHANG_PHONE, STAFF_PHONE) if s in repr(tables)]
         zhang = Resident.objects.get()
         assert (zhang.id_number, zhang.phone) == (ZHANG, ZHANG_PHONE)
         assert list(Resident.objects.filter(crypto.matches_last4(Resident, "id_number", ZHANG[-4:]))) == [zhang]
 
-        MigrationExecutor(connection).migrate(BEFORE)  # back: the clear values and the last four return
+        upgrade.back()  # back: the clear values and the last four return
         with connection.cursor() as cursor:
             cursor.execute("SELECT id_number, id_last4, phone FROM residents_resident")
             assert cursor.fetchall() == [(ZHANG, ZHANG[-4:], ZHANG_PHONE)]
-    finally:
-        MigrationExecutor(connection).migrate(latest)
 
 
 @pytest.mark.parametrize("size", [0, 1, crypto.CHUNK, crypto.CHUNK + 1, 3 * crypto.CHUNK - 7])

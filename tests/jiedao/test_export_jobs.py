@@ -213,7 +213,7 @@ def test_a_worker_on_redis_builds_the_export(web, staff_east, street, settings):
     from jiedao.celery import app
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", queues=["files"]):
         response = _export(web, staff_east)  # committed at once here, so the job goes to Redis
         job = ExportJob.objects.get()
         deadline = time.monotonic() + 30

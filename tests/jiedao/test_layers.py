@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import upgrading_from
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,11 +28,8 @@ BEFORE = [("jiedao", "0006_monthly_report_made_via"), ("residents", "0004_care_t
 
 @pytest.mark.django_db(transaction=True)
 def test_an_office_upgrading_keeps_its_points_inbox_packs_and_export_jobs():
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    try:
-        executor.migrate(BEFORE)
-        old = MigrationExecutor(connection).loader.project_state([t for t in BEFORE if t[1]]).apps
+    with upgrading_from(BEFORE, others_as_now=False) as upgrade:
+        old = upgrade.old
         street = old.get_model("residents", "Subdistrict").objects.create(name="和平里街道")
         east = old.get_model("residents", "Community").objects.create(subdistrict=street, name="东园社区")
         grid = old.get_model("residents", "Grid").objects.create(community=east, name="第1网格")
@@ -54,9 +51,7 @@ def test_an_office_upgrading_keeps_its_points_inbox_packs_and_export_jobs():
         old.get_model("jiedao", "ExportJob").objects.create(user=operator, name="居民名册", total=1,
                                                             view="residents.views.ResidentListView")
 
-        executor = MigrationExecutor(connection)
-        executor.migrate(latest)
-        new = executor.loader.project_state(latest).apps
+        new = upgrade.to_latest()
         point = new.get_model("residents", "ServicePoint").objects.get()
         assert (point.pk, point.name) == (canteen.pk, "东园老年食堂")
         assert new.get_model("jiedao", "User").objects.get(username="point1").service_point_id == canteen.pk
@@ -69,5 +64,3 @@ def test_an_office_upgrading_keeps_its_points_inbox_packs_and_export_jobs():
         moved = set(new.get_model("contenttypes", "ContentType").objects.filter(
             model__in=["servicepoint", "notification", "monthlyreport"]).values_list("app_label", "model"))
         assert moved <= {("residents", "servicepoint"), ("jiedao", "notification"), ("reports", "monthlyreport")}
-    finally:
-        MigrationExecutor(connection).migrate(latest)

@@ -143,13 +143,18 @@ def test_after_signing_in_the_holder_sees_the_last_sign_in_and_the_failures_sinc
     client.logout()
     for attempt in range(2):
         login(client, "staff_east", f"guess-{attempt}", ELSEWHERE)
-    home = login(client, "staff_east", PASSWORD, OFFICE, follow=True).content.decode()
+    code_page = login(client, "staff_east", PASSWORD, OFFICE, follow=True).content.decode()
+    assert "动态验证码" in code_page and "上次登录" not in code_page  # not before the second factor
+    home = client.post(reverse("otp_verify"), {"code": fresh_code(staff_east)}, REMOTE_ADDR=OFFICE,
+                       follow=True).content.decode()
     assert f"地址 {OFFICE}" in home and "此后有 2 次登录失败" in home
     client.logout()
-    again = login(client, "staff_east", PASSWORD, OFFICE, follow=True).content.decode()
-    assert "此后没有登录失败" in again
+    login(client, "staff_east", PASSWORD, OFFICE)
+    again = second_step(client, staff_east, OFFICE)
+    assert "此后没有登录失败" in client.get(again.url).content.decode()
 
 
 def test_a_first_sign_in_says_so(client, staff_east):
-    home = login(client, "staff_east", PASSWORD, OFFICE, follow=True).content.decode()
+    login(client, "staff_east", PASSWORD, OFFICE)
+    home = client.get(second_step(client, staff_east, OFFICE).url).content.decode()
     assert "第一次登录" in home

@@ -13,6 +13,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -265,3 +266,21 @@ def test_a_rehash_at_sign_in_is_no_password_change(staff_east, settings):
     staff_east.refresh_from_db()
     assert staff_east.password.startswith("pbkdf2_sha256$1$")  # rehashed …
     assert staff_east.must_change_password and staff_east.password_changed_at == month_ago  # … and nothing else
+
+
+def test_an_account_turned_off_by_the_security_admin_is_told_whom_to_ask_after_its_right_password(
+        web, security, staff_east, east):
+    web.as_(security).post(reverse("manage:user_update", args=[staff_east.pk]), {
+        "username": "staff_east", "first_name": "王丽", "role": "community_staff", "communities": [east.pk]})
+    staff_east.refresh_from_db()
+    assert not staff_east.is_active
+    client = Client()  # 王丽's own browser
+    told = client.post(reverse("login"), {"username": "staff_east", "password": PASSWORD}).content.decode()
+    assert "该账号已停用" in told and f"安全管理员（{security.first_name}）" in told
+    # Without the password it is as if there were no such account: the same words as for a made-up name.
+    guessed = client.post(reverse("login"), {"username": "staff_east", "password": "Wrong-guess#1"}).content.decode()
+    nobody = client.post(reverse("login"), {"username": "no_such_user", "password": PASSWORD}).content.decode()
+    assert "用户名或密码错误" in guessed and "停用" not in guessed and "停用" not in nobody
+    api = APIClient().post("/api/v1/auth/token/", {"username": "staff_east", "password": PASSWORD,
+                                                   "otp": fresh_code(staff_east)}, format="json")
+    assert api.status_code == 403 and security.first_name in api.json()["detail"]

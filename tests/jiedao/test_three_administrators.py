@@ -49,8 +49,10 @@ def test_the_navigation_shows_each_administrator_their_own(web, admin, security,
     assert reverse("manage:communities") in admin_page and reverse("manage:users") not in admin_page
     security_page = web.as_(security).get("/").content.decode()
     assert reverse("manage:users") in security_page and "打开账号管理" in security_page
-    for business in ["residents:resident_list", "manage:communities", "dashboard", "audit_log", "inbox"]:
+    for business in ["residents:resident_list", "manage:communities", "dashboard", "audit_log"]:
         assert f'href="{reverse(business)}"' not in security_page, business
+    # Lockouts and addresses guessing at passwords are told to the security admin there.
+    assert f'href="{reverse("inbox")}"' in security_page
     auditor_page = web.as_(auditor).get("/").content.decode()
     assert reverse("audit_log") in auditor_page and reverse("manage:users") not in auditor_page
 
@@ -83,7 +85,8 @@ def test_the_security_admin_sees_no_business_data_on_any_page_or_endpoint(reques
 def test_the_security_admin_hands_out_the_subdistricts_roles_but_not_its_own(web, security):
     form = web.as_(security).get(reverse("manage:user_create")).context["form"]
     assert [value for value, _ in form.fields["role"].choices] == [
-        "subdistrict_admin", "subdistrict_leader", "community_staff", "grid_worker", "point_operator", "auditor"]
+        "subdistrict_admin", "subdistrict_leader", "community_staff", "grid_worker", "point_operator", "auditor",
+        "team_leader"]
     response = web.as_(security).post(reverse("manage:user_create"), _account(
         username="security2", role="security_admin", password="Second-keeper-2026"))
     assert "role" in response.context["form"].errors

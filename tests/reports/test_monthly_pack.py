@@ -45,15 +45,20 @@ def test_the_pack_holds_the_figures_the_api_gives_for_that_month(api, leader, he
     report = MonthlyReport.objects.get(subdistrict=heping, month=month)
     book = _book(report.content)
     figures = api.as_(leader).get(f"/api/v1/dashboard/?month={month:%Y-%m}").json()
-    assert book.sheetnames == ["封面", "人口与特殊群体", "走访", "助餐与补贴", "救助案件与发放", "救助案件分类"]
+    assert book.sheetnames == ["封面", "人口与特殊群体", "走访", "助餐与补贴", "救助案件与发放", "救助案件分类",
+                               "儿童服务", "志愿服务"]
     cover = dict(book["封面"].iter_rows(min_row=2, values_only=True))
     assert cover["统计月份"] == f"{month:%Y-%m}" and cover["街道"] == "和平里街道" and cover["生成时间"]
     for area in figures["areas"]:
         rows = list(book[area["title"]].iter_rows(values_only=True))
         assert rows[0] == ("社区", *(c["label"] for c in area["columns"]))
-        expected = [(r["name"], *(float(r["values"][c["key"]]) if c["kind"] == "money" else r["values"][c["key"]]
-                                  for c in area["columns"])) for r in area["rows"]]
-        assert rows[1:] == expected
+        expected = [(r["name"], *(float(r["values"][c["key"]]) if c["kind"] in ("money", "hours")
+                                  else r["values"][c["key"]] for c in area["columns"])) for r in area["rows"]]
+        assert rows[1:len(expected) + 1] == expected
+        # A sheet with a note ends with it (what its figures mean, as under the dashboard's table).
+        assert rows[len(expected) + 1:] == ([(None,) * len(rows[0]), (f"说明：{area['note']}",
+                                                                      *(None,) * (len(rows[0]) - 1))]
+                                            if area.get("note") else [])
     population = {r[0]: r for r in book["人口与特殊群体"].iter_rows(values_only=True)}
     assert population["合计"][1] == 3 and population["东园社区"][1] == 2  # 刘新来 came after the month
     assert report.checksum == hashlib.sha256(bytes(report.content)).hexdigest()

@@ -18,7 +18,7 @@ MATRIX = {
     "gridder": ({"zhang"}, set()),
     "other_admin": ({"chen"}, {"chen"}),
 }
-NO_REGISTRY = ["operator", "auditor", "security", "district_security"]
+NO_REGISTRY = ["operator", "auditor", "security", "district_security", "team_leader"]
 EVERYONE = ["zhang", "li", "wang", "chen"]
 
 

@@ -126,3 +126,19 @@ def test_a_reader_who_sees_age_bands_filters_by_bands_only(web, api, staff_east,
     assert "age_min" in page.context["filter_form"].errors
     # 王丽 writes the registry and sees each birth date on the detail: an exact age tells her nothing new.
     assert api.as_(staff_east).get("/api/v1/residents/?age_min=81&age_max=81").status_code == 200
+
+
+def test_the_resident_page_shows_those_who_see_masks_an_age_band_not_the_birth_date(web, leader, staff_east,
+                                                                                    district, street):
+    """The mask hides exactly the eight digits of the birth date: a page that shows the masked number beside the
+    birth date shows the whole number. The leader and the district bureau read a band; staff, who see the
+    number in full anyway, read the date."""
+    elder = street[4]
+    for persona in (leader, district):
+        page = web.as_(persona).get(f"/residents/{elder.pk}/").content.decode()
+        masked = re.search(r'id="id-number">([^<]+)<', page).group(1)
+        assert "*" in masked and f"{elder.birth_date:%Y-%m-%d}" not in page
+        band = re.search(r"(\d+–\d+岁)", page).group(1)
+        assert candidates(masked, band=band) >= MIN_CANDIDATES
+    page = web.as_(staff_east).get(f"/residents/{elder.pk}/").content.decode()
+    assert elder.id_number in page and f"{elder.birth_date:%Y-%m-%d}" in page

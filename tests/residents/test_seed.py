@@ -30,7 +30,7 @@ def test_the_demo_has_places_people_and_every_account(capsys):
         "auditor": Role.AUDITOR,
         "district": Role.DISTRICT_OFFICER, "staff1": Role.COMMUNITY_STAFF, "staff2": Role.COMMUNITY_STAFF,
         "staff3": Role.COMMUNITY_STAFF, "grid1": Role.GRID_WORKER, "grid2": Role.GRID_WORKER,
-        "grid3": Role.GRID_WORKER, "point1": Role.POINT_OPERATOR,
+        "grid3": Role.GRID_WORKER, "point1": Role.POINT_OPERATOR, "team1": Role.TEAM_LEADER,
         "admin2": Role.SUBDISTRICT_ADMIN, "staff4": Role.COMMUNITY_STAFF}  # 安贞街道's, next door
     first_three = list(Community.objects.filter(subdistrict__name="和平里街道").order_by("id")[:3])
     for i, community in enumerate(first_three, start=1):
@@ -94,14 +94,15 @@ def test_every_demo_account_signs_in_with_the_printed_secret(capsys, client):
     call_command("seed_demo", "--residents", "400", "--password", "Demo-pass-2026", "--totp-secret", secret)
     out = capsys.readouterr().out
     assert secret in out and "otpauth://totp/" in out and f"secret={secret}" in out
-    # 14 demo accounts: 和平里's twelve (residents.demo.ensure_accounts, the security admin's too) and 安贞's two.
-    assert TOTPDevice.objects.filter(confirmed=True, key=hex_key(secret)).count() == User.objects.count() == 14
+    # 15 demo accounts: 和平里's twelve (residents.demo.ensure_accounts, the security admin's too), its team leader
+    # team1 (volunteers.demo) and 安贞's two.
+    assert TOTPDevice.objects.filter(confirmed=True, key=hex_key(secret)).count() == User.objects.count() == 15
     client.post(reverse("login"), {"username": "staff1", "password": "Demo-pass-2026"})
     assert client.post(reverse("otp_verify"), {"code": code(secret)})["Location"] == reverse("home")
     # Run again without the option: the fixed demo secret, which it prints.
     call_command("seed_demo", "--residents", "400", "--password", "Demo-pass-2026")
     assert DEMO_TOTP_SECRET in capsys.readouterr().out
-    assert TOTPDevice.objects.filter(key=hex_key(DEMO_TOTP_SECRET)).count() == 14 == TOTPDevice.objects.count()
+    assert TOTPDevice.objects.filter(key=hex_key(DEMO_TOTP_SECRET)).count() == 15 == TOTPDevice.objects.count()
 
 
 @pytest.mark.parametrize("secret", ["not-base32!", "", "ABCDEFGH"])

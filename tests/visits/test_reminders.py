@@ -115,9 +115,8 @@ def test_a_worker_hears_once_when_due_and_once_more_when_overdue(rules, zhang, g
 
 
 def test_a_resident_never_visited_grows_overdue_from_the_day_their_tier_began(rules, zhang, gridder, staff_east):
-    from residents.models import Resident
-
-    Resident.objects.filter(pk=zhang.pk).update(care_tier_since=TODAY - timedelta(days=10))
+    zhang.care_tier_since = TODAY - timedelta(days=10)
+    zhang.save()
     services.reminders_run(now=at(TODAY, 7, 0))
     assert set(Notification.objects.filter(recipient=gridder).values_list("kind", flat=True)) == {"overdue"}
     assert Notification.objects.filter(recipient=staff_east, kind="escalation").count() == 2

@@ -70,10 +70,10 @@ def test_the_schedule_costs_the_same_queries_for_one_or_many_residents(rules, zh
                                                                        django_assert_num_queries):
     from tests.factories import ResidentFactory
 
-    # rules, residents, curtain plans, last visits
-    with django_assert_num_queries(4):
+    # rules, the stored due dates (only those due by today), curtain plans
+    with django_assert_num_queries(3):
         schedule.due_items(Resident.objects.all(), today=TODAY)
     for i in range(20):
         ResidentFactory(name=f"重点{i}", grid=east1, care_tier="key")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert len(schedule.due_items(Resident.objects.all(), today=TODAY)) == 42

@@ -5,7 +5,6 @@ which tests/visits/test_reminders.py covers.
 """
 
 import os
-import threading
 from datetime import date
 
 import pytest
@@ -13,6 +12,7 @@ from django.db import connection
 
 from jiedao.celery import app
 from jiedao.models import Notification
+from tests.doubles import at_once
 from visits import services
 from visits.tasks import run_reminders_task
 
@@ -28,7 +28,7 @@ def test_a_worker_on_redis_runs_the_reminder_job_and_a_second_run_sends_nothing(
     from celery.contrib.testing.worker import start_worker
 
     app.conf.task_always_eager = False
-    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", queues=["reminders"]):
         first = run_reminders_task.delay(at(TODAY, 10, 30).isoformat()).get(timeout=60)
         second = run_reminders_task.delay(at(TODAY, 10, 45).isoformat()).get(timeout=60)
     # 张春露: home and phone due, curtain missed at 08:00 → her grid worker; no home visit by 10:00 → staff.
@@ -42,24 +42,8 @@ def test_two_runs_at_once_write_and_deliver_each_reminder_once(rules, zhang, li,
                                                                 caplog):
     li.care_tier = "key"
     li.save()
-    results, errors = [], []
-    barrier = threading.Barrier(2)
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(services.reminders_run(now=at(TODAY, 10, 30)))
-        except Exception as e:  # surfaced below
-            errors.append(e)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    results = at_once(2, lambda: services.reminders_run(now=at(TODAY, 10, 30)))
+    assert not [r for r in results if isinstance(r, Exception)]
     total = Notification.objects.count()
     assert sum(r["delivered"] for r in results) == total == 6
     assert Notification.objects.filter(delivered_at__isnull=True).count() == 0

@@ -1,5 +1,6 @@
-"""python manage.py restore FILE: a backup into an empty database, its files into MEDIA_ROOT and
-AUDIT_ARCHIVE_DIR; then the row counts are compared with the backup's and the audit chains verified."""
+"""python manage.py restore FILE: a backup (a file here, or its name in the backups' storage) into an empty
+database, its files into the stored files' and the audit archives' storages; then the row counts are
+compared with the backup's and the audit chains verified."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,7 +13,7 @@ class Command(BaseCommand):
     help = "把加密备份恢复到一个空数据库（以属主角色），核对各表行数并校验审计链。"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="备份文件")
+        parser.add_argument("file", help="备份文件（本机路径，或备份存储中的文件名）")
 
     def handle(self, *args, file, **options):
         try:

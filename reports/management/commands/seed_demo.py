@@ -3,15 +3,22 @@ import time
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from assistance import demo as relief_demo
+from child_services import demo as children_demo
 from elderly_care import demo as care_demo
-from jiedao import otp
+from elderly_care.models import Meal
+from jiedao import bulk, otp
 from jiedao.models import User
 from residents import demo
+from residents.models import Household, Resident, ResidentTag
 from visits import demo as visits_demo
+from visits.models import Visit
+from volunteers import demo as volunteers_demo
 
-from ...services import reports_build_scheduled
+from ...models import MonthlyReport
+from ...services import previous_month, report_build, reports_build_scheduled
 
 
 class Command(BaseCommand):
@@ -19,14 +26,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--residents", type=int, default=2000, help="居民人数（默认 2000）")
+        parser.add_argument("--subdistricts", type=int, default=1,
+                            help="街道数：1（默认）为和平里街道及相邻的安贞街道（居民的十分之一）；"
+                                 f"2–{len(demo.DISTRICT_NAMES) + 2} 为全区前 N 个街道，各约 20 个社区，居民平均分配")
         parser.add_argument("--password", default=demo.PASSWORD_DEFAULT, help="所有演示账号的密码")
         parser.add_argument("--seed", type=int, default=1, help="随机种子")
         parser.add_argument("--totp-secret", default=otp.DEMO_TOTP_SECRET,
                             help="所有演示账号身份验证器的密钥（Base32），默认一个固定的演示密钥")
 
-    def handle(self, *args, residents, password, seed, totp_secret, **options):
+    def _timed(self, step: str, seed_step, **kwargs):
+        started = time.monotonic()
+        result = seed_step(**kwargs)
+        self.took[step] = self.took.get(step, 0.0) + time.monotonic() - started
+        return result
+
+    def handle(self, *args, residents, subdistricts, password, seed, totp_secret, **options):
+        self.verbosity, self.took = options.get("verbosity", 1), {}
         if residents < 1:
             raise CommandError("--residents 至少为 1。")
+        if not 1 <= subdistricts <= len(demo.DISTRICT_NAMES) + 2:
+            raise CommandError(f"--subdistricts 应为 1 到 {len(demo.DISTRICT_NAMES) + 2}。")
+        if residents < subdistricts:
+            raise CommandError("--residents 不能少于 --subdistricts（每个街道至少一名居民）。")
         try:
             # The demo accounts are ready to use (no change at first login): their password meets the policy.
             validate_password(password)
@@ -39,31 +60,44 @@ class Command(BaseCommand):
         if short:
             raise CommandError("--totp-secret 须为至少 16 位的 Base32 密钥（A–Z 与 2–7），如 JBSWY3DPEHPK3PXP。")
         started = time.monotonic()
-        # Two sub-districts, so that the district bureau's view and the scope between sub-districts can
-        # be tried: 和平里 with most of the residents, 安贞 next door with a tenth.
-        neighbours = int(residents * demo.NEIGHBOUR_SHARE)
-        result = demo.seed(residents=residents - neighbours, seed=seed)
-        demo.seed_points(subdistrict=result.subdistrict, seed=seed)
-        accounts = demo.ensure_accounts(result.subdistrict, password)  # point1 works at the first canteen
-        places = [result]
-        if neighbours:
-            spec = demo.NEIGHBOUR
-            next_door = demo.seed(residents=neighbours, seed=seed + 1, name=spec["name"], code=spec["code"],
-                                  communities=spec["communities"], grids_per_community=spec["grids_per_community"],
-                                  estates=spec["estates"], regions=spec["regions"])
-            demo.seed_points(subdistrict=next_door.subdistrict, seed=seed, points=demo.NEIGHBOUR_POINTS)
-            accounts += demo.ensure_neighbour_accounts(next_door.subdistrict, password)
-            places.append(next_door)
+        if subdistricts == 1:
+            places, accounts = self._two_subdistricts(residents, seed, password)
+        else:
+            places, accounts = self._district(subdistricts, residents, seed, password)
+        result = places[0]
         for user in User.objects.filter(username__in=[username for username, _, _ in accounts]):
             otp.demo_device(user, totp_secret)  # every account has a second factor, ready to use
         # Each feature seeds its own data; this command (in the top app) is the one place that calls them all.
+        # The data that grows with the registry (meals, visits, the old ledger's cases) is streamed for every
+        # sub-district; the few dozen cases, wishes, plans, volunteers and classes walked through the services
+        # (each with its history) for the first two, as in the two-sub-district demo: walked, they take some
+        # seconds per sub-district whatever its size.
         meals = visits = 0
-        for place in places:
-            meals += care_demo.seed_care(subdistrict=place.subdistrict, seed=seed)
-            visits += visits_demo.seed_visits(subdistrict=place.subdistrict, seed=seed)
-            relief_demo.seed_cases(subdistrict=place.subdistrict, seed=seed)
+        # Meals and visits of all the sub-districts as one load (their indexes built once, at the end); what
+        # is walked through the services after it, when every index is there for the services' queries.
+        with transaction.atomic(), bulk.rebuilt_indexes(Meal, Visit, adding=residents * 2):
+            for place in places:
+                where = {"subdistrict": place.subdistrict, "seed": seed}
+                # In the district a twelfth of the elders eat at a canteen: some ten million meals a year for a
+                # million residents, the bureau's own figure (an eighth in the two-sub-district demo).
+                meals += self._timed("用餐", care_demo.seed_care, **where,
+                                     regulars_share=1 / 8 if subdistricts == 1 else 1 / 12)
+                visits += self._timed("走访", visits_demo.seed_visits, **where)
+        for n, place in enumerate(places):
+            where = {"subdistrict": place.subdistrict, "seed": seed}
+            self._timed("救助案件", relief_demo.seed_cases, walk=n < 2, **where)
+            if n >= 2:
+                continue
+            self._timed("微心愿", relief_demo.seed_wishes, **where)
+            self._timed("营养包", children_demo.seed_nutrition, **where)
+            self._timed("志愿服务", volunteers_demo.seed_volunteers, **where)
+            self._timed("儿童项目", children_demo.seed_programmes, **where)
         # Last month's report pack, as the 02:00 job on the 1st would have built it.
-        packs = reports_build_scheduled()
+        started_packs = time.monotonic()
+        packs = reports_build_scheduled() if subdistricts == 1 else sum(
+            report_build(subdistrict=p.subdistrict, month=previous_month(), via=MonthlyReport.Via.SCHEDULE,
+                         replace=False) is not None for p in places[:2])
+        self.took["月报"] = time.monotonic() - started_packs
         took = time.monotonic() - started
         if result.created:
             self.stdout.write("已生成 " + "、".join(f"{p.subdistrict.name}（{p.residents} 名居民，{p.households} 户）"
@@ -75,6 +109,56 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {password}）：")
         for username, role, scope in accounts:
             self.stdout.write(f"  {username:<10} {role:<8} {scope}")
+        if self.verbosity >= 2:  # -v 2: where the time went (seconds, summed over the sub-districts)
+            self.stdout.write("各步用时：" + "，".join(f"{step} {took:.1f} 秒" for step, took in self.took.items()))
+        if subdistricts > 1:
+            self.stdout.write(f"  （共 {len(places)} 个街道，district 可看全区；上月月报只生成了前两个街道的，"
+                              "其余街道的由每月 1 日的定时任务或月报页生成。）")
         self.stdout.write(f"动态验证码：所有演示账号共用身份验证器密钥 {totp_secret}。把它加入任一身份验证器 App"
                           "（或粘贴下面的链接），或运行 make otp-code 显示当前的 6 位验证码：")
         self.stdout.write(f"  {otp.otpauth_uri(totp_secret, '演示账号')}")
+
+    def _two_subdistricts(self, residents: int, seed: int, password: str):
+        """和平里 with most of the residents, 安贞 next door with a tenth, so that the district bureau's view and
+        the scope between sub-districts can be tried."""
+        neighbours = int(residents * demo.NEIGHBOUR_SHARE)
+        result = self._timed("居民", demo.seed, residents=residents - neighbours, seed=seed)
+        demo.seed_points(subdistrict=result.subdistrict, seed=seed)
+        accounts = demo.ensure_accounts(result.subdistrict, password)  # point1 works at the first canteen
+        accounts.append(volunteers_demo.ensure_team_leader(result.subdistrict, password))  # leads 幸福来敲门
+        places = [result]
+        if neighbours:
+            spec = demo.NEIGHBOUR
+            next_door = self._timed("居民", demo.seed, residents=neighbours, seed=seed + 1, name=spec["name"],
+                                    code=spec["code"], communities=spec["communities"],
+                                    grids_per_community=spec["grids_per_community"], estates=spec["estates"],
+                                    regions=spec["regions"])
+            demo.seed_points(subdistrict=next_door.subdistrict, seed=seed, points=demo.NEIGHBOUR_POINTS)
+            accounts += demo.ensure_neighbour_accounts(next_door.subdistrict, password)
+            places.append(next_door)
+        return places, accounts
+
+    def _district(self, count: int, residents: int, seed: int, password: str):
+        """The district's first `count` sub-districts, about twenty communities each, the residents shared
+        evenly; the same accounts as the two-sub-district demo, and an admin and a staff member at each other."""
+        places, accounts = [], []
+        specs = demo.district(count, seed=seed)
+        # One load for the whole registry: its indexes built once at the end, not again for each sub-district.
+        with transaction.atomic(), bulk.rebuilt_indexes(Household, Resident, ResidentTag, adding=residents):
+            for k, spec in enumerate(specs):
+                share = residents // count + (1 if k < residents % count else 0)
+                places.append(self._timed("居民", demo.seed, residents=share, seed=seed + k, **spec))
+        for k, (spec, place) in enumerate(zip(specs, places, strict=True)):
+            if k == 0:
+                demo.seed_points(subdistrict=place.subdistrict, seed=seed)
+                accounts += demo.ensure_accounts(place.subdistrict, password)
+                accounts.append(volunteers_demo.ensure_team_leader(place.subdistrict, password))
+            elif k == 1:
+                demo.seed_points(subdistrict=place.subdistrict, seed=seed, points=demo.NEIGHBOUR_POINTS)
+                accounts += demo.ensure_neighbour_accounts(place.subdistrict, password)
+            else:
+                demo.seed_points(subdistrict=place.subdistrict, seed=seed, points=demo.district_points(spec))
+                admin, staff = demo.DISTRICT_PEOPLE[k - 2]
+                accounts += demo.ensure_subdistrict_accounts(
+                    place.subdistrict, password, admin=(f"admin{k + 1}", admin), staff=(f"staff{k + 3}", staff))
+        return places, accounts

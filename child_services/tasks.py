@@ -1,0 +1,13 @@
+from datetime import date
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="child_services.create_nutrition_deliveries_task")
+def create_nutrition_deliveries_task(today: str | None = None) -> dict[str, int]:
+    """Daily (CELERY_BEAT_SCHEDULE): each active pack plan's rounds fallen due this month are created once
+    (a late run catches up), and rounds not confirmed in time remind their worker, then the community;
+    `today` as YYYY-MM-DD to run it for another day."""
+    return services.nutrition_run(today=date.fromisoformat(today) if today else None)

@@ -1,0 +1,238 @@
+"""Rows streamed into a table: COPY on PostgreSQL, executemany elsewhere (the seed of a district's million
+residents, which Django's bulk_create cannot write in the memory or the time: it prepares every object field
+by field, and the caller must hold them all to get their ids back).
+
+A `Loader` takes plain tuples in the order of the attnames it was given and fills in the rest as a save
+would: the keyed index columns of an encrypted field from its clear value (and the value encrypted:
+jiedao.crypto's rule, through the field itself), auto_now/auto_now_add with the time of the load, every
+other column its default. Ids are the caller's when it asks for them (`reserve_ids`): so a household can
+name its head and a resident its household before either row is written. Nothing here sends signals or
+runs `clean()`: the caller writes what it built to be valid.
+
+`rebuilt_indexes()` drops a table's secondary indexes, unique constraints and foreign keys while a large
+load runs and builds them again at the end (PostgreSQL only): one sort per index instead of a million
+random insertions into each of some thirty B-trees, and one anti-join per foreign key instead of a check
+per row. Everything happens inside the caller's transaction, so a failed load leaves the table as it was.
+"""
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache
+
+from django.db import connection, models
+from django.utils import timezone
+
+from .crypto import blind_index, encrypt, last4_index
+
+# Rows a chunk of executemany carries on SQLite (its statements have a parameter limit; a chunk keeps memory flat).
+SQLITE_CHUNK = 500
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+class Loader:
+    """Write rows of `model` whose values are given for `fields` (attnames, in order); see the module."""
+
+    def __init__(self, model: type[models.Model], fields: list[str], *, now: datetime | None = None):
+        self.model = model
+        self.table = model._meta.db_table
+        concrete = {f.attname: f for f in model._meta.concrete_fields}
+        given = [concrete[name] for name in fields]
+        self.encrypted = [(i, f, f.aad()) for i, f in enumerate(given) if getattr(f, "encrypted", False)]
+        index_names = {name for _, f, _ in self.encrypted for name in (f.blind_index, f.last4_index) if name}
+        now = now or timezone.now()
+        rest = [f for f in model._meta.concrete_fields
+                if f.attname not in fields and f.attname not in index_names and not (f.primary_key and f.auto_created)
+                and not isinstance(f, models.AutoField)]
+        self.defaults = tuple(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                              else f.get_default() for f in rest)
+        for f, value in zip(rest, self.defaults, strict=True):
+            if value is None and not f.null:
+                raise ValueError(f"{self.table}.{f.column} has no default: give it to the loader")
+        self.fields = [*given, *(concrete[name] for _, f, _ in self.encrypted
+                                 for name in (f.blind_index, f.last4_index) if name), *rest]
+        self.columns = [f.column for f in self.fields]
+        self.written = 0
+        # A last four is one of some ten thousand: its keyed index is computed once for each.
+        self._last4 = cache(last4_index)
+
+    def _full(self, row: tuple) -> tuple:
+        if not self.encrypted:
+            return (*row, *self.defaults)
+        out = list(row)
+        indexes = []
+        for i, field, aad in self.encrypted:
+            clear = field.to_python(out[i]) or ""  # the field's own form (a phone's), as pre_save stores it
+            out[i] = encrypt(clear, aad=aad)
+            if field.blind_index:
+                indexes.append(blind_index(field.attname, clear))
+            if field.last4_index:
+                indexes.append(self._last4(field.attname, clear[-4:]))
+        return (*out, *indexes, *self.defaults)
+
+    def write(self, rows: Iterable[tuple]) -> int:
+        """Write `rows` (tuples in the order of `fields`); returns how many. On PostgreSQL the rows are read
+        while the COPY runs: a generator of them must not query the database (the connection is busy)."""
+        before = self.written
+        if is_postgresql():
+            self._copy(rows)
+        else:
+            self._insert(rows)
+        return self.written - before
+
+    def _copy(self, rows: Iterable[tuple]) -> None:
+        from psycopg import sql
+
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(self.table), sql.SQL(", ").join(map(sql.Identifier, self.columns)))
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            full, write, n = self._full, copy.write_row, 0
+            for row in rows:
+                write(full(row))
+                n += 1
+        self.written += n
+
+    def _insert(self, rows: Iterable[tuple]) -> None:
+        quote = connection.ops.quote_name
+        statement = (f"INSERT INTO {quote(self.table)} ({', '.join(map(quote, self.columns))}) "
+                     f"VALUES ({', '.join(['%s'] * len(self.columns))})")
+        prepare = [f.get_db_prep_save for f in self.fields]
+        prepared = {f.attname for _, f, _ in self.encrypted} | {name for _, f, _ in self.encrypted
+                                                              for name in (f.blind_index, f.last4_index) if name}
+        chunk = []
+        with connection.cursor() as cursor:
+            for row in rows:
+                full = self._full(row)
+                # The values are prepared already (encrypted, indexed); the others as Django would send them.
+                chunk.append([value if f.attname in prepared else prep(value, connection)
+                              for f, prep, value in zip(self.fields, prepare, full, strict=True)])
+                if len(chunk) == SQLITE_CHUNK:
+                    cursor.executemany(statement, chunk)
+                    self.written += len(chunk)
+                    chunk = []
+            if chunk:
+                cursor.executemany(statement, chunk)
+                self.written += len(chunk)
+
+
+def in_chunks(queryset, *fields: str, size: int = 5000):
+    """`queryset.values_list(*fields)` (the pk first), `size` rows at a time by pk: lists, each read whole before
+    it is used, so that a COPY can be written between two reads (a server-side cursor cannot be read while a
+    COPY runs on the same connection)."""
+    last = None
+    while True:
+        rows = queryset if last is None else queryset.filter(pk__gt=last)
+        rows = list(rows.order_by("pk").values_list(*fields)[:size])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def reserve_ids(model: type[models.Model], count: int) -> int:
+    """The first of `count` consecutive ids no other row has or will get (the table's sequence moved past
+    them); the caller writes them itself. Call inside a transaction: on PostgreSQL the table is locked
+    against other writers until it ends, so no insert takes an id in between."""
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE')
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+            sequence = cursor.fetchone()[0]
+            # The sequence may stand behind rows written with explicit ids (fixtures, another load): past both.
+            cursor.execute(f'SELECT GREATEST((SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"), '
+                           f"(SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {sequence}))")
+            last = cursor.fetchone()[0]
+            cursor.execute("SELECT setval(%s, %s)", [sequence, last + count])
+            return last + 1
+        # SQLite: one writer at a time, and AUTOINCREMENT moves past the highest id written.
+        cursor.execute(f'SELECT MAX("{pk}") FROM "{table}"')
+        last = max(cursor.fetchone()[0] or 0, _sqlite_sequence(cursor, table))
+        return last + 1
+
+
+def _sqlite_sequence(cursor, table: str) -> int:
+    cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'")
+    if cursor.fetchone() is None:
+        return 0
+    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+    row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+@contextmanager
+def rebuilt_indexes(*models_: type[models.Model], adding: int):
+    """While the block runs, the tables of `models_` have no secondary index, unique constraint or foreign key;
+    they are built again when it ends, and the tables analysed. Only on PostgreSQL, and only when `adding`
+    rows is more than a table already holds (else building every index again costs more than it saves)."""
+    if not is_postgresql():
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("rebuilt_indexes() drops indexes: call it inside transaction.atomic()")
+    dropped = []
+    with connection.cursor() as cursor:
+        _check_pending(cursor)
+        for model in models_:
+            table = model._meta.db_table
+            # Only the tables' owner may drop their indexes: the runtime role (jiedao.dbroles) loads with them.
+            cursor.execute("SELECT reltuples, pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
+                           "WHERE oid = %s::regclass", [table])
+            held, owner = cursor.fetchone()
+            if not owner:
+                continue
+            held = max(held, 0)
+            if held and held >= adding:
+                continue
+            if not held:  # never analysed (-1) or analysed empty: count, it is cheap when small
+                cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
+                if cursor.fetchone()[0] >= adding:
+                    continue
+            dropped.append((table, *_drop(cursor, table)))
+    yield
+    # Not when the block failed: the transaction then rolls back whole, the dropped ones with it.
+    with connection.cursor() as cursor:
+        _check_pending(cursor)
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # each index one sort in memory
+        for table, indexes, constraints in dropped:
+            for definition in indexes:
+                cursor.execute(definition)
+            for name, definition in constraints:
+                cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+            cursor.execute(f'ANALYZE "{table}"')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _check_pending(cursor) -> None:
+    # A table with foreign-key checks still waiting (rows written earlier in the transaction: Django's keys
+    # are deferred) cannot be altered: run them now; SET CONSTRAINTS ALL DEFERRED returns to Django's mode.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _drop(cursor, table: str) -> tuple[list[str], list[tuple[str, str]]]:
+    # Indexes of their own (not the primary key's, not a constraint's): their CREATE statements.
+    cursor.execute("""
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+        WHERE i.indrelid = %s::regclass AND NOT i.indisprimary
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)
+        ORDER BY 1""", [table])
+    indexes = cursor.fetchall()
+    # Unique constraints no foreign key leans on, and this table's foreign keys.
+    cursor.execute("""
+        SELECT c.conname, pg_get_constraintdef(c.oid), c.contype FROM pg_constraint c
+        WHERE c.conrelid = %s::regclass AND (c.contype = 'f' OR (c.contype = 'u' AND NOT EXISTS (
+            SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)))
+        ORDER BY c.contype DESC, c.conname""", [table])
+    constraints = cursor.fetchall()
+    for name, _, _ in constraints:
+        cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    # Unique ones first when rebuilt: a foreign key from elsewhere may need them.
+    return [definition for _, definition in indexes], [(name, definition) for name, definition, _ in
+                                                        sorted(constraints, key=lambda c: c[2] != "u")]

@@ -1,0 +1,157 @@
+"""The dashboard stays warm under the canteens' traffic: 吴服务 checks diners in all day, and 钱领导's next
+look at the figures recounts today's meals only, never the month's earlier days; the month's distinct
+diners are still distinct people (one who ate earlier in the month and again today is counted once)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from reports.selectors import Period, _meal_days
+from tests.elderly_care.factories import MealFactory
+from tests.factories import ResidentFactory, ServicePointFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def canteen(east1):
+    return ServicePointFactory(community=east1.community, name="东园老年食堂")
+
+
+@pytest.fixture
+def diners(east1, west1):
+    return [ResidentFactory(name="张春露", grid=east1, birth=date(1938, 5, 2)),
+            ResidentFactory(name="李秀英", grid=east1, birth=date(1950, 8, 9)),
+            ResidentFactory(name="王建国", grid=west1, birth=date(1945, 1, 20))]
+
+
+def _meal(canteen, operator, resident=None, on=None, meal="lunch", **more):
+    return MealFactory(point=canteen, resident=resident, date=on or timezone.localdate(), meal=meal,
+                       full_price=Decimal("15.00"), price=Decimal("6.00"), subsidy=Decimal("9.00"),
+                       rule="60 岁以上", operator=operator, **more)
+
+
+def _no_cache(name, compute):
+    return compute()
+
+
+def test_a_month_counted_in_two_slices_gives_the_distinct_diners_of_the_whole(leader, canteen, operator, diners,
+                                                                                east1, west1):
+    """A 'month' of six days ending today (any day of the calendar): earlier days and today, summed."""
+    zhang, li, wang = diners
+    today = timezone.localdate()
+    for days, who, meal in [(5, zhang, "lunch"), (5, zhang, "dinner"), (2, li, "lunch"), (0, zhang, "lunch"),
+                            (0, wang, "lunch"), (0, li, "dinner")]:
+        _meal(canteen, operator, who, today - timedelta(days=days), meal)
+    _meal(canteen, operator, guest=True, guest_id_number="110105195001010011", age=76, on=today - timedelta(days=1))
+    _meal(canteen, operator, guest=True, guest_id_number="110105195001010011", age=76)  # the same guest again
+    found = _meal_days(leader, [east1.community, west1.community],
+                       Period(today - timedelta(days=5), today, today, True), _no_cache)
+    east = found["values"][east1.community.pk]
+    assert (east["meals"], east["diners"], east["paid"], east["subsidy"]) == (5, 2, Decimal("30.00"),
+                                                                             Decimal("45.00"))
+    assert found["values"][west1.community.pk]["diners"] == 1
+    assert (found["others"]["meals"], found["others"]["diners"]) == (2, 1)
+    assert (found["total"]["meals"], found["total"]["diners"]) == (8, 4)  # 张, 李, 王 and the guest
+
+
+def test_a_check_in_today_recounts_today_only(api, leader, canteen, operator, diners, django_assert_num_queries):
+    client = api.as_(leader)
+    _meal(canteen, operator, diners[0])
+    before = client.get("/api/v1/dashboard/").json()
+    _meal(canteen, operator, diners[1])
+    # the communities (1); today's meals per community, guests, total (3): the month's earlier days, and
+    # every other part, come from the cache
+    with django_assert_num_queries(4):
+        after = client.get("/api/v1/dashboard/").json()
+    total = {r["name"]: r["values"] for r in after["areas"][2]["rows"]}["合计"]
+    assert (total["meals"], total["diners"]) == (2, 2)
+    assert [a for a in after["areas"] if a["key"] != "meals"] == [a for a in before["areas"] if a["key"] != "meals"]
+
+
+def test_a_meal_entered_for_an_earlier_day_recounts_the_month(api, leader, canteen, operator, diners,
+                                                              django_assert_num_queries):
+    client = api.as_(leader)
+    today = timezone.localdate()
+    client.get("/api/v1/dashboard/")
+    earlier = today - timedelta(days=1) if today.day > 1 else today.replace(day=1) - timedelta(days=1)
+    _meal(canteen, operator, diners[0], earlier)
+    # the communities (1); the earlier days' meals (3, none on the 1st: they are last month's) and today's (3)
+    with django_assert_num_queries(7 if today.day > 1 else 4):
+        client.get("/api/v1/dashboard/")
+
+
+def test_a_resident_whose_phone_is_corrected_starts_no_figure_afresh(api, leader, staff_east, diners,
+                                                                     django_assert_num_queries):
+    from residents.services import resident_update
+
+    client = api.as_(leader)
+    before = client.get("/api/v1/dashboard/").json()
+    resident_update(actor=staff_east, resident=diners[0], data={"phone": "13800138000", "notes": "电话已核实"})
+    with django_assert_num_queries(1):  # only the communities: every part comes from the cache
+        assert client.get("/api/v1/dashboard/").json() == before
+
+
+def test_a_resident_who_moved_away_is_counted_out_at_once(api, leader, staff_east, diners):
+    from residents.services import resident_archive
+
+    client = api.as_(leader)
+    before = {r["name"]: r["values"] for r in client.get("/api/v1/dashboard/").json()["areas"][0]["rows"]}
+    resident_archive(actor=staff_east, resident=diners[0], status="moved_out", on=timezone.localdate(), reason="搬走")
+    after = {r["name"]: r["values"] for r in client.get("/api/v1/dashboard/").json()["areas"][0]["rows"]}
+    assert after["合计"]["residents"] == before["合计"]["residents"] - 1
+
+
+def test_an_overdue_elder_visited_leaves_the_overdue_list_at_once(api, leader, admin, heping, diners):
+    from visits.services import default_rules_ensure, visit_record
+
+    default_rules_ensure(subdistrict=heping)
+    zhang = diners[0]
+    zhang.care_tier, zhang.care_tier_since = "key", timezone.localdate() - timedelta(days=10)
+    zhang.save()
+    client = api.as_(leader)
+    overdue = client.get("/api/v1/dashboard/").json()["overdue"]
+    assert overdue["count"] == 2 and {i["overdue_days"] for i in overdue["items"]} == {10}
+    visit_record(actor=admin, resident=zhang, method="phone", notes="电话问候")
+    overdue = client.get("/api/v1/dashboard/").json()["overdue"]
+    assert overdue["count"] == 1 and overdue["items"][0]["method"] == "上门探访"
+
+
+def test_a_visit_today_recounts_today_s_visits_and_what_is_overdue_only(api, leader, admin, diners,
+                                                                         django_assert_num_queries):
+    from visits.services import visit_record
+
+    client = api.as_(leader)
+    before = client.get("/api/v1/dashboard/").json()
+    visit_record(actor=admin, resident=diners[0], method="home", notes="上门看望")
+    # the communities (1); today's visits: counts, elders first visited at home today, planned visits (3);
+    # what is overdue: the rules, the stored due dates (2). The month's earlier days and every other part
+    # come from the cache.
+    with django_assert_num_queries(6):
+        after = client.get("/api/v1/dashboard/").json()
+    total = {r["name"]: r["values"] for r in after["areas"][1]["rows"]}["合计"]
+    was = {r["name"]: r["values"] for r in before["areas"][1]["rows"]}["合计"]
+    assert (total["visits"], total["home"]) == (was["visits"] + 1, was["home"] + 1)
+    assert after["compliance"]["visits"] == before["compliance"]["visits"] + 1
+
+
+def test_an_elder_visited_earlier_in_the_month_and_again_today_is_visited_once(leader, admin, east1, west1):
+    """A 'month' of six days ending today (any day of the calendar): the target elders visited at home."""
+    from reports.selectors import _visit_days
+    from visits.models import Visit
+
+    now = timezone.now()
+    alone = [ResidentFactory(name=f"独居{i}", grid=east1, birth=date(1940, 1, 1), tags=["living_alone"])
+             for i in range(3)]
+    for who, days in [(alone[0], 3), (alone[0], 0), (alone[1], 0), (alone[2], 4)]:
+        Visit.objects.create(resident=who, method="home", visitor=admin, visited_at=now - timedelta(days=days))
+    Visit.objects.create(resident=alone[2], method="phone", visitor=admin, visited_at=now)
+    today = timezone.localdate()
+    found = _visit_days(leader, [east1.community, west1.community],
+                        Period(today - timedelta(days=5), today, today, True), _no_cache)
+    east = found["values"][east1.community.pk]
+    assert (east["visits"], east["home"], east["phone"]) == (5, 4, 1)
+    assert (east["target"], east["target_visited"]) == (3, 3)  # 独居0 twice is one elder visited
+    assert found["planned"] == {"total": 5, "on_time": 5}
