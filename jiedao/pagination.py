@@ -261,19 +261,22 @@ class Pagination(PageNumberPagination):
         if raw is not None and raw != "last" and int(raw) > MAX_PAGE_NUMBER:
             raise exceptions.ValidationError({"page": [PAGE_TOO_DEEP_MESSAGE]})
         self.django_paginator_class = partial(ListPaginator, estimate=unfiltered(request.query_params))
-        self.listed = queryset
+        try:
+            # Numbered pages in the cursor's order (ending in the id): rows tied on the list's own sort keep
+            # one order, so none repeats or is skipped between pages or where the cursor takes over.
+            self.keyset = Keyset(queryset)
+            queryset = self.keyset.queryset
+        except (AttributeError, TypeError, FieldDoesNotExist):
+            self.keyset = None
         return super().paginate_queryset(queryset, request, view)
 
     def get_next_link(self):
         # After the last numbered page, page MAX_PAGE_NUMBER + 1 would be a 400: go on by cursor from this
         # page's last row (a list that pages by number only keeps its page link, and ends there).
-        if self.page.has_next() and self.page.number >= MAX_PAGE_NUMBER:
-            try:
-                keyset = Keyset(self.listed)
-            except (AttributeError, TypeError, FieldDoesNotExist):
-                return super().get_next_link()
+        if self.page.has_next() and self.page.number >= MAX_PAGE_NUMBER and self.keyset:
             url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
-            return replace_query_param(url, self.cursor_query_param, keyset.encode(list(self.page.object_list)[-1]))
+            return replace_query_param(url, self.cursor_query_param,
+                                       self.keyset.encode(list(self.page.object_list)[-1]))
         return super().get_next_link()
 
     def get_page_number(self, request, paginator):

@@ -105,9 +105,6 @@ class PageNumberMixin:
     """
 
     def paginate_queryset(self, queryset, page_size):
-        paginator = ListPaginator(queryset, page_size, orphans=self.get_paginate_orphans(),
-                                  allow_empty_first_page=self.get_allow_empty(),
-                                  estimate=unfiltered(self.request.GET))
         cursor = self.request.GET.get("cursor")
         keyset = None
         if isinstance(queryset, QuerySet):
@@ -115,6 +112,12 @@ class PageNumberMixin:
                 keyset = Keyset(queryset)
             except (TypeError, FieldDoesNotExist):
                 keyset = None
+        # The numbered pages are sorted as the cursor pages are (ending in the id): rows that tie on the
+        # list's own sort keep one order, so none repeats or is skipped between pages or at the handover.
+        paginator = ListPaginator(keyset.queryset if keyset else queryset, page_size,
+                                  orphans=self.get_paginate_orphans(),
+                                  allow_empty_first_page=self.get_allow_empty(),
+                                  estimate=unfiltered(self.request.GET))
         values = keyset.decode(cursor) if keyset and cursor else None
         if values is not None:
             page = CursorPage(*keyset.page(cursor, page_size), paginator=paginator)

@@ -178,7 +178,7 @@ def _create(actor, run, grid: Grid, rows: list[ImportRow], payloads: dict) -> in
     ResidentTag.objects.bulk_create([ResidentTag(resident=r, tag=t) for _, r, tags in residents for t in tags],
                                     batch_size=CHUNK)
     rows_changed.send(sender=ResidentTag)  # bulk_create sends no post_save
-    rows_changed.send(sender=Resident)
+    rows_changed.send(sender=Resident, pks=[r.pk for _, r, _ in residents])
     created_household_ids = {h.pk for h in new_households}
     audit.record_many(actor=actor, action=AuditAction.CREATE, items=(
         (resident, {"after": _masked(_audit_state(resident, tags)), "import": run.pk})
@@ -283,7 +283,7 @@ def _write_updates(actor, run, changed, fields: set[str], *, action: str) -> Non
         ResidentTag.objects.bulk_create([ResidentTag(resident=r, tag=t) for r, tags in retagged for t in tags],
                                         batch_size=CHUNK)
         rows_changed.send(sender=ResidentTag)
-    rows_changed.send(sender=Resident)
+    rows_changed.send(sender=Resident, pks=[r.pk for r in residents])
     audit.record_many(actor=actor, action=AuditAction.UPDATE, items=(
         (resident, {**_masked(audit.diff(audit_before, _audit_state(resident, before["tags"] if tags is None
                                                                     else tags))), action: run.pk})
@@ -331,7 +331,7 @@ def _remove(actor, run, rows: list[ImportRow], stored: dict, befores: dict) -> N
     if households:
         Household.objects.filter(pk__in=households, members__isnull=True).delete()
     rows_changed.send(sender=ResidentTag)
-    rows_changed.send(sender=Resident)
+    rows_changed.send(sender=Resident, pks=[])  # their stored due dates went with them (CASCADE)
 
 
 # What goes with a resident removed by an undo without it counting as use: its tags, and the reminders

@@ -46,7 +46,8 @@ def rule_saved(sender, instance, **kwargs):
 
 
 @receiver(rows_changed, dispatch_uid="visits-due-after-bulk")
-def rows_written(sender, **kwargs):
-    """A bulk write of residents (the ledger import) names no rows: every plan is stored afresh."""
+def rows_written(sender, pks=None, **kwargs):
+    """A bulk write of residents (the ledger import, its undo): the plans of the residents it names, every
+    plan when it names none. (A removed resident's dates went with the row: on_delete=CASCADE.)"""
     if sender is Resident:
-        services.due_dates_refill()
+        services.due_dates_refill(residents=None if pks is None else Resident.objects.filter(pk__in=pks))

@@ -392,3 +392,23 @@ def test_only_the_importers_may_restart_and_another_communitys_run_is_not_found(
     _worker_died(run_id)
     assert api.as_(staff_west).post(f"/api/v1/imports/{run_id}/restart/").status_code == 404
     assert api.as_(gridder).post(f"/api/v1/imports/{run_id}/restart/").status_code == 403
+
+
+def test_a_commit_stores_afresh_the_due_dates_of_the_residents_it_wrote_and_no_others(
+        api, staff_east, heping, east, east1, east2, zhang, ledger):
+    """张春露 (key tier) is updated by the ledger, 赵大爷 (key tier, 东二网格) is not in it: the commit keeps
+    her plan's dates afresh and leaves his as they were stored (a refill of the district would rewrite them)."""
+    from datetime import date
+
+    from tests.factories import ResidentFactory
+    from visits.models import DueDate
+    from visits.services import default_rules_ensure
+
+    default_rules_ensure(subdistrict=heping)
+    zhao = ResidentFactory(name="赵大爷", grid=east2, care_tier="key")
+    marked = date(2000, 1, 1)  # no date the schedule would give: shows whether a row was written since
+    DueDate.objects.filter(resident__in=[zhang, zhao]).update(due_date=marked)
+    run = _upload(api, staff_east, ledger, community=east.pk, grid=east1.pk).json()
+    assert api.post(f"/api/v1/imports/{run['id']}/commit/").json()["updated"] == 1
+    assert set(DueDate.objects.filter(resident=zhao).values_list("due_date", flat=True)) == {marked}
+    assert marked not in set(DueDate.objects.filter(resident=zhang).values_list("due_date", flat=True))

@@ -233,3 +233,27 @@ def test_a_search_by_part_of_a_name_finds_it_anywhere_in_the_name_in_order(api, 
         ResidentFactory(name=name, grid=east1)
     body = api.as_(admin).get("/api/v1/residents/", {"search": term}).json()
     assert {row["name"] for row in body["results"]} == found
+
+
+def test_residents_born_on_one_day_are_each_shown_once_across_numbered_pages_and_the_handover(
+        api, web, admin, east1, monkeypatch):
+    """Twelve residents born on 1950-03-02 tie on the sort asked for (出生日期): the numbered pages break the
+    tie by id, as the cursor does, so that page 1, page 2 and the cursor after them show each of them once."""
+    import jiedao.views
+
+    born = [ResidentFactory(grid=east1, birth_date=date(1950, 3, 2)).pk for _ in range(12)]
+    monkeypatch.setattr(pagination, "MAX_PAGE_NUMBER", 2)
+    monkeypatch.setattr(jiedao.views, "MAX_PAGE_NUMBER", 2)
+    client = api.as_(admin)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/api/v1/residents/?ordering=birth_date&page=1&page_size=5").json()
+    page_query = next(q["sql"] for q in queries.captured_queries if "LIMIT 5" in q["sql"] and "ORDER BY" in q["sql"])
+    last_key = page_query.rsplit("ORDER BY", 1)[1].split("LIMIT")[0].split(",")[-1]
+    assert last_key.split() in (['"residents_resident"."id"', "ASC"], ['"residents_resident"."id"', "ASC", "NULLS", "LAST"])
+    second = client.get("/api/v1/residents/?ordering=birth_date&page=2&page_size=5").json()
+    shown = [r["id"] for r in first["results"] + second["results"]]
+    rest = client.get(second["next"]).json()
+    assert shown + [r["id"] for r in rest["results"]] == sorted(born) and rest["next"] is None
+    # The list page sorts its numbered pages the same way.
+    page = web.as_(admin).get(reverse("residents:resident_list"), {"ordering": "birth_date", "page": 2, "page_size": 5})
+    assert [r.pk for r in page.context["object_list"]] == sorted(born)[5:10]
