@@ -26,6 +26,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from . import crypto
 from .params import holds_control_characters, positive_int
 
 MAX_PAGE_SIZE = 200
@@ -149,15 +150,24 @@ class Keyset:
                                             for name, desc in self.keys])
 
     def encode(self, obj) -> str:
-        values = [_plain(_value(obj, name)) for name, _ in self.keys]
-        return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode().rstrip("=")
+        return self.seal([_plain(_value(obj, name)) for name, _ in self.keys])
+
+    def seal(self, values: list) -> str:
+        """The sort key sealed under the field key: a cursor goes into URLs (history, proxies' logs), and the
+        sort key of a resident list is the pinyin of a name or a birth date, which no URL may carry."""
+        plain = json.dumps(values, ensure_ascii=False).encode()
+        return base64.urlsafe_b64encode(crypto.encrypt_bytes(plain, aad=self.purpose)).decode().rstrip("=")
+
+    @property
+    def purpose(self) -> str:
+        return f"cursor:{self.model._meta.label_lower}"
 
     def decode(self, cursor: str) -> list | None:
         """The sort key in `cursor`, checked against the fields; None when it is no cursor of this list."""
         try:
-            values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)),
-                                parse_constant=_no_constant)
-        except (binascii.Error, ValueError, UnicodeDecodeError):
+            sealed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            values = json.loads(crypto.decrypt_bytes(sealed, aad=self.purpose), parse_constant=_no_constant)
+        except (binascii.Error, ValueError, UnicodeDecodeError, IndexError, crypto.DecryptionError):
             return None
         if not isinstance(values, list) or len(values) != len(self.keys) or holds_control_characters(values):
             return None  # (a NUL or a lone surrogate hidden in the base64: no database takes it)
