@@ -370,16 +370,20 @@ SILENCED_SYSTEM_CHECKS = ["models.W038"]
 
 # Celery: with no REDIS_URL, tasks run in-process so the demo needs no broker.
 REDIS_URL = env("REDIS_URL")
+# The cache may be a Redis of its own (CACHE_URL), one that evicts under memory pressure (allkeys-lru), while
+# the broker's must never evict a queued reminder (noeviction): docker-compose.yml runs the two apart. Without
+# CACHE_URL the cache shares the broker's Redis.
+CACHE_URL = env("CACHE_URL") or REDIS_URL
 # The dashboard's figures are cached (reports.selectors.monthly_figures) where every web worker sees the
 # same entries: Redis when there is one, else this process's memory (the demo's one process).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                      "KEY_PREFIX": "jiedao"} if REDIS_URL else
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                      "KEY_PREFIX": "jiedao"} if CACHE_URL else
           {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions read from Redis when there is one (the cache above), kept in PostgreSQL too: any web host answers
-# any request and reads the session from Redis, while a Redis restarted, flushed or short of memory logs no
-# one out (a session only in the cache would be gone, its second factor with it). The session is written at
-# most once a minute (jiedao.sessions), so the database sees few of these writes.
-if REDIS_URL:
+# any request and reads the session from Redis, while a Redis restarted, flushed, short of memory or evicting
+# logs no one out (a session only in the cache would be gone, its second factor with it). The session is
+# written at most once a minute (jiedao.sessions), so the database sees few of these writes.
+if CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 FIGURES_CACHE_SECONDS = int(env("FIGURES_CACHE_SECONDS", "600"))
 # How far behind the read replica may be (DATABASE_REPLICA_URL): a dashboard part started afresh less than this
