@@ -37,6 +37,7 @@ from jiedao.views import PageNumberMixin, RegistryWriterMixin
 from . import id_numbers
 from .choices import tag_labels
 from .imports import RESIDENTS
+from .ledger import CASE_MESSAGE
 from .models import Community, Grid
 
 WORKING = (ImportRun.Status.PENDING, ImportRun.Status.RUNNING, ImportRun.Status.COMMITTING)
@@ -138,7 +139,9 @@ class ImportRunView(RegistryWriterMixin, PageNumberMixin, ListView):
             run=run, outcome=self.outcome, outcomes=[(key, label, run.counts[key]) for key, label in OUTCOMES.items()],
             query=urlencode({"outcome": self.outcome}) if self.outcome else "",
             community=Community.objects.filter(pk=run.params.get("community")).first(),
-            working=run.status in WORKING and not run.stalled)
+            working=run.status in WORKING and not run.stalled,
+            # A 低保/特困 mark is the relief case's to decide: once the resident is registered, open one here.
+            case_message=CASE_MESSAGE)
         return context
 
 

@@ -56,6 +56,21 @@ def test_staff_east_walks_the_wizard(web, staff_east, east, east1, zhang, ledger
     assert not Resident.objects.filter(name="孙大爷").exists()
 
 
+def test_a_dibao_mark_left_out_of_the_import_leads_to_a_case_for_the_resident_once_registered(
+        web, staff_east, east, east1, ledger):
+    """周低保's row says 低保 (row 8): a mark the import may not set. The preview says so; once 周低保 is
+    registered, the row links to opening her relief case, where 低保 is decided."""
+    client = web.as_(staff_east)
+    run_url = _upload(client, ledger, community=east.pk, grid=east1.pk).url
+    preview = client.get(f"{run_url}?outcome=warning").content.decode()
+    assert "请在救助案件中办理" in preview and "办理救助案件" not in preview  # nobody to open it for yet
+    client.post(f"{run_url}commit/")
+    zhou = Resident.objects.get(name="周低保")
+    warned = client.get(f"{run_url}?outcome=warning").content.decode()
+    assert f'href="/assistance/new/{zhou.pk}/"' in warned and "办理救助案件" in warned
+    assert client.get(f"/assistance/new/{zhou.pk}/").status_code == 200
+
+
 def test_undo_refused_on_the_page_says_what_changed(web, staff_east, east, east1, ledger):
     client = web.as_(staff_east)
     run = ImportRun.objects.get(pk=int(_upload(client, ledger, community=east.pk, grid=east1.pk).url.split("/")[-2]))

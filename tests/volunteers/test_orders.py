@@ -181,13 +181,20 @@ def test_an_order_not_accepted_in_time_reminds_the_leader_then_the_centre(api, a
     assert Notification.objects.get(recipient=admin).kind == "escalation"
 
 
-def test_an_accepted_order_not_done_by_its_deadline_reminds_the_leader(api, admin, team_leader, happy_team, order):
+def test_an_accepted_order_not_done_by_its_deadline_reminds_the_leader_then_the_centre(api, admin, team_leader,
+                                                                                      happy_team, order):
     dispatch(api, admin, order, happy_team, days=3)
     step(api, team_leader, order, "accepted")
     order.refresh_from_db()
     assert services.orders_remind(now=order.deadline - timedelta(hours=1))["written"] == 0
     assert services.orders_remind(now=order.deadline + timedelta(minutes=1))["written"] == 1
     assert "未完成" in Notification.objects.get(recipient=team_leader).message
+    # Still not done a day after its deadline: the centre is told, once.
+    assert services.orders_remind(now=order.deadline + timedelta(hours=23))["written"] == 0
+    assert services.orders_remind(now=order.deadline + timedelta(hours=25))["written"] == 1
+    assert services.orders_remind(now=order.deadline + timedelta(hours=26))["written"] == 0
+    escalation = Notification.objects.get(recipient=admin)
+    assert escalation.kind == "escalation" and "未完成" in escalation.message and "请中心跟进" in escalation.message
 
 
 def test_the_team_leaders_phone_page_lists_the_open_orders_and_takes_a_step(web, api, admin, team_leader,

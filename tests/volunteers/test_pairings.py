@@ -196,3 +196,31 @@ def test_another_sub_districts_grid_worker_is_not_found_like_one_that_does_not_e
     assert [a.status_code for a in answers] == [400, 400]
     assert answers[0].json()["worker"][0].replace(str(gridder.pk), "N") == \
         answers[1].json()["worker"][0].replace("99999", "N")
+
+
+def test_a_pairings_visit_moves_her_plan_and_counts_in_the_target_elders_monthly_rate(
+        api, gridder, staff_east, heping, pairing, zhang):
+    """张春露 (key tier: visited weekly; 85 and living alone, so a target elder) is due a home visit; the visit
+    周网格 and 陈小红 make through the pairing takes it off his day, stores her next date a week on, and counts
+    her as visited in the month's rate of target elders."""
+    from visits.models import DueDate
+    from visits.selectors import day_of, monthly_visit_rate
+    from visits.services import default_rules_ensure
+
+    default_rules_ensure(subdistrict=heping)
+    month = timezone.localdate().replace(day=1)
+
+    def home_due():
+        day = day_of(gridder)
+        return [r.item.resident_id for r in day["overdue"] + day["due"] if r.item.method == "home"]
+
+    assert home_due() == [zhang.pk]
+    before = monthly_visit_rate(staff_east, month)
+    assert zhang in before["missing"] and before["visited"] == 0
+    response = api.as_(gridder).post(f"/api/v1/pairings/{pairing.pk}/visits/", {"notes": "陪老人聊天"}, format="json")
+    assert response.status_code == 201, response.json()
+    assert home_due() == []
+    stored = DueDate.objects.get(resident=zhang, method="home")
+    assert stored.due_date == stored.last_visit + timedelta(days=7) == timezone.localdate() + timedelta(days=7)
+    after = monthly_visit_rate(staff_east, month)
+    assert zhang not in after["missing"] and after["visited"] == 1 and after["rate"] == 100.0
