@@ -216,6 +216,9 @@ def client_for(user):
     from django.conf import settings
     from django.test import Client
 
+    from jiedao.warmup import before_first_request
+
+    before_first_request()  # as jiedao/wsgi.py does in every web process
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = signed_in_session(user)
     return client
