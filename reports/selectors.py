@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -247,13 +247,22 @@ MEAL_SUMS = ("meals", "diners", "paid", "subsidy")
 
 
 def _meal_sums(meals, ours: list[int], diners) -> dict:
-    """A span of meals per community of `ours`, the others' row (guests, residents of other sub-districts)
-    and the total, with `diners` as the count of people."""
+    """A span of meals per community of `ours` and the others' row (guests, residents of other sub-districts),
+    with `diners` as the count of people. The two split the meals, each diner in one of them (a resident has
+    one community, a guest is among the others), so their sums are the total: no third query for it."""
     sums = {"meals": Count("id"), "diners": diners, "paid": Sum("price"), "subsidy": Sum("subsidy")}
-    return {"values": {row.pop("resident__community_id"): row for row in meals.filter(
-                resident__community_id__in=ours).values("resident__community_id").annotate(**sums).order_by()},
-            "others": meals.filter(Q(resident__isnull=True) | ~Q(resident__community_id__in=ours)).aggregate(**sums),
-            "total": meals.aggregate(**sums)}
+    # One pass over the span, grouped by the diner's community when it is one of ours, else in one group
+    # (NULL) of the others: a guest (no resident) or a resident of another sub-district.
+    group = (models.Case(When(resident__community_id__in=ours, then=F("resident__community_id")), default=None,
+                  output_field=IntegerField()) if ours else Value(None, output_field=IntegerField()))
+    values, others = {}, {}
+    for row in meals.annotate(community_group=group).values("community_group").annotate(**sums).order_by():
+        pk = row.pop("community_group")
+        if pk is None:
+            others = row
+        else:
+            values[pk] = row
+    return {"values": values, "others": others}
 
 
 def _meal_days(user, communities, period: Period, part) -> dict:
@@ -278,9 +287,9 @@ def _meal_days(user, communities, period: Period, part) -> dict:
                 for key in MEAL_SUMS}
 
     spans = [s for s in spans if s is not None]
-    return {"values": {pk: add(*(s["values"].get(pk, {}) for s in spans)) for pk in set().union(
-                *(s["values"] for s in spans))},
-            "others": add(*(s["others"] for s in spans)), "total": add(*(s["total"] for s in spans))}
+    values = {pk: add(*(s["values"].get(pk, {}) for s in spans)) for pk in set().union(*(s["values"] for s in spans))}
+    others = add(*(s["others"] for s in spans))
+    return {"values": values, "others": others, "total": add(*values.values(), others)}
 
 
 def _meals(user, communities, period: Period, part) -> dict:
@@ -724,8 +733,8 @@ def _scope(user) -> str | None:
 
 # Moves on when what a part caches changes shape, so that a deployment never reads an entry an older
 # release left (2: the visits and meals parts hold the sums of their days, not their tables; 3: the register
-# links name status=active).
-FIGURES_SHAPE = 3
+# links name status=active; 4: the meals parts keep no total, it is their rows' sum).
+FIGURES_SHAPE = 4
 
 
 def _cached(name: str, user, period: Period, compute):
