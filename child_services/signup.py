@@ -75,7 +75,9 @@ def public_sign_up(*, programme: Programme, id_number: str, phone: str) -> None:
     # the parent's one request (and the enrolment service never enrols a child twice whatever comes).
     key = f"signup:child:{programme.pk}:{blind_index('signup', id_number + ':' + phone)}"
     if not cache.add(key, 1, DAY):
-        return  # one request per child: the first one's text has been sent
+        # One request per child: the first one's text has been sent. (A cache that evicts under memory pressure,
+        # CACHE_URL, may drop the key first: a second request then sends a second text, never a second place.)
+        return
     child = filter_by_id_number(Resident.objects.filter(community__subdistrict_id=programme.point.subdistrict_id,
                                                         status=Status.ACTIVE), id_number).first()
     guardian = _guardian(child, phone) if child is not None else None

@@ -61,6 +61,7 @@ class Key:
     encryption: bytes  # 32 bytes; SM4 uses the first 16
     blind_index: bytes
     last4: bytes
+    cursor: bytes  # seals list cursors (jiedao.pagination): a use of its own, apart from the stored fields
 
 
 def _derive(secret: str, purpose: bytes, length: int = 32) -> bytes:
@@ -73,7 +74,8 @@ def _key(secret: str) -> Key:
     if len(secret) < MIN_SECRET_LENGTH:
         raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEY must be at least {MIN_SECRET_LENGTH} characters.")
     return Key(key_id=_derive(secret, b"key id", KEY_ID), encryption=_derive(secret, b"encryption"),
-               blind_index=_derive(secret, b"blind index"), last4=_derive(secret, b"last four"))
+               blind_index=_derive(secret, b"blind index"), last4=_derive(secret, b"last four"),
+               cursor=_derive(secret, b"list cursor"))
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,24 @@ def decrypt_bytes(stored: bytes, *, aad: str) -> bytes:
     version, key_id = stored[0], stored[1:1 + KEY_ID]
     nonce, sealed = stored[1 + KEY_ID:1 + KEY_ID + NONCE], stored[1 + KEY_ID + NONCE:]
     return _open(version, _key_by_id(key_id).encryption, nonce, sealed, aad.encode())
+
+
+def seal_token(plain: bytes, *, aad: str) -> bytes:
+    """Sealed with AES-256-GCM under the cursor key (never the fields' key): what the app hands out in URLs and
+    reads back, such as a list's cursor."""
+    key, nonce = current_key(), os.urandom(NONCE)
+    return key.key_id + nonce + AESGCM(key.cursor).encrypt(nonce, plain, aad.encode())
+
+
+def open_token(sealed: bytes, *, aad: str) -> bytes:
+    """What seal_token sealed; DecryptionError for anything else (cut, altered, another key's or purpose's)."""
+    key_id, nonce, data = sealed[:KEY_ID], sealed[KEY_ID:KEY_ID + NONCE], sealed[KEY_ID + NONCE:]
+    if len(key_id) < KEY_ID or len(nonce) < NONCE or len(data) < TAG:
+        raise DecryptionError("not a sealed token")
+    try:
+        return AESGCM(_key_by_id(key_id).cursor).decrypt(nonce, data, aad.encode())
+    except InvalidTag:
+        raise DecryptionError("the token was altered, or sealed under another key") from None
 
 
 def bytes_are_current(stored: bytes) -> bool:

@@ -91,21 +91,24 @@ class ListPaginator(Paginator):
 
 # --- keyset pages ----------------------------------------------------------------------------------------
 
-def _ordering(queryset) -> list[tuple[str, bool]]:
-    """The list's sort as (field path, descending), ending in the primary key so that it is total."""
+def _ordering(queryset) -> tuple[list[tuple[str, bool]], bool]:
+    """The list's sort as (field path, descending), ending in the primary key so that it is total, and
+    whether that is the sort the list asked for (False when a relation's own ordering gave way to its key)."""
     order = list(queryset.query.order_by or queryset.query.get_meta().ordering)
-    keys = []
+    keys, as_asked = [], True
     for item in order:
         if not isinstance(item, str):
             raise TypeError("keyset pages need an ordering by field names")
         name = item.lstrip("-")
         field = _field(queryset.model, "id" if name == "pk" else name)
-        # A relation sorts by its key (a monthly report by sub-district): the cursor holds the id, not the row.
-        keys.append((field.attname if field.is_relation and "__" not in name else "id" if name == "pk" else name,
-                     item.startswith("-")))
+        bare_relation = field.is_relation and "__" not in name
+        # A relation sorts by its key (a monthly report by sub-district): the cursor holds the id, not the row;
+        # Django sorts such a list by the related model's own ordering (the sub-district's name) instead.
+        as_asked &= not (bare_relation and field.related_model._meta.ordering)
+        keys.append((field.attname if bare_relation else "id" if name == "pk" else name, item.startswith("-")))
     if not any(name == "id" for name, _ in keys):
         keys.append(("id", False))
-    return keys
+    return keys, as_asked
 
 
 def _field(model, path: str):
@@ -143,7 +146,7 @@ class Keyset:
     """
 
     def __init__(self, queryset):
-        self.keys = _ordering(queryset)
+        self.keys, self.as_asked = _ordering(queryset)
         self.model = queryset.model
         self.fields = [_field(self.model, name) for name, _ in self.keys]
         self.queryset = queryset.order_by(*[F(name).desc(nulls_first=True) if desc else F(name).asc(nulls_last=True)
@@ -156,7 +159,7 @@ class Keyset:
         """The sort key sealed under the field key: a cursor goes into URLs (history, proxies' logs), and the
         sort key of a resident list is the pinyin of a name or a birth date, which no URL may carry."""
         plain = json.dumps(values, ensure_ascii=False).encode()
-        return base64.urlsafe_b64encode(crypto.encrypt_bytes(plain, aad=self.purpose)).decode().rstrip("=")
+        return base64.urlsafe_b64encode(crypto.seal_token(plain, aad=self.purpose)).decode().rstrip("=")
 
     @property
     def purpose(self) -> str:
@@ -166,8 +169,8 @@ class Keyset:
         """The sort key in `cursor`, checked against the fields; None when it is no cursor of this list."""
         try:
             sealed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            values = json.loads(crypto.decrypt_bytes(sealed, aad=self.purpose), parse_constant=_no_constant)
-        except (binascii.Error, ValueError, UnicodeDecodeError, IndexError, crypto.DecryptionError):
+            values = json.loads(crypto.open_token(sealed, aad=self.purpose), parse_constant=_no_constant)
+        except (binascii.Error, ValueError, UnicodeDecodeError, crypto.DecryptionError):
             return None
         if not isinstance(values, list) or len(values) != len(self.keys) or holds_control_characters(values):
             return None  # (a NUL or a lone surrogate hidden in the base64: no database takes it)
@@ -275,9 +278,10 @@ class Pagination(PageNumberPagination):
             # Numbered pages in the cursor's order (ending in the id): rows tied on the list's own sort keep
             # one order, so none repeats or is skipped between pages or where the cursor takes over.
             self.keyset = Keyset(queryset)
-            queryset = self.keyset.queryset
         except (AttributeError, TypeError, FieldDoesNotExist):
             self.keyset = None
+        if self.keyset and self.keyset.as_asked:
+            queryset = self.keyset.queryset
         return super().paginate_queryset(queryset, request, view)
 
     def get_next_link(self):

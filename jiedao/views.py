@@ -114,7 +114,7 @@ class PageNumberMixin:
                 keyset = None
         # The numbered pages are sorted as the cursor pages are (ending in the id): rows that tie on the
         # list's own sort keep one order, so none repeats or is skipped between pages or at the handover.
-        paginator = ListPaginator(keyset.queryset if keyset else queryset, page_size,
+        paginator = ListPaginator(keyset.queryset if keyset and keyset.as_asked else queryset, page_size,
                                   orphans=self.get_paginate_orphans(),
                                   allow_empty_first_page=self.get_allow_empty(),
                                   estimate=unfiltered(self.request.GET))

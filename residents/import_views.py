@@ -38,7 +38,7 @@ from . import id_numbers
 from .choices import tag_labels
 from .imports import RESIDENTS
 from .ledger import CASE_MESSAGE
-from .models import Community, Grid
+from .models import Community, Grid, Resident, Status
 
 WORKING = (ImportRun.Status.PENDING, ImportRun.Status.RUNNING, ImportRun.Status.COMMITTING)
 OUTCOMES = dict(ImportRow.Outcome.choices)
@@ -135,12 +135,19 @@ class ImportRunView(RegistryWriterMixin, PageNumberMixin, ListView):
         run = self.run
         for row in context["rows"]:
             row.changes = _changes(row) if row.outcome == ImportRow.Outcome.UPDATE else []
+        # A 低保/特困 mark is the relief case's to decide: once the resident is registered, and while she is an
+        # active resident in the reader's scope, the row links to opening her case (one query for the page).
+        marked = [row for row in context["rows"] if row.target_id and CASE_MESSAGE in (row.reasons or [])]
+        if marked and run.status == ImportRun.Status.COMMITTED:
+            open_to = set(Resident.objects.visible_to(self.request.user).filter(
+                status=Status.ACTIVE, pk__in=[row.target_id for row in marked]).values_list("pk", flat=True))
+            for row in marked:
+                row.case_resident = row.target_id if row.target_id in open_to else None
         context.update(
             run=run, outcome=self.outcome, outcomes=[(key, label, run.counts[key]) for key, label in OUTCOMES.items()],
             query=urlencode({"outcome": self.outcome}) if self.outcome else "",
             community=Community.objects.filter(pk=run.params.get("community")).first(),
             working=run.status in WORKING and not run.stalled,
-            # A 低保/特困 mark is the relief case's to decide: once the resident is registered, open one here.
             case_message=CASE_MESSAGE)
         return context
 

@@ -38,13 +38,12 @@ def test_the_cache_goes_where_cache_url_says_and_the_broker_stays_on_redis_url(e
 def test_a_web_process_is_ready_before_its_first_request_with_nothing_left_for_a_long_collection():
     """jiedao/wsgi.py imports every view before the first request and freezes what is alive then, so that no
     request pays for a full garbage collection walking the 300,000 objects that live as long as the process."""
-    probe = ("import gc, sys, time; import jiedao.wsgi; "
-             "t = time.perf_counter(); gc.collect(); took = time.perf_counter() - t; "
-             "print(gc.get_freeze_count(), 'residents.views' in sys.modules, took)")
+    probe = ("import gc, sys; import jiedao.wsgi; "
+             "print(gc.get_freeze_count(), 'residents.views' in sys.modules, len(gc.get_objects()))")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jiedao.settings", "DEBUG": "1"}
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    frozen, views_loaded, took = done.stdout.split()
-    assert int(frozen) > 100_000 and views_loaded == "True"
-    assert float(took) < 0.02  # a full collection of the frozen process: about 100 ms without the freeze
+    frozen, views_loaded, tracked = done.stdout.split()
+    # What a full collection walks is what is tracked and not frozen: a few thousand objects, not 300,000.
+    assert int(frozen) > 100_000 and views_loaded == "True" and int(tracked) < int(frozen) // 20

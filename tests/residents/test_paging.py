@@ -75,7 +75,7 @@ def test_a_cursor_page_keeps_the_filters(api, admin, register, east1):
 
 def _sealed(text: str, model=Resident) -> str:
     """A cursor of any content, sealed as the app seals its own: what someone holding the key could forge."""
-    return base64.urlsafe_b64encode(crypto.encrypt_bytes(text.encode(), aad=Keyset(model.objects.all()).purpose)
+    return base64.urlsafe_b64encode(crypto.seal_token(text.encode(), aad=Keyset(model.objects.all()).purpose)
                                     ).decode().rstrip("=")
 
 
@@ -108,7 +108,10 @@ def test_a_sealed_cursor_whose_values_are_no_sort_key_of_the_list_is_a_400_in_ch
 def test_a_cursor_carries_no_name_or_birth_date_and_serves_only_the_list_it_came_from(api, admin, register):
     """The cursor goes into URLs, and so into the browser's history and a proxy's log: the pinyin of the last
     name shown, or a birth date, is sealed in it, and a cursor of the residents opens no other list."""
+    from volunteers.models import Volunteer
+
     client = api.as_(admin)
+    cursors = []
     for ordering, shown in (("", lambda r: r.name_pinyin), ("birth_date", lambda r: r.birth_date.isoformat())):
         answer = client.get(f"/api/v1/residents/?cursor=&page_size=5&ordering={ordering}").json()
         cursor = answer["next"].split("cursor=")[1].split("&")[0]
@@ -116,8 +119,32 @@ def test_a_cursor_carries_no_name_or_birth_date_and_serves_only_the_list_it_came
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         assert shown(last).encode() not in raw and shown(last) not in cursor
         assert client.get(answer["next"]).status_code == 200
-    stranger = client.get(f"/api/v1/households/?cursor={cursor}")
+        cursors.append(cursor)
+    # The volunteers' list sorts by (name, id), the shape of the residents' (pinyin, id): the same values sealed
+    # for the volunteers open their list, the residents' cursor does not (the seal names its table).
+    values = Keyset(Resident.objects.all()).decode(cursors[0])
+    assert client.get(f"/api/v1/volunteers/?cursor={Keyset(Volunteer.objects.all()).seal(values)}").status_code == 200
+    stranger = client.get(f"/api/v1/volunteers/?cursor={cursors[0]}")
     assert stranger.status_code == 400 and stranger.json() == {"cursor": [pagination.CURSOR_MESSAGE]}
+
+
+def _cut(cursor: str, size: int) -> str:
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    return base64.urlsafe_b64encode(raw[:size]).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("size", [1, 5, 10, 17, 31, -1])
+def test_a_real_cursor_cut_short_or_altered_is_a_400(api, admin, register, size):
+    client = api.as_(admin)
+    cursor = client.get("/api/v1/residents/?cursor=&page_size=5").json()["next"].split("cursor=")[1].split("&")[0]
+    if size == -1:  # one bit of the sealed text flipped
+        raw = bytearray(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        raw[-1] ^= 1
+        forged = base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")
+    else:
+        forged = _cut(cursor, size)
+    answer = client.get(f"/api/v1/residents/?cursor={forged}")
+    assert answer.status_code == 400 and answer.json() == {"cursor": [pagination.CURSOR_MESSAGE]}
 
 
 def test_an_account_whose_places_are_gone_lists_nothing_rather_than_failing(api, web, staff_east, register):
@@ -143,6 +170,21 @@ def test_monthly_reports_page_by_cursor_in_the_order_of_their_sub_district(api, 
         seen += [row["id"] for row in answer.json()["results"]]
         url = answer.json()["next"]
     assert sorted(seen) == sorted(MonthlyReport.objects.values_list("pk", flat=True)) and len(set(seen)) == 4
+
+
+def test_the_bureaus_report_list_keeps_its_sub_districts_in_the_order_of_their_names(api, district, heping, qinglong):
+    """丁香街道, registered last, sorts first by name: the numbered pages keep the reports' own sort (each month's
+    sub-districts by name), which the cursor, holding the sub-district's id, cannot follow."""
+    from reports.models import MonthlyReport
+    from tests.factories import SubdistrictFactory
+    from tests.reports.factories import MonthlyReportFactory
+
+    dingxiang = SubdistrictFactory(name="丁香街道")
+    for subdistrict in (heping, qinglong, dingxiang):
+        MonthlyReportFactory(subdistrict=subdistrict, month=date(2026, 10, 1))
+    listed = api.as_(district).get("/api/v1/reports/").json()["results"]
+    by_id = MonthlyReport.objects.in_bulk([row["id"] for row in listed])
+    assert [by_id[row["id"]].subdistrict.name for row in listed] == ["丁香街道", "和平里街道", "青龙街道"]
 
 
 def test_page_numbers_end_where_the_cursor_takes_over(api, admin, register, monkeypatch):
