@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cleanup(api, staff_east, happy_team):
     start = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0)
-    if start > timezone.now() - timedelta(hours=3):
-        start -= timedelta(days=1)  # a morning already over, so its check-outs are in the past
+    if start > timezone.now() - timedelta(hours=5):
+        # A morning over long enough that its check-outs, up to an hour after its end, are in the past: between
+        # 11:00 and 12:01 today's would have been refused as "later than now" before any other rule was asked.
+        start -= timedelta(days=1)
     response = api.as_(staff_east).post("/api/v1/activities/", {
         "name": "楼道清扫", "team": happy_team.pk, "place": "和平里一区", "starts_at": start.isoformat(),
         "ends_at": (start + timedelta(hours=3)).isoformat(), "capacity": 2}, format="json")
