@@ -2,7 +2,8 @@ import django_filters
 from django import forms
 
 from jiedao.filters import CSVChoiceFilter, LocalDayFilter, scoped_choices
-from residents.models import Community, Grid, Resident, Subdistrict
+from residents.filters import community_filter, grid_filter, subdistrict_filter
+from residents.models import Community, Resident, Subdistrict
 
 from .models import Case, CaseKind, CaseState, Disbursement, DisbursementMethod, Wish, WishState
 
@@ -11,12 +12,9 @@ class CaseFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="类别", choices=CaseKind.choices)
     state = CSVChoiceFilter(label="状态", choices=CaseState.choices, lookup_expr="in")
     # The district bureau's figures per sub-district link here (a sub-district's subtotal row).
-    subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="resident__community__subdistrict",
-                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
-    community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
-                                                 queryset=scoped_choices(Community))
-    grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
-                                            queryset=scoped_choices(Grid, "community"))
+    subdistrict = subdistrict_filter("resident")
+    community = community_filter("resident")
+    grid = grid_filter("resident")
     resident = django_filters.ModelChoiceFilter(label="申请人", queryset=scoped_choices(Resident),
                                                 widget=forms.NumberInput)
     opened_from = LocalDayFilter(label="申请日期起", field_name="opened_at")
@@ -57,12 +55,9 @@ class WishFilterSet(django_filters.FilterSet):
     state = CSVChoiceFilter(label="状态", choices=WishState.choices, lookup_expr="in")
     # The dashboard's child-services sheet counts children's wishes and links here with for_child=true.
     for_child = django_filters.BooleanFilter(label="儿童心愿", widget=forms.NullBooleanSelect)
-    subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="resident__community__subdistrict",
-                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
-    community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
-                                                 queryset=scoped_choices(Community))
-    grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
-                                            queryset=scoped_choices(Grid, "community"))
+    subdistrict = subdistrict_filter("resident")
+    community = community_filter("resident")
+    grid = grid_filter("resident")
     resident = django_filters.ModelChoiceFilter(label="心愿人", queryset=scoped_choices(Resident),
                                                 widget=forms.NumberInput)
     created_from = LocalDayFilter(label="征集日期起", field_name="created_at")

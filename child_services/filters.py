@@ -3,7 +3,8 @@ from django import forms
 from django.utils import timezone
 
 from jiedao.filters import DayFilter, scoped_choices
-from residents.models import Community, Grid, Resident, ServicePoint, Subdistrict
+from residents.filters import community_filter, grid_filter, subdistrict_filter
+from residents.models import Community, Resident, ServicePoint, Subdistrict
 
 from .choices import EnrolmentChannel, EnrolmentStatus, ProgrammeKind
 from .models import DeliveryStatus, Enrolment, NutritionDelivery, NutritionPlan, Programme
@@ -56,12 +57,9 @@ class NutritionPlanFilterSet(django_filters.FilterSet):
 
     child = django_filters.ModelChoiceFilter(label="儿童", queryset=scoped_choices(Resident), widget=forms.NumberInput)
     active = django_filters.BooleanFilter(label="在发放", widget=forms.NullBooleanSelect)
-    subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="child__community__subdistrict",
-                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
-    community = django_filters.ModelChoiceFilter(label="社区", field_name="child__community",
-                                                 queryset=scoped_choices(Community))
-    grid = django_filters.ModelChoiceFilter(label="网格", field_name="child__grid",
-                                            queryset=scoped_choices(Grid, "community"))
+    subdistrict = subdistrict_filter("child")
+    community = community_filter("child")
+    grid = grid_filter("child")
     mine = django_filters.BooleanFilter(label="我负责的", method="filter_mine", widget=forms.CheckboxInput)
 
     def filter_mine(self, queryset, name, value):

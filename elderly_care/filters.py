@@ -1,8 +1,8 @@
 import django_filters
-from django import forms
 
 from jiedao.filters import DayFilter, scoped_choices
-from residents.models import Community, ServicePoint, Subdistrict
+from residents.filters import community_filter, subdistrict_filter
+from residents.models import Community, ServicePoint
 
 from .models import Meal, MealType
 
@@ -10,10 +10,8 @@ from .models import Meal, MealType
 class MealFilterSet(django_filters.FilterSet):
     point = django_filters.ModelChoiceFilter(label="服务点", queryset=scoped_choices(ServicePoint))
     meal = django_filters.ChoiceFilter(label="餐次", choices=MealType.choices)
-    subdistrict = django_filters.ModelChoiceFilter(label="居民所在街道", field_name="resident__community__subdistrict",
-                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
-    community = django_filters.ModelChoiceFilter(label="居民所在社区", field_name="resident__community",
-                                                 queryset=scoped_choices(Community))
+    subdistrict = subdistrict_filter("resident", "居民所在街道")
+    community = community_filter("resident", "居民所在社区")
     others = django_filters.BooleanFilter(label="来宾及外街道居民", method="filter_others",
                                           help_text="未登记的来宾，以及不属于您所辖社区的居民")
     date_from = DayFilter(label="起始日期", field_name="date", lookup_expr="gte")

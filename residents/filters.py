@@ -39,6 +39,25 @@ AGE_BAND_MESSAGE = (f"请按 {AGE_BAND_YEARS} 岁分段筛选年龄：最小年�
                     f"最大年龄为 {AGE_BAND_YEARS} 的倍数减一（如 64、79）。")
 
 
+
+# The places of a row reached through `path` (its resident's, its child's community), as every feature's list
+# filters them: the sub-district hidden (a district figure's subtotal row links with ?subdistrict=), the
+# community and the grid as selects of the reader's own places.
+def subdistrict_filter(path: str, label: str = "街道"):
+    return django_filters.ModelChoiceFilter(label=label, field_name=f"{path}__community__subdistrict",
+                                            queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
+
+
+def community_filter(path: str, label: str = "社区"):
+    return django_filters.ModelChoiceFilter(label=label, field_name=f"{path}__community",
+                                            queryset=scoped_choices(Community))
+
+
+def grid_filter(path: str, label: str = "网格"):
+    return django_filters.ModelChoiceFilter(label=label, field_name=f"{path}__grid",
+                                            queryset=scoped_choices(Grid, "community"))
+
+
 class ResidentFilterForm(forms.Form):
     # Set by the FilterSet for a reader who sees age bands, not birth dates: an exact age would narrow each
     # row's masked number below what the band leaves.

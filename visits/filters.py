@@ -3,7 +3,8 @@ from django import forms
 
 from jiedao.filters import CSVChoiceFilter, LocalDayFilter, scoped_choices
 from jiedao.models import User
-from residents.models import Community, Grid, Resident, Subdistrict
+from residents.filters import community_filter, subdistrict_filter
+from residents.models import Grid, Resident
 
 from .models import Hazard, HazardKind, HazardStatus, Method, Visit
 
@@ -24,10 +25,8 @@ class VisitFilterSet(django_filters.FilterSet):
     grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
                                             queryset=scoped_choices(Grid, "community"))
     # The bureau's subtotal of a sub-district opens this list (hidden: the other roles have one).
-    subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="resident__community__subdistrict",
-                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
-    community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
-                                                 queryset=scoped_choices(Community))
+    subdistrict = subdistrict_filter("resident")
+    community = community_filter("resident")
     date_from = LocalDayFilter(label="起始日期", field_name="visited_at")
     date_to = LocalDayFilter(label="截止日期", field_name="visited_at", until=True)
 
@@ -40,8 +39,7 @@ class VisitFilterSet(django_filters.FilterSet):
 class HazardFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=HazardStatus.choices)
     kind = django_filters.ChoiceFilter(label="类别", choices=HazardKind.choices)
-    community = django_filters.ModelChoiceFilter(label="社区", field_name="resident__community",
-                                                 queryset=scoped_choices(Community))
+    community = community_filter("resident")
     grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
                                             queryset=scoped_choices(Grid, "community"))
 

@@ -11,6 +11,7 @@ from jiedao.filters import CSVChoiceFilter, DayFilter, LocalDayFilter, scoped_ch
 from jiedao.models import AuditAction
 from jiedao.text import is_phone, phone_number
 from residents import id_numbers
+from residents.filters import subdistrict_filter
 from residents.models import Community, Resident, Subdistrict
 
 from .choices import OrderState, VolunteerStatus
@@ -142,8 +143,7 @@ class ServiceOrderFilterSet(django_filters.FilterSet):
                             lookup_expr="in")
     service = django_filters.ModelChoiceFilter(label="服务项目", queryset=scoped_choices(ServiceKind))
     team = django_filters.ModelChoiceFilter(label="服务队", queryset=scoped_choices(Team))
-    subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="resident__community__subdistrict",
-                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
+    subdistrict = subdistrict_filter("resident")
     # `none` too, so that the sheet's 街道（不分社区） row opens it (a resident always has a community: no rows).
     community = _community("社区", "resident__community", unplaced=True)
     created_from = LocalDayFilter(label="点单日期起", field_name="created_at")
@@ -189,8 +189,7 @@ class ActivityFilterSet(django_filters.FilterSet):
 
 class PairingFilterSet(django_filters.FilterSet):
     # The bureau's subtotal of a sub-district opens this list (hidden: the other roles have one).
-    subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="resident__community__subdistrict",
-                                                   queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
+    subdistrict = subdistrict_filter("resident")
     community = _community("社区", "resident__community", unplaced=True)
     volunteer = django_filters.ModelChoiceFilter(label="志愿者", queryset=scoped_choices(Volunteer),
                                                  widget=forms.NumberInput)
