@@ -10,7 +10,11 @@ request, the check-in's p95 and the errors. Exits 1 if any request failed.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jiedao_load_bench .venv/bin/python benchmarks/load.py
     .venv/bin/python benchmarks/load.py --residents 20000 --seconds 15     # SQLite, a quick look
 
-Options: --residents (100000), --workers (4), --clients (4,25), --seconds per run (30).
+Options: --residents (100000), --workers (4), --counter-workers (2), --clients (4,25), --seconds per run (30).
+
+The canteen counter's check-ins go to a gunicorn of their own (--counter-workers), as the deployment routes
+`/api/v1/meals/` to compose's `web-counter`: a diner at the counter never queues behind the office's list pages
+for a worker. --counter-workers 0 sends them to the office's gunicorn with everything else.
 """
 
 import argparse
@@ -112,6 +116,8 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=30, help="days of meals seeded (default 30)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--clients", default="4,25", help="locust clients per run, comma-separated")
+    parser.add_argument("--counter-workers", type=int, default=2,
+                        help="workers of the counter's own gunicorn for check-ins (default 2; 0: none)")
     parser.add_argument("--seconds", type=int, default=30, help="each run's length (default 30)")
     common.add_database_arguments(parser)
     args = parser.parse_args()
@@ -138,17 +144,25 @@ def main() -> int:
     # DEBUG off serves the collected files, by their hashed names (the manifest): collected as it would be.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=common.ROOT,
                    env={**env, "LOAD_PLAN": ""}, check=True)
-    port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "jiedao.wsgi:application",
-                               "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-                               "--logger-class", "jiedao.gunicorn_logging.RedactingLogger"],
-                              cwd=common.ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=open(out / "gunicorn.log", "w"))
-    try:
+    def gunicorn(workers: int, log: str) -> tuple[subprocess.Popen, str]:
+        port = free_port()
+        server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "jiedao.wsgi:application",
+                                   "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                                   "--logger-class", "jiedao.gunicorn_logging.RedactingLogger"],
+                                  cwd=common.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(out / log, "w"))
         wait_for(port, server)
         first = urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=60)  # workers booted
         assert first.status == 200, first.status
-        host = f"http://127.0.0.1:{port}"
+        return server, f"http://127.0.0.1:{port}"
+
+    servers = []
+    try:
+        office, host = gunicorn(args.workers, "gunicorn.log")
+        servers.append(office)
+        if args.counter_workers:
+            counter, handed["counter_host"] = gunicorn(args.counter_workers, "gunicorn-counter.log")
+            servers.append(counter)
+            (out / "plan.json").write_text(json.dumps(handed), encoding="utf-8")
         results = []
         for clients in [int(c) for c in args.clients.split(",") if c.strip()]:
             plain = run_locust("PlainPage", clients, args.seconds, host, env, out)
@@ -156,12 +170,15 @@ def main() -> int:
             mix = run_locust("Office", clients, args.seconds, host, env, out)
             results.append((clients, plain, mix))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
 
     failed = False
-    print(f"\ngunicorn {args.workers} workers on 127.0.0.1, locust on the same machine, {args.seconds} s per run "
-          f"({os.cpu_count()} cores)\n")
+    counter = (f", the counter's check-ins on {args.counter_workers} of their own" if args.counter_workers
+               else ", check-ins among them")
+    print(f"\ngunicorn {args.workers} workers on 127.0.0.1{counter}, locust on the same machine, {args.seconds} s "
+          f"per run ({os.cpu_count()} cores)\n")
     rows = []
     for clients, plain, mix in results:
         plain_rps, mix_rps = plain["rows"]["Aggregated"]["rps"], mix["rows"]["Aggregated"]["rps"]

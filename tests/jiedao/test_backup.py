@@ -83,7 +83,7 @@ def test_the_deployment_keeps_the_owners_url_from_the_web_and_the_workers_and_ba
     import yaml
 
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
-    for name in ["web", "worker", "beat"]:
+    for name in ["web", "web-counter", "worker", "beat"]:
         assert services[name]["environment"]["DATABASE_OWNER_URL"] == "", name
     assert "environment" not in services["migrate"] and "migrate" in services["migrate"]["command"]
     assert "python manage.py backup" in services["backup"]["command"]
