@@ -135,8 +135,9 @@ TEMPLATES = [
 ]
 
 # Form widgets are drawn by the project's template engine, so that templates/django/forms/ may replace a stock
-# widget's template (the select, whose options are written in place: benchmarks/README.md, "Template share").
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# widget's template (the select, whose options are written in place: benchmarks/README.md, "Template share");
+# the input, the select and the checkboxes are drawn in Python with those templates' markup (jiedao/rendering.py).
+FORM_RENDERER = "jiedao.rendering.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
