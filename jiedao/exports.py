@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.files import File
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, QueryDict
 from django.utils import timezone
@@ -24,6 +25,7 @@ from django_filters import FilterSet
 
 from . import audit
 from .models import AuditAction, ExportJob
+from .pagination import Keyset
 from .routers import reading_replica
 from .xlsx import TooManyRows, write_sheet
 
@@ -117,19 +119,49 @@ def headers(columns) -> list[tuple[str, int]]:
 
 def sheet_rows(queryset, columns) -> Iterator[list]:
     """The cells of every row of `queryset`, read CHUNK rows at a time; the queries do not grow in
-    number with the rows."""
+    number with the rows (but for one a CHUNK through PgBouncer, below)."""
     if not isinstance(columns, Columns):
         accessors = [accessor for _, accessor, _ in columns]
-        for obj in queryset.iterator(chunk_size=CHUNK):
+        for obj in in_chunks(queryset):
             yield [accessor(obj) for accessor in accessors]
         return
     accessors = [accessor for _, accessor, _ in columns.items]
     add = columns.prepare(queryset) if columns.prepare else None
     # A list's own queryset may prefetch for its page; dicts take no prefetch.
-    for row in queryset.prefetch_related(None).values(*columns.fields).iterator(chunk_size=CHUNK):
+    for row in in_chunks(queryset.prefetch_related(None), values=columns.fields):
         if add:
             add(row)
         yield [accessor(row) for accessor in accessors]
+
+
+def in_chunks(queryset, *, values: Sequence[str] | None = None) -> Iterator:
+    """The rows of `queryset` in its order (as dicts of `values` when given), CHUNK at a time.
+
+    A server-side cursor does that where there is one. Through PgBouncer in transaction mode there is none
+    (DISABLE_SERVER_SIDE_CURSORS: a cursor may not outlive its statement's server connection), and iterator()
+    would fetch a million rows in one piece into the worker's memory; so the rows are read a CHUNK at a time
+    by their sort key instead (the list's Keyset: each chunk starts after the last row of the one before,
+    found through the same index as the first)."""
+    whole = queryset if values is None else queryset.values(*values)
+    keyset = None
+    if connections[queryset.db].settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        try:
+            keyset = Keyset(queryset)
+        except (TypeError, AttributeError, FieldDoesNotExist):
+            pass  # sorted by an expression: no key to go on from, so in one piece as before
+    if keyset is None:
+        yield from whole.iterator(chunk_size=CHUNK)
+        return
+    names = [name for name, _ in keyset.keys]
+    fields = None if values is None else [*values, *(name for name in names if name not in values)]
+    last = None
+    while True:
+        chunk = keyset.after(last)
+        rows = list((chunk.values(*fields) if fields is not None else chunk)[:CHUNK])
+        yield from rows
+        if len(rows) < CHUNK:
+            return
+        last = [rows[-1][name] for name in names] if values is not None else keyset.key_of(rows[-1])
 
 
 def export_response(*, user, export_list: ExportList, queryset, params: dict) -> FileResponse:

@@ -152,8 +152,12 @@ class Keyset:
         self.queryset = queryset.order_by(*[F(name).desc(nulls_first=True) if desc else F(name).asc(nulls_last=True)
                                             for name, desc in self.keys])
 
+    def key_of(self, obj) -> list:
+        """The row's sort key, as after() takes it."""
+        return [_value(obj, name) for name, _ in self.keys]
+
     def encode(self, obj) -> str:
-        return self.seal([_plain(_value(obj, name)) for name, _ in self.keys])
+        return self.seal([_plain(value) for value in self.key_of(obj)])
 
     def seal(self, values: list) -> str:
         """The sort key sealed under the field key: a cursor goes into URLs (history, proxies' logs), and the

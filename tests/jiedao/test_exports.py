@@ -96,3 +96,32 @@ def test_the_auditor_reads_an_export_in_chinese(web, staff_east, auditor, street
     page = web.as_(auditor).get(reverse("audit_log") + "?action=export").content.decode()
     assert "<b>列表</b>：居民名册" in page and "<b>行数</b>：1" in page
     assert "<b>筛选条件</b>：tags=living_alone</div>" in page  # how the list is sent is no filter
+
+
+@pytest.mark.django_db
+def test_through_pgbouncer_an_export_reads_its_rows_a_chunk_at_a_time_in_the_lists_order(
+        staff_east, east1, monkeypatch, django_assert_num_queries):
+    """Behind PgBouncer there is no server-side cursor (DISABLE_SERVER_SIDE_CURSORS), and iterator() would
+    fetch all of a district's million residents at once into the worker. 王丽 exports 东园's eight residents,
+    three of them named alike so that the sort has ties: read three at a time, the sheet has every row once,
+    in the order it has with a cursor."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiedao import exports
+    from residents.exports import RESIDENT_COLUMNS
+    from residents.models import Resident
+    from tests.factories import ResidentFactory
+
+    for name in ["王芳", "王芳", "王芳", "李明", "张伟", "赵丽", "陈静", "刘洋"]:
+        ResidentFactory(name=name, grid=east1)
+    listed = Resident.objects.visible_to(staff_east).order_by("name_pinyin")
+    with CaptureQueriesContext(connection) as one_read:
+        with_cursor = list(exports.sheet_rows(listed, RESIDENT_COLUMNS))
+    monkeypatch.setattr(exports, "CHUNK", 3)
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    # 3 + 3 + 2 rows: three reads where there was one (the third is short, so it is the last).
+    with django_assert_num_queries(len(one_read) + 2):
+        chunked = list(exports.sheet_rows(listed, RESIDENT_COLUMNS))
+    assert chunked == with_cursor and len(chunked) == 8
+    assert [row for row in exports.in_chunks(listed)] == list(listed)  # whole rows too (a list's objects)
