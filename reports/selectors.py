@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.urls import reverse
@@ -698,7 +699,9 @@ def figures_changed(model, instance=None, fields: set[str] | None = None) -> Non
     """A row of `model` (`instance`, when one row is known; `fields`, the resident's fields whose values
     changed, when known) was written: the cached parts that read it get a new generation (their old entries
     are never read again and expire). A meal of today's is only in today's slice of the meals (the canteens
-    check in all day: the month's earlier days stay cached)."""
+    check in all day: the month's earlier days stay cached). A row whose sub-district is known starts afresh
+    only the figures of that sub-district and the district's: a check-in at one sub-district's canteen leaves
+    the nine others' dashboards warm."""
     label = model._meta.label_lower
     names = [name for name, sources in PART_SOURCES.items() if label in sources or label in ALL_PARTS]
     if label == "elderly_care.meal" and instance is not None and instance.date == timezone.localdate():
@@ -708,17 +711,52 @@ def figures_changed(model, instance=None, fields: set[str] | None = None) -> Non
         names = ["visits_today", "schedule"]  # and what is overdue now
     elif label == "residents.resident" and fields is not None:
         names = [name for name in names if fields & RESIDENT_FIELDS.get(name, COMMUNITY_ONLY)]
+    # A resident who moved (or one whose changes are not known) may leave one sub-district for another; the
+    # places themselves are named in every scope's figures.
+    moved = label in ALL_PARTS or label == "residents.resident" and (fields is None or "community_id" in fields)
+    where = None if moved else _subdistrict_of(instance)
+    scopes = ["all"] if where is None else [f"subdistrict{where}", "district"]
 
     def bump():
-        for name in names:
-            # A fresh, never-reused value rather than a counter: if the cache lost the generation, a
-            # counter restarting at 1 could meet an old entry again.
-            cache.set(f"figures:generation:{name}", time_ns(), None)
+        # A fresh, never-reused value rather than a counter: if the cache lost the generation, a counter
+        # restarting at 1 could meet an old entry again.
+        cache.set_many({f"figures:generation:{name}:{scope}": time_ns() for name in names for scope in scopes},
+                       None)
 
     # Now, and again once the transaction commits: a reader between the two would otherwise cache the
     # old figures under the new generation (outside a transaction, on_commit runs at once).
     bump()
     transaction.on_commit(bump)
+
+
+# Where a written row names its sub-district, nearest first: its own column, its canteen or service point, its
+# community, its resident's community (a meal, a visit, a case, an enrolment's child …).
+SUBDISTRICT_PATHS = ("subdistrict_id", "point.subdistrict_id", "community.subdistrict_id",
+                     "resident.community.subdistrict_id", "child.community.subdistrict_id")
+
+
+def _subdistrict_of(instance) -> int | None:
+    """The sub-district of a written row when what was loaded with it tells it (never a query: a check-in
+    keeps its eight); None when it does not."""
+    if instance is None:
+        return None
+    for path in SUBDISTRICT_PATHS:
+        obj, *steps = instance, *path.split(".")
+        for step in steps[:-1]:
+            try:
+                field = obj._meta.get_field(step)
+            except FieldDoesNotExist:
+                break
+            if not (field.many_to_one and field.is_cached(obj)):
+                break
+            obj = getattr(obj, step)
+            if obj is None:
+                break
+        else:
+            found = getattr(obj, steps[-1], None)
+            if isinstance(found, int):
+                return found
+    return None
 
 
 def _scope(user) -> str | None:
@@ -741,8 +779,17 @@ def _cached(name: str, user, period: Period, compute):
     scope = _scope(user)
     if scope is None:  # other scopes are not cached (they do not read the dashboard)
         return compute()
-    generation = cache.get_or_set(f"figures:generation:{name}", time_ns, None)
-    key = f"figures:{name}:{FIGURES_SHAPE}:{scope}:{period.first:%Y-%m}:{timezone.localdate():%Y%m%d}:{generation}"
+    # Two generations: a write anywhere (or in a place not known) moves the first, a write in this scope's
+    # sub-district the second.
+    keys = [f"figures:generation:{name}:all", f"figures:generation:{name}:{scope}"]
+    generations = cache.get_many(keys)
+    missing = {key: time_ns() for key in keys if key not in generations}
+    if missing:
+        cache.set_many(missing, None)
+        generations.update(missing)
+    generation = max(generations.values())
+    key = (f"figures:{name}:{FIGURES_SHAPE}:{scope}:{period.first:%Y-%m}:{timezone.localdate():%Y%m%d}:"
+           f"{generations[keys[0]]}.{generations[keys[1]]}")
     found = cache.get(key)
     if found is None:
         # A part started afresh moments ago (the generation is the time of the write that started it) is

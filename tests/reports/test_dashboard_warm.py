@@ -155,3 +155,43 @@ def test_an_elder_visited_earlier_in_the_month_and_again_today_is_visited_once(l
     assert (east["visits"], east["home"], east["phone"]) == (5, 4, 1)
     assert (east["target"], east["target_visited"]) == (3, 3)  # 独居0 twice is one elder visited
     assert found["planned"] == {"total": 5, "on_time": 5}
+
+
+def test_a_check_in_at_one_sub_districts_canteen_leaves_the_others_figures_warm(
+        api, leader, other_admin, district, canteen, operator, diners, qinglong, django_assert_num_queries):
+    """A district on one instance: 吴服务 checks a diner in at 和平里's 东园 canteen. 青龙街道's admin reads
+    青龙's dashboard from the cache without a figure counted again; 钱领导 (和平里) and 郑区局 (the district)
+    see the new meal."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def figures(who):
+        return api.as_(who).get("/api/v1/dashboard/")  # (one client, signed in as each in turn)
+
+    for who in (leader, other_admin, district):
+        figures(who)
+    with CaptureQueriesContext(connection) as warm:
+        figures(other_admin)
+    _meal(canteen, operator, diners[0])
+    with django_assert_num_queries(len(warm)):  # as when nothing was written
+        figures(other_admin)
+    for who in (leader, district):
+        rows = {r["name"]: r["values"] for r in figures(who).json()["areas"][2]["rows"]}
+        assert rows["合计"]["meals"] == 1, who
+
+
+def test_a_change_whose_sub_district_is_not_known_starts_every_scope_afresh(api, other_admin, qinglong,
+                                                                            django_capture_on_commit_callbacks):
+    """A bulk write (an import's residents, heard through rows_changed) names no sub-district: every scope's
+    figures that read the table start afresh, 青龙's too."""
+    from django.core.cache import cache
+
+    from reports.selectors import figures_changed
+    from residents.models import Resident
+
+    api.as_(other_admin).get("/api/v1/dashboard/")
+    mine = cache.get(f"figures:generation:population:subdistrict{qinglong.pk}")
+    anywhere = cache.get("figures:generation:population:all")
+    figures_changed(Resident)
+    assert cache.get("figures:generation:population:all") != anywhere
+    assert cache.get(f"figures:generation:population:subdistrict{qinglong.pk}") == mine  # (the first moved)
