@@ -204,8 +204,9 @@ def rebuilt_indexes(*models_: type[models.Model], adding: int):
             held = max(held, 0)
             if held and held >= adding:
                 continue
-            if not held:  # never analysed (-1) or analysed empty: count, it is cheap when small
-                cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
+            if not held:  # never analysed (-1) or analysed empty: count, as far as `adding` (a load nested in
+                # another finds its table unanalysed and, at a district's size, millions of rows in it)
+                cursor.execute(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{table}" LIMIT %s) AS held', [adding])
                 if cursor.fetchone()[0] >= adding:
                     continue
             dropped.append((table, *_drop(cursor, table)))

@@ -16,12 +16,14 @@ from .services import default_rules_ensure, due_dates_refill
 
 
 @transaction.atomic
-def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=None, refill: bool = True) -> int:
+def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=None, refill: bool = True,
+                fresh: bool = False) -> int:
     """Visit plans and a plausible visit history for the demo: default rules, curtain pacts for most
     elders living alone, and visits over the last `days` days with gaps, so that some are overdue.
-    `refill=False`: the next-due dates are left to the caller (visits.services.due_dates_refill), which
-    stores them once for the district after its last sub-district's visits. A second call adds nothing."""
-    if Visit.objects.filter(resident__community__subdistrict=subdistrict).exists():
+    `refill=False`: the next-due dates are left to the caller (seed_due_dates, once the visits' indexes are
+    built). A second call adds nothing. `fresh`: the caller knows the sub-district has no visits yet (asked
+    before a load dropped the table's indexes: during it, asking reads every visit)."""
+    if not fresh and Visit.objects.filter(resident__community__subdistrict=subdistrict).exists():
         return 0
     rng = random.Random(seed)
     now = now or timezone.now()

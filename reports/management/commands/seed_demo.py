@@ -82,9 +82,14 @@ class Command(BaseCommand):
         # Meals and visits of all the sub-districts as one load (their indexes built once, at the end); what
         # is walked through the services after it, when every index is there for the services' queries.
         with transaction.atomic():
+            # They are written together (this transaction): a sub-district with either has both, from an earlier
+            # run. Asked now, while the indexes are there: during the load each question reads the whole table.
+            fresh = [place for place in places if not Meal.objects.filter(point__subdistrict=place.subdistrict)
+                     .exists() and not Visit.objects.filter(resident__community__subdistrict=place.subdistrict)
+                     .exists()]
             with bulk.rebuilt_indexes(Meal, Visit, adding=residents * 2):
-                for place in places:
-                    where = {"subdistrict": place.subdistrict, "seed": seed}
+                for place in fresh:
+                    where = {"subdistrict": place.subdistrict, "seed": seed, "fresh": True}
                     # In the district a twelfth of the elders eat at a canteen: some ten million meals a year for
                     # a million residents, the bureau's own figure (an eighth in the two-sub-district demo).
                     meals += self._timed("用餐", care_demo.seed_care, **where,
