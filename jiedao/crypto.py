@@ -223,14 +223,14 @@ def is_current(stored: str) -> bool:
 
 def _mac(key: bytes, label: str, value: str) -> str:
     # hmac.digest: OpenSSL's one-shot HMAC, the same value as hmac.new(...).hexdigest() in a third of the time
-    # (a seed of a million residents computes four million of these).
+    # (a bulk load goes through indexer() instead).
     return hmac.digest(key, f"{label}\0{value}".encode(), "sha256").hex()
 
 
 def indexer(label: str, *, last4: bool = False) -> Callable[[str], str]:
     """blind_index(label, ·) (last4_index with `last4`) under the current key, for a stream of values: the HMAC
-    (RFC 2104) with its key's two pads and the label hashed once, then copied for each value; the same digest
-    as hmac.digest, which hashes the pads again every time, in half the time."""
+    (RFC 2104) with its key's two pads and the label hashed once, then copied for each value: the digest
+    hmac.digest gives, which hashes the pads again every time, in a third of its time (2.9 → 1.0 µs here)."""
     key = current_key().last4 if last4 else current_key().blind_index
     padded = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
     inner, outer = hashlib.sha256(padded.translate(_IPAD)), hashlib.sha256(padded.translate(_OPAD))
