@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from jiedao import bulk
 from jiedao.dates import add_months, month_end
 from jiedao.models import Role, User
 from residents.models import Resident, ResidentTag, Subdistrict
@@ -137,51 +138,58 @@ def _redate(case: Case, dates: dict, *, admin, today: date) -> None:
 
 def _monthly(case: Case, *, after: date, until: date, by) -> list[Disbursement]:
     """A monthly case's payments for every month after the one of `after`, paid on PAY_DAY, up to `until`."""
-    payments = []
+    return [Disbursement(case=case, amount=case.approved_amount, paid_on=month.replace(day=PAY_DAY), method="bank",
+                         period_from=month, period_to=month_end(month), period_month=month, by=by)
+            for month in _pay_months(after=after, until=until)]
+
+
+def _pay_months(*, after: date, until: date) -> list[date]:
+    """The first days of the months after the one of `after` whose PAY_DAY is not later than `until`."""
+    months = []
     month = add_months(after.replace(day=1), 1)
     while month.replace(day=PAY_DAY) <= until:
-        payments.append(Disbursement(case=case, amount=case.approved_amount, paid_on=month.replace(day=PAY_DAY),
-                                     method="bank", period_from=month, period_to=month_end(month), period_month=month,
-                                     by=by))
+        months.append(month)
         month = add_months(month, 1)
-    return payments
+    return months
+
+
+LEGACY_CASE_FIELDS = ["id", "resident_id", "kind", "state", "reason", "household_size", "monthly_income",
+                      "requested_amount", "approved_amount", "created_by_id", "review_due", "opened_at"]
 
 
 def _legacy_cases(*, subdistrict: Subdistrict, admin, rng: random.Random, today: date) -> int:
     """The 低保 and 特困 households the office already paid (tagged by the registry's seed) get their case,
     as a migration from the old ledger would bring them in: one entry saying so, no invented steps, the
-    household as registered, the amount the ledger paid, and its payments of the past year."""
+    household as registered, the amount the ledger paid, and its payments of the past year.
+
+    Written as rows (jiedao.bulk), dated as they are: a district has twenty thousand such cases and a quarter
+    of a million payments, which bulk_create made into model instances one by one, and then dated by UPDATE."""
     legacy = list(ResidentTag.objects.filter(resident__community__subdistrict=subdistrict, tag__in=["dibao", "tekun"])
                   .exclude(resident__cases__kind__in=["dibao", "tekun"])
                   .values_list("resident_id", "tag", "resident__household_id"))
+    if not legacy:
+        return 0
     sizes = _household_sizes([household for _, _, household in legacy])
     year_ago = add_months(today.replace(day=1), -12)
-    cases = []
-    for pk, tag, household in legacy:
-        size = sizes.get(household, 1)
-        amount = Decimal(rng.choice([600, 800, 1000, 1200]) * size) if tag == "dibao" else Decimal("2400")
-        cases.append(Case(resident_id=pk, kind=tag, state=CaseState.DISBURSED,
-                          reason="系统上线前的在册对象（台账补录）", household_size=size,
-                          monthly_income=Decimal(rng.randint(0, 600) * size),
-                          requested_amount=amount, approved_amount=amount, created_by=admin,
-                          review_due=today + timedelta(days=rng.randint(1, 180))))
-    cases = Case.objects.bulk_create(cases, batch_size=2000)
-    CaseTransition.objects.bulk_create([
-        CaseTransition(case=case, from_state="", to_state=CaseState.DISBURSED, by=admin, comment="台账补录")
-        for case in cases], batch_size=2000)
     # Decided long before the portal: dated a year back, so past months' figures hold them, and paid
     # every month since (the month they came in too).
-    # By the ids just written (a subquery over the whole table cost seconds per sub-district at a district's size).
-    ids = [case.pk for case in cases]
-    for start in range(0, len(ids), 5000):
-        batch = ids[start:start + 5000]
-        Case.objects.filter(pk__in=batch).update(opened_at=_at(year_ago))
-        CaseTransition.objects.filter(case_id__in=batch).update(at=_at(year_ago))
-    before = add_months(year_ago, -1)  # so that _monthly starts with the year-ago month itself
-    payments = []
-    for case in cases:
-        payments += _monthly(case, after=before, until=today, by=admin)
-    Disbursement.objects.bulk_create(payments, batch_size=5000)
+    opened = _at(year_ago)
+    first = bulk.reserve_ids(Case, len(legacy))
+    cases = []
+    for n, (pk, tag, household) in enumerate(legacy):
+        size = sizes.get(household, 1)
+        amount = Decimal(rng.choice([600, 800, 1000, 1200]) * size) if tag == "dibao" else Decimal("2400")
+        cases.append((first + n, pk, tag, CaseState.DISBURSED, "系统上线前的在册对象（台账补录）", size,
+                      Decimal(rng.randint(0, 600) * size), amount, amount, admin.pk,
+                      today + timedelta(days=rng.randint(1, 180)), opened))
+    bulk.Loader(Case, LEGACY_CASE_FIELDS).write(cases)
+    bulk.Loader(CaseTransition, ["case_id", "from_state", "to_state", "by_id", "comment", "at"]).write(
+        (case[0], "", CaseState.DISBURSED, admin.pk, "台账补录", opened) for case in cases)
+    months = _pay_months(after=add_months(year_ago, -1), until=today)  # the year-ago month itself first
+    bulk.Loader(Disbursement, ["case_id", "amount", "paid_on", "method", "period_from", "period_to", "period_month",
+                               "by_id"]).write(
+        (case[0], case[8], month.replace(day=PAY_DAY), "bank", month, month_end(month), month, admin.pk)
+        for case in cases for month in months)
     return len(cases)
 
 

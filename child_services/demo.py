@@ -25,6 +25,8 @@ from .models import DeliveryStatus, Enrolment, NutritionDelivery, NutritionPlan,
 HUT_NAME = "{community}向日葵亲子小屋"
 
 
+# One commit, not one per enrolment and register: each commit also runs the audit chain's linker.
+@transaction.atomic
 def seed_programmes(*, subdistrict: Subdistrict, seed: int = 1) -> int:
     """Programmes, enrolments and attendance for the demo; returns the enrolments written. A second call adds
     nothing."""

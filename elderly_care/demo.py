@@ -18,12 +18,13 @@ from .models import CareEnrolment, Meal, MealDelivery, ServiceLog
 
 
 @transaction.atomic
-def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=None, regulars_share: float = 1 / 8
-              ) -> int:
+def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=None, regulars_share: float = 1 / 8,
+              fresh: bool = False) -> int:
     """At the service points (residents.demo.seed_points): meal prices and rules, meal delivery and
     home-care-bed enrolments, and `days` days of canteen meals: lunch for most regulars, breakfast and
-    dinner for some. A second call adds nothing."""
-    if Meal.objects.filter(point__subdistrict=subdistrict).exists():
+    dinner for some. A second call adds nothing. `fresh`: the caller knows the sub-district has no meals yet
+    (asked before a load dropped the table's indexes: during it, asking reads every meal)."""
+    if not fresh and Meal.objects.filter(point__subdistrict=subdistrict).exists():
         return 0
     points = places.seed_points(subdistrict=subdistrict, seed=seed)
     rng = random.Random(seed)

@@ -23,7 +23,7 @@ from functools import cache
 from django.db import connection, models
 from django.utils import timezone
 
-from .crypto import blind_index, encrypt, last4_index
+from .crypto import encrypter, indexer
 
 # Rows a chunk of executemany carries on SQLite (its statements have a parameter limit; a chunk keeps memory flat).
 SQLITE_CHUNK = 500
@@ -41,8 +41,12 @@ class Loader:
         self.table = model._meta.db_table
         concrete = {f.attname: f for f in model._meta.concrete_fields}
         given = [concrete[name] for name in fields]
-        self.encrypted = [(i, f, f.aad()) for i, f in enumerate(given) if getattr(f, "encrypted", False)]
-        index_names = {name for _, f, _ in self.encrypted for name in (f.blind_index, f.last4_index) if name}
+        # The key, cipher and pads looked up once for the load, not once a value (jiedao.crypto's stream forms).
+        # A last four is one of some ten thousand: its keyed index is computed once for each.
+        self.encrypted = [(i, f, encrypter(aad=f.aad()), f.blind_index and indexer(f.attname),
+                           f.last4_index and cache(indexer(f.attname, last4=True)))
+                          for i, f in enumerate(given) if getattr(f, "encrypted", False)]
+        index_names = {name for _, f, *_ in self.encrypted for name in (f.blind_index, f.last4_index) if name}
         now = now or timezone.now()
         rest = [f for f in model._meta.concrete_fields
                 if f.attname not in fields and f.attname not in index_names and not (f.primary_key and f.auto_created)
@@ -52,25 +56,24 @@ class Loader:
         for f, value in zip(rest, self.defaults, strict=True):
             if value is None and not f.null:
                 raise ValueError(f"{self.table}.{f.column} has no default: give it to the loader")
-        self.fields = [*given, *(concrete[name] for _, f, _ in self.encrypted
+        self.fields = [*given, *(concrete[name] for _, f, *_ in self.encrypted
                                  for name in (f.blind_index, f.last4_index) if name), *rest]
         self.columns = [f.column for f in self.fields]
         self.written = 0
-        # A last four is one of some ten thousand: its keyed index is computed once for each.
-        self._last4 = cache(last4_index)
+        self._types = None  # the columns' type oids, for a binary COPY (read at the first write)
 
     def _full(self, row: tuple) -> tuple:
         if not self.encrypted:
             return (*row, *self.defaults)
         out = list(row)
         indexes = []
-        for i, field, aad in self.encrypted:
+        for i, field, encrypt, index, last4 in self.encrypted:
             clear = field.to_python(out[i]) or ""  # the field's own form (a phone's), as pre_save stores it
-            out[i] = encrypt(clear, aad=aad)
-            if field.blind_index:
-                indexes.append(blind_index(field.attname, clear))
-            if field.last4_index:
-                indexes.append(self._last4(field.attname, clear[-4:]))
+            out[i] = encrypt(clear)
+            if index:
+                indexes.append(index(clear))
+            if last4:
+                indexes.append(last4(clear[-4:]))
         return (*out, *indexes, *self.defaults)
 
     def write(self, rows: Iterable[tuple]) -> int:
@@ -86,9 +89,14 @@ class Loader:
     def _copy(self, rows: Iterable[tuple]) -> None:
         from psycopg import sql
 
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        if self._types is None:
+            self._types = _column_types(self.table, self.columns)
+        # Binary: a value is dumped by its column's type, a quarter of the text form's cost in Python (and
+        # PostgreSQL parses no dates or numbers).
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             sql.Identifier(self.table), sql.SQL(", ").join(map(sql.Identifier, self.columns)))
         with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            copy.set_types(self._types)
             full, write, n = self._full, copy.write_row, 0
             for row in rows:
                 write(full(row))
@@ -100,8 +108,8 @@ class Loader:
         statement = (f"INSERT INTO {quote(self.table)} ({', '.join(map(quote, self.columns))}) "
                      f"VALUES ({', '.join(['%s'] * len(self.columns))})")
         prepare = [f.get_db_prep_save for f in self.fields]
-        prepared = {f.attname for _, f, _ in self.encrypted} | {name for _, f, _ in self.encrypted
-                                                              for name in (f.blind_index, f.last4_index) if name}
+        prepared = {f.attname for _, f, *_ in self.encrypted} | {name for _, f, *_ in self.encrypted
+                                                               for name in (f.blind_index, f.last4_index) if name}
         chunk = []
         with connection.cursor() as cursor:
             for row in rows:
@@ -116,6 +124,14 @@ class Loader:
             if chunk:
                 cursor.executemany(statement, chunk)
                 self.written += len(chunk)
+
+
+def _column_types(table: str, columns: list[str]) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+                       "AND NOT attisdropped", [table])
+        oids = dict(cursor.fetchall())
+    return [oids[column] for column in columns]
 
 
 def in_chunks(queryset, *fields: str, size: int = 5000):
@@ -188,8 +204,9 @@ def rebuilt_indexes(*models_: type[models.Model], adding: int):
             held = max(held, 0)
             if held and held >= adding:
                 continue
-            if not held:  # never analysed (-1) or analysed empty: count, it is cheap when small
-                cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
+            if not held:  # never analysed (-1) or analysed empty: count, as far as `adding` (a load nested in
+                # another finds its table unanalysed and, at a district's size, millions of rows in it)
+                cursor.execute(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{table}" LIMIT %s) AS held', [adding])
                 if cursor.fetchone()[0] >= adding:
                     continue
             dropped.append((table, *_drop(cursor, table)))

@@ -24,10 +24,12 @@ copied into another column does not decrypt. The empty string stays empty: it ho
 
 import base64
 import binascii
+import hashlib
 import hmac
 import io
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -175,6 +177,32 @@ def _split(stored: str) -> tuple[int, bytes, bytes, bytes]:
     return raw[0], raw[1:1 + KEY_ID], raw[1 + KEY_ID:1 + KEY_ID + NONCE], raw[1 + KEY_ID + NONCE:]
 
 
+def encrypter(*, aad: str) -> Callable[[str], str]:
+    """encrypt(·, aad=aad) for a stream of values (a bulk load of a million): the key, cipher and associated
+    data looked up once, and the nonces read from the OS a thousand at a time (as random as one read each,
+    without a system call per value)."""
+    key, version = current_key(), cipher_version()
+    head, associated = bytes([version]) + key.key_id, aad.encode()
+    nonces = _nonces()
+    seal = _aesgcm(key.encryption).encrypt if version == AES_GCM else (
+        lambda nonce, data, aad: _seal(version, key.encryption, nonce, data, aad))
+
+    def encrypt_value(plain: str) -> str:
+        if plain == "":
+            return ""
+        nonce = next(nonces)
+        return base64.b64encode(head + nonce + seal(nonce, plain.encode(), associated)).decode("ascii")
+
+    return encrypt_value
+
+
+def _nonces() -> Iterator[bytes]:
+    while True:
+        block = os.urandom(NONCE * 1024)
+        for start in range(0, len(block), NONCE):
+            yield block[start:start + NONCE]
+
+
 def decrypt(stored: str, *, aad: str) -> str:
     if stored == "":
         return ""
@@ -195,8 +223,33 @@ def is_current(stored: str) -> bool:
 
 def _mac(key: bytes, label: str, value: str) -> str:
     # hmac.digest: OpenSSL's one-shot HMAC, the same value as hmac.new(...).hexdigest() in a third of the time
-    # (a seed of a million residents computes four million of these).
+    # (a bulk load goes through indexer() instead).
     return hmac.digest(key, f"{label}\0{value}".encode(), "sha256").hex()
+
+
+def indexer(label: str, *, last4: bool = False) -> Callable[[str], str]:
+    """blind_index(label, ·) (last4_index with `last4`) under the current key, for a stream of values: the HMAC
+    (RFC 2104) with its key's two pads and the label hashed once, then copied for each value: the digest
+    hmac.digest gives, which hashes the pads again every time, in a third of its time (2.9 → 1.0 µs here)."""
+    key = current_key().last4 if last4 else current_key().blind_index
+    padded = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
+    inner, outer = hashlib.sha256(padded.translate(_IPAD)), hashlib.sha256(padded.translate(_OPAD))
+    inner.update(f"{label}\0".encode())
+
+    def index(value: str) -> str:
+        if not value:
+            return ""
+        mac = inner.copy()
+        mac.update((value[-4:] if last4 else value).encode())
+        digest = outer.copy()
+        digest.update(mac.digest())
+        return digest.hexdigest()
+
+    return index
+
+
+_BLOCK = 64  # SHA-256's block
+_IPAD, _OPAD = bytes(x ^ 0x36 for x in range(256)), bytes(x ^ 0x5C for x in range(256))
 
 
 def blind_index(label: str, value: str, key: Key | None = None) -> str:

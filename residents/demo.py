@@ -365,6 +365,7 @@ def _population(rng: random.Random, *, today: date, residents: int, places: list
     draw = rng.random
     dependencies, disabilities = list(CareDependency), list(DisabilityType)
     size_edges = _edges(HOUSEHOLD_WEIGHTS)
+    sinces = [today - timedelta(days=14 + days) for days in range(47)]  # when a tier began: 14–60 days ago
     n_places, n_estates, n_regions = len(places), len(estates), len(regions)
     while remaining > 0:
         size = min(remaining, HOUSEHOLD_SIZES[bisect.bisect(size_edges, draw())])
@@ -403,7 +404,7 @@ def _population(rng: random.Random, *, today: date, residents: int, places: list
             phone = f"1{'3578'[int(draw() * 4)]}{int(draw() * 1e9):09d}" if draw() < 0.85 else ""
             residence = RESIDENCE_TYPES[bisect.bisect(RESIDENCE_EDGES, draw())]
             tier = _care_tier(age, tag_list)
-            since = today - timedelta(days=14 + int(draw() * 47))
+            since = sinces[int(draw() * 47)]
             dependency = dependencies[int(draw() * len(dependencies))] if Tag.DISABLED_CARE in tag_list else ""
             disabled = Tag.DISABILITY in tag_list
             members.append((

@@ -16,16 +16,19 @@ from .services import default_rules_ensure, due_dates_refill
 
 
 @transaction.atomic
-def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=None) -> int:
+def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=None, refill: bool = True,
+                fresh: bool = False) -> int:
     """Visit plans and a plausible visit history for the demo: default rules, curtain pacts for most
     elders living alone, and visits over the last `days` days with gaps, so that some are overdue.
-    A second call adds nothing."""
-    if Visit.objects.filter(resident__community__subdistrict=subdistrict).exists():
+    `refill=False`: the next-due dates are left to the caller (seed_due_dates, once the visits' indexes are
+    built). A second call adds nothing. `fresh`: the caller knows the sub-district has no visits yet (asked
+    before a load dropped the table's indexes: during it, asking reads every visit)."""
+    if not fresh and Visit.objects.filter(resident__community__subdistrict=subdistrict).exists():
         return 0
     rng = random.Random(seed)
     now = now or timezone.now()
     today = timezone.localdate(now)
-    default_rules_ensure(subdistrict=subdistrict)
+    default_rules_ensure(subdistrict=subdistrict, refill=refill)
     rules = {}
     for rule in subdistrict.visit_rules.all():
         rules.setdefault(rule.care_tier, []).append(rule)
@@ -74,5 +77,14 @@ def seed_visits(*, subdistrict: Subdistrict, days: int = 14, seed: int = 1, now=
     with bulk.rebuilt_indexes(Visit, adding=residents.count() * 3):
         for chunk in bulk.in_chunks(residents, "pk", "care_tier", "grid_id", "community_id"):
             loader.write(history(chunk))
-    due_dates_refill(residents=Resident.objects.filter(community__subdistrict=subdistrict))  # no post_save
+    if refill:
+        due_dates_refill(residents=Resident.objects.filter(community__subdistrict=subdistrict))  # no post_save
     return loader.written
+
+
+def seed_due_dates(*, subdistricts: list[Subdistrict]) -> int:
+    """The next-due dates of the residents of `subdistricts`, whose visits seed_visits(refill=False) wrote: one
+    refill each, with the visits' indexes there (a refill inside the load read the whole unindexed visits
+    table, twice a sub-district). Returns the rows stored."""
+    return sum(due_dates_refill(residents=Resident.objects.filter(community__subdistrict=subdistrict))
+               for subdistrict in subdistricts)

@@ -184,13 +184,15 @@ DEFAULT_RULES = [
 ]
 
 
-def default_rules_ensure(*, subdistrict) -> None:
-    """Give a sub-district the default plan if it has none (seed and new sub-districts)."""
+def default_rules_ensure(*, subdistrict, refill: bool = True) -> None:
+    """Give a sub-district the default plan if it has none (seed and new sub-districts). `refill=False`: the
+    caller stores the residents' next-due dates itself, once its visits are written (the district's seed)."""
     if not VisitRule.objects.filter(subdistrict=subdistrict).exists():
         VisitRule.objects.bulk_create([VisitRule(subdistrict=subdistrict, care_tier=t, method=m, frequency=f,
                                                  every_n_days=n) for t, m, f, n in DEFAULT_RULES])
         rows_changed.send(sender=VisitRule)  # bulk_create sends no post_save
-        due_dates_refill(residents=Resident.objects.filter(community__subdistrict=subdistrict))
+        if refill:
+            due_dates_refill(residents=Resident.objects.filter(community__subdistrict=subdistrict))
 
 
 @transaction.atomic
