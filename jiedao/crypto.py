@@ -24,7 +24,6 @@ copied into another column does not decrypt. The empty string stays empty: it ho
 
 import base64
 import binascii
-import hashlib
 import hmac
 import io
 import os
@@ -163,8 +162,12 @@ def encrypt(plain: str, *, aad: str) -> str:
     if plain == "":
         return ""
     key, version, nonce = current_key(), cipher_version(), os.urandom(NONCE)
-    sealed = _seal(version, key.encryption, nonce, plain.encode(), aad.encode())
-    return base64.b64encode(bytes([version]) + key.key_id + nonce + sealed).decode("ascii")
+    return _stored(version, key.key_id, nonce, _seal(version, key.encryption, nonce, plain.encode(), aad.encode()))
+
+
+def _stored(version: int, key_id: bytes, nonce: bytes, sealed: bytes) -> str:
+    """What a column holds (the one layout _split reads back): version, key id, nonce, ciphertext and tag."""
+    return base64.b64encode(bytes([version]) + key_id + nonce + sealed).decode("ascii")
 
 
 def _split(stored: str) -> tuple[int, bytes, bytes, bytes]:
@@ -182,7 +185,7 @@ def encrypter(*, aad: str) -> Callable[[str], str]:
     data looked up once, and the nonces read from the OS a thousand at a time (as random as one read each,
     without a system call per value)."""
     key, version = current_key(), cipher_version()
-    head, associated = bytes([version]) + key.key_id, aad.encode()
+    associated = aad.encode()
     nonces = _nonces()
     seal = _aesgcm(key.encryption).encrypt if version == AES_GCM else (
         lambda nonce, data, aad: _seal(version, key.encryption, nonce, data, aad))
@@ -191,7 +194,7 @@ def encrypter(*, aad: str) -> Callable[[str], str]:
         if plain == "":
             return ""
         nonce = next(nonces)
-        return base64.b64encode(head + nonce + seal(nonce, plain.encode(), associated)).decode("ascii")
+        return _stored(version, key.key_id, nonce, seal(nonce, plain.encode(), associated))
 
     return encrypt_value
 
@@ -228,28 +231,20 @@ def _mac(key: bytes, label: str, value: str) -> str:
 
 
 def indexer(label: str, *, last4: bool = False) -> Callable[[str], str]:
-    """blind_index(label, ·) (last4_index with `last4`) under the current key, for a stream of values: the HMAC
-    (RFC 2104) with its key's two pads and the label hashed once, then copied for each value: the digest
-    hmac.digest gives, which hashes the pads again every time, in a third of its time (2.9 → 1.0 µs here)."""
+    """blind_index(label, ·) (last4_index with `last4`) under the current key, for a stream of values: the
+    HMAC keyed and fed the label once and copied for each value (hmac's copy() keeps the hashed pads), the
+    digest _mac gives in about two thirds of its time (1.7 against 2.7 µs here)."""
     key = current_key().last4 if last4 else current_key().blind_index
-    padded = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
-    inner, outer = hashlib.sha256(padded.translate(_IPAD)), hashlib.sha256(padded.translate(_OPAD))
-    inner.update(f"{label}\0".encode())
+    keyed = hmac.new(key, f"{label}\0".encode(), "sha256")
 
     def index(value: str) -> str:
         if not value:
             return ""
-        mac = inner.copy()
+        mac = keyed.copy()
         mac.update((value[-4:] if last4 else value).encode())
-        digest = outer.copy()
-        digest.update(mac.digest())
-        return digest.hexdigest()
+        return mac.hexdigest()
 
     return index
-
-
-_BLOCK = 64  # SHA-256's block
-_IPAD, _OPAD = bytes(x ^ 0x36 for x in range(256)), bytes(x ^ 0x5C for x in range(256))
 
 
 def blind_index(label: str, value: str, key: Key | None = None) -> str:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from residents import id_numbers
-from residents.choices import OLDEST_OLD_AGE, TAG_LABELS
+from residents.choices import OLDEST_OLD_AGE, tag_labels
 from residents.models import Resident
 
 register = template.Library()
@@ -38,8 +38,8 @@ def resident_rows(residents) -> SafeString:
     rows = []
     for r in residents:
         age = id_numbers.age_between(r.birth_date, today) if r.birth_date else None
-        tags = "".join(f'<span class="tag">{escape(TAG_LABELS[code])}</span>'
-                       for code in sorted(link.tag for link in r.tag_links.all()) if code in TAG_LABELS)
+        tags = "".join(f'<span class="tag">{escape(label)}</span>'
+                       for label in tag_labels(link.tag for link in r.tag_links.all()))
         if age is not None and age >= OLDEST_OLD_AGE:
             tags += _ELDERLY
         rows.append(
