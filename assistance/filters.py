@@ -3,7 +3,7 @@ from django import forms
 
 from jiedao.filters import CSVChoiceFilter, LocalDayFilter, scoped_choices
 from residents.filters import community_filter, grid_filter, subdistrict_filter
-from residents.models import Community, Resident, Subdistrict
+from residents.models import Resident, Subdistrict
 
 from .models import Case, CaseKind, CaseState, Disbursement, DisbursementMethod, Wish, WishState
 
@@ -32,8 +32,7 @@ class DisbursementFilterSet(django_filters.FilterSet):
     method = django_filters.ChoiceFilter(label="方式", choices=DisbursementMethod.choices)
     subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="case__resident__community__subdistrict",
                                                    queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
-    community = django_filters.ModelChoiceFilter(label="社区", field_name="case__resident__community",
-                                                 queryset=scoped_choices(Community))
+    community = community_filter("case__resident")
     case = django_filters.NumberFilter(label="案件编号", widget=forms.NumberInput, min_value=1, max_value=2**31 - 1)
     paid_from = django_filters.DateFilter(label="发放日期起", field_name="paid_on", lookup_expr="gte")
     paid_to = django_filters.DateFilter(label="发放日期止", field_name="paid_on", lookup_expr="lte")

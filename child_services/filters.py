@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from jiedao.filters import DayFilter, scoped_choices
 from residents.filters import community_filter, grid_filter, subdistrict_filter
-from residents.models import Community, Resident, ServicePoint, Subdistrict
+from residents.models import Resident, ServicePoint, Subdistrict
 
 from .choices import EnrolmentChannel, EnrolmentStatus, ProgrammeKind
 from .models import DeliveryStatus, Enrolment, NutritionDelivery, NutritionPlan, Programme
@@ -14,8 +14,7 @@ class ProgrammeFilterSet(django_filters.FilterSet):
     point = django_filters.ModelChoiceFilter(label="服务点", queryset=scoped_choices(ServicePoint))
     subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="point__subdistrict",
                                                    queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
-    community = django_filters.ModelChoiceFilter(label="社区", field_name="point__community",
-                                                 queryset=scoped_choices(Community))
+    community = community_filter("point")
     kind = django_filters.ChoiceFilter(label="类型", choices=ProgrammeKind.choices)
     q = django_filters.CharFilter(label="名称", field_name="name", lookup_expr="icontains", max_length=60)
     running = django_filters.BooleanFilter(label="进行中", method="filter_running",
@@ -40,8 +39,7 @@ class EnrolmentFilterSet(django_filters.FilterSet):
                                              queryset=scoped_choices(ServicePoint))
     subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="programme__point__subdistrict",
                                                    queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
-    community = django_filters.ModelChoiceFilter(label="社区", field_name="programme__point__community",
-                                                 queryset=scoped_choices(Community))
+    community = community_filter("programme__point")
     status = django_filters.ChoiceFilter(label="状态", choices=EnrolmentStatus.choices)
     channel = django_filters.ChoiceFilter(label="报名方式", choices=EnrolmentChannel.choices)
     active_from = DayFilter(label="课程期间自", field_name="programme__ends_on", lookup_expr="gte")
@@ -83,8 +81,7 @@ class NutritionDeliveryFilterSet(django_filters.FilterSet):
                                        widget=forms.DateInput(attrs={"type": "date"}))
     subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="plan__child__community__subdistrict",
                                                    queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
-    community = django_filters.ModelChoiceFilter(label="社区", field_name="plan__child__community",
-                                                 queryset=scoped_choices(Community))
+    community = community_filter("plan__child")
     mine = django_filters.BooleanFilter(label="我负责的", method="filter_mine", widget=forms.CheckboxInput)
 
     def filter_mine(self, queryset, name, value):

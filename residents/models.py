@@ -104,7 +104,13 @@ class Grid(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.community.name} · {self.name}"
+        return self.label_of(self.community.name, self.name)
+
+    @staticmethod
+    def label_of(community_name: str, name: str) -> str:
+        """How a grid is named wherever it is listed (its str, and the filters' selects, which read the two
+        names without making the grid)."""
+        return f"{community_name} · {name}"
 
     @property
     def audit_subdistrict_id(self):
@@ -202,7 +208,8 @@ class Resident(AddressParts):
     status_date = models.DateField("状态变更日期", null=True, blank=True)
     status_reason = models.CharField("归档原因", max_length=200, blank=True)
     notes = models.TextField("备注", blank=True, max_length=2000)
-    name_pinyin = models.CharField("姓名全拼", max_length=300, db_index=True, editable=False)
+    # Indexed by resident_pinyin_covering_idx below (its order and its prefix ranges).
+    name_pinyin = models.CharField("姓名全拼", max_length=300, editable=False)
     name_initials = models.CharField("姓名首字母", max_length=100, db_index=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True,
@@ -233,6 +240,11 @@ class Resident(AddressParts):
             ),
         ]
         indexes = [
+            # A pinyin or initials search is counted from this index alone: the rows from the search's first
+            # letter on, their initials, status and community read with them (the district officer's "zh" at
+            # a million: 74,000 rows, 78 ms from the table → 15 ms; issue 17). It also keeps the list's order.
+            models.Index(fields=["name_pinyin"], include=["name_initials", "status", "community"],
+                         name="resident_pinyin_covering_idx"),
             models.Index(fields=["community", "name_pinyin"], name="resident_community_pinyin_idx"),
             models.Index(fields=["grid", "name_pinyin"], name="resident_grid_pinyin_idx"),
             # A sub-district's or a community's count of its active residents, from the index alone.

@@ -3,8 +3,8 @@ from django import forms
 
 from jiedao.filters import CSVChoiceFilter, LocalDayFilter, scoped_choices
 from jiedao.models import User
-from residents.filters import community_filter, subdistrict_filter
-from residents.models import Grid, Resident
+from residents.filters import community_filter, grid_filter, subdistrict_filter
+from residents.models import Resident
 
 from .models import Hazard, HazardKind, HazardStatus, Method, Visit
 
@@ -22,8 +22,7 @@ class VisitFilterSet(django_filters.FilterSet):
                                                 widget=forms.NumberInput)
     method = CSVChoiceFilter(label="方式", choices=Method.choices, lookup_expr="in")
     visitor = django_filters.ModelChoiceFilter(label="走访人", queryset=_visitors, widget=forms.NumberInput)
-    grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
-                                            queryset=scoped_choices(Grid, "community"))
+    grid = grid_filter("resident")
     # The bureau's subtotal of a sub-district opens this list (hidden: the other roles have one).
     subdistrict = subdistrict_filter("resident")
     community = community_filter("resident")
@@ -40,8 +39,7 @@ class HazardFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=HazardStatus.choices)
     kind = django_filters.ChoiceFilter(label="类别", choices=HazardKind.choices)
     community = community_filter("resident")
-    grid = django_filters.ModelChoiceFilter(label="网格", field_name="resident__grid",
-                                            queryset=scoped_choices(Grid, "community"))
+    grid = grid_filter("resident")
 
     class Meta:
         model = Hazard

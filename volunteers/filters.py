@@ -11,8 +11,8 @@ from jiedao.filters import CSVChoiceFilter, DayFilter, LocalDayFilter, scoped_ch
 from jiedao.models import AuditAction
 from jiedao.text import is_phone, phone_number
 from residents import id_numbers
-from residents.filters import subdistrict_filter
-from residents.models import Community, Resident, Subdistrict
+from residents.filters import community_filter, subdistrict_filter
+from residents.models import Resident, Subdistrict
 
 from .choices import OrderState, VolunteerStatus
 from .models import Activity, Pairing, ServiceKind, ServiceOrder, Team, TeamMembership, Volunteer
@@ -25,10 +25,9 @@ UNPLACED = "none"
 UNPLACED_LABEL = "街道（不分社区）"
 
 
-def _community(label: str, field_name: str = "community", *, unplaced: bool = False):
+def _community(label: str, path: str = "", *, unplaced: bool = False):
     extra = {"null_label": UNPLACED_LABEL, "null_value": UNPLACED} if unplaced else {}
-    return django_filters.ModelChoiceFilter(label=label, field_name=field_name, queryset=scoped_choices(Community),
-                                            **extra)
+    return community_filter(path, label, **extra)
 
 
 def _between(form, start: str, end: str):
@@ -145,7 +144,7 @@ class ServiceOrderFilterSet(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(label="服务队", queryset=scoped_choices(Team))
     subdistrict = subdistrict_filter("resident")
     # `none` too, so that the sheet's 街道（不分社区） row opens it (a resident always has a community: no rows).
-    community = _community("社区", "resident__community", unplaced=True)
+    community = _community("社区", "resident", unplaced=True)
     created_from = LocalDayFilter(label="点单日期起", field_name="created_at")
     created_to = LocalDayFilter(label="点单日期止", field_name="created_at", until=True)
     done_from = LocalDayFilter(label="完成日期起", field_name="done_at")
@@ -178,7 +177,7 @@ class ActivityFilterSet(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(label="服务队", queryset=scoped_choices(Team))
     subdistrict = django_filters.ModelChoiceFilter(label="街道", field_name="team__subdistrict",
                                                    queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
-    community = _community("服务社区", "team__community", unplaced=True)
+    community = _community("服务社区", "team", unplaced=True)
     starts_from = LocalDayFilter(label="活动日期起", field_name="starts_at")
     starts_to = LocalDayFilter(label="活动日期止", field_name="starts_at", until=True)
 
@@ -190,7 +189,7 @@ class ActivityFilterSet(django_filters.FilterSet):
 class PairingFilterSet(django_filters.FilterSet):
     # The bureau's subtotal of a sub-district opens this list (hidden: the other roles have one).
     subdistrict = subdistrict_filter("resident")
-    community = _community("社区", "resident__community", unplaced=True)
+    community = _community("社区", "resident", unplaced=True)
     volunteer = django_filters.ModelChoiceFilter(label="志愿者", queryset=scoped_choices(Volunteer),
                                                  widget=forms.NumberInput)
     current = django_filters.BooleanFilter(label="进行中", field_name="ended_on", lookup_expr="isnull")

@@ -1,13 +1,16 @@
 """Every resident filter, sent the same way to the page and the API, finds the same people."""
 
+import re
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from residents.models import Resident
-from tests.factories import ResidentFactory
+from residents.models import Community, Resident
+from tests.factories import GridFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +126,38 @@ def test_an_id_number_is_found_whole_or_by_its_last_four_only(web, api, admin, s
     assert street["wang"].pk in _both(web, api, admin, f"search={number[-4:]}")
     for length in range(5, 18):
         assert street["wang"].pk not in _both(web, api, admin, f"search={number[:length]}"), length
+
+
+def _options(page, name):
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page.content.decode(), re.S).group(1)
+    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+
+
+def test_the_place_selects_offer_the_readers_own_places_by_their_names(web, district, gridder, east1, east2, west1,
+                                                                       qinglong_grid):
+    """郑区局 of the district bureau picks a grid of any sub-district, each named as the grid names itself; 周网格
+    the grid worker is offered his one grid and its community, and sees it chosen once he filters by it."""
+    grids = sorted([east1, east2, west1, qinglong_grid], key=lambda grid: (grid.community_id, grid.name))
+    page = web.as_(district).get(reverse("residents:resident_list"))
+    assert _options(page, "grid") == [("", " selected", "全部")] + [(str(g.pk), "", str(g)) for g in grids]
+    assert str(east1) == "东园社区 · 东一网格"
+    assert _options(page, "community") == [("", " selected", "全部")] + [
+        (str(c.pk), "", c.name) for c in Community.objects.all()]
+    assert len(_options(page, "community")) == 1 + 3
+
+    page = web.as_(gridder).get(f"{reverse('residents:resident_list')}?grid={east1.pk}")
+    assert _options(page, "grid") == [("", "", "全部"), (str(east1.pk), " selected", "东园社区 · 东一网格")]
+    assert _options(page, "community") == [("", " selected", "全部"), (str(east1.community_id), "", "东园社区")]
+
+
+def test_more_grids_add_options_not_queries(web, district, east, east1):
+    """A district of 800 grids draws its select from one query, as a street of one does."""
+    url = reverse("residents:resident_list")
+    web.as_(district).get(url)
+    with CaptureQueriesContext(connection) as one:
+        web.as_(district).get(url)
+    GridFactory.create_batch(30, community=east)
+    with CaptureQueriesContext(connection) as many:
+        page = web.as_(district).get(url)
+    assert len(_options(page, "grid")) == 1 + 31
+    assert len(many.captured_queries) == len(one.captured_queries)
