@@ -44,8 +44,13 @@ AGE_BAND_MESSAGE = (f"请按 {AGE_BAND_YEARS} 岁分段筛选年龄：最小年�
 # The places of a row reached through `path` (its resident's, its child's community), as every feature's list
 # filters them: the sub-district hidden (a district figure's subtotal row links with ?subdistrict=), the
 # community and the grid as selects of the reader's own places.
+def _through(path: str, field: str) -> str:
+    """The lookup of `field` from the row, reached through `path` (none for the row's own field)."""
+    return f"{path}__{field}" if path else field
+
+
 def subdistrict_filter(path: str, label: str = "街道"):
-    return django_filters.ModelChoiceFilter(label=label, field_name=f"{path}__community__subdistrict",
+    return django_filters.ModelChoiceFilter(label=label, field_name=_through(path, "community__subdistrict"),
                                             queryset=scoped_choices(Subdistrict), widget=forms.HiddenInput)
 
 
@@ -74,10 +79,6 @@ class _PlaceChoiceField(ModelChoiceField):
 
 class _PlaceFilter(django_filters.ModelChoiceFilter):
     field_class = _PlaceChoiceField
-
-
-def _through(path: str, field: str) -> str:
-    return f"{path}__{field}" if path else field
 
 
 def community_filter(path: str = "", label: str = "社区", **extra):

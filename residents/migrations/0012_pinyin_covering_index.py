@@ -1,7 +1,6 @@
 """A pinyin search counted from one index alone (issue 17); it replaces the plain and the LIKE index of
 name_pinyin, whose prefix searches go through the range bound and the trigram index."""
 
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -9,7 +8,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('residents', '0011_name_characters_index'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
