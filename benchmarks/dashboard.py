@@ -28,6 +28,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--residents", type=int, default=100_000, help="residents to seed (default 100000)")
     parser.add_argument("--days", type=int, default=330, help="days of canteen meals to seed (default 330)")
+    parser.add_argument("--district", action="store_true",
+                        help="read as the district officer on a district seeded by benchmarks/seed.py; no seeding")
     common.add_database_arguments(parser)
     args = parser.parse_args()
     common.setup_django("meals.sqlite3", allow_any_database=args.allow_any_database)
@@ -41,7 +43,7 @@ def main() -> int:
     from reports.selectors import figures_changed
     from reports.services import previous_month, report_build
     from residents import demo
-    from residents.models import Community, Resident
+    from residents.models import Community, Resident, Subdistrict
     from visits import demo as visits_demo
     from visits.models import DueDate
     from visits.services import due_dates_refill
@@ -49,20 +51,27 @@ def main() -> int:
     print(f"Database: {common.database_label()}")
     common.migrate()
     started = time.perf_counter()
-    result = common.seed_residents(args.residents)
-    written = care_demo.seed_care(subdistrict=result.subdistrict, days=args.days, seed=1, regulars_share=0.13)
-    demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
-    written += visits_demo.seed_visits(subdistrict=result.subdistrict)
-    written += relief_demo.seed_cases(subdistrict=result.subdistrict)
-    if not DueDate.objects.exists():  # seeded before the due dates were stored: as refill_due_dates does
-        written += due_dates_refill()
-    if written:
-        common.analyze()
+    if args.district:
+        if not User.objects.filter(username="district").exists():
+            sys.exit("No district in this database: seed it with benchmarks/seed.py (seed_demo --subdistricts 10).")
+        subdistrict = Subdistrict.objects.get(name=demo.SUBDISTRICT)
+        reader = User.objects.get(username="district")
+    else:
+        subdistrict = common.seed_residents(args.residents).subdistrict
+        written = care_demo.seed_care(subdistrict=subdistrict, days=args.days, seed=1, regulars_share=0.13)
+        demo.ensure_accounts(subdistrict, demo.PASSWORD_DEFAULT)
+        written += visits_demo.seed_visits(subdistrict=subdistrict)
+        written += relief_demo.seed_cases(subdistrict=subdistrict)
+        if not DueDate.objects.exists():  # seeded before the due dates were stored: as refill_due_dates does
+            written += due_dates_refill()
+        if written:
+            common.analyze()
+        reader = User.objects.get(username="leader")
     residents, meals = Resident.objects.count(), Meal.objects.count()
-    print(f"seed: {residents:,} residents, {meals:,} meals in {time.perf_counter() - started:.1f} s")
+    print(f"seed: {residents:,} residents, {meals:,} meals in {time.perf_counter() - started:.1f} s; "
+          f"reading as {reader.username}")
 
-    leader = User.objects.get(username="leader")
-    client = common.client_for(leader)
+    client = common.client_for(reader)
     last = previous_month()
 
     def get(url):
@@ -83,9 +92,9 @@ def main() -> int:
     last_warm = common.timed(get(f"/api/v1/dashboard/?month={last:%Y-%m}"), args.runs)
     last_cold = common.timed(cold(get(f"/api/v1/dashboard/?month={last:%Y-%m}")), max(5, args.runs // 4))
     page = common.timed(get("/dashboard/"), max(5, args.runs // 4))
-    build_s, report = common.once(lambda: report_build(subdistrict=result.subdistrict, month=last))
+    build_s, report = common.once(lambda: report_build(subdistrict=subdistrict, month=last))
 
-    changes = _first_reads_after_changes(args.runs, result.subdistrict, client)
+    changes = _first_reads_after_changes(args.runs, subdistrict, client)
 
     rows = []
     for label, warm, fresh in [("this month", now, now_cold),
@@ -181,7 +190,8 @@ def _first_reads_after_changes(runs: int, subdistrict, client) -> dict:
             with connection.cursor() as cursor:
                 for sql in statements:
                     cursor.execute(sql)
-                    cursor.fetchall()
+                    if cursor.description is not None:  # not a BEGIN or a SAVEPOINT
+                        cursor.fetchall()
             raw.times.append((time.perf_counter() - started) * 1000)
         if reads.times:
             out[label] = (reads, raw, len(statements))

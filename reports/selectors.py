@@ -34,6 +34,7 @@ from child_services.selectors import nutrition_figures
 from elderly_care.models import Meal
 from elderly_care.selectors import DINERS
 from jiedao.dates import add_months, day_range, month_end, years_before
+from jiedao.menu import path_to
 from jiedao.money import fen
 from jiedao.routers import reading_primary
 from jiedao.scope import is_district_officer, reads_reports
@@ -235,7 +236,7 @@ def _visits(user, communities, period: Period, found: dict) -> dict:
 
     def link(col, where):
         if col.key not in methods:  # the overview lists the target elders not yet visited, by community
-            return f"{reverse('visits:overview')}?month={period.first:%Y-%m}"
+            return f"{path_to('visits:overview')}?month={period.first:%Y-%m}"
         return _url("visits:list", {**where, **methods[col.key], **period.dates("date_from", "date_to")})
 
     table = _table("visits", "走访", columns, communities, values, link=link)
@@ -554,13 +555,14 @@ def _kind_state(by_kind: dict, period: Period, where: dict | None = None) -> lis
 
 
 def _url(name: str, params: dict) -> str:
-    return f"{reverse(name)}?{urlencode(params)}" if params else reverse(name)
+    return f"{path_to(name)}?{urlencode(params)}" if params else path_to(name)
 
 
-def _overdue(user, period: Period, communities: list | None = None) -> tuple[list, dict]:
-    """What is overdue now, most overdue first (the current month only: a past month has no 'now')."""
+def _overdue(user, period: Period, communities: list | None = None) -> tuple[int, dict]:
+    """How many visits are overdue now and the most overdue of them (the current month only: a past month has no
+    'now')."""
     if not period.current:
-        return [], {"count": None, "items": []}
+        return 0, {"count": None, "items": []}
     # A sub-district's or the district's scope is whole communities: the dates are read by community.
     if _scope(user) is None:
         communities = None
@@ -569,12 +571,9 @@ def _overdue(user, period: Period, communities: list | None = None) -> tuple[lis
     else:
         communities = [c.pk for c in communities]
     # A curtain sign is never overdue (it is due today, and alarms by the hour): not read here.
-    overdue = [i for i in schedule.due_items(Resident.objects.visible_to(user), curtains=False,
-                                             communities=communities) if i.is_overdue]
-    overdue.sort(key=lambda i: -i.overdue_days)
-    shown = overdue[:OVERDUE_SHOWN]
+    count, shown = schedule.overdue(Resident.objects.visible_to(user), communities=communities, first=OVERDUE_SHOWN)
     people = Resident.objects.visible_to(user).select_related("grid").in_bulk([i.resident_id for i in shown])
-    return overdue, {"count": len(overdue), "link": reverse("visits:overview"), "items": [
+    return count, {"count": count, "link": reverse("visits:overview"), "items": [
         {"resident": i.resident_id, "name": people[i.resident_id].name, "grid": people[i.resident_id].grid.name,
          "method": Method(i.method).label, "overdue_days": i.overdue_days,
          "link": reverse("residents:resident_detail", args=[i.resident_id])}

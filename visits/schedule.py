@@ -15,7 +15,7 @@ that the curtain was closed is an alarm at once, like a missed deadline.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Window
 from django.utils import timezone
 
 from jiedao.dates import add_months, day_range
@@ -115,8 +115,7 @@ def due_items(residents: QuerySet, today: date | None = None, *, curtains: bool 
     residents = residents.filter(status=Status.ACTIVE)
     rules = VisitRule.objects.in_bulk()
     items = []
-    stored = (DueDate.objects.filter(resident__in=residents.values("pk")) if communities is None
-              else DueDate.objects.filter(community_id__in=communities))  # only active residents' are stored
+    stored = _stored(residents, communities)
     for pk, rule_id, previous, due, since in (
             stored
             .filter(Q(due_date__lte=today) | Q(due_date__isnull=True))
@@ -145,6 +144,40 @@ def due_items(residents: QuerySet, today: date | None = None, *, curtains: bool 
                                  curtain_closed=pk in closed))
     items.sort(key=lambda i: (i.method != Method.CURTAIN_SIGN, -i.overdue_days, i.due_date, i.resident_id))
     return items
+
+
+def overdue(residents: QuerySet, today: date | None = None, *, communities: list[int] | None = None,
+            first: int = 10) -> tuple[int, list[DueItem]]:
+    """How many of the rules' visits are overdue for these residents, and the `first` most overdue, in the
+    order due_items gives them (what is overdue of due_items, counted without building each item: a district
+    at a million has some ten thousand overdue, 200 ms as DueItems). A stored date is overdue when it is before
+    today; one never visited is due from the day the tier began, which moves with today, so is read here as
+    due_items reads it. Two queries: the first rows with the count of all (a window), and those never visited."""
+    today = today or timezone.localdate()
+    stored = _stored(residents.filter(status=Status.ACTIVE), communities)
+    count, items = 0, []
+    for pk, method, escalate, previous, due, late in (
+            stored.filter(due_date__lt=today).annotate(late=Window(Count("id")))
+            .order_by("due_date", "resident_id", "rule_id")
+            .values_list("resident_id", "method", "rule__escalate_after_days", "last_visit", "due_date", "late")
+            [:first]):
+        count = late
+        items.append(DueItem(pk, method, due, previous, (today - due).days, escalate))
+    for row in stored.filter(due_date__isnull=True).select_related("rule"):
+        due = _rule_due(None, row.rule, today, row.since)
+        if due < today:
+            count += 1
+            items.append(DueItem(row.resident_id, row.rule.method, due, None, (today - due).days,
+                                 row.rule.escalate_after_days))
+    items.sort(key=lambda i: (-i.overdue_days, i.resident_id))
+    return count, items[:first]
+
+
+def _stored(residents: QuerySet, communities: list[int] | None) -> QuerySet:
+    """The stored dates of `residents` (active ones: only theirs are stored), read from the dates' own
+    community when `communities` are the whole of them (a sub-district's or the district's scope)."""
+    return (DueDate.objects.filter(resident__in=residents.values("pk")) if communities is None
+            else DueDate.objects.filter(community_id__in=communities))
 
 
 def curtain_missed(item: DueItem, now: datetime) -> bool:

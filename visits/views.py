@@ -118,8 +118,9 @@ class OverviewView(RegistryReaderMixin, TemplateView):
         now = timezone.now()
         return super().get_context_data(
             missed_curtains=sum(schedule.curtain_missed(i, now) for i in items),
-            week=selectors.compliance(Visit.objects.visible_to(user), week_start, today, overdue),
-            month_compliance=selectors.compliance(Visit.objects.visible_to(user), today.replace(day=1), today, overdue),
+            week=selectors.compliance(Visit.objects.visible_to(user), week_start, today, len(overdue)),
+            month_compliance=selectors.compliance(Visit.objects.visible_to(user), today.replace(day=1), today,
+                                                  len(overdue)),
             by_worker=selectors.overdue_by_worker(overdue),
             open_hazards=Hazard.objects.visible_to(user).open().count(),
             visit_rate=selectors.monthly_visit_rate(user, month),

@@ -233,8 +233,9 @@ def test_the_page_draws_its_charts_from_the_apps_own_files(web, leader, month_of
 
 def test_the_dashboard_asks_the_database_a_fixed_number_of_questions(api, leader, heping, month_of_work, east1,
                                                                     django_assert_num_queries):
-    # Communities (1); the schedule behind the overdue list: rules, the stored due dates (2; curtain signs
-    # are never overdue: not read), and the overdue residents shown (1); population: counts, tags (2);
+    # Communities (1); the schedule behind the overdue list: the most overdue stored dates with the count of
+    # all, the dates of those never visited (2; curtain signs are never overdue: not read), and the overdue
+    # residents shown (1); population: counts, tags (2);
     # visits, for the month's days before today: counts, target elders, those visited at home, planned
     # visits for the on-time rate (4), and for today apart: counts, elders first visited today, planned (3);
     # meals: per community and the others' in one pass (the total is their sum), before today and today (2);
@@ -392,3 +393,23 @@ def test_a_leader_has_no_sub_district_picker(web, leader, month_of_work, qinglon
     page = web.as_(leader).get(reverse("dashboard") + f"?subdistrict={qinglong.pk}")
     assert page.context["chosen"] is None and "全部街道" not in page.content.decode()
     assert [r["name"] for r in page.context["figures"]["areas"][0]["rows"]] == ["东园社区", "西园社区", "合计"]
+
+
+def test_the_tables_rows_are_drawn_as_the_template_engine_drew_them():
+    # The rows are written in one pass (reports/templatetags/figure_rows.py); the engine's own markup for
+    # them, kept here, is what they must equal, for every kind of value a cell holds: counts, rates, sums of
+    # money as text, none, a name and a label that need escaping, a link with a query string.
+    from django.template import Context, Template
+
+    engine = Template(
+        '{% for name, cells, subtotal in rows %}<tr{% if forloop.last %} class="total"{% elif subtotal %} '
+        'class="subtotal"{% endif %}><td data-label="社区">{{ name }}</td>{% for value, link, label in cells %}'
+        '<td data-label="{{ label }}">{% if link %}<a href="{{ link }}">{{ value|default_if_none:"—" }}</a>'
+        '{% else %}{{ value|default_if_none:"—" }}{% endif %}</td>{% endfor %}</tr>{% endfor %}')
+    ours = Template("{% load figure_rows %}{% figure_rows rows %}")
+    rows = [("东园社区", [(12, "/residents/?community=3&tag=living_alone", "独居"), (93.5, None, "上门率 %")], None),
+            ('<b>"北"&社区</b>', [(None, None, "走访"), ("3,000.00", "/assistance/?a=1&b=2", "发放（元）")], False),
+            ("和平里街道 小计", [(0, "/visits/?subdistrict=1", "电话"), (Decimal("12.50"), None, "时长")], True),
+            ("合计", [(1234567, "/x/", "<合计>"), (0.0, None, "率")], None)]
+    for shown in (rows, rows[:1], []):
+        assert ours.render(Context({"rows": shown})) == engine.render(Context({"rows": shown}))

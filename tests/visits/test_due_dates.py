@@ -167,3 +167,29 @@ def test_a_rule_saved_while_a_visit_is_recorded_loses_neither(rules, zhang, grid
         assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert Visit.objects.filter(resident=zhang, method="home").count() == 3
     assert DueDate.objects.filter(resident=zhang).count() == 2  # one a rule, never two
+
+
+def test_the_overdue_counted_in_the_database_are_those_due_items_finds_overdue(rules, people, gridder, admin,
+                                                                              leader):
+    # 张春露 phoned four days ago and visited nine days ago; 李 never visited since her tier began a week
+    # ago (her dates are empty, read from the day her tier began); 王 visited today (nothing overdue).
+    from residents.models import Community
+
+    zhang, li, wang = people["zhang"], people["li"], people["wang"]
+    for who in (li, wang):
+        who.care_tier, who.care_tier_since = "key", timezone.localdate() - timedelta(days=7)
+        who.save()
+    for days, method in [(9, "home"), (4, "phone")]:
+        services.visit_record(actor=gridder, resident=zhang, method=method, visited_at=_days_ago(days))
+    for method in ("home", "phone"):
+        services.visit_record(actor=admin, resident=Resident.objects.get(pk=wang.pk), method=method)
+    residents = Resident.objects.visible_to(leader)
+    found = [i for i in schedule.due_items(residents) if i.is_overdue]
+    found.sort(key=lambda i: (-i.overdue_days, i.resident_id))
+    assert {i.resident_id for i in found} == {zhang.pk, li.pk}
+    mine = list(Community.objects.visible_to(leader).values_list("pk", flat=True))
+    for communities in (None, mine):
+        count, first = schedule.overdue(residents, communities=communities, first=2)
+        assert count == len(found) == 4
+        assert [(i.resident_id, i.method, i.overdue_days) for i in first] == [
+            (i.resident_id, i.method, i.overdue_days) for i in found[:2]]
