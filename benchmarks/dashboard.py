@@ -30,6 +30,8 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=330, help="days of canteen meals to seed (default 330)")
     parser.add_argument("--district", action="store_true",
                         help="read as the district officer on a district seeded by benchmarks/seed.py; no seeding")
+    parser.add_argument("--reader", default="district",
+                        help="with --district, who reads (default district; leader reads 和平里's 100,000)")
     common.add_database_arguments(parser)
     args = parser.parse_args()
     common.setup_django("meals.sqlite3", allow_any_database=args.allow_any_database)
@@ -55,7 +57,8 @@ def main() -> int:
         if not User.objects.filter(username="district").exists():
             sys.exit("No district in this database: seed it with benchmarks/seed.py (seed_demo --subdistricts 10).")
         subdistrict = Subdistrict.objects.get(name=demo.SUBDISTRICT)
-        reader = User.objects.get(username="district")
+        reader = User.objects.get(username=args.reader)
+        common.analyze()  # as autovacuum would have since the seed (the seed analyses only what it loaded)
     else:
         subdistrict = common.seed_residents(args.residents).subdistrict
         written = care_demo.seed_care(subdistrict=subdistrict, days=args.days, seed=1, regulars_share=0.13)

@@ -189,14 +189,19 @@ def _visit_counts(user, communities, period: Period, first: date, last: date, *,
         values[row.pop("resident__community_id")] = row
     home = Visit.objects.filter(method=Method.HOME)
     elders = target_elders(register_on(Resident.objects.visible_to(user), period.as_of), period.as_of)
-    visited = elders.filter(pk__in=home.filter(visited_at__gte=start, visited_at__lt=end).values("resident_id"))
     if new_after is None:
+        visited = elders.filter(pk__in=home.filter(visited_at__gte=start, visited_at__lt=end).values("resident_id"))
         for row in elders.values("community_id").annotate(target=Count("id")).order_by():
             values.setdefault(row.pop("community_id"), {}).update(row)
     else:
+        # Today's home visits are few: their residents are read first and the elders among them asked by id.
+        # As a subquery the planner walked every elder of the scope to find the day's few (530 ms for a
+        # sub-district of 100,000 at a million).
+        today = list(home.filter(visited_at__gte=start, visited_at__lt=end).values_list("resident_id", flat=True)
+                     .distinct().order_by())
         seen_start, seen_end = day_range(period.first, new_after)
-        visited = visited.exclude(pk__in=home.filter(visited_at__gte=seen_start, visited_at__lt=seen_end)
-                                  .values("resident_id"))
+        visited = elders.filter(pk__in=today).exclude(pk__in=home.filter(
+            resident_id__in=today, visited_at__gte=seen_start, visited_at__lt=seen_end).values("resident_id"))
     for community_id, n in visited.values_list("community_id").annotate(n=Count("id")).order_by():
         values.setdefault(community_id, {})["target_visited"] = n
     return {"values": values, "planned": planned_visits(Visit.objects.visible_to(user), first, last)}

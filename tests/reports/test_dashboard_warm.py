@@ -126,10 +126,10 @@ def test_a_visit_today_recounts_today_s_visits_and_what_is_overdue_only(api, lea
     client = api.as_(leader)
     before = client.get("/api/v1/dashboard/").json()
     visit_record(actor=admin, resident=diners[0], method="home", notes="上门看望")
-    # the communities (1); today's visits: counts, elders first visited at home today, planned visits (3);
-    # what is overdue: the rules, the stored due dates (2). The month's earlier days and every other part
-    # come from the cache.
-    with django_assert_num_queries(6):
+    # the communities (1); today's visits: counts, those visited at home today, the elders first visited among
+    # them, planned visits (4); what is overdue: the most overdue stored dates with the count of all, the dates
+    # of those never visited (2). The month's earlier days and every other part come from the cache.
+    with django_assert_num_queries(7):
         after = client.get("/api/v1/dashboard/").json()
     total = {r["name"]: r["values"] for r in after["areas"][1]["rows"]}["合计"]
     was = {r["name"]: r["values"] for r in before["areas"][1]["rows"]}["合计"]
