@@ -295,7 +295,8 @@ class Resident(AddressParts):
 class ResidentTag(models.Model):
     """A special-group tag on a resident: a row per tag, so that "has all of these" uses the index."""
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tag_links")
+    # No index of its own: resident_tag_unique (resident, tag) leads with it.
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tag_links", db_index=False)
     tag = models.CharField("标签", max_length=32, choices=Tag.choices)
 
     class Meta:

@@ -90,8 +90,9 @@ class DueDate(models.Model):
     due with one indexed query instead of replaying every resident's history. Filled by
     visits.schedule.planned_dates, the one definition of "due"; `manage.py refill_due_dates` rebuilds it."""
 
+    # No index of its own: due_date_one_per_rule (resident, rule) leads with it.
     resident = models.ForeignKey("residents.Resident", verbose_name="居民", on_delete=models.CASCADE,
-                                 related_name="due_dates")
+                                 related_name="due_dates", db_index=False)
     rule = models.ForeignKey(VisitRule, verbose_name="探访规则", on_delete=models.CASCADE, related_name="due_dates")
     # The resident's community, kept with the dates (a move stores them afresh): a sub-district's or the
     # district's overdue list reads its communities' dates without a join to a million residents.
@@ -115,12 +116,13 @@ class DueDate(models.Model):
 
 
 class Visit(models.Model):
+    # The keys have no index of their own: visit_last_idx and visit_visitor_idx lead with them.
     resident = models.ForeignKey("residents.Resident", verbose_name="居民", on_delete=models.PROTECT,
-                                 related_name="visits")
+                                 related_name="visits", db_index=False)
     method = models.CharField("方式", max_length=16, choices=Method.choices)
     visited_at = models.DateTimeField("走访时间", db_index=True)
     visitor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="走访人", on_delete=models.PROTECT,
-                                related_name="visits")
+                                related_name="visits", db_index=False)
     ok = models.BooleanField("情况正常", default=True,
                              help_text="老人情况正常（窗帘之约：窗帘已打开）；有异常请取消勾选并在下面写明。")
     health = models.CharField("健康状况", max_length=200, blank=True)

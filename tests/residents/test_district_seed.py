@@ -93,6 +93,20 @@ def test_seeding_the_district_again_adds_nothing(district_demo):
             ResidentTag.objects.count(), Household.objects.count()) == counts
 
 
+def test_the_seeded_next_due_dates_are_those_the_visits_give(district_demo):
+    # Written by COPY for a fresh sub-district (visits.demo.seed_due_dates), not by the refill: they must be
+    # what the refill would store, every sub-district's, and none twice.
+    from visits import schedule
+    from visits.models import DueDate
+
+    stored = sorted(DueDate.objects.values_list("resident_id", "rule_id", "community_id", "method", "last_visit",
+                                                "due_date", "since"))
+    again = sorted((r.resident_id, r.rule_id, r.community_id, r.method, r.last_visit, r.due_date, r.since)
+                   for r in schedule.planned_dates(Resident.objects.all()))
+    assert stored == again
+    assert {c for _, _, c, *_ in stored} and DueDate.objects.values("community__subdistrict").distinct().count() == 3
+
+
 def test_the_district_seed_is_the_same_for_the_same_seed():
     first = demo.seed(residents=300, seed=5, **demo.district(3, seed=5)[2])
     snapshot = sorted(Resident.objects.values_list("name", "id_number", "grid__name", "care_tier"))
