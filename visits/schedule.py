@@ -160,7 +160,7 @@ def overdue(residents: QuerySet, today: date | None = None, *, communities: list
             stored.filter(due_date__lt=today).annotate(late=Window(Count("id")))
             .order_by("due_date", "resident_id", "rule_id")
             .values_list("resident_id", "method", "rule__escalate_after_days", "last_visit", "due_date", "late")
-            [:first]):
+            [:max(first, 1)]):  # one row at least: it carries the count
         count = late
         items.append(DueItem(pk, method, due, previous, (today - due).days, escalate))
     for row in stored.filter(due_date__isnull=True).select_related("rule"):

@@ -193,3 +193,4 @@ def test_the_overdue_counted_in_the_database_are_those_due_items_finds_overdue(r
         assert count == len(found) == 4
         assert [(i.resident_id, i.method, i.overdue_days) for i in first] == [
             (i.resident_id, i.method, i.overdue_days) for i in found[:2]]
+        assert schedule.overdue(residents, communities=communities, first=0) == (4, [])  # the count alone
