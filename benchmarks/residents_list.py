@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     demo.ensure_accounts(result.subdistrict, demo.PASSWORD_DEFAULT)
     print(f"ensure_accounts: {time.perf_counter() - started:.1f} s")
     if result.created and (took := common.analyze()) is not None:
-        print(f"ANALYZE: {took:.1f} s")
+        print(f"VACUUM ANALYZE: {took:.1f} s")
 
     # Parameters that exist in the seeded data, inside staff1's community so both users find rows.
     staff1 = User.objects.get(username="staff1")
