@@ -78,15 +78,18 @@ def list_count(queryset, *, estimate: bool) -> int:
 
 
 class ListPaginator(Paginator):
-    """Django's Paginator counting by list_count."""
+    """Django's Paginator counting by list_count: the rows of `counted` when given (the list without what
+    only its rows show: a join or a subquery for a page's fifty rows would be run for every row counted, and a
+    join keeps the count off its index-only scan), else of the object list."""
 
-    def __init__(self, *args, estimate: bool = False, **kwargs):
+    def __init__(self, *args, estimate: bool = False, counted=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.estimate = estimate
+        self.counted = counted
 
     @cached_property
     def count(self):
-        return list_count(self.object_list, estimate=self.estimate)
+        return list_count(self.object_list if self.counted is None else self.counted, estimate=self.estimate)
 
 
 # --- keyset pages ----------------------------------------------------------------------------------------

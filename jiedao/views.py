@@ -104,8 +104,16 @@ class PageNumberMixin:
     list is read from the end. An unfiltered list's count may be an estimate (约 …), a filtered one's never.
     """
 
+    def rows(self, queryset):
+        """The list with what its rows show and the count needs not (names through a join, tags through a
+        subquery): asked of the page's rows only, never of the count."""
+        return queryset
+
     def paginate_queryset(self, queryset, page_size):
         cursor = self.request.GET.get("cursor")
+        counted = queryset
+        if isinstance(queryset, QuerySet):
+            queryset = self.rows(queryset)
         keyset = None
         if isinstance(queryset, QuerySet):
             try:
@@ -117,7 +125,7 @@ class PageNumberMixin:
         paginator = ListPaginator(keyset.queryset if keyset and keyset.as_asked else queryset, page_size,
                                   orphans=self.get_paginate_orphans(),
                                   allow_empty_first_page=self.get_allow_empty(),
-                                  estimate=unfiltered(self.request.GET))
+                                  estimate=unfiltered(self.request.GET), counted=counted)
         values = keyset.decode(cursor) if keyset and cursor else None
         if values is not None:
             page = CursorPage(*keyset.page(cursor, page_size), paginator=paginator)

@@ -30,8 +30,8 @@ class ResidentListView(FilteredListView):
     export_list = RESIDENTS
     template_name = "residents/resident_list.html"
 
-    def base_queryset(self):
-        return super().base_queryset().with_related()
+    def rows(self, queryset):
+        return queryset.for_rows()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(can_write=can_write_registry(self.request.user), **kwargs)

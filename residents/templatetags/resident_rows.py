@@ -31,7 +31,7 @@ def _labels(field: str) -> dict:
 
 @register.simple_tag
 def resident_rows(residents) -> SafeString:
-    """<tr>s of the list (a page of residents read with_related()), or the row that says there are none."""
+    """<tr>s of the list (a page of residents read for_rows()), or the row that says there are none."""
     today = timezone.localdate()
     link_head, link_tail = reverse("residents:resident_detail", args=[_PK]).split(str(_PK))
     genders, tiers, statuses = _labels("gender"), _labels("care_tier"), _labels("status")
@@ -39,7 +39,7 @@ def resident_rows(residents) -> SafeString:
     for r in residents:
         age = id_numbers.age_between(r.birth_date, today) if r.birth_date else None
         tags = "".join(f'<span class="tag">{escape(label)}</span>'
-                       for label in tag_labels(link.tag for link in r.tag_links.all()))
+                       for label in tag_labels(r.tag_codes_joined.split(",") if r.tag_codes_joined else ()))
         if age is not None and age >= OLDEST_OLD_AGE:
             tags += _ELDERLY
         rows.append(
@@ -48,7 +48,7 @@ def resident_rows(residents) -> SafeString:
             f'<td data-label="年龄段">{escape(id_numbers.age_band(age))}</td>'
             f'<td data-label="身份证号" class="mono">{escape(r.id_number_masked)}</td>'
             f'<td data-label="电话" class="mono">{escape(r.phone_masked)}</td>'
-            f'<td data-label="社区/网格">{escape(r.community.name)} · {escape(r.grid.name)}</td>'
+            f'<td data-label="社区/网格">{escape(r.community_name)} · {escape(r.grid_name)}</td>'
             f'<td data-label="住址">{escape(r.address)}</td><td data-label="特殊群体">{tags}</td>'
             f'<td data-label="关爱等级">{tiers.get(r.care_tier, escape(str(r.care_tier)))}</td>'
             f'<td data-label="状态">{statuses.get(r.status, escape(str(r.status)))}</td></tr>')

@@ -1,13 +1,16 @@
 """Community staff at their desks: registering, correcting and archiving residents in the browser forms."""
 
+import re
 from datetime import date
 
 import pytest
 from django.urls import reverse
 
 from jiedao.models import AuditEntry
+from residents.choices import tag_labels
 from residents.id_numbers import make
 from residents.models import Household, Resident
+from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +89,21 @@ def test_the_list_page_masks_numbers(web, admin, zhang):
     html = web.as_(admin).get(reverse("residents:resident_list")).content.decode()
     assert zhang.id_number not in html and "13912345678" not in html
     assert zhang.id_number[-4:] in html and "139****5678" in html
+
+
+def test_each_list_row_shows_the_residents_own_places_and_tags(web, admin, zhang, li, wang, east2):
+    """The rows read their place names and tag codes in the rows' own query (for_rows): each row still shows
+    its own, tags in code order, 高龄 from the age, and none where there are none."""
+    ResidentFactory(name="赵多签", grid=east2, birth=date(1950, 1, 1), tags=["dibao", "living_alone", "disabled_care"])
+    html = web.as_(admin).get(reverse("residents:resident_list")).content.decode()
+    rows = {name: row for row in html.split("<tr>")[1:] for name in ("张春露", "李秀英", "王建国", "赵多签")
+            if f">{name}</a>" in row}
+    assert "东园社区 · 东一网格" in rows["张春露"] and "西园社区" in rows["王建国"]
+    assert '<span class="tag">独居</span>' in rows["张春露"] and "高龄" in rows["张春露"]  # born 1941
+    assert '<span class="tag">低保</span>' in rows["李秀英"] and "独居" not in rows["李秀英"]
+    assert 'class="tag' not in rows["王建国"]
+    tags = re.findall(r'<span class="tag">([^<]+)</span>', rows["赵多签"])
+    assert tags == tag_labels(["dibao", "living_alone", "disabled_care"]) and len(tags) == 3
 
 
 def test_a_household_gathers_its_members_and_the_head(web, staff_east, east1):
