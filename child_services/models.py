@@ -194,6 +194,23 @@ class Enrolment(models.Model):
         return self.programme.point.subdistrict_id
 
 
+class PublicRequest(models.Model):
+    """That a child (with a guardian's phone) was handled on a programme's public page on a day: one a day, the
+    first one's text sent. In the database, not the cache: a cache that evicts under memory pressure (or a
+    Redis restarted) forgot, and the same form sent again sent the phone a second text. `key` is a keyed hash
+    of the pair (jiedao.crypto.blind_index): no number is stored here."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["programme", "key", "day"], name="public_request_once_a_day")]
+
+    def __str__(self):
+        return f"{self.programme_id} · {self.day}"
+
+
 class Attendance(models.Model):
     """Whether an enrolled child came to a session: one row per child per session, taken with one tap."""
 

@@ -6,9 +6,10 @@ and the page answers the same way whether it matches or not: the result (enrolle
 refused and why; or "could not be checked") goes as a text to the phone typed, through TEXT_MESSAGE_BACKEND.
 So the page tells a stranger nothing about who is registered, and a text reaches only the phone typed.
 
-Two limits, in the cache (which holds no number: the child is named by a keyed hash): an address sends at
-most SIGNUP_PER_ADDRESS requests an hour (then 429), and a child (with that phone) is handled once per programme a
-day (a second request gets the same answer and no second text).
+Two limits, neither holding a number (the child is named by a keyed hash): an address sends at most
+SIGNUP_PER_ADDRESS requests an hour (then 429; a count in the cache), and a child (with that phone) is handled
+once per programme a day (a second request gets the same answer and no second text; a row in the database,
+PublicRequest, which no eviction forgets).
 """
 
 import logging
@@ -16,6 +17,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jiedao.audit import client_ip
@@ -26,11 +28,11 @@ from residents.selectors import filter_by_id_number
 
 from . import services
 from .choices import EnrolmentChannel, EnrolmentStatus
-from .models import Enrolment, Programme
+from .models import Enrolment, Programme, PublicRequest
 
 logger = logging.getLogger(__name__)
 
-HOUR, DAY = 3600, 24 * 3600
+HOUR = 3600
 
 
 def per_address() -> int:
@@ -53,6 +55,13 @@ def allowed_from(request) -> bool:
     return count <= per_address()
 
 
+def public_requests_purge() -> int:
+    """Delete the once-a-day marks of the days before today (they only ever hold back a second request the same
+    day); how many were deleted."""
+    deleted, _ = PublicRequest.objects.filter(day__lt=timezone.localdate(now())).delete()
+    return deleted
+
+
 def places_left(programme: Programme) -> int:
     """What the public page may say is only whether places are left, never how many: a count that fell by one
     after a sign-up told a stranger that the child and phone typed were a child of the registry and a guardian."""
@@ -73,11 +82,12 @@ def public_sign_up(*, programme: Programme, id_number: str, phone: str) -> None:
     Returns nothing: the page's answer must not depend on what happened here."""
     # Keyed by the child and the phone: a stranger typing a child's number with another phone does not use up
     # the parent's one request (and the enrolment service never enrols a child twice whatever comes).
-    key = f"signup:child:{programme.pk}:{blind_index('signup', id_number + ':' + phone)}"
-    if not cache.add(key, 1, DAY):
-        # One request per child: the first one's text has been sent. (A cache that evicts under memory pressure,
-        # CACHE_URL, may drop the key first: a second request then sends a second text, never a second place.)
-        return
+    key = blind_index("signup", id_number + ":" + phone)
+    try:
+        with transaction.atomic():
+            PublicRequest.objects.create(programme=programme, key=key, day=timezone.localdate(now()))
+    except IntegrityError:
+        return  # one request per child a day: the first one's text has been sent
     child = filter_by_id_number(Resident.objects.filter(community__subdistrict_id=programme.point.subdistrict_id,
                                                         status=Status.ACTIVE), id_number).first()
     guardian = _guardian(child, phone) if child is not None else None

@@ -2,7 +2,7 @@ from datetime import date
 
 from celery import shared_task
 
-from . import services
+from . import services, signup
 
 
 @shared_task(name="child_services.create_nutrition_deliveries_task")
@@ -11,3 +11,9 @@ def create_nutrition_deliveries_task(today: str | None = None) -> dict[str, int]
     (a late run catches up), and rounds not confirmed in time remind their worker, then the community;
     `today` as YYYY-MM-DD to run it for another day."""
     return services.nutrition_run(today=date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="child_services.purge_public_requests_task")
+def purge_public_requests_task() -> int:
+    """Nightly (CELERY_BEAT_SCHEDULE): the public page's once-a-day marks of days gone by are deleted."""
+    return signup.public_requests_purge()

@@ -407,7 +407,8 @@ WORKER_QUEUES = {
     "files": ["jiedao.build_export_task", "jiedao.import_preview_task", "jiedao.import_commit_task",
               "jiedao.ping_task"],
     "reports": ["reports.build_monthly_reports_task"],
-    "upkeep": ["jiedao.purge_exports_task", "jiedao.disable_idle_accounts_task", "jiedao.verify_audit_chain_task"],
+    "upkeep": ["jiedao.purge_exports_task", "jiedao.disable_idle_accounts_task", "jiedao.verify_audit_chain_task",
+               "child_services.purge_public_requests_task"],
 }
 CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in WORKER_QUEUES.items() for task in tasks}
 CELERY_BEAT_SCHEDULE = {
@@ -436,6 +437,10 @@ CELERY_BEAT_SCHEDULE = {
     # Every night at 03:30: export files older than EXPORT_KEEP_DAYS are deleted with their jobs (the audit
     # log keeps who exported what). A second run finds nothing more to delete.
     "purge-exports": {"task": "jiedao.purge_exports_task", "schedule": crontab(hour=3, minute=30)},
+    # Every night at 03:40: the public sign-up page's once-a-day marks (a keyed hash per child and phone) of the
+    # days before today are deleted. A second run finds nothing more to delete.
+    "purge-public-requests": {"task": "child_services.purge_public_requests_task",
+                              "schedule": crontab(hour=3, minute=40)},
     # Every night at 01:30: accounts not signed in for ACCOUNT_IDLE_DAYS are disabled (told why when they
     # next try). Idempotent: a disabled account is left as it is.
     "disable-idle-accounts": {"task": "jiedao.disable_idle_accounts_task", "schedule": crontab(hour=1, minute=30)},

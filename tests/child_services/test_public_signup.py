@@ -70,6 +70,50 @@ def test_one_request_per_child_sends_one_text(client, early_class, family, outbo
     assert len(outbox) == 1 and Enrolment.objects.count() == 1
 
 
+def test_a_cache_that_forgets_still_sends_one_text_a_day(client, early_class, family, outbox):
+    """The cache evicts under memory pressure (and is emptied by a restart of Redis): the once-a-day rule is kept in
+    the database, so a mother who sends the form again after the cache forgot gets no second text that day."""
+    from django.core.cache import cache
+
+    assert sign_up(client, early_class, family["child"].id_number).status_code == 200
+    cache.clear()
+    assert sign_up(client, early_class, family["child"].id_number).status_code == 200
+    assert len(outbox) == 1 and Enrolment.objects.count() == 1
+
+
+def test_the_next_day_the_same_pair_is_handled_again(client, early_class, family, outbox, monkeypatch):
+    from datetime import timedelta
+
+    from child_services import signup
+
+    assert sign_up(client, early_class, family["child"].id_number).status_code == 200
+    tomorrow = signup.now() + timedelta(days=1)
+    monkeypatch.setattr(signup, "now", lambda: tomorrow)
+    assert sign_up(client, early_class, family["child"].id_number).status_code == 200
+    # Handled again (a second text, saying she is enrolled already), never a second place.
+    assert len(outbox) == 2 and Enrolment.objects.count() == 1
+
+
+def test_the_nightly_purge_keeps_only_todays_marks(client, early_class, family, outbox, monkeypatch, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from child_services import signup
+    from child_services.models import PublicRequest
+    from child_services.tasks import purge_public_requests_task
+
+    assert "purge-public-requests" in settings.CELERY_BEAT_SCHEDULE
+    assert sign_up(client, early_class, family["child"].id_number).status_code == 200
+    tomorrow = signup.now() + timedelta(days=1)
+    monkeypatch.setattr(signup, "now", lambda: tomorrow)
+    assert sign_up(client, early_class, family["child"].id_number).status_code == 200
+    assert PublicRequest.objects.count() == 2
+    assert purge_public_requests_task() == 1 and purge_public_requests_task() == 0
+    assert list(PublicRequest.objects.values_list("day", flat=True)) == [timezone.localdate(tomorrow)]
+    assert family["child"].id_number not in str(list(PublicRequest.objects.values("key")))
+
+
 def test_a_refusal_is_told_by_text_with_its_reason(client, hut, family, outbox):
     from tests.child_services.factories import ProgrammeFactory
 
