@@ -56,7 +56,10 @@ class ResidentViewSet(VersionedMixin, XLSXExportMixin, ScopedViewSetMixin, mixin
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return Resident.objects.visible_to(self.request.user).with_related()
+        residents = Resident.objects.visible_to(self.request.user)
+        # A list row names its places by id and reads its tags in its own query (ResidentListSerializer); one
+        # resident, to show or to change, is read whole.
+        return residents.with_tag_codes() if self.action == "list" else residents.with_related()
 
     def retrieve(self, request, *args, **kwargs):
         resident = self._versioned = self.get_object()

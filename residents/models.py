@@ -284,7 +284,10 @@ class Resident(AddressParts):
 
     @property
     def tag_codes(self) -> list[str]:
-        # Reads the prefetched links when a list prefetched them (ResidentQuerySet.with_related).
+        # The row's own codes when its list read them with it (ResidentQuerySet.with_tag_codes), else the links
+        # (prefetched when a list prefetched them, ResidentQuerySet.with_related).
+        if "tag_codes_joined" in self.__dict__:
+            return sorted(self.tag_codes_joined.split(",")) if self.tag_codes_joined else []
         return sorted(link.tag for link in self.tag_links.all())
 
     @property

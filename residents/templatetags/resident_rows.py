@@ -39,7 +39,7 @@ def resident_rows(residents) -> SafeString:
     for r in residents:
         age = id_numbers.age_between(r.birth_date, today) if r.birth_date else None
         tags = "".join(f'<span class="tag">{escape(label)}</span>'
-                       for label in tag_labels(r.tag_codes_joined.split(",") if r.tag_codes_joined else ()))
+                       for label in tag_labels(r.tag_codes))
         if age is not None and age >= OLDEST_OLD_AGE:
             tags += _ELDERLY
         rows.append(

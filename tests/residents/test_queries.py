@@ -36,12 +36,12 @@ def test_the_api_list_costs_the_same_for_5_or_50_rows(api, staff_east, many, que
     assert small == large
 
 
-def test_the_api_list_runs_four_queries(api, django_assert_num_queries, staff_east, many):
+def test_the_api_list_runs_three_queries(api, django_assert_num_queries, staff_east, many):
     client = api.as_(staff_east)
-    # 1 the user's communities (scope), 2 count, 3 the page of residents with grid and community,
-    # 4 their tags. (A fresh user object, as a real request would load.)
+    # 1 the user's communities (scope), 2 count, 3 the page of residents with their tags. (A fresh user object,
+    # as a real request would load.)
     client.force_authenticate(type(staff_east).objects.get(pk=staff_east.pk))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get("/api/v1/residents/?page_size=50")
 
 
