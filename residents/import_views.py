@@ -208,43 +208,55 @@ class ImportMappingView(RegistryWriterMixin, View):
                                                                                     ImportRun.Status.FAILED)})
 
 
-class ImportCommitView(RegistryWriterMixin, View):
+class ImportStepView(RegistryWriterMixin, View):
+    """A button on the run's page (commit, restart, undo): the step, then the run's page again with what came of
+    it, a refusal in words at the top (a stale run, an undo after later changes), never a 500."""
+
+    def step(self, *, actor, run) -> ImportRun:
+        raise NotImplementedError
+
+    def told(self, run: ImportRun) -> tuple[int, str] | None:
+        """The message (level, words) of a step done, if any."""
+        return None
+
     def post(self, request, pk):
         run = _run(request, pk)
         try:
-            run = import_commit(actor=request.user, run=run)
-        except ValidationError as e:
-            messages.error(request, "；".join(e.messages))
-        else:
-            if run.status == ImportRun.Status.COMMITTED and run.note:
-                messages.info(request, run.note)
-        return redirect("residents:import_run", run.pk)
-
-
-class ImportRestartView(RegistryWriterMixin, View):
-    def post(self, request, pk):
-        run = _run(request, pk)
-        try:
-            import_restart(actor=request.user, run=run)
-        except ValidationError as e:
-            messages.error(request, "；".join(e.messages))
-        else:
-            messages.info(request, RESTARTED)
-        return redirect("residents:import_run", run.pk)
-
-
-class ImportUndoView(RegistryWriterMixin, View):
-    def post(self, request, pk):
-        run = _run(request, pk)
-        try:
-            import_undo(actor=request.user, run=run)
+            done = self.step(actor=request.user, run=run) or run
         except ImportConflict as e:
             messages.error(request, str(e))
         except ValidationError as e:
             messages.error(request, "；".join(e.messages))
         else:
-            messages.success(request, "已撤销导入：导入新建的居民已删除，更新过的居民已恢复原样。")
+            if told := self.told(done):
+                messages.add_message(request, *told)
         return redirect("residents:import_run", run.pk)
+
+
+class ImportCommitView(ImportStepView):
+    def step(self, *, actor, run):
+        return import_commit(actor=actor, run=run)
+
+    def told(self, run):
+        return (messages.INFO, run.note) if run.status == ImportRun.Status.COMMITTED and run.note else None
+
+
+class ImportRestartView(ImportStepView):
+    def step(self, *, actor, run):
+        import_restart(actor=actor, run=run)
+        return run
+
+    def told(self, run):
+        return messages.INFO, RESTARTED
+
+
+class ImportUndoView(ImportStepView):
+    def step(self, *, actor, run):
+        import_undo(actor=actor, run=run)
+        return run
+
+    def told(self, run):
+        return messages.SUCCESS, "已撤销导入：导入新建的居民已删除，更新过的居民已恢复原样。"
 
 
 class ImportRejectedView(RegistryWriterMixin, View):
