@@ -10,8 +10,9 @@ from .choices import MEAL_POINT_KINDS, Status
 
 # A list row's columns (residents/templatetags/resident_rows.py), its link's key and every sort the list offers
 # (ResidentFilterSet's ordering, which the cursor of the next page reads from the last row).
+# (The places' keys too: a cursor of the list sorted by grid reads the last row's grid.)
 ROW_COLUMNS = ("id", "name", "gender", "birth_date", "id_number", "phone", "estate", "building", "unit", "room",
-               "care_tier", "status", "name_pinyin", "updated_at")
+               "care_tier", "status", "name_pinyin", "updated_at", "grid", "community")
 
 
 class _Joined(Aggregate):

@@ -225,6 +225,31 @@ def test_the_list_page_goes_on_by_cursor_past_the_numbered_pages(web, admin, reg
     assert [r.name for r in last.context["object_list"]] == ["居民28", "居民29"]
 
 
+def test_the_list_page_sorted_by_grid_goes_on_by_cursor_with_each_resident_once(web, admin, register, monkeypatch,
+                                                                              django_assert_max_num_queries):
+    """The page's rows carry their grid's name but no Grid (for_rows): the cursor after the last numbered page
+    reads the last row's grid once, not a query per row."""
+    import jiedao.views
+
+    monkeypatch.setattr(jiedao.views, "MAX_PAGE_NUMBER", 2)
+    client, url = web.as_(admin), reverse("residents:resident_list")
+    seen = []
+    for page in (1, 2):
+        seen += [r.pk for r in client.get(url, {"ordering": "grid", "page": page, "page_size": 5})
+                 .context["object_list"]]
+    with CaptureQueriesContext(connection) as plain:
+        client.get(url, {"page": 2, "page_size": 5})
+    with django_assert_max_num_queries(len(plain) + 1):
+        second = client.get(url, {"ordering": "grid", "page": 2, "page_size": 5})
+    cursor = second.context["page_obj"].next_cursor
+    while cursor:
+        page = client.get(url, {"ordering": "grid", "cursor": cursor, "page_size": 5})
+        seen += [r.pk for r in page.context["object_list"]]
+        cursor = page.context["page_obj"].next_cursor
+    by_grid = sorted(register, key=lambda r: (r.grid.name, r.name_pinyin, r.pk))
+    assert seen == [r.pk for r in by_grid]
+
+
 def test_a_bad_cursor_on_the_list_page_shows_the_first_page(web, admin, register):
     response = web.as_(admin).get(reverse("residents:resident_list"), {"cursor": "garbage", "page_size": 5})
     assert response.status_code == 200
