@@ -9,7 +9,8 @@ So the page tells a stranger nothing about who is registered, and a text reaches
 Two limits, neither holding a number (the child is named by a keyed hash): an address sends at most
 SIGNUP_PER_ADDRESS requests an hour (then 429; a count in the cache), and a child (with that phone) is handled
 once per programme a day (a second request gets the same answer and no second text; a row in the database,
-PublicRequest, which no eviction forgets).
+PublicRequest, which no eviction forgets), unless its text did not go out: then the form may be sent again, and
+the answer says where the child stands (the place taken the first time is kept, never a second one).
 """
 
 import logging
@@ -85,25 +86,31 @@ def public_sign_up(*, programme: Programme, id_number: str, phone: str) -> None:
     key = blind_index("signup", id_number + ":" + phone)
     try:
         with transaction.atomic():
-            PublicRequest.objects.create(programme=programme, key=key, day=timezone.localdate(now()))
+            mark = PublicRequest.objects.create(programme=programme, key=key, day=timezone.localdate(now()))
     except IntegrityError:
         return  # one request per child a day: the first one's text has been sent
+    if not text_send(phone=phone, message=_answer(programme, id_number, phone)):
+        mark.delete()  # the parent heard nothing: the same form sent again is answered, the same day
+
+
+def _answer(programme: Programme, id_number: str, phone: str) -> str:
+    """What the text says: not checked, refused and why, or where the child stands (enrolled now, or earlier)."""
     child = filter_by_id_number(Resident.objects.filter(community__subdistrict_id=programme.point.subdistrict_id,
                                                         status=Status.ACTIVE), id_number).first()
     guardian = _guardian(child, phone) if child is not None else None
     if guardian is None:
-        text_send(phone=phone, message=f"【街道民政】您为“{programme.name}”提交的报名信息未能与居民登记信息核实，"
-                                       "请携户口簿联系所在社区办理。")
-        return
-    try:
-        enrolment = services.enrolment_create(actor=None, programme=programme, child=child, guardian=guardian,
-                                              channel=EnrolmentChannel.PUBLIC)
-    except ValidationError as e:
-        reason = "；".join(e.messages)
-        text_send(phone=phone, message=f"【街道民政】{child.name} 报名“{programme.name}”未成功：{reason}")
-        return
+        return f"【街道民政】您为“{programme.name}”提交的报名信息未能与居民登记信息核实，请携户口簿联系所在社区办理。"
+    # Asked again (another day, or after a text that did not go out): where the child stands, not a refusal.
+    enrolment = (Enrolment.objects.filter(programme=programme, child=child)
+                 .exclude(status=EnrolmentStatus.WITHDRAWN).first())
+    if enrolment is None:
+        try:
+            enrolment = services.enrolment_create(actor=None, programme=programme, child=child, guardian=guardian,
+                                                  channel=EnrolmentChannel.PUBLIC)
+        except ValidationError as e:
+            return f"【街道民政】{child.name} 报名“{programme.name}”未成功：{'；'.join(e.messages)}"
     if enrolment.status == EnrolmentStatus.ENROLLED:
         what = "已录取"
     else:
         what = f"名额已满，已进入候补第 {enrolment.position} 位，有名额时将依次递补"
-    text_send(phone=phone, message=f"【街道民政】{child.name} 报名“{programme.name}”：{what}。")
+    return f"【街道民政】{child.name} 报名“{programme.name}”：{what}。"

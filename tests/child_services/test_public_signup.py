@@ -90,8 +90,25 @@ def test_the_next_day_the_same_pair_is_handled_again(client, early_class, family
     tomorrow = signup.now() + timedelta(days=1)
     monkeypatch.setattr(signup, "now", lambda: tomorrow)
     assert sign_up(client, early_class, family["child"].id_number).status_code == 200
-    # Handled again (a second text, saying she is enrolled already), never a second place.
+    # Handled again (a second text, saying where she stands), never a second place.
     assert len(outbox) == 2 and Enrolment.objects.count() == 1
+    assert outbox[1] == ("13800001111", "【街道民政】小雨 报名“亲子早教班”：已录取。")
+
+
+def test_a_text_that_did_not_go_out_may_be_asked_for_again_the_same_day(client, early_class, family, outbox,
+                                                                          monkeypatch):
+    """The gateway failed: the mother heard nothing, so the same form sent again is answered (with where her
+    child stands, the place kept), where a mark left behind would have held her off until tomorrow."""
+    from child_services import signup
+
+    monkeypatch.setattr(signup, "text_send", lambda **kwargs: False)
+    assert sign_up(client, early_class, family["child"].id_number).status_code == 200
+    assert Enrolment.objects.count() == 1 and outbox == []
+    monkeypatch.undo()
+    assert sign_up(client, early_class, family["child"].id_number).status_code == 200
+    assert outbox == [("13800001111", "【街道民政】小雨 报名“亲子早教班”：已录取。")]
+    assert sign_up(client, early_class, family["child"].id_number).status_code == 200
+    assert len(outbox) == 1 and Enrolment.objects.count() == 1
 
 
 def test_the_nightly_purge_keeps_only_todays_marks(client, early_class, family, outbox, monkeypatch, settings):
