@@ -8,15 +8,16 @@ from jiedao.scope import is_point_operator, places_filter, works_in_places
 
 from .choices import MEAL_POINT_KINDS, Status
 
-# A list row's columns (residents/templatetags/resident_rows.py), its link's key and every sort the list offers
-# (ResidentFilterSet's ordering, which the cursor of the next page reads from the last row).
-# (The places' keys too: a cursor of the list sorted by grid reads the last row's grid.)
+# A list row's columns (residents/templatetags/resident_rows.py), its link's key, its places' keys and every
+# sort the list offers (ResidentFilterSet's ordering: the cursor of the next page reads it from the last row,
+# the grid's name through the grid's key).
 ROW_COLUMNS = ("id", "name", "gender", "birth_date", "id_number", "phone", "estate", "building", "unit", "room",
                "care_tier", "status", "name_pinyin", "updated_at", "grid", "community")
 
 
 class _Joined(Aggregate):
-    """The values joined by commas, in no particular order: string_agg on PostgreSQL, group_concat on SQLite."""
+    """The values joined by commas, in no particular order: string_agg on PostgreSQL, group_concat on SQLite
+    (Django 6 has StringAgg in core for both; 5.2 only in contrib.postgres)."""
 
     function = "STRING_AGG"
     template = "%(function)s(%(expressions)s, ',')"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from residents import id_numbers
-from residents.choices import OLDEST_OLD_AGE, tag_labels
+from residents.choices import OLDEST_OLD_AGE
 from residents.models import Resident
 
 register = template.Library()
@@ -39,7 +39,7 @@ def resident_rows(residents) -> SafeString:
     for r in residents:
         age = id_numbers.age_between(r.birth_date, today) if r.birth_date else None
         tags = "".join(f'<span class="tag">{escape(label)}</span>'
-                       for label in tag_labels(r.tag_codes))
+                       for label in r.tag_labels)
         if age is not None and age >= OLDEST_OLD_AGE:
             tags += _ELDERLY
         rows.append(
