@@ -407,8 +407,8 @@ WORKER_QUEUES = {
     "files": ["jiedao.build_export_task", "jiedao.import_preview_task", "jiedao.import_commit_task",
               "jiedao.ping_task"],
     "reports": ["reports.build_monthly_reports_task"],
-    "upkeep": ["jiedao.purge_exports_task", "jiedao.disable_idle_accounts_task", "jiedao.verify_audit_chain_task",
-               "child_services.purge_public_requests_task"],
+    "upkeep": ["jiedao.link_audit_task", "jiedao.purge_exports_task", "jiedao.disable_idle_accounts_task",
+               "jiedao.verify_audit_chain_task", "child_services.purge_public_requests_task"],
 }
 CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in WORKER_QUEUES.items() for task in tasks}
 CELERY_BEAT_SCHEDULE = {
@@ -444,6 +444,9 @@ CELERY_BEAT_SCHEDULE = {
     # Every night at 01:30: accounts not signed in for ACCOUNT_IDLE_DAYS are disabled (told why when they
     # next try). Idempotent: a disabled account is left as it is.
     "disable-idle-accounts": {"task": "jiedao.disable_idle_accounts_task", "schedule": crontab(hour=1, minute=30)},
+    # Every minute: audit entries written in the second after a commit linked the chain (jiedao.auditchain
+    # links on commit at most once a second) get their place in it. A run that finds none writes nothing.
+    "link-audit-entries": {"task": "jiedao.link_audit_task", "schedule": 60},
     # Every night at 04:00: link any audit entry still unlinked and verify every sub-district's hash chain;
     # a break is written to the inbox of that sub-district's auditors (manage.py audit_verify by hand).
     "verify-audit-chain": {"task": "jiedao.verify_audit_chain_task", "schedule": crontab(hour=4, minute=0)},

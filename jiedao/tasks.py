@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .auditchain import chain_verify_and_alert
+from .auditchain import chain_verify_and_alert, link_recent
 from .exports import export_job_build, export_jobs_purge
 from .imports import import_commit_run, import_preview
 from .services import accounts_disable_idle
@@ -30,6 +30,12 @@ def disable_idle_accounts_task() -> int:
     """Nightly (CELERY_BEAT_SCHEDULE): accounts unused for ACCOUNT_IDLE_DAYS are disabled; a second run
     finds none left to disable."""
     return accounts_disable_idle()
+
+
+@shared_task(name="jiedao.link_audit_task")
+def link_audit_task() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): audit entries whose commit left the linking to a later run."""
+    return link_recent()
 
 
 @shared_task(name="jiedao.verify_audit_chain_task")

@@ -2,15 +2,19 @@
 change or deletion is named by audit_verify, which exits non-zero and tells the sub-district's auditors."""
 
 import threading
+import time
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from jiedao import audit
-from jiedao.auditchain import canonical, chain_verify, digest, entry_payload, link_pending
+from jiedao.auditchain import LINK_EVERY, canonical, chain_verify, digest, entry_payload, link_pending
 from jiedao.models import AuditEntry, AuditLink, Notification, NotificationKind
+from jiedao.tasks import link_audit_task
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +238,42 @@ def test_two_open_transactions_write_audit_entries_without_waiting_for_each_othe
     assert [link.seq for link in links] == [1, 2, 3, 4, 5]
     assert links[0].entry_id == first.pk and first.pk > min(link.entry_id for link in links)  # commit order
     assert chain_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)  # each request commits, as in production, and its callbacks run
+def test_an_office_reading_many_records_in_a_second_runs_the_linker_once(client, staff_east, zhang):
+    """王丽 opens 张 three times in a second (each view of a full number is an entry): the first commit links its
+    entry, the next two skip the linker's seven statements (the run just made links them a moment later), and the
+    minute job links what was left, in commit order."""
+    client.force_login(staff_east)
+    cache.clear()  # the fixtures' and the sign-in's entries were linked as they committed: a second later
+    statements = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/residents/{zhang.pk}/").status_code == 200
+        statements.append([q["sql"] for q in queries.captured_queries if "auditlink" in q["sql"].lower()])
+    assert statements[0] and statements[1] == [] and statements[2] == []
+    viewed = AuditEntry.objects.filter(action="view_full").order_by("id")
+    assert viewed.count() == 3 and AuditLink.objects.filter(entry__in=viewed).count() == 1
+
+    assert link_audit_task() == 2
+    links = [AuditLink.objects.get(entry=entry) for entry in viewed]
+    assert [link.seq for link in links] == sorted(link.seq for link in links)  # commit order
+    assert [link.prev for link in links[1:]] == [link.hash for link in links[:-1]]
+    assert chain_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_a_moment_after_the_last_run_links_again(staff_east, zhang, monkeypatch):
+    cache.clear()
+    audit.record(actor=staff_east, action="view_full", target=zhang)  # committed at once: linked
+    later = time.time() + LINK_EVERY + 1
+    monkeypatch.setattr(time, "time", lambda: later)  # the cache's clock: the last run's mark has lapsed
+    audit.record(actor=staff_east, action="view_full", target=zhang)
+    assert AuditLink.objects.filter(entry__action="view_full").count() == 2
+
+
+def test_the_linker_job_runs_every_minute_on_the_upkeep_queue():
+    job = settings.CELERY_BEAT_SCHEDULE["link-audit-entries"]
+    assert job["task"] == "jiedao.link_audit_task" and job["schedule"] == 60
+    assert settings.CELERY_TASK_ROUTES["jiedao.link_audit_task"] == {"queue": "upkeep"}
