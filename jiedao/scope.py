@@ -4,10 +4,8 @@ Every queryset's visible_to(user) builds its filter here, so pages, API, exports
 Outside the scope an object answers 404 (it is filtered out); a write the role may not make, 403.
 """
 
-from django.db.models import CharField, OuterRef, Q, Subquery
-from django.db.models.functions import Cast
+from django.db.models import Q
 
-from .aggregates import Joined, joined_ids
 from .roles import Role
 
 # Matches nothing: roles with no business in the registry (auditors, point operators) get this.
@@ -75,27 +73,6 @@ def subdistrict_community_ids(user):
     return community_model._base_manager.filter(subdistrict_id=user.subdistrict_id).values("id")
 
 
-_UNREAD = object()  # an account read without with_place_ids
-
-
-def with_place_ids(users):
-    """Accounts read with the ids community_ids, grid_ids and grid_community_ids answer from, in the accounts'
-    own query (jiedao.authentication reads the signed-in account so): one query less on nearly every request."""
-    field = users.model._meta.get_field
-    communities = field("communities").remote_field.through.objects.filter(
-        user_id=OuterRef("pk"), community__subdistrict_id=OuterRef("subdistrict_id"))
-    grids = field("grids").remote_field.through.objects.filter(
-        user_id=OuterRef("pk"), grid__community__subdistrict_id=OuterRef("subdistrict_id"))
-
-    def joined(links, column):
-        return Subquery(links.order_by().values("user_id").annotate(ids=Joined(Cast(column, CharField())))
-                        .values("ids"))
-
-    return users.annotate(scope_communities=joined(communities, "community_id"),
-                          scope_grids=joined(grids, "grid_id"),
-                          scope_grid_communities=joined(grids, "grid__community_id"))
-
-
 def community_ids(user) -> list[int]:
     """The user's own communities that lie in their sub-district (an account moved to another one keeps
     nothing of the old one's)."""
@@ -111,10 +88,6 @@ def grid_ids(user) -> list[int]:
 
 
 def _ids(user, relation: str, subdistrict: str) -> list[int]:
-    # Accounts read through with_place_ids carry them (of their own sub-district, as below).
-    read = getattr(user, f"scope_{relation}", _UNREAD)
-    if read is not _UNREAD:
-        return joined_ids(read)
     # Accounts loaded with prefetch_related(relation) answer from it, without a query each.
     if relation in getattr(user, "_prefetched_objects_cache", {}):
         places = getattr(user, relation).all()
@@ -141,9 +114,6 @@ def covers(user, *, subdistrict_id: int, community_id: int, grid_id: int) -> boo
 
 
 def grid_community_ids(user) -> list[int]:
-    read = getattr(user, "scope_grid_communities", _UNREAD)
-    if not hasattr(user, "_scope_grid_community_ids") and read is not _UNREAD:
-        user._scope_grid_community_ids = joined_ids(read)
     if not hasattr(user, "_scope_grid_community_ids"):
         user._scope_grid_community_ids = list(user.grids.filter(community__subdistrict_id=user.subdistrict_id)
                                               .values_list("community_id", flat=True).distinct())

@@ -1,9 +1,8 @@
 from datetime import date
 
 from django.db import models
-from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Aggregate, CharField, F, OuterRef, Prefetch, Q, Subquery
 
-from jiedao.aggregates import Joined
 from jiedao.dates import day_range
 from jiedao.scope import is_point_operator, places_filter, works_in_places
 
@@ -14,6 +13,18 @@ from .choices import MEAL_POINT_KINDS, Status
 # the grid's name through the grid's key).
 ROW_COLUMNS = ("id", "name", "gender", "birth_date", "id_number", "phone", "estate", "building", "unit", "room",
                "care_tier", "status", "name_pinyin", "updated_at", "grid", "community")
+
+
+class _Joined(Aggregate):
+    """The values joined by commas, in no particular order: string_agg on PostgreSQL, group_concat on SQLite
+    (Django 6 has StringAgg in core for both; 5.2 only in contrib.postgres)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
 
 
 class SubdistrictQuerySet(models.QuerySet):
@@ -86,7 +97,7 @@ class ResidentQuerySet(models.QuerySet):
         it), where a prefetch would be a second query and an object per tag. A subquery, not a join: a count
         of the list leaves it out."""
         tags = self._tags().filter(resident=OuterRef("pk")).order_by().values("resident")
-        return self.annotate(tag_codes_joined=Subquery(tags.annotate(codes=Joined("tag")).values("codes")))
+        return self.annotate(tag_codes_joined=Subquery(tags.annotate(codes=_Joined("tag")).values("codes")))
 
     def _tags(self):
         # ResidentTag, reached through the model's own relation: models.py imports this module, so this

@@ -80,9 +80,9 @@ def test_the_programme_list_takes_a_fixed_number_of_queries(web, staff_east, hut
         ProgrammeFactory(point=hut)
     client = web.as_(staff_east)
     client.get(reverse("children:programme_list"))
-    # Session, the account with its places' ids (scope), its second factor, the count, the places' sum, the
+    # Session, account, its second factor, the account's communities (scope), the count, the places' sum, the
     # unread count, the filter's point and community choices, the page (its counts and points joined).
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get(reverse("children:programme_list")).status_code == 200
 
 

@@ -320,28 +320,3 @@ def test_an_expired_session_is_sent_back_to_login(client, staff_east):
     session.set_expiry(-1)
     session.save()
     assert client.get(reverse("residents:resident_list")).status_code == 302
-
-
-def test_the_signed_in_account_is_read_with_the_ids_of_its_places_in_one_query(
-        staff_east, gridder, east, east1, west, qinglong, django_assert_num_queries):
-    """王丽 (东社区) and 周网格 (东一网格) as the session reads them: the account, and the places their scope is made
-    of, in one query; asking scope for them after that reads nothing more. An account whose community moved to
-    another sub-district keeps nothing of it, as before."""
-    from jiedao import scope
-    from jiedao.authentication import AccountBackend
-
-    for account in (staff_east, gridder):
-        with django_assert_num_queries(1):
-            read = AccountBackend().get_user(account.pk)
-            ids = scope.community_ids(read), scope.grid_ids(read), scope.grid_community_ids(read)
-        assert ids == (list(account.communities.values_list("id", flat=True)),
-                       list(account.grids.values_list("id", flat=True)),
-                       list(account.grids.values_list("community_id", flat=True)))
-    assert scope.community_ids(AccountBackend().get_user(staff_east.pk)) == [east.pk]
-    assert scope.grid_community_ids(AccountBackend().get_user(gridder.pk)) == [east.pk]
-
-    staff_east.communities.add(west)
-    assert scope.community_ids(AccountBackend().get_user(staff_east.pk)) == sorted([east.pk, west.pk])
-    west.subdistrict = qinglong
-    west.save()
-    assert scope.community_ids(AccountBackend().get_user(staff_east.pk)) == [east.pk]

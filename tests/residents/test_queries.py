@@ -53,10 +53,10 @@ def test_the_list_page_costs_the_same_for_5_or_50_rows(web, staff_east, many):
 
 def test_the_list_page_query_count_is_fixed(web, django_assert_num_queries, staff_east, many, east):
     client = web.as_(staff_east)
-    # 1 session, 2 the account with the ids of its places, 3 the authenticator that verified the session, 4 the
-    # community filter's lookup, 5 count, 6-7 the community and grid choices of the filter form, 8 page rows with
-    # their place names and tags, 9 the unread reminders badge. (The idle timer is written at most once a minute.)
-    with django_assert_num_queries(9):
+    # 1 session, 2 user, 3 the authenticator that verified the session, 4 scope communities, 5 the community
+    # filter's lookup, 6 count, 7-8 the community and grid choices of the filter form, 9 page rows with their
+    # place names and tags, 10 the unread reminders badge. (The idle timer is written at most once a minute.)
+    with django_assert_num_queries(10):
         client.get(reverse("residents:resident_list") + f"?community={east.pk}&page_size=50")
 
 

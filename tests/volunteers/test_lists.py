@@ -125,10 +125,10 @@ def test_the_order_list_asks_a_fixed_number_of_queries(web, staff_east, orders, 
     for _ in range(5):
         services.order_create(actor=staff_east, resident=zhang, service=cleaning,
                               wanted_at=timezone.now())
-    # Session, user with the ids of their places (the scope), the authenticator (3); count, the orders with
+    # Session, user, the authenticator (3); the staff member's communities (the scope, 1); count, the orders with
     # resident, service and team (2); the ratings' average (the summary, 1); the filter form's service, team and
     # community choices (3); the unread badge (1).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert browser.get("/volunteers/orders/").status_code == 200
 
 

@@ -73,9 +73,9 @@ def test_the_pairing_list_asks_a_fixed_number_of_queries(web, staff_east, pairin
     services.pairing_visit_record(actor=gridder, pairing=pairing)
     browser = web.as_(staff_east)
     browser.get("/volunteers/pairings/")
-    # Session, user with the ids of their places (the scope), the authenticator (3); count, the pairings with
-    # resident, partner and last visit (2); the filter form's community choices (1); the unread badge (1).
-    with django_assert_num_queries(7):
+    # Session, user, the authenticator (3); the staff member's communities (1); count, the pairings with resident,
+    # partner and last visit (2); the filter form's community choices (1); the unread badge (1).
+    with django_assert_num_queries(8):
         assert browser.get("/volunteers/pairings/").status_code == 200
 
 
