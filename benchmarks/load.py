@@ -118,6 +118,9 @@ def main() -> int:
     parser.add_argument("--clients", default="4,25", help="locust clients per run, comma-separated")
     parser.add_argument("--counter-workers", type=int, default=2,
                         help="workers of the counter's own gunicorn for check-ins (default 2; 0: none)")
+    parser.add_argument("--counter-priority", type=int, default=0,
+                        help="the counter's processes this many nice steps above the rest (compose's cpu_shares "
+                             "for web-counter; 6 is about 4x the CPU weight; needs root; default 0)")
     parser.add_argument("--seconds", type=int, default=30, help="each run's length (default 30)")
     common.add_database_arguments(parser)
     args = parser.parse_args()
@@ -144,12 +147,13 @@ def main() -> int:
     # DEBUG off serves the collected files, by their hashed names (the manifest): collected as it would be.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=common.ROOT,
                    env={**env, "LOAD_PLAN": ""}, check=True)
-    def gunicorn(workers: int, log: str) -> tuple[subprocess.Popen, str]:
+    def gunicorn(workers: int, log: str, priority: int = 0) -> tuple[subprocess.Popen, str]:
         port = free_port()
         server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "jiedao.wsgi:application",
                                    "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                                    "--logger-class", "jiedao.gunicorn_logging.RedactingLogger"],
-                                  cwd=common.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(out / log, "w"))
+                                  cwd=common.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(out / log, "w"),
+                                  preexec_fn=(lambda: os.nice(-priority)) if priority else None)
         wait_for(port, server)
         first = urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=60)  # workers booted
         assert first.status == 200, first.status
@@ -160,7 +164,8 @@ def main() -> int:
         office, host = gunicorn(args.workers, "gunicorn.log")
         servers.append(office)
         if args.counter_workers:
-            counter, handed["counter_host"] = gunicorn(args.counter_workers, "gunicorn-counter.log")
+            counter, handed["counter_host"] = gunicorn(args.counter_workers, "gunicorn-counter.log",
+                                                       args.counter_priority)
             servers.append(counter)
             (out / "plan.json").write_text(json.dumps(handed), encoding="utf-8")
         results = []
@@ -177,6 +182,8 @@ def main() -> int:
     failed = False
     counter = (f", the counter's check-ins on {args.counter_workers} of their own" if args.counter_workers
                else ", check-ins among them")
+    if args.counter_workers and args.counter_priority:
+        counter += f" at nice -{args.counter_priority}"
     print(f"\ngunicorn {args.workers} workers on 127.0.0.1{counter}, locust on the same machine, {args.seconds} s "
           f"per run ({os.cpu_count()} cores)\n")
     rows = []
