@@ -98,7 +98,12 @@ def link_after_commit(using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def _link_recent() -> None:
-    if cache.add(LINK_STARTED, True, LINK_EVERY):  # False: a run started less than LINK_EVERY seconds ago
+    try:
+        due = cache.add(LINK_STARTED, True, LINK_EVERY)  # False: a run started less than LINK_EVERY seconds ago
+    except Exception:  # the cache unreachable (Redis restarting): link on this commit, as every commit once did
+        logger.warning("audit linker: the cache did not answer; linking on this commit", exc_info=True)
+        due = True
+    if due:
         link_pending(since=timezone.now() - RECENT)
 
 

@@ -277,3 +277,16 @@ def test_the_linker_job_runs_every_minute_on_the_upkeep_queue():
     job = settings.CELERY_BEAT_SCHEDULE["link-audit-entries"]
     assert job["task"] == "jiedao.link_audit_task" and job["schedule"] == 60
     assert settings.CELERY_TASK_ROUTES["jiedao.link_audit_task"] == {"queue": "upkeep"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_cache_unreachable_each_commit_links_as_before(staff_east, zhang, monkeypatch):
+    """Redis restarting: the mark cannot be read, so nothing is left unlinked for want of it."""
+    class Unreachable:
+        def add(self, *args, **kwargs):
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("jiedao.auditchain.cache", Unreachable())
+    for _ in range(2):
+        audit.record(actor=staff_east, action="view_full", target=zhang)
+    assert AuditLink.objects.filter(entry__action="view_full").count() == 2
