@@ -9,16 +9,19 @@ the transaction) and every other audited write of the sub-district would queue b
 entry gets its place in the chain after it commits: record() asks for link_pending() on commit, and the
 nightly audit_verify runs it too, for entries whose process died before. The linker takes one lock in its
 own short transaction (only committed entries are visible to it, so it waits for no one), gives every
-unlinked entry the next seq of its chain in commit order and writes an AuditLink row. Nothing is ever
-UPDATEd, so the runtime database role needs only INSERT and SELECT on both tables (jiedao.dbroles).
+unlinked entry the next seq of its chain in id order (of the entries committed by then) and writes an
+AuditLink row. Nothing is ever UPDATEd, so the runtime database role needs only INSERT and SELECT on both
+tables (jiedao.dbroles).
 
 Why a commit links only when no run started in the last LINK_EVERY seconds: a run is seven statements, one of
 them an anti-join over the last hours' entries, and every look at a full number writes an entry, so an office
 reading records paid for a run on nearly every page (7 of an API detail's 13 statements). The mark is in the
 shared cache, so one run a second serves every web process; what a skipped commit wrote is linked by the next
-run, by the link-audit-entries job every minute, or by the nightly pass. An entry waits at most a minute (on a
-machine without a beat, until the next audited commit) for its link; its row is never writable by the runtime
-role meanwhile (INSERT and SELECT only).
+run, by the link-audit-entries job every minute, or by the nightly pass. An entry waits about a minute while the
+upkeep worker is free (on a machine without a beat, until the next audited commit) for its link; its row is never
+writable by the runtime role meanwhile (INSERT and SELECT only). Two entries that committed in the second after a
+run are linked by the next in id order, which may differ from the order they committed in; nothing reads the
+order of commits from the chain (verify, archive and prune read seq).
 """
 
 import hashlib
@@ -44,7 +47,6 @@ BATCH = 2000
 LOCK_KEY = 0x6A696564616F6175
 # At most one linker run on commit in this many seconds, across every process (the module's docstring says why).
 LINK_EVERY = 1
-LINK_STARTED = "audit:link-started"
 
 
 def algorithm() -> str:
@@ -97,9 +99,14 @@ def link_after_commit(using: str = DEFAULT_DB_ALIAS) -> None:
     transaction.on_commit(_link_recent, using=using, robust=True)
 
 
+def _mark() -> str:
+    # Of this database: two deployments sharing one Redis (staging, production) never hold back each other's.
+    return f"audit:link-started:{connections[DEFAULT_DB_ALIAS].settings_dict['NAME']}"
+
+
 def _link_recent() -> None:
     try:
-        due = cache.add(LINK_STARTED, True, LINK_EVERY)  # False: a run started less than LINK_EVERY seconds ago
+        due = cache.add(_mark(), True, LINK_EVERY)  # False: a run started less than LINK_EVERY seconds ago
     except Exception:  # the cache unreachable (Redis restarting): link on this commit, as every commit once did
         logger.warning("audit linker: the cache did not answer; linking on this commit", exc_info=True)
         due = True
@@ -115,8 +122,8 @@ def link_recent() -> int:
 
 def link_pending(*, since=None, using: str = DEFAULT_DB_ALIAS) -> int:
     """Give every committed entry without a link its place in its chain; returns how many were linked.
-    Entries are taken in id order, which within one chain is commit order for all but entries of
-    transactions still open (invisible here, linked by a later run with a later seq)."""
+    Entries are taken in id order among those committed by the time of the run (an entry of a transaction still
+    open is invisible here, linked by a later run with a later seq)."""
     algo, linked = algorithm(), 0
     while True:
         with transaction.atomic(using=using):

@@ -446,7 +446,8 @@ CELERY_BEAT_SCHEDULE = {
     "disable-idle-accounts": {"task": "jiedao.disable_idle_accounts_task", "schedule": crontab(hour=1, minute=30)},
     # Every minute: audit entries written in the second after a commit linked the chain (jiedao.auditchain
     # links on commit at most once a second) get their place in it. A run that finds none writes nothing.
-    "link-audit-entries": {"task": "jiedao.link_audit_task", "schedule": 60},
+    # A run not started within 55 s is dropped (expires): the next one links the same entries.
+    "link-audit-entries": {"task": "jiedao.link_audit_task", "schedule": 60, "options": {"expires": 55}},
     # Every night at 04:00: link any audit entry still unlinked and verify every sub-district's hash chain;
     # a break is written to the inbox of that sub-district's auditors (manage.py audit_verify by hand).
     "verify-audit-chain": {"task": "jiedao.verify_audit_chain_task", "schedule": crontab(hour=4, minute=0)},
