@@ -176,6 +176,9 @@ class Verdict:
     # Each intact chain's last (seq, hash). Logged every night: a copy outside the database, against which
     # even the owner's rewrite of a chain's tail (which no chain alone can show) is seen.
     heads: dict[int, tuple[int, str]] = field(default_factory=dict)
+    # Committed entries with no place in a chain yet (a commit leaves its link to a run a moment later): told,
+    # so that a restore or a check never calls a log whole whose newest entries no chain covers yet.
+    unlinked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -185,8 +188,9 @@ class Verdict:
 def chain_verify(*, using: str = DEFAULT_DB_ALIAS) -> Verdict:
     """Walk every chain from its anchor (or its start) and name the first entry where each one breaks: a
     seq missing (an entry deleted), a link not pointing at the hash before it, or an entry whose fields no
-    longer give its hash (an entry changed)."""
-    verdict = Verdict()
+    longer give its hash (an entry changed), or one linked into a chain not its own (the runtime role may insert
+    links: a correct hash in another sub-district's chain would take the entry from its auditors' view)."""
+    verdict = Verdict(unlinked=AuditEntry.objects.using(using).filter(link__isnull=True).count())
     chains = AuditLink.objects.using(using).values_list("chain", flat=True).distinct().order_by("chain")
     for chain in list(chains):
         verdict.chains += 1
@@ -200,6 +204,8 @@ def chain_verify(*, using: str = DEFAULT_DB_ALIAS) -> Verdict:
                 problem = Break(chain, expected, None, f"缺少第 {expected} 条（下一条是第 {link.seq} 条），日志被删除")
             elif link.prev != prev:
                 problem = Break(chain, link.seq, link.entry_id, "与前一条的哈希不相接")
+            elif chain_of(link.entry) != chain:
+                problem = Break(chain, link.seq, link.entry_id, "日志属于另一条链，被链入此链")
             elif link.entry.pk is None or digest(canonical(entry_payload(
                     link.entry, chain=chain, seq=link.seq, prev=prev)), link.algorithm) != link.hash:
                 problem = Break(chain, link.seq, link.entry_id, "日志内容与哈希不符，已被改动")

@@ -290,3 +290,26 @@ def test_with_the_cache_unreachable_each_commit_links_as_before(staff_east, zhan
     for _ in range(2):
         audit.record(actor=staff_east, action="view_full", target=zhang)
     assert AuditLink.objects.filter(entry__action="view_full").count() == 2
+
+
+def test_an_entry_not_yet_linked_is_counted_not_passed_over(staff_east, zhang):
+    """An entry whose commit left its link to a later run is no part of any chain yet: the check says how many
+    such entries there are instead of calling the log whole without them."""
+    audit.record(actor=staff_east, action="view_full", target=zhang)  # the test's transaction never commits
+    assert chain_verify().unlinked == 1
+    link_pending()
+    assert chain_verify().unlinked == 0 and chain_verify().ok
+
+
+def test_an_entry_linked_into_another_sub_districts_chain_is_named(staff_east, other_admin, zhang, chen, qinglong):
+    """The runtime role may insert links: one that puts 和平里's entry into 青龙's chain with a hash that fits
+    would take it out of 和平里's auditors' view. The check names it."""
+    audit.record(actor=other_admin, action="view_full", target=chen)
+    link_pending()
+    entry = audit.record(actor=staff_east, action="view_full", target=zhang)
+    seq, prev = AuditLink.objects.filter(chain=qinglong.pk).values_list("seq", "hash").get()
+    value = digest(canonical(entry_payload(entry, chain=qinglong.pk, seq=seq + 1, prev=prev)), "sha256")
+    AuditLink.objects.create(entry=entry, chain=qinglong.pk, seq=seq + 1, prev=prev, hash=value, algorithm="sha256")
+    verdict = chain_verify()
+    assert [str(problem) for problem in verdict.breaks] == [
+        f"链 {qinglong.pk} 第 {seq + 1} 条（日志编号 {entry.pk}）：日志属于另一条链，被链入此链"]

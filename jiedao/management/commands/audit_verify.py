@@ -16,5 +16,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"审计链断开：{problem}")
             raise CommandError(f"审计日志校验未通过（{len(verdict.breaks)} 条链断开），已通知审计员。")
         self.stdout.write(f"审计链完整：{verdict.chains} 条链，共 {verdict.checked} 条日志。")
+        if verdict.unlinked:  # written by transactions that committed while this ran: the next run links them
+            self.stdout.write(f"另有 {verdict.unlinked} 条日志尚未入链（校验时刚提交），下一次链接时补入。")
         for chain, (seq, value) in verdict.heads.items():
             self.stdout.write(f"链 {chain}：至第 {seq} 条，哈希 {value}")

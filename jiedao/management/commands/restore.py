@@ -24,5 +24,6 @@ class Command(BaseCommand):
         if not verdict.ok:
             raise CommandError("已恢复，但审计链校验未通过：" + "；".join(map(str, verdict.breaks)))
         rows = sum(manifest["counts"].values())
+        pending = f"另有 {verdict.unlinked} 条日志尚未入链，下一次链接时补入。" if verdict.unlinked else ""
         self.stdout.write(f"已恢复 {manifest['created_at']} 的备份：{rows} 行，各表行数一致；"
-                          f"审计链完整（{verdict.checked} 条）。")
+                          f"审计链完整（{verdict.checked} 条）。{pending}")
