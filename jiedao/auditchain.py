@@ -111,7 +111,7 @@ def _link_recent() -> None:
         logger.warning("audit linker: the cache did not answer; linking on this commit", exc_info=True)
         due = True
     if due:
-        link_pending(since=timezone.now() - RECENT)
+        link_recent()
 
 
 def link_recent() -> int:
