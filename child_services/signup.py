@@ -101,8 +101,7 @@ def _answer(programme: Programme, id_number: str, phone: str) -> str:
     if guardian is None:
         return f"【街道民政】您为“{programme.name}”提交的报名信息未能与居民登记信息核实，请携户口簿联系所在社区办理。"
     # Asked again (another day, or after a text that did not go out): where the child stands, not a refusal.
-    enrolment = (Enrolment.objects.filter(programme=programme, child=child)
-                 .exclude(status=EnrolmentStatus.WITHDRAWN).first())
+    enrolment = Enrolment.objects.filter(programme=programme, child=child).live().first()
     if enrolment is None:
         try:
             enrolment = services.enrolment_create(actor=None, programme=programme, child=child, guardian=guardian,
