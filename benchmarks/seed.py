@@ -75,7 +75,8 @@ def main() -> int:
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("| " + " | ".join(f"{n:,}" for n in counts) + " |")
     print(f"\nwall {wall:.1f} s (target < {WALL_TARGET:.0f} s) · CPU of the seed process {cpu:.1f} s, of its "
-          f"PostgreSQL backend {backend.seconds:.1f} s (its parallel workers {backend.worker_seconds:.1f} s of it) · "
+          f"PostgreSQL backends {backend.seconds:.1f} s (their parallel workers {backend.worker_seconds:.1f} s of it)"
+          " · "
           f"peak RSS {rss_mb:.0f} MB (target < {RSS_TARGET_MB:.0f} MB) · load average {load[0]:.1f} on "
           f"{os.cpu_count()} cores")
     return 0 if wall < WALL_TARGET and rss_mb < RSS_TARGET_MB else 1

@@ -12,15 +12,18 @@ runs `clean()`: the caller writes what it built to be valid.
 `rebuilt_indexes()` drops a table's secondary indexes, unique constraints and foreign keys while a large
 load runs and builds them again at the end (PostgreSQL only): one sort per index instead of a million
 random insertions into each of some thirty B-trees, and one anti-join per foreign key instead of a check
-per row. Everything happens inside the caller's transaction, so a failed load leaves the table as it was.
+per row. Everything happens inside the caller's transaction, so a failed load leaves the table as it was;
+or, asked for (`later`), the indexes are built after the load commits, on a connection of their own while the
+caller goes on (`Rebuild`).
 """
 
+import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .crypto import encrypter, indexer
@@ -181,16 +184,21 @@ def _sqlite_sequence(cursor, table: str) -> int:
 
 
 @contextmanager
-def rebuilt_indexes(*models_: type[models.Model], adding: int):
+def rebuilt_indexes(*models_: type[models.Model], adding: int, later: bool = False):
     """While the block runs, the tables of `models_` have no secondary index, unique constraint or foreign key;
     they are built again when it ends, and the tables analysed. Only on PostgreSQL, and only when `adding`
-    rows is more than a table already holds (else building every index again costs more than it saves)."""
+    rows is more than a table already holds (else building every index again costs more than it saves).
+
+    `later`: nothing is built when the block ends; it yields a `Rebuild`, whose start() the caller calls once
+    the load's transaction has committed, so that the indexes are built on a connection of their own while
+    the caller goes on with other work (a second core is otherwise idle: an index build is PostgreSQL's work
+    alone), and finish() when that work is done."""
+    rebuild = Rebuild([])
     if not is_postgresql():
-        yield
+        yield rebuild
         return
     if not connection.in_atomic_block:
         raise RuntimeError("rebuilt_indexes() drops indexes: call it inside transaction.atomic()")
-    dropped = []
     with connection.cursor() as cursor:
         _check_pending(cursor)
         for model in models_:
@@ -209,19 +217,88 @@ def rebuilt_indexes(*models_: type[models.Model], adding: int):
                 cursor.execute(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{table}" LIMIT %s) AS held', [adding])
                 if cursor.fetchone()[0] >= adding:
                     continue
-            dropped.append((table, *_drop(cursor, table)))
-    yield
+            rebuild.dropped.append((table, *_drop(cursor, table)))
+    yield rebuild
     # Not when the block failed: the transaction then rolls back whole, the dropped ones with it.
-    with connection.cursor() as cursor:
-        _check_pending(cursor)
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # each index one sort in memory
-        for table, indexes, constraints in dropped:
-            for definition in indexes:
-                cursor.execute(definition)
-            for name, definition in constraints:
-                cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-            cursor.execute(f'ANALYZE "{table}"')
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    if not later:
+        rebuild.build_here()
+
+
+class Rebuild:
+    """What rebuilt_indexes() dropped, and its building again: here, in the load's own transaction
+    (build_here), or apart (start, then finish).
+
+    Apart, the rows are committed before their indexes exist: start() builds the indexes (a unique
+    constraint's as its unique index) and analyses the tables on a connection of its own, in one transaction,
+    while the caller's connection goes on. That connection may read the tables and write rows that point at
+    them (a foreign key's check takes a row lock, which an index build allows), but not write them: the build
+    holds each table against writers until it commits. finish() waits for it, then adds the unique constraints
+    (on the indexes built) and the foreign keys on the caller's connection. A process stopped between the two
+    leaves the tables without them: the seed's database is then dropped and made again."""
+
+    def __init__(self, dropped: list):
+        self.dropped = dropped
+        self._builder: threading.Thread | None = None
+        self._failed: BaseException | None = None
+
+    def build_here(self) -> None:
+        if not self.dropped:
+            return
+        with connection.cursor() as cursor:
+            _check_pending(cursor)
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # each index one sort in memory
+            for table, indexes, constraints in self.dropped:
+                for definition in indexes:
+                    cursor.execute(definition)
+                for name, definition, _ in constraints:
+                    cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+                cursor.execute(f'ANALYZE "{table}"')
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        self.dropped = []
+
+    def start(self) -> None:
+        if not self.dropped:
+            return
+        if connection.in_atomic_block:  # the load's transaction is a caller's, not committed: no other
+            self.build_here()           # connection could see its rows (or build on its tables)
+            return
+        self._builder = threading.Thread(target=self._build_apart, name="rebuilt-indexes", daemon=True)
+        self._builder.start()
+
+    def _build_apart(self) -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:  # this thread's own connection
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                # One core for the build, the other for the caller's work: parallel workers would take it.
+                cursor.execute("SET LOCAL max_parallel_maintenance_workers = 0")
+                for table, indexes, constraints in self.dropped:
+                    for definition in [*indexes, *(index for _, _, index in constraints if index)]:
+                        cursor.execute(definition)
+                    cursor.execute(f'ANALYZE "{table}"')
+        except BaseException as error:  # told by finish(), on the caller's thread
+            self._failed = error
+        finally:
+            connection.close()
+
+    def finish(self) -> None:
+        """Whatever is left: the build apart waited for and its constraints added, or (never started, or a load
+        that failed before building) everything built here, in a transaction of its own."""
+        if self._builder is None:
+            if self.dropped:
+                with transaction.atomic():
+                    self.build_here()
+            return
+        self._builder.join()
+        self._builder = None
+        if self._failed is not None:
+            raise self._failed
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table, _, constraints in self.dropped:
+                # Unique constraints first: a foreign key from elsewhere may need them.
+                for name, definition, index in sorted(constraints, key=lambda c: c[2] is None):
+                    cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE USING INDEX "{name}"'
+                                   if index else f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        self.dropped = []
 
 
 def _check_pending(cursor) -> None:
@@ -231,7 +308,7 @@ def _check_pending(cursor) -> None:
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _drop(cursor, table: str) -> tuple[list[str], list[tuple[str, str]]]:
+def _drop(cursor, table: str) -> tuple[list[str], list[tuple[str, str, str | None]]]:
     # Indexes of their own (not the primary key's, not a constraint's): their CREATE statements.
     cursor.execute("""
         SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
@@ -241,15 +318,18 @@ def _drop(cursor, table: str) -> tuple[list[str], list[tuple[str, str]]]:
     indexes = cursor.fetchall()
     # Unique constraints no foreign key leans on, and this table's foreign keys.
     cursor.execute("""
-        SELECT c.conname, pg_get_constraintdef(c.oid), c.contype FROM pg_constraint c
+        SELECT c.conname, pg_get_constraintdef(c.oid), c.contype,
+               CASE WHEN c.contype = 'u' AND NOT c.condeferrable THEN pg_get_indexdef(c.conindid) END
+        FROM pg_constraint c
         WHERE c.conrelid = %s::regclass AND (c.contype = 'f' OR (c.contype = 'u' AND NOT EXISTS (
             SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)))
         ORDER BY c.contype DESC, c.conname""", [table])
     constraints = cursor.fetchall()
-    for name, _, _ in constraints:
+    for name, *_ in constraints:
         cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cursor.execute(f"DROP INDEX {name}")
     # Unique ones first when rebuilt: a foreign key from elsewhere may need them.
-    return [definition for _, definition in indexes], [(name, definition) for name, definition, _ in
+    # (name, definition, the unique index it stands on when it may be built apart); unique ones first.
+    return [definition for _, definition in indexes], [(name, definition, index) for name, definition, _, index in
                                                         sorted(constraints, key=lambda c: c[2] != "u")]

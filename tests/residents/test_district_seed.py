@@ -3,6 +3,7 @@ shared among them, every one of them as valid as a registered one, and 郑伟 of
 (At a million residents the same command is benchmarks/seed.py's.)"""
 
 import random
+import threading
 from io import StringIO
 
 import pytest
@@ -146,3 +147,61 @@ def test_a_large_load_leaves_every_index_and_constraint_as_migrations_made_them(
                 cursor.execute("SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'residents_resident'")
                 assert cursor.fetchone()[0] == 1  # the primary key's alone while the load runs
         assert shape() == before
+
+
+def _shape(*tables: str) -> list:
+    """Every index and constraint of `tables`, as PostgreSQL writes them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+                       "UNION ALL SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                       "FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s) ORDER BY 1, 2, 3",
+                       [list(tables), list(tables)])
+        return cursor.fetchall()
+
+
+SEEDED_TABLES = ("residents_resident", "residents_household", "residents_residenttag", "elderly_care_meal",
+                 "visits_visit")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are dropped and rebuilt on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)  # the registry commits, and its indexes are built on another connection
+def test_the_district_seed_builds_the_registrys_indexes_alongside_and_leaves_them_as_migrations_made_them(
+        monkeypatch):
+    built_on = []
+    build_apart = bulk.Rebuild._build_apart
+
+    def spied(self):
+        built_on.append((threading.get_ident(), [table for table, *_ in self.dropped]))
+        build_apart(self)
+
+    monkeypatch.setattr(bulk.Rebuild, "_build_apart", spied)
+    with connection.cursor() as cursor:  # the tables are empty: statistics an earlier test left would say not
+        cursor.execute(f"ANALYZE {', '.join(SEEDED_TABLES)}")
+    before = _shape(*SEEDED_TABLES)
+    call_command("seed_demo", "--subdistricts", "3", "--residents", "600", stdout=StringIO())
+    assert _shape(*SEEDED_TABLES) == before
+    # Apart, on a thread (and so a connection) of its own: the registry's tables, not the meals' or visits'.
+    assert [tables for thread, tables in built_on if thread != threading.get_ident()] == [
+        ["residents_household", "residents_resident", "residents_residenttag"]]
+    assert Resident.objects.count() == 600 and Resident.objects.filter(name__startswith="王").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are dropped and rebuilt on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_a_build_alongside_that_fails_is_told_and_what_it_left_is_built_again():
+    """Two residents with one ID number's index, written while the unique constraint was away: the build on the
+    other connection fails, finish() raises its error on the caller's thread, and a second finish() (once the
+    row is put right) builds everything here."""
+    before = _shape("residents_resident")
+    place = demo.seed(residents=2, seed=3, **demo.district(1, seed=3)[0])
+    with transaction.atomic():
+        with bulk.rebuilt_indexes(Resident, adding=10**9, later=True) as rebuild:
+            first, second = Resident.objects.order_by("pk")[:2]
+            Resident.objects.filter(pk=second.pk).update(id_number_index=first.id_number_index)
+    rebuild.start()
+    with pytest.raises(Exception, match="residents_resident_id_number_index"):
+        rebuild.finish()
+    Resident.objects.filter(pk=second.pk).update(id_number_index="0" * 64)
+    rebuild.finish()
+    assert _shape("residents_resident") == before
+    assert place.residents == 2

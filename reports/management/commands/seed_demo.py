@@ -1,4 +1,5 @@
 import time
+from contextlib import nullcontext
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -65,42 +66,21 @@ class Command(BaseCommand):
         if short:
             raise CommandError("--totp-secret 须为至少 16 位的 Base32 密钥（A–Z 与 2–7），如 JBSWY3DPEHPK3PXP。")
         started, started_cpu = time.monotonic(), time.process_time()
+        registry = activity = bulk.Rebuild([])
         if subdistricts == 1:
             places, accounts = self._two_subdistricts(residents, seed, password)
         else:
-            places, accounts = self._district(subdistricts, residents, seed, password)
+            places, accounts, registry, activity = self._district(subdistricts, residents, seed, password)
+        try:
+            meals, visits, visited = self._meals_and_visits(places, accounts, subdistricts, residents, seed,
+                                                            totp_secret, activity)
+        finally:
+            waited = time.monotonic(), time.process_time()
+            registry.finish()  # the registry's indexes, built while the meals and visits were made, and its keys
+            activity.finish()  # nothing, unless the meals and visits failed before building theirs
+            self._took_since("索引", waited)
+        self._timed("走访", visits_demo.seed_due_dates, subdistricts=visited)
         result = places[0]
-        for user in User.objects.filter(username__in=[username for username, _, _ in accounts]):
-            otp.demo_device(user, totp_secret)  # every account has a second factor, ready to use
-        # Each feature seeds its own data; this command (in the top app) is the one place that calls them all.
-        # The data that grows with the registry (meals, visits, the old ledger's cases) is streamed for every
-        # sub-district; the few dozen cases, wishes, plans, volunteers and classes walked through the services
-        # (each with its history) for the first two, as in the two-sub-district demo: walked, they take some
-        # seconds per sub-district whatever its size.
-        meals = visits = 0
-        visited = []
-        # Meals and visits of all the sub-districts as one load (their indexes built once, at the end); what
-        # is walked through the services after it, when every index is there for the services' queries.
-        with transaction.atomic():
-            # They are written together (this transaction): a sub-district with either has both, from an earlier
-            # run. Asked now, while the indexes are there: during the load each question reads the whole table.
-            fresh = [place for place in places if not Meal.objects.filter(point__subdistrict=place.subdistrict)
-                     .exists() and not Visit.objects.filter(resident__community__subdistrict=place.subdistrict)
-                     .exists()]
-            with bulk.rebuilt_indexes(Meal, Visit, adding=residents * 2):
-                for place in fresh:
-                    where = {"subdistrict": place.subdistrict, "seed": seed, "fresh": True}
-                    # In the district a twelfth of the elders eat at a canteen: some ten million meals a year for
-                    # a million residents, the bureau's own figure (an eighth in the two-sub-district demo).
-                    meals += self._timed("用餐", care_demo.seed_care, **where,
-                                         regulars_share=1 / 8 if subdistricts == 1 else 1 / 12)
-                    written = self._timed("走访", visits_demo.seed_visits, **where, refill=False)
-                    if written:
-                        visited.append(place.subdistrict)
-                    visits += written
-                loaded = time.monotonic(), time.process_time()
-            self._took_since("索引", loaded)
-            self._timed("走访", visits_demo.seed_due_dates, subdistricts=visited)
         for n, place in enumerate(places):
             where = {"subdistrict": place.subdistrict, "seed": seed}
             self._timed("救助案件", relief_demo.seed_cases, walk=n < 2, **where)
@@ -139,6 +119,42 @@ class Command(BaseCommand):
                           "（或粘贴下面的链接），或运行 make otp-code 显示当前的 6 位验证码：")
         self.stdout.write(f"  {otp.otpauth_uri(totp_secret, '演示账号')}")
 
+    def _meals_and_visits(self, places, accounts, subdistricts: int, residents: int, seed: int, totp_secret: str,
+                          dropped: bulk.Rebuild):
+        """`dropped`: the meals' and visits' indexes and keys when the district's registry load dropped them."""
+        for user in User.objects.filter(username__in=[username for username, _, _ in accounts]):
+            otp.demo_device(user, totp_secret)  # every account has a second factor, ready to use
+        # Each feature seeds its own data; this command (in the top app) is the one place that calls them all.
+        # The data that grows with the registry (meals, visits, the old ledger's cases) is streamed for every
+        # sub-district; the few dozen cases, wishes, plans, volunteers and classes walked through the services
+        # (each with its history) for the first two, as in the two-sub-district demo: walked, they take some
+        # seconds per sub-district whatever its size.
+        meals = visits = 0
+        visited = []
+        # Meals and visits of all the sub-districts as one load (their indexes built once, at the end); what
+        # is walked through the services after it, when every index is there for the services' queries.
+        with transaction.atomic():
+            # They are written together (this transaction): a sub-district with either has both, from an earlier
+            # run. Asked now, while the indexes are there: during the load each question reads the whole table.
+            fresh = [place for place in places if not Meal.objects.filter(point__subdistrict=place.subdistrict)
+                     .exists() and not Visit.objects.filter(resident__community__subdistrict=place.subdistrict)
+                     .exists()]
+            with bulk.rebuilt_indexes(Meal, Visit, adding=residents * 2) if not dropped.dropped else nullcontext():
+                for place in fresh:
+                    where = {"subdistrict": place.subdistrict, "seed": seed, "fresh": True}
+                    # In the district a twelfth of the elders eat at a canteen: some ten million meals a year for
+                    # a million residents, the bureau's own figure (an eighth in the two-sub-district demo).
+                    meals += self._timed("用餐", care_demo.seed_care, **where,
+                                         regulars_share=1 / 8 if subdistricts == 1 else 1 / 12)
+                    written = self._timed("走访", visits_demo.seed_visits, **where, refill=False)
+                    if written:
+                        visited.append(place.subdistrict)
+                    visits += written
+                loaded = time.monotonic(), time.process_time()
+                dropped.build_here()
+            self._took_since("索引", loaded)
+        return meals, visits, visited
+
     def _two_subdistricts(self, residents: int, seed: int, password: str):
         """和平里 with most of the residents, 安贞 next door with a tenth, so that the district bureau's view and
         the scope between sub-districts can be tried."""
@@ -165,13 +181,18 @@ class Command(BaseCommand):
         places, accounts = [], []
         specs = demo.district(count, seed=seed)
         # One load for the whole registry: its indexes built once at the end, not again for each sub-district.
+        # Committed before its indexes are built: they are built on a connection of their own (registry.start)
+        # while the accounts, meals and visits are made, the seed's Python on one core and the build on the
+        # other (one after the other, the build left a core idle for half a minute at a million). The meals'
+        # and visits' keys name residents: dropping one holds the residents' table against that build until its
+        # transaction ends, so they are dropped here, before it starts, and built again when their load ends.
         with transaction.atomic():
-            with bulk.rebuilt_indexes(Household, Resident, ResidentTag, adding=residents):
+            with (bulk.rebuilt_indexes(Meal, Visit, adding=residents * 2, later=True) as activity,
+                  bulk.rebuilt_indexes(Household, Resident, ResidentTag, adding=residents, later=True) as registry):
                 for k, spec in enumerate(specs):
                     share = residents // count + (1 if k < residents % count else 0)
                     places.append(self._timed("居民", demo.seed, residents=share, seed=seed + k, **spec))
-                loaded = time.monotonic(), time.process_time()
-            self._took_since("索引", loaded)  # the indexes built again at the end of the load, and the commit
+        registry.start()
         for k, (spec, place) in enumerate(zip(specs, places, strict=True)):
             if k == 0:
                 demo.seed_points(subdistrict=place.subdistrict, seed=seed)
@@ -185,4 +206,4 @@ class Command(BaseCommand):
                 admin, staff = demo.DISTRICT_PEOPLE[k - 2]
                 accounts += demo.ensure_subdistrict_accounts(
                     place.subdistrict, password, admin=(f"admin{k + 1}", admin), staff=(f"staff{k + 3}", staff))
-        return places, accounts
+        return places, accounts, registry, activity
