@@ -702,13 +702,15 @@ COMMUNITY_ONLY = {"community_id"}
 ALL_PARTS = {"residents.community", "residents.subdistrict"}
 
 
-def figures_changed(model, instance=None, fields: set[str] | None = None) -> None:
+def figures_changed(model, instance=None, fields: set[str] | None = None,
+                    subdistricts: set[int] | None = None) -> None:
     """A row of `model` (`instance`, when one row is known; `fields`, the resident's fields whose values
-    changed, when known) was written: the cached parts that read it get a new generation (their old entries
-    are never read again and expire). A meal of today's is only in today's slice of the meals (the canteens
-    check in all day: the month's earlier days stay cached). A row whose sub-district is known starts afresh
-    only the figures of that sub-district and the district's: a check-in at one sub-district's canteen leaves
-    the nine others' dashboards warm."""
+    changed, when known; `subdistricts`, every sub-district the write touched, when the caller knows them)
+    was written: the cached parts that read it get a new generation (their old entries are never read again
+    and expire). A meal of today's is only in today's slice of the meals (the canteens check in all day: the
+    month's earlier days stay cached). A row whose sub-district is known starts afresh only the figures of that
+    sub-district and the district's: a check-in at one sub-district's canteen leaves the nine others'
+    dashboards warm."""
     label = model._meta.label_lower
     names = [name for name, sources in PART_SOURCES.items() if label in sources or label in ALL_PARTS]
     if label == "elderly_care.meal" and instance is not None and instance.date == timezone.localdate():
@@ -718,11 +720,14 @@ def figures_changed(model, instance=None, fields: set[str] | None = None) -> Non
         names = ["visits_today", "schedule"]  # and what is overdue now
     elif label == "residents.resident" and fields is not None:
         names = [name for name in names if fields & RESIDENT_FIELDS.get(name, COMMUNITY_ONLY)]
-    # A resident who moved (or one whose changes are not known) may leave one sub-district for another; the
-    # places themselves are named in every scope's figures.
-    moved = label in ALL_PARTS or label == "residents.resident" and (fields is None or "community_id" in fields)
-    where = None if moved else _subdistrict_of(instance)
-    scopes = ["all"] if where is None else [f"subdistrict{where}", "district"]
+    if subdistricts:
+        scopes = [*(f"subdistrict{pk}" for pk in sorted(subdistricts)), "district"]
+    else:
+        # A resident who moved (or one whose changes are not known) may leave one sub-district for another; the
+        # places themselves are named in every scope's figures.
+        moved = label in ALL_PARTS or label == "residents.resident" and (fields is None or "community_id" in fields)
+        where = None if moved else _subdistrict_of(instance)
+        scopes = ["all"] if where is None else [f"subdistrict{where}", "district"]
 
     def bump():
         # A fresh, never-reused value rather than a counter: if the cache lost the generation, a counter

@@ -5,7 +5,7 @@ from django.apps import apps
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from jiedao.signals import rows_changed
-from residents.models import Resident
+from residents.models import Community, Resident
 
 from .selectors import ALL_PARTS, PART_SOURCES, RESIDENT_FIELDS, figures_changed
 
@@ -31,7 +31,14 @@ def _resident_before(sender, instance, **kwargs):
 def _resident_saved(sender, instance, created=False, **kwargs):
     before = None if created else getattr(instance, "_figures_before", None)
     fields = None if before is None else {f for f in READ_OF_A_RESIDENT if getattr(instance, f) != before[f]}
-    figures_changed(sender, instance, fields)
+    subdistricts = None
+    if fields and "community_id" in fields:
+        # A move starts afresh the sub-districts she left and joined (and the district's), not every one: one
+        # indexed read, on a save that moved someone.
+        subdistricts = set(Community.objects.using(kwargs.get("using") or "default")
+                           .filter(pk__in=[before["community_id"], instance.community_id])
+                           .values_list("subdistrict_id", flat=True))
+    figures_changed(sender, instance, fields, subdistricts)
 
 
 def _connect() -> None:

@@ -195,3 +195,39 @@ def test_a_change_whose_sub_district_is_not_known_starts_every_scope_afresh(api,
     figures_changed(Resident)
     assert cache.get("figures:generation:population:all") != anywhere
     assert cache.get(f"figures:generation:population:subdistrict{qinglong.pk}") == mine  # (the first moved)
+
+
+def test_a_resident_moved_within_heping_leaves_qinglongs_dashboard_warm_and_recounts_the_district(
+        api, admin, other_admin, district, diners, east1, west1, qinglong_grid, django_assert_num_queries):
+    """和平里's admin moves 张春露 from 东园 to 西园 (both 和平里's): 青龙's admin reads the same figures from the
+    cache; the district bureau's, and 和平里's own, count her in 西园 at once."""
+    from residents.services import resident_update
+
+    ResidentFactory(name="青龙居民", grid=qinglong_grid)
+    before = api.as_(other_admin).get("/api/v1/dashboard/").json()
+    was = {r["name"]: r["values"]["residents"] for r in api.as_(district).get("/api/v1/dashboard/").json()
+           ["areas"][0]["rows"]}
+    resident_update(actor=admin, resident=diners[0], data={"grid": west1})
+    api.as_(other_admin)
+    with django_assert_num_queries(1):  # only the communities: every part comes from the cache
+        again = api.get("/api/v1/dashboard/").json()
+    assert again == before
+    now = {r["name"]: r["values"]["residents"] for r in api.as_(district).get("/api/v1/dashboard/").json()
+           ["areas"][0]["rows"]}
+    east, west = f"和平里街道·{east1.community.name}", f"和平里街道·{west1.community.name}"
+    assert (now[east], now[west]) == (was[east] - 1, was[west] + 1)
+    assert now["合计"] == was["合计"]
+
+
+def test_a_resident_moved_to_another_sub_district_recounts_both(api, leader, other_admin, diners, qinglong_grid):
+    """No one person's scope holds both sub-districts' grids: the district's records move her (a save)."""
+    def residents(user):
+        return {r["name"]: r["values"]["residents"] for r in api.as_(user).get("/api/v1/dashboard/").json()
+                ["areas"][0]["rows"]}
+
+    heping_was, qinglong_was = residents(leader), residents(other_admin)
+    zhang = diners[0]
+    zhang.grid, zhang.community = qinglong_grid, qinglong_grid.community
+    zhang.save()
+    assert residents(leader)["合计"] == heping_was["合计"] - 1
+    assert residents(other_admin)["合计"] == qinglong_was["合计"] + 1
