@@ -56,5 +56,6 @@ def tell_of_lockout(sender, request, username, ip_address, **kwargs):
 # Sent by a service after a bulk write (which sends no post_save), with the model as sender, so that
 # whatever keeps figures of that table (the top app's cache) starts afresh. Features send; none listens
 # to another. `pks`, when given, names the rows written (a ledger import's residents), so that what is kept
-# per row is kept afresh for those rows only.
+# per row is kept afresh for those rows only; `subdistricts`, when given, the sub-districts whose rows they are,
+# so that figures of the others stay as they were.
 rows_changed = Signal()

@@ -5,7 +5,7 @@ from django.apps import apps
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from jiedao.signals import rows_changed
-from residents.models import Community, Resident
+from residents.models import Community, Resident, ResidentTag
 
 from .selectors import ALL_PARTS, PART_SOURCES, RESIDENT_FIELDS, figures_changed
 
@@ -16,8 +16,13 @@ BULK_ONLY = {"visits.duedate"}
 READ_OF_A_RESIDENT = sorted(set().union(*RESIDENT_FIELDS.values()))
 
 
-def _changed(sender, instance=None, **kwargs):
-    figures_changed(sender, instance)
+def _changed(sender, instance=None, subdistricts=None, **kwargs):
+    if subdistricts is None and isinstance(instance, ResidentTag):
+        # A tag taken from a resident (a form's save, not a check-in): her sub-district, one indexed read. None
+        # when she is gone with it (her own deletion starts every part afresh).
+        subdistricts = set(Resident.objects.using(kwargs.get("using") or "default").filter(pk=instance.resident_id)
+                           .values_list("community__subdistrict_id", flat=True)) or None
+    figures_changed(sender, instance, subdistricts=subdistricts)
 
 
 def _resident_before(sender, instance, **kwargs):

@@ -231,3 +231,24 @@ def test_a_resident_moved_to_another_sub_district_recounts_both(api, leader, oth
     zhang.save()
     assert residents(leader)["合计"] == heping_was["合计"] - 1
     assert residents(other_admin)["合计"] == qinglong_was["合计"] + 1
+
+
+def test_a_tag_given_or_taken_in_heping_leaves_qinglongs_dashboard_warm(
+        api, admin, leader, other_admin, diners, qinglong_grid, django_assert_num_queries):
+    """和平里's admin marks 李秀英 as living alone, then takes it back: 青龙's figures come from the cache each
+    time; 和平里's leader counts the tag at once, and no longer once it is gone."""
+    from residents.services import resident_update
+
+    ResidentFactory(name="青龙居民", grid=qinglong_grid)
+
+    def living_alone():
+        rows = api.as_(leader).get("/api/v1/dashboard/").json()["areas"][0]["rows"]
+        return {r["name"]: r["values"] for r in rows}["合计"]["living_alone"]
+
+    before, alone = api.as_(other_admin).get("/api/v1/dashboard/").json(), living_alone()
+    for tags, counted in ((["living_alone"], alone + 1), ([], alone)):
+        resident_update(actor=admin, resident=diners[1], data={"tags": tags})
+        api.as_(other_admin)
+        with django_assert_num_queries(1):  # only the communities: every part comes from the cache
+            assert api.get("/api/v1/dashboard/").json() == before
+        assert living_alone() == counted
