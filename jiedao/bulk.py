@@ -228,20 +228,26 @@ class Rebuild:
     """What rebuilt_indexes() dropped, and its building again: here, in the load's own transaction
     (build_here), or apart (start, then finish).
 
-    Apart, the rows are committed before their indexes exist: start() builds the indexes (a unique
-    constraint's as its unique index) and analyses the tables on a connection of its own, in one transaction,
-    while the caller's connection goes on. That connection may read the tables and write rows that point at
-    them (a foreign key's check takes a row lock, which an index build allows), but not write them: the build
-    holds each table against writers until it commits. finish() waits for it, then adds the unique constraints
-    (on the indexes built) and the foreign keys on the caller's connection. A process stopped between the two
-    leaves the tables without them: the seed's database is then dropped and made again."""
+    Apart, the rows are committed before their indexes exist: start() analyses the tables and builds the
+    indexes (a unique constraint's as its unique index) on a connection of its own, each committed as it is
+    built (the caller's next query may use it), while the caller's connection goes on. That connection may read
+    the tables and write rows that point at them (a foreign key's check takes a row lock, which an index build
+    allows), but a write of the tables themselves waits for the index being built. finish() waits for the
+    build, then adds the unique constraints (on the indexes built) and the foreign keys on the caller's
+    connection; a build that failed is told there, and the next finish() builds what it left. A process stopped
+    between start and finish leaves the tables without some of them: the seed's database is then dropped and
+    made again."""
 
     def __init__(self, dropped: list):
         self.dropped = dropped
         self._builder: threading.Thread | None = None
         self._failed: BaseException | None = None
+        self._built: set[str] = set()  # the indexes built apart (each committed as it is)
+        self._analysed = False  # by the build apart, once it built everything
 
-    def build_here(self) -> None:
+    def build_here(self, *, analyse: bool = True) -> None:
+        """What is left to build, on the caller's connection and in its transaction (an index already built
+        apart is not built again; a unique constraint then stands on it)."""
         if not self.dropped:
             return
         with connection.cursor() as cursor:
@@ -249,10 +255,14 @@ class Rebuild:
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # each index one sort in memory
             for table, indexes, constraints in self.dropped:
                 for definition in indexes:
-                    cursor.execute(definition)
-                for name, definition, _ in constraints:
-                    cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-                cursor.execute(f'ANALYZE "{table}"')
+                    if definition not in self._built:
+                        cursor.execute(definition)
+                for name, definition, index in constraints:
+                    cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE USING INDEX "{name}"'
+                                   if index in self._built else
+                                   f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+                if analyse:
+                    cursor.execute(f'ANALYZE "{table}"')
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         self.dropped = []
 
@@ -267,38 +277,39 @@ class Rebuild:
 
     def _build_apart(self) -> None:
         try:
-            with transaction.atomic(), connection.cursor() as cursor:  # this thread's own connection
-                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            with connection.cursor() as cursor:  # this thread's own connection, each statement committed alone
+                cursor.execute("SET maintenance_work_mem = '256MB'")
                 # One core for the build, the other for the caller's work: parallel workers would take it.
-                cursor.execute("SET LOCAL max_parallel_maintenance_workers = 0")
+                cursor.execute("SET max_parallel_maintenance_workers = 0")
                 for table, indexes, constraints in self.dropped:
-                    for definition in [*indexes, *(index for _, _, index in constraints if index)]:
-                        cursor.execute(definition)
-                    cursor.execute(f'ANALYZE "{table}"')
+                    cursor.execute(f'ANALYZE "{table}"')  # the caller's queries meanwhile plan with figures
+                    # Each index usable by the caller's next query once built; the B-trees (a column's order,
+                    # what the caller's reads filter by) before the trigram and array indexes, slower to build.
+                    for definition in sorted([*indexes, *(index for _, _, index in constraints if index)],
+                                             key=lambda d: " USING gin " in d):
+                        if definition not in self._built:
+                            cursor.execute(definition)
+                            self._built.add(definition)
+                    cursor.execute(f'ANALYZE "{table}"')  # and again, for the expression indexes' figures
+            self._analysed = True
         except BaseException as error:  # told by finish(), on the caller's thread
             self._failed = error
         finally:
             connection.close()
 
     def finish(self) -> None:
-        """Whatever is left: the build apart waited for and its constraints added, or (never started, or a load
-        that failed before building) everything built here, in a transaction of its own."""
-        if self._builder is None:
-            if self.dropped:
-                with transaction.atomic():
-                    self.build_here()
-            return
-        self._builder.join()
-        self._builder = None
-        if self._failed is not None:
-            raise self._failed
-        with transaction.atomic(), connection.cursor() as cursor:
-            for table, _, constraints in self.dropped:
-                # Unique constraints first: a foreign key from elsewhere may need them.
-                for name, definition, index in sorted(constraints, key=lambda c: c[2] is None):
-                    cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE USING INDEX "{name}"'
-                                   if index else f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-        self.dropped = []
+        """Whatever is left: the build apart waited for and the constraints added, or (never started, or a
+        build apart that failed, told by the finish() before) what is left built here; each time in a
+        transaction of its own."""
+        if self._builder is not None:
+            self._builder.join()
+            self._builder = None
+            if self._failed is not None:
+                failed, self._failed = self._failed, None
+                raise failed
+        if self.dropped:
+            with transaction.atomic():
+                self.build_here(analyse=not self._analysed)
 
 
 def _check_pending(cursor) -> None:
