@@ -823,11 +823,11 @@ def benefits_of(resident: Resident) -> dict:
     """Cases and (live) payments of the resident, as applicant and as a member of their household, the meal
     subsidies they ate, and warnings: 低保 and 特困 at once, two temporary payments in one month, any
     benefit dated after a death."""
-    household_ids = [resident.pk]
-    if resident.household_id:
-        household_ids = list(Resident.objects.filter(household_id=resident.household_id).values_list("pk", flat=True))
-    cases = list(Case.objects.filter(resident_id__in=household_ids).select_related("resident")
-                 .prefetch_related("disbursements").order_by("-opened_at"))
+    # The household's cases through their residents' household, in the cases' own query (the members' ids were
+    # a query of their own); every member counts, in the viewer's scope or not.
+    mine = Q(resident__household_id=resident.household_id) if resident.household_id else Q(resident=resident)
+    cases = list(Case.objects.filter(mine).select_related("resident").prefetch_related("disbursements")
+                 .order_by("-opened_at"))
     # The live payments (a voided one was not paid) are read from the cases' own, already fetched: the page
     # asked for them again, and for their two totals, in three more queries.
     payments = [p for c in cases for p in c.disbursements.all() if p.voided_at is None]

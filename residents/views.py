@@ -48,8 +48,9 @@ class ResidentDetailView(RegistryReaderMixin, DetailView):
     context_object_name = "resident"
 
     def get_queryset(self):
-        return Resident.objects.visible_to(self.request.user).with_related().select_related(
-            "household", "created_by", "updated_by")
+        # The tags in the resident's own query (with_tag_codes), not a prefetch's second one.
+        return Resident.objects.visible_to(self.request.user).with_tag_codes().select_related(
+            "grid", "community", "household", "created_by", "updated_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

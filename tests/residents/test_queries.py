@@ -85,3 +85,21 @@ def test_the_audit_api_list_does_not_grow_with_rows(api, auditor, staff_east, zh
         api.as_(staff_east).get(f"/api/v1/residents/{zhang.pk}/")
     client = api.as_(auditor)
     assert _count(client, "/api/v1/audit/?page_size=1") == _count(client, "/api/v1/audit/?page_size=50")
+
+
+def test_a_resident_page_reads_as_much_for_a_household_of_thirty_with_cases_as_for_a_couple(web, staff_east, many,
+                                                                                            east1):
+    """王丽 opens 居民0 (a household of thirty, two of them with relief cases), then one of a couple with a case:
+    the same queries, the household's members, cases, payments and tags read in a fixed number of them."""
+    from residents.models import Resident
+    from tests.assistance.factories import CaseFactory
+
+    client = web.as_(staff_east)
+    members = list(Resident.objects.filter(name__in=["居民0", "居民1"]).order_by("name"))
+    couple = HouseholdFactory(grid=east1)
+    wife, husband = (ResidentFactory(name=name, grid=east1, household=couple) for name in ("刘芳", "陈刚"))
+    for member in [*members, husband]:
+        CaseFactory(resident=member)
+    large = _count(client, reverse("residents:resident_detail", args=[members[0].pk]))
+    assert large == _count(client, reverse("residents:resident_detail", args=[wife.pk]))
+    assert large == 14
