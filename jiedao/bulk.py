@@ -281,15 +281,18 @@ class Rebuild:
                 cursor.execute("SET maintenance_work_mem = '256MB'")
                 # One core for the build, the other for the caller's work: parallel workers would take it.
                 cursor.execute("SET max_parallel_maintenance_workers = 0")
-                for table, indexes, constraints in self.dropped:
+                tables = [table for table, *_ in self.dropped]
+                for table in tables:
                     cursor.execute(f'ANALYZE "{table}"')  # the caller's queries meanwhile plan with figures
-                    # Each index usable by the caller's next query once built; the B-trees (a column's order,
-                    # what the caller's reads filter by) before the trigram and array indexes, slower to build.
-                    for definition in sorted([*indexes, *(index for _, _, index in constraints if index)],
-                                             key=lambda d: " USING gin " in d):
-                        if definition not in self._built:
-                            cursor.execute(definition)
-                            self._built.add(definition)
+                # Each index usable by the caller's next query once built; every table's B-trees (a column's
+                # order, what the caller's reads filter by) before the trigram and array indexes, slower to build.
+                definitions = [d for _, indexes, constraints in self.dropped
+                               for d in [*indexes, *(index for _, _, index in constraints if index)]]
+                for definition in sorted(definitions, key=lambda d: " USING gin " in d):
+                    if definition not in self._built:
+                        cursor.execute(definition)
+                        self._built.add(definition)
+                for table in tables:
                     cursor.execute(f'ANALYZE "{table}"')  # and again, for the expression indexes' figures
             self._analysed = True
         except BaseException as error:  # told by finish(), on the caller's thread

@@ -2,6 +2,7 @@
 signals), or a service's bulk write (jiedao.signals.rows_changed). Features never import this app."""
 
 from django.apps import apps
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from jiedao.signals import rows_changed
@@ -16,13 +17,18 @@ BULK_ONLY = {"visits.duedate"}
 READ_OF_A_RESIDENT = sorted(set().union(*RESIDENT_FIELDS.values()))
 
 
-def _changed(sender, instance=None, subdistricts=None, **kwargs):
-    if subdistricts is None and isinstance(instance, ResidentTag):
-        # A tag taken from a resident (a form's save, not a check-in): her sub-district, one indexed read. None
-        # when she is gone with it (her own deletion starts every part afresh).
+def _changed(sender, instance=None, subdistricts=None, origin=None, **kwargs):
+    if subdistricts is None and isinstance(instance, ResidentTag) and _tags_deleted(origin):
+        # A tag taken from a resident (a form's save, not a check-in): her sub-district, one indexed read. Not
+        # when her own deletion took it (that starts every part afresh: no read per tag of an import undone).
         subdistricts = set(Resident.objects.using(kwargs.get("using") or "default").filter(pk=instance.resident_id)
                            .values_list("community__subdistrict_id", flat=True)) or None
     figures_changed(sender, instance, subdistricts=subdistricts)
+
+
+def _tags_deleted(origin) -> bool:
+    """Whether a deletion began with tags themselves (a tag or a queryset of them), not with what they hang on."""
+    return isinstance(origin, ResidentTag) or isinstance(origin, QuerySet) and origin.model is ResidentTag
 
 
 def _resident_before(sender, instance, **kwargs):

@@ -252,3 +252,18 @@ def test_a_tag_given_or_taken_in_heping_leaves_qinglongs_dashboard_warm(
         with django_assert_num_queries(1):  # only the communities: every part comes from the cache
             assert api.get("/api/v1/dashboard/").json() == before
         assert living_alone() == counted
+
+
+def test_a_resident_deleted_with_her_tags_reads_no_sub_district_per_tag(leader, east1, django_assert_num_queries):
+    """Her own deletion starts every part afresh; the tags deleted with her are not each looked up."""
+    few, many = (ResidentFactory(name=name, grid=east1, tags=tags) for name, tags in (
+        ("刘一", ["dibao"]), ("刘五", ["dibao", "tekun", "living_alone", "disability", "empty_nest"])))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for resident in (few, many):
+        with CaptureQueriesContext(connection) as ctx:
+            resident.delete()
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]

@@ -75,10 +75,7 @@ class Command(BaseCommand):
             meals, visits, visited = self._meals_and_visits(places, accounts, subdistricts, residents, seed,
                                                             totp_secret, activity)
         finally:
-            waited = time.monotonic(), time.process_time()
-            registry.finish()  # the registry's indexes, built while the meals and visits were made, and its keys
-            activity.finish()  # nothing, unless the meals and visits failed before building theirs
-            self._took_since("索引", waited)
+            self._finish(registry, activity)
         self._timed("走访", visits_demo.seed_due_dates, subdistricts=visited)
         result = places[0]
         for n, place in enumerate(places):
@@ -118,6 +115,17 @@ class Command(BaseCommand):
         self.stdout.write(f"动态验证码：所有演示账号共用身份验证器密钥 {totp_secret}。把它加入任一身份验证器 App"
                           "（或粘贴下面的链接），或运行 make otp-code 显示当前的 6 位验证码：")
         self.stdout.write(f"  {otp.otpauth_uri(totp_secret, '演示账号')}")
+
+    def _finish(self, registry: bulk.Rebuild, activity: bulk.Rebuild) -> None:
+        """The registry's indexes, built while the accounts, meals and visits were made, and its keys; then the
+        meals' and visits' (nothing, unless their load failed before building them); each whatever the other
+        did."""
+        waited = time.monotonic(), time.process_time()
+        try:
+            registry.finish()
+        finally:
+            activity.finish()
+            self._took_since("索引", waited)
 
     def _meals_and_visits(self, places, accounts, subdistricts: int, residents: int, seed: int, totp_secret: str,
                           dropped: bulk.Rebuild):
@@ -178,7 +186,7 @@ class Command(BaseCommand):
     def _district(self, count: int, residents: int, seed: int, password: str):
         """The district's first `count` sub-districts, about twenty communities each, the residents shared
         evenly; the same accounts as the two-sub-district demo, and an admin and a staff member at each other."""
-        places, accounts = [], []
+        places = []
         specs = demo.district(count, seed=seed)
         # One load for the whole registry: its indexes built once at the end, not again for each sub-district.
         # Committed before its indexes are built: they are built on a connection of their own (registry.start)
@@ -193,6 +201,15 @@ class Command(BaseCommand):
                     share = residents // count + (1 if k < residents % count else 0)
                     places.append(self._timed("居民", demo.seed, residents=share, seed=seed + k, **spec))
         registry.start()
+        try:
+            accounts = self._district_accounts(specs, places, seed, password)
+        except BaseException:
+            self._finish(registry, activity)  # the indexes and keys built all the same, then the error told
+            raise
+        return places, accounts, registry, activity
+
+    def _district_accounts(self, specs: list[dict], places, seed: int, password: str) -> list:
+        accounts = []
         for k, (spec, place) in enumerate(zip(specs, places, strict=True)):
             if k == 0:
                 demo.seed_points(subdistrict=place.subdistrict, seed=seed)
@@ -206,4 +223,4 @@ class Command(BaseCommand):
                 admin, staff = demo.DISTRICT_PEOPLE[k - 2]
                 accounts += demo.ensure_subdistrict_accounts(
                     place.subdistrict, password, admin=(f"admin{k + 1}", admin), staff=(f"staff{k + 3}", staff))
-        return places, accounts, registry, activity
+        return accounts
