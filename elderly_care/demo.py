@@ -79,9 +79,12 @@ def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=No
         pk__in=ResidentTag.objects.filter(tag=Tag.DISABLED_CARE).values("resident_id")) | \
         Resident.objects.active().filter(community__subdistrict=subdistrict, birth_date__lte=years_before(today, 80),
                                          pk__in=ResidentTag.objects.filter(tag=Tag.LIVING_ALONE).values("resident_id"))
+    # Read once, in no order (the list's pinyin order walked the whole index checking both tags: 220 ms a
+    # sub-district at a million, asked twice), then taken by id.
+    frail = sorted(frail.order_by().values_list("pk", flat=True))
     enrolments = CareEnrolment.objects.bulk_create([
         CareEnrolment(resident_id=pk, kind="meal_delivery", point=canteens[0], since=today - timedelta(days=days))
-        for pk in frail.values_list("pk", flat=True)[:60]])
+        for pk in frail[:60]])
     deliveries = []
     for back in range(14, 0, -1):
         for enrolment in enrolments:
@@ -94,7 +97,7 @@ def seed_care(*, subdistrict: Subdistrict, days: int = 60, seed: int = 1, now=No
     beds = CareEnrolment.objects.bulk_create([
         CareEnrolment(resident_id=pk, kind="home_care_bed", provider="和平里居家养老服务有限公司",
                       since=today - timedelta(days=rng.randint(30, 300)))
-        for pk in frail.values_list("pk", flat=True)[60:75]])
+        for pk in frail[60:75]])
     ServiceLog.objects.bulk_create([
         ServiceLog(enrolment=bed, at=timezone.now() - timedelta(days=d), by=operator,
                    notes=rng.choice(["助浴", "康复训练", "测量血压", "上门保洁"]))
