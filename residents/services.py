@@ -142,7 +142,7 @@ def _save(resident: Resident, *, actor, tags: list[str] | None, update_fields: l
         ResidentTag.objects.filter(resident=resident).exclude(tag__in=tags).delete()
         have = set(ResidentTag.objects.filter(resident=resident).values_list("tag", flat=True))
         ResidentTag.objects.bulk_create([ResidentTag(resident=resident, tag=t) for t in tags if t not in have])
-        # bulk_create sends no post_save; the resident's community is her grid's, read by the save's checks
+        # bulk_create sends no post_save; her community is the one loaded with her, or one indexed read
         rows_changed.send(sender=ResidentTag, subdistricts={resident.community.subdistrict_id})
 
 
