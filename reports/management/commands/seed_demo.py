@@ -137,10 +137,20 @@ class Command(BaseCommand):
         # sub-district; the few dozen cases, wishes, plans, volunteers and classes walked through the services
         # (each with its history) for the first two, as in the two-sub-district demo: walked, they take some
         # seconds per sub-district whatever its size.
-        meals = visits = 0
-        visited = []
         # Meals and visits of all the sub-districts as one load (their indexes built once, at the end); what
         # is walked through the services after it, when every index is there for the services' queries.
+        # Dropped in an earlier transaction (the district's), their indexes built in this one go if it fails:
+        # then they are still to build (finish).
+        to_build = list(dropped.dropped)
+        try:
+            return self._load_meals_and_visits(places, subdistricts, residents, seed, dropped)
+        except BaseException:
+            dropped.dropped = to_build
+            raise
+
+    def _load_meals_and_visits(self, places, subdistricts: int, residents: int, seed: int, dropped: bulk.Rebuild):
+        meals = visits = 0
+        visited = []
         with transaction.atomic():
             # They are written together (this transaction): a sub-district with either has both, from an earlier
             # run. Asked now, while the indexes are there: during the load each question reads the whole table.
