@@ -163,6 +163,20 @@ SEEDED_TABLES = ("residents_resident", "residents_household", "residents_residen
                  "visits_visit")
 
 
+def _empty_tables_shape() -> list:
+    with connection.cursor() as cursor:  # the tables are empty: statistics an earlier test left would say not
+        cursor.execute(f"ANALYZE {', '.join(SEEDED_TABLES)}")
+    return _shape(*SEEDED_TABLES)
+
+
+def _a_failed_district_seed_leaves_the_shape(failure: str) -> None:
+    """The district's seed (three sub-districts) fails with `failure`, and every index and key is as before."""
+    before = _empty_tables_shape()
+    with pytest.raises(RuntimeError, match=failure):
+        call_command("seed_demo", "--subdistricts", "3", "--residents", "600", stdout=StringIO())
+    assert _shape(*SEEDED_TABLES) == before
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are dropped and rebuilt on PostgreSQL only")
 @pytest.mark.django_db(transaction=True)  # the registry commits, and its indexes are built on another connection
 def test_the_district_seed_builds_the_registrys_indexes_alongside_and_leaves_them_as_migrations_made_them(
@@ -175,9 +189,7 @@ def test_the_district_seed_builds_the_registrys_indexes_alongside_and_leaves_the
         build_apart(self)
 
     monkeypatch.setattr(bulk.Rebuild, "_build_apart", spied)
-    with connection.cursor() as cursor:  # the tables are empty: statistics an earlier test left would say not
-        cursor.execute(f"ANALYZE {', '.join(SEEDED_TABLES)}")
-    before = _shape(*SEEDED_TABLES)
+    before = _empty_tables_shape()
     call_command("seed_demo", "--subdistricts", "3", "--residents", "600", stdout=StringIO())
     assert _shape(*SEEDED_TABLES) == before
     # Apart, on a thread (and so a connection) of its own: the registry's tables, not the meals' or visits'.
@@ -216,12 +228,7 @@ def test_a_seed_that_fails_while_the_indexes_are_built_apart_still_leaves_them_a
         raise RuntimeError("账号写入失败")
 
     monkeypatch.setattr(demo, "ensure_subdistrict_accounts", broken)
-    with connection.cursor() as cursor:  # the tables are empty: statistics an earlier test left would say not
-        cursor.execute(f"ANALYZE {', '.join(SEEDED_TABLES)}")
-    before = _shape(*SEEDED_TABLES)
-    with pytest.raises(RuntimeError, match="账号写入失败"):
-        call_command("seed_demo", "--subdistricts", "3", "--residents", "600", stdout=StringIO())
-    assert _shape(*SEEDED_TABLES) == before
+    _a_failed_district_seed_leaves_the_shape("账号写入失败")
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are dropped and rebuilt on PostgreSQL only")
@@ -241,9 +248,4 @@ def test_a_meals_load_that_fails_after_building_its_indexes_has_them_built_again
         return timed(self, step, started)
 
     monkeypatch.setattr(seed_demo.Command, "_took_since", failing_once)
-    with connection.cursor() as cursor:  # the tables are empty: statistics an earlier test left would say not
-        cursor.execute(f"ANALYZE {', '.join(SEEDED_TABLES)}")
-    before = _shape(*SEEDED_TABLES)
-    with pytest.raises(RuntimeError, match="用餐写入失败"):
-        call_command("seed_demo", "--subdistricts", "3", "--residents", "600", stdout=StringIO())
-    assert _shape(*SEEDED_TABLES) == before
+    _a_failed_district_seed_leaves_the_shape("用餐写入失败")
