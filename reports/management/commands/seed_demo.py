@@ -153,7 +153,8 @@ class Command(BaseCommand):
         visited = []
         with transaction.atomic():
             # They are written together (this transaction): a sub-district with either has both, from an earlier
-            # run. Asked now, while the indexes are there: during the load each question reads the whole table.
+            # run. Asked before the load: during it each question reads the whole unindexed table (in the district
+            # their indexes went with the registry's load, and on a fresh database the tables are still empty).
             fresh = [place for place in places if not Meal.objects.filter(point__subdistrict=place.subdistrict)
                      .exists() and not Visit.objects.filter(resident__community__subdistrict=place.subdistrict)
                      .exists()]
