@@ -21,7 +21,7 @@ def disbursement_totals(disbursements) -> dict:
     return {"amount": fen(found["amount"]), "live": found["live"], "voided": found["voided"]}
 
 
-def wish_figures(user, month: date | None = None) -> dict[int, dict[str, int]]:
+def wish_figures(user, month: date | None = None, communities=None) -> dict[int, dict[str, int]]:
     """Per community of the user's scope (community id → state → count), the children's wishes collected by
     the end of `month` (this month when None), in the state each was in at that end: now for the current
     month, from the steps for a past one. One query.
@@ -29,11 +29,13 @@ def wish_figures(user, month: date | None = None) -> dict[int, dict[str, int]]:
     A child's wish is one collected for a resident under 18 (Wish.for_child, fixed at collection): a wish
     collected for a 17-year-old stays a child's wish after the birthday, so a past month's figure does not
     change as the children grow up. The list's filter `for_child=true` (with `state`, `community`) shows the
-    current month's numbers."""
+    current month's numbers. `communities`: only theirs (ids)."""
     today = timezone.localdate()
     first = (month or today).replace(day=1)
     end = day_range(first, month_end(first))[1]
     wishes = Wish.objects.visible_to(user).filter(for_child=True, created_at__lt=end)
+    if communities is not None:
+        wishes = wishes.filter(resident__community_id__in=communities)
     if first == today.replace(day=1):
         state = F("state")
     else:

@@ -152,7 +152,8 @@ def sync_case_tags(*, actor, resident: Resident) -> None:
         return
     ResidentTag.objects.filter(resident=resident, tag__in=have - want).delete()
     ResidentTag.objects.bulk_create([ResidentTag(resident=resident, tag=t) for t in want - have])
-    rows_changed.send(sender=ResidentTag, subdistricts={resident.community.subdistrict_id})  # no post_save
+    rows_changed.send(sender=ResidentTag, subdistricts={resident.community.subdistrict_id},
+                      communities={resident.community_id})  # no post_save
     audit.record(actor=actor, action=AuditAction.UPDATE, target=resident,
                  changes={"tags": [sorted(have), sorted(want)], "via": "救助案件"})
 

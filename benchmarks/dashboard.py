@@ -10,7 +10,7 @@ leader through the whole Django stack (this month, and last month as it stood at
 dashboard page, and building last month's report pack.
 
 Then the first read after one change of each kind the day brings (a visit recorded, a canteen check-in,
-a resident saved, a case moved on a step), each through its service as the pages make it: the change is
+a resident saved, a case moved on a step, a resident moved to the next community, a tag given), each through its service as the pages make it: the change is
 untimed, the read after it is timed, and its ratio is to the raw SQL of the same read (the statements that
 read ran, replayed on the same connection without Django).
 """
@@ -128,7 +128,7 @@ def _first_reads_after_changes(runs: int, subdistrict, client) -> dict:
     from elderly_care.models import Meal
     from elderly_care.services import meal_check_in
     from jiedao.models import User
-    from residents.models import Resident, ServicePoint
+    from residents.models import Grid, Resident, ServicePoint
     from residents.services import resident_update
     from visits.models import Method
     from visits.services import visit_record
@@ -170,13 +170,31 @@ def _first_reads_after_changes(runs: int, subdistrict, client) -> dict:
         read()
         relief.case_transition(actor=staff, case=case, to=CaseState.COMMUNITY_REVIEWED, comment="材料齐全")
 
+    grids = list(Grid.objects.filter(community__subdistrict=subdistrict).order_by("community_id", "pk"))
+    movers = iter(Resident.objects.filter(community__subdistrict=subdistrict, status="active")
+                  .order_by("?").values_list("pk", flat=True)[:runs + 1])
+    tagged = iter(Resident.objects.filter(community__subdistrict=subdistrict, status="active")
+                  .exclude(tag_links__tag="living_alone").order_by("?").values_list("pk", flat=True)[:runs + 1])
+
+    def moved():
+        # To a grid of the next community of the same sub-district, as its admin would.
+        resident = Resident.objects.get(pk=next(movers))
+        grid = next(g for g in grids if g.community_id > resident.community_id) if any(
+            g.community_id > resident.community_id for g in grids) else grids[0]
+        resident_update(actor=admin, resident=resident, data={"grid": grid})
+
+    def tag_given():
+        resident = Resident.objects.get(pk=next(tagged))
+        resident_update(actor=admin, resident=resident, data={"tags": [*resident.tag_codes, "living_alone"]})
+
     def read():
         response = client.get("/api/v1/dashboard/")
         assert response.status_code == 200, response.content[:500]
 
     out = {}
     for label, change in [("a visit", visit), ("a check-in", check_in), ("a resident saved", resident_saved),
-                          ("a case transition", case_moved)]:
+                          ("a case transition", case_moved), ("a resident moved", moved),
+                          ("a tag given", tag_given)]:
         read()  # warm: only what the change touches is counted afresh
         reads, raw = common.Timing(), common.Timing()
         for _ in range(runs):

@@ -84,13 +84,15 @@ PACK_COUNTS = {
 }
 
 
-def nutrition_figures(user, month: date) -> dict[int, dict[str, int]]:
+def nutrition_figures(user, month: date, communities=None) -> dict[int, dict[str, int]]:
     """Per community of the user's scope (community id → counts), the nutrition packs of `month`: the rounds
     that fell due in it (`due`), and of them how many were `delivered`, `missed`, and are still `open`. One
     query. A community without a round is absent (the sheet shows 0). Each figure is the delivery list
     filtered by community, due_from/due_to the month and (but for `due`) its status, so a link shows the
-    same number."""
+    same number. `communities`: only theirs (ids)."""
     first = month.replace(day=1)
     rounds = NutritionDelivery.objects.visible_to(user).filter(due_on__gte=first, due_on__lte=month_end(first))
+    if communities is not None:
+        rounds = rounds.filter(plan__child__community_id__in=communities)
     return {row.pop("plan__child__community_id"): row
             for row in rounds.values("plan__child__community_id").annotate(**PACK_COUNTS).order_by()}

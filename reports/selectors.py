@@ -42,7 +42,7 @@ from residents.models import Community, Resident, Status, Tag
 from residents.selectors import register_on
 from visits import schedule
 from visits.models import Method, Visit
-from visits.selectors import compliance_of, planned_visits, target_elders, visit_rate
+from visits.selectors import ON_TIME, PLANNED, compliance_of, planned_visits, target_elders, visit_rate
 from volunteers.choices import OrderState, VolunteerStatus
 from volunteers.filters import UNPLACED, UNPLACED_LABEL
 from volunteers.models import Activity, OrderTransition, Pairing, ServiceOrder, Volunteer
@@ -150,18 +150,8 @@ def _table(key, title, columns, communities, values, *, link, extra_rows=(), tot
             "columns": [{"key": c.key, "label": c.label, "kind": c.kind, "measure": c.measure} for c in columns]}
 
 
-def _population(user, communities, period: Period) -> dict:
-    register = register_on(Resident.objects.visible_to(user), period.as_of)
-    values: dict = {}
-    for row in register.values("community_id").annotate(
-            residents=Count("id"), age60=Count("id", filter=Q(birth_date__lte=years_before(period.as_of, 60))),
-            age80=Count("id", filter=Q(birth_date__lte=years_before(period.as_of, 80)))).order_by():
-        values[row.pop("community_id")] = row
-    # Joined from the register's side: one pass over residents and their tags (a semi-join on the
-    # register scanned the residents twice).
-    for community_id, tag, n in (register.filter(tag_links__isnull=False)
-                                 .values_list("community_id", "tag_links__tag").annotate(n=Count("id")).order_by()):
-        values.setdefault(community_id, {})[tag] = n
+def _population(user, communities, period: Period, cells=None) -> dict:
+    values = (cells or _counted)("population", lambda ids: _population_counts(user, period, ids))
     columns = [Column("residents", "在册居民"), Column("age60", "60 岁以上"), Column("age80", "80 岁以上"),
                *(Column(code, label) for code, label in Tag.choices)]
     # 在册 is the list's own default (status=active), named so that the link is a filtered list: counted
@@ -176,19 +166,38 @@ def _population(user, communities, period: Period) -> dict:
     return _table("population", "人口与特殊群体", columns, communities, values, link=link)
 
 
-def _visit_counts(user, communities, period: Period, first: date, last: date, *, new_after: date | None) -> dict:
-    """The visits of the days `first`..`last` per community (and by method), the target elders of the
-    period's register and those of them visited at home in those days; with `new_after`, only those not
-    visited at home already from the period's first day to `new_after` (so that today's add to the earlier
-    days' without counting a person twice). And the planned visits made, for the on-time rate."""
+def _population_counts(user, period: Period, ids) -> dict:
+    register = register_on(_within(Resident.objects.visible_to(user), "community_id", ids), period.as_of)
+    values: dict = {}
+    for row in register.values("community_id").annotate(
+            residents=Count("id"), age60=Count("id", filter=Q(birth_date__lte=years_before(period.as_of, 60))),
+            age80=Count("id", filter=Q(birth_date__lte=years_before(period.as_of, 80)))).order_by():
+        values[row.pop("community_id")] = row
+    # Joined from the register's side: one pass over residents and their tags (a semi-join on the
+    # register scanned the residents twice).
+    for community_id, tag, n in (register.filter(tag_links__isnull=False)
+                                 .values_list("community_id", "tag_links__tag").annotate(n=Count("id")).order_by()):
+        values.setdefault(community_id, {})[tag] = n
+    return values
+
+
+def _visit_counts(user, period: Period, first: date, last: date, *, new_after: date | None, ids=None) -> dict:
+    """Per community (of `ids`, None: the whole scope), the visits of the days `first`..`last` (and by method),
+    the planned visits made among them and how many on time (for the on-time rate), the target elders of the
+    period's register and those of them visited at home in those days; with `new_after`, only those not visited
+    at home already from the period's first day to `new_after` (so that today's add to the earlier days'
+    without counting a person twice)."""
     start, end = day_range(first, last)
-    visits = Visit.objects.visible_to(user).filter(visited_at__gte=start, visited_at__lt=end)
+    visits = _within(Visit.objects.visible_to(user), "resident__community_id", ids).filter(
+        visited_at__gte=start, visited_at__lt=end)
     values: dict = {}
     for row in visits.values("resident__community_id").annotate(
-            visits=Count("id"), **{m: Count("id", filter=Q(method=m)) for m in Method.values}).order_by():
+            visits=Count("id"), **{m: Count("id", filter=Q(method=m)) for m in Method.values},
+            planned=Count("id", filter=PLANNED), planned_on_time=Count("id", filter=ON_TIME)).order_by():
         values[row.pop("resident__community_id")] = row
     home = Visit.objects.filter(method=Method.HOME)
-    elders = target_elders(register_on(Resident.objects.visible_to(user), period.as_of), period.as_of)
+    elders = target_elders(register_on(_within(Resident.objects.visible_to(user), "community_id", ids),
+                                       period.as_of), period.as_of)
     if new_after is None:
         visited = elders.filter(pk__in=home.filter(visited_at__gte=start, visited_at__lt=end).values("resident_id"))
         for row in elders.values("community_id").annotate(target=Count("id")).order_by():
@@ -204,31 +213,31 @@ def _visit_counts(user, communities, period: Period, first: date, last: date, *,
             resident_id__in=today, visited_at__gte=seen_start, visited_at__lt=seen_end).values("resident_id"))
     for community_id, n in visited.values_list("community_id").annotate(n=Count("id")).order_by():
         values.setdefault(community_id, {})["target_visited"] = n
-    return {"values": values, "planned": planned_visits(Visit.objects.visible_to(user), first, last)}
+    return values
 
 
-def _visit_days(user, communities, period: Period, part) -> dict:
-    """The month's visit counts: its days before today (cached: a visit today leaves them be) and today's
-    (cached apart, started afresh by each visit), summed."""
+def _visit_days(user, communities, period: Period, part, cells=None) -> dict:
+    """The month's visit counts: its days before today (per community: a visit today leaves them be) and
+    today's (cached apart, started afresh by each visit), summed."""
     before = period.as_of - timedelta(days=1) if period.current else period.as_of
     spans = []
     if before >= period.first:
-        spans.append(part("visits", lambda: _visit_counts(user, communities, period, period.first, before,
-                                                          new_after=None)))
+        spans.append((cells or _counted)("visits", lambda ids: _visit_counts(
+            user, period, period.first, before, new_after=None, ids=ids)))
     if period.current:
         spans.append(part("visits_today", lambda: _visit_counts(
-            user, communities, period, period.as_of, period.as_of,
-            new_after=before if before >= period.first else None)))
+            user, period, period.as_of, period.as_of, new_after=before if before >= period.first else None)))
     if len(spans) == 2:  # the target elders are counted once, with the earlier days
-        for found in spans[1]["values"].values():
+        for found in spans[1].values():
             found.pop("target", None)
     values: dict = {}
     for span in spans:
-        for pk, found in span["values"].items():
+        for pk, found in span.items():
             mine = values.setdefault(pk, {})
             for key, n in found.items():
                 mine[key] = mine.get(key, 0) + n
-    planned = {key: sum(span["planned"][key] or 0 for span in spans) for key in ("total", "on_time")}
+    planned = {"total": sum(v.get("planned", 0) for v in values.values()),
+               "on_time": sum(v.get("planned_on_time", 0) for v in values.values())}
     return {"values": values, "planned": planned}
 
 
@@ -253,35 +262,41 @@ def _visits(user, communities, period: Period, found: dict) -> dict:
 MEAL_SUMS = ("meals", "diners", "paid", "subsidy")
 
 
-def _meal_sums(meals, ours: list[int], diners) -> dict:
-    """A span of meals per community of `ours` and the others' row (guests, residents of other sub-districts),
-    with `diners` as the count of people. The two split the meals, each diner in one of them (a resident has
-    one community, a guest is among the others), so their sums are the total: no third query for it."""
+def _meal_sums(meals, ours: list[int], diners, ids=None, *, everyone=False) -> dict:
+    """A span of meals per community of `ours` (community id → sums) and the others' (None: guests, residents of
+    other sub-districts), with `diners` as the count of people. The two split the meals, each diner in one of
+    them (a resident has one community, a guest is among the others), so their sums are the total: no third
+    query for it. `ids`: only these communities' (None among them: the others'), else all; `everyone`: `ours`
+    are all the communities there are (the district's), so the others are the guests."""
     sums = {"meals": Count("id"), "diners": diners, "paid": Sum("price"), "subsidy": Sum("subsidy")}
+    if ids is not None:
+        asked = Q(resident__community_id__in=[pk for pk in ids if pk is not None])
+        if None in ids:
+            asked |= Q(resident__isnull=True) if everyone else Q(resident__isnull=True) | ~Q(
+                resident__community_id__in=ours)
+        meals = meals.filter(asked)
     # One pass over the span, grouped by the diner's community when it is one of ours, else in one group
     # (NULL) of the others: a guest (no resident) or a resident of another sub-district.
     group = (models.Case(When(resident__community_id__in=ours, then=F("resident__community_id")), default=None,
                   output_field=IntegerField()) if ours else Value(None, output_field=IntegerField()))
-    values, others = {}, {}
-    for row in meals.annotate(community_group=group).values("community_group").annotate(**sums).order_by():
-        pk = row.pop("community_group")
-        if pk is None:
-            others = row
-        else:
-            values[pk] = row
-    return {"values": values, "others": others}
+    return {row.pop("community_group"): row
+            for row in meals.annotate(community_group=group).values("community_group").annotate(**sums).order_by()}
 
 
-def _meal_days(user, communities, period: Period, part) -> dict:
-    """The meals of the period's days before today (cached: a check-in today leaves them be) plus today's
+def _meal_days(user, communities, period: Period, part, cells=None) -> dict:
+    """The meals of the period's days before today (per community: a check-in today leaves them be) plus today's
     (cached apart, started afresh by each check-in), summed. Distinct diners cannot be summed, so today's
     count only the people who had not eaten at these points earlier in the month: the two then add up to
     the month's distinct diners."""
     meals = Meal.objects.visible_to(user)
     ours = [c.id for c in communities]
+    everyone = is_district_officer(user)
     before = period.as_of - timedelta(days=1) if period.current else period.as_of
     earlier = meals.filter(date__gte=period.first, date__lte=before)
-    spans = [part("meals", lambda: _meal_sums(earlier, ours, DINERS)) if before >= period.first else None]
+    spans = []
+    if before >= period.first:
+        spans.append((cells or _counted)("meals", lambda ids: _meal_sums(earlier, ours, DINERS, ids,
+                                                                         everyone=everyone), rest=True))
     if period.current:
         new_diners = (Count("resident", distinct=True,
                             filter=~Q(Exists(earlier.filter(resident=OuterRef("resident")))))
@@ -293,14 +308,13 @@ def _meal_days(user, communities, period: Period, part) -> dict:
         return {key: sum(fen(f.get(key)) if key in ("paid", "subsidy") else f.get(key) or 0 for f in found)
                 for key in MEAL_SUMS}
 
-    spans = [s for s in spans if s is not None]
-    values = {pk: add(*(s["values"].get(pk, {}) for s in spans)) for pk in set().union(*(s["values"] for s in spans))}
-    others = add(*(s["others"] for s in spans))
+    values = {pk: add(*(s.get(pk, {}) for s in spans)) for pk in set().union(*spans) if pk is not None}
+    others = add(*(s.get(None, {}) for s in spans))
     return {"values": values, "others": others, "total": add(*values.values(), others)}
 
 
-def _meals(user, communities, period: Period, part) -> dict:
-    found = _meal_days(user, communities, period, part)
+def _meals(user, communities, period: Period, part, cells=None) -> dict:
+    found = _meal_days(user, communities, period, part, cells)
     columns = [Column("meals", "用餐人次"), Column("diners", "就餐人数", measure="diners"),
                Column("paid", "个人支付（元）", kind="money", measure="paid"),
                Column("subsidy", "补贴（元）", kind="money", measure="subsidy")]
@@ -314,41 +328,17 @@ def _meals(user, communities, period: Period, part) -> dict:
                   extra_rows=[("来宾及外街道居民", found["others"], {"others": "true"})], total=found["total"])
 
 
-def _cases(user, communities, period: Period) -> dict:
-    start, end = day_range(period.first, period.as_of)
-    cases = Case.objects.visible_to(user)
-    if period.current:
-        state = F("state")
-    else:  # the state each case was in at the month's end, from its transitions
-        cases = cases.filter(opened_at__lt=end)
-        state = Subquery(CaseTransition.objects.filter(case=OuterRef("pk"), at__lt=end)
-                         .order_by("-at", "-id").values("to_state")[:1])
-    values: dict = {}
+def _cases(user, communities, period: Period, cells=None) -> dict:
+    values = (cells or _counted)("cases", lambda ids: _case_counts(user, period, ids))
     by_kind: dict = {}
     by_subdistrict: dict = {}  # subdistrict id → kind → state → n, for the bureau's view of one sub-district
     subdistrict_of = {c.id: c.subdistrict_id for c in communities}
-    # Each case's community read by its resident's key (a probe each), not by a join: over the district's
-    # cases the planner hashed the million residents for it (213 ms at a million; 20,000 probes cost less).
-    community = Subquery(Resident.objects.filter(pk=OuterRef("resident_id")).order_by().values("community_id"))
-    for community_id, kind, now, n in (cases.annotate(then=state, place=community).values_list("place", "kind", "then")
-                                       .annotate(n=Count("id")).order_by()):
-        found = values.setdefault(community_id, {})
-        group = "in_aid" if now in IN_AID else "in_progress" if now in IN_PROGRESS else None
-        if group:
-            found[group] = found.get(group, 0) + n
-        for counts in (by_kind, by_subdistrict.setdefault(subdistrict_of.get(community_id), {})):
-            states = counts.setdefault(kind, {})
-            states[now] = states.get(now, 0) + n
-    for community_id, n in (cases.filter(opened_at__gte=start, opened_at__lt=end)
-                            .values_list("resident__community_id").annotate(n=Count("id")).order_by()):
-        values.setdefault(community_id, {})["opened"] = n
-    # What was paid: a voided payment counts in no month, however long after it was voided (the list shows
-    # it, marked; the figures' links ask for the live ones, so the list shows the same number).
-    for row in (Disbursement.objects.visible_to(user).live().filter(paid_on__gte=period.first,
-                                                                   paid_on__lte=period.as_of)
-                .values("case__resident__community_id").annotate(disbursements=Count("id"), disbursed=Sum("amount"))
-                .order_by()):
-        values.setdefault(row.pop("case__resident__community_id"), {}).update(row)
+    for community_id, found in values.items():
+        for kind, states in found.get("kinds", {}).items():
+            for counts in (by_kind, by_subdistrict.setdefault(subdistrict_of.get(community_id), {})):
+                mine = counts.setdefault(kind, {})
+                for now, n in states.items():
+                    mine[now] = mine.get(now, 0) + n
     columns = [Column("opened", "当月受理"), Column("in_progress", "在办"), Column("in_aid", "在保"),
                Column("disbursements", "当月发放笔数"),
                Column("disbursed", "当月发放金额（元）", kind="money", measure="amount")]
@@ -371,36 +361,49 @@ def _cases(user, communities, period: Period) -> dict:
     return table
 
 
-def _children(user, communities, period: Period) -> dict:
+def _case_counts(user, period: Period, ids) -> dict:
+    """Per community (of `ids`, None: the whole scope): cases opened in the period, in progress and in aid at
+    its end, its live payments and their sum, and every case by kind and the state it was in (`kinds`)."""
+    start, end = day_range(period.first, period.as_of)
+    cases = _within(Case.objects.visible_to(user), "resident__community_id", ids)
+    if period.current:
+        state = F("state")
+    else:  # the state each case was in at the month's end, from its transitions
+        cases = cases.filter(opened_at__lt=end)
+        state = Subquery(CaseTransition.objects.filter(case=OuterRef("pk"), at__lt=end)
+                         .order_by("-at", "-id").values("to_state")[:1])
+    # Over the whole scope each case's community is read by its resident's key (a probe each), not by a join:
+    # over the district's cases the planner hashed the million residents for it (213 ms at a million; 20,000
+    # probes cost less). A few communities' cases are found through their residents, joined already.
+    community = (Subquery(Resident.objects.filter(pk=OuterRef("resident_id")).order_by().values("community_id"))
+                 if ids is None else F("resident__community_id"))
+    values: dict = {}
+    for community_id, kind, now, n in (cases.annotate(then=state, place=community).values_list("place", "kind", "then")
+                                       .annotate(n=Count("id")).order_by()):
+        found = values.setdefault(community_id, {})
+        group = "in_aid" if now in IN_AID else "in_progress" if now in IN_PROGRESS else None
+        if group:
+            found[group] = found.get(group, 0) + n
+        states = found.setdefault("kinds", {}).setdefault(kind, {})
+        states[now] = states.get(now, 0) + n
+    for community_id, n in (cases.filter(opened_at__gte=start, opened_at__lt=end)
+                            .values_list("resident__community_id").annotate(n=Count("id")).order_by()):
+        values.setdefault(community_id, {})["opened"] = n
+    # What was paid: a voided payment counts in no month, however long after it was voided (the list shows
+    # it, marked; the figures' links ask for the live ones, so the list shows the same number).
+    for row in (_within(Disbursement.objects.visible_to(user).live(), "case__resident__community_id", ids)
+                .filter(paid_on__gte=period.first, paid_on__lte=period.as_of)
+                .values("case__resident__community_id").annotate(disbursements=Count("id"), disbursed=Sum("amount"))
+                .order_by()):
+        values.setdefault(row.pop("case__resident__community_id"), {}).update(row)
+    return values
+
+
+def _children(user, communities, period: Period, cells=None) -> dict:
     """Child programmes by the community of their point: those running some day of the month, their places,
     who was enrolled and who waited at the month's end (today in the current month), and the month's
     attendance. A point of the whole sub-district has a row of its own."""
-    end = day_range(period.as_of, period.as_of)[1]
-    start = day_range(period.first, period.first)[0]
-    running = Q(starts_on__lte=period.as_of, ends_on__gte=period.first)
-    values: dict = {}
-    for row in (Programme.objects.visible_to(user).filter(running).values("point__community_id")
-                .annotate(programmes=Count("id"), places=Sum("capacity")).order_by()):
-        values[row.pop("point__community_id")] = row
-    # As it stood at `end`: enrolled by then and not withdrawn by then; waiting, not yet enrolled nor withdrawn.
-    not_gone = Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=end)
-    for row in (Enrolment.objects.visible_to(user).filter(
-            programme__starts_on__lte=period.as_of, programme__ends_on__gte=period.first)
-            .values("programme__point__community_id")
-            .annotate(enrolled=Count("id", filter=Q(enrolled_at__lt=end) & not_gone),
-                      waiting=Count("id", filter=Q(created_at__lt=end) & not_gone
-                                    & (Q(enrolled_at__isnull=True) | Q(enrolled_at__gte=end)))).order_by()):
-        values.setdefault(row.pop("programme__point__community_id"), {}).update(row)
-    for row in (Attendance.objects.visible_to(user).filter(session__starts_at__gte=start, session__starts_at__lt=end)
-                .values("session__programme__point__community_id")
-                .annotate(came=Count("id", filter=Q(present=True)), taken=Count("id")).order_by()):
-        values.setdefault(row.pop("session__programme__point__community_id"), {}).update(row)
-    # Nutrition packs by the child's community: the month's rounds, brought and missed; children's wishes
-    # (微心愿) by the state each was in at the month's end.
-    for community_id, counts in nutrition_figures(user, period.first).items():
-        values.setdefault(community_id, {}).update({f"packs_{key}": n for key, n in counts.items()})
-    for community_id, counts in wish_figures(user, period.first).items():
-        values.setdefault(community_id, {}).update({f"wishes_{state}": n for state, n in counts.items()})
+    values = dict((cells or _counted)("children", lambda ids: _child_counts(user, period, ids), rest=True))
     columns = [Column("programmes", "课程"), Column("places", "名额", measure="places"),
                Column("enrolled", "已录取"), Column("waiting", "候补"),
                Column("came", "出勤人次", measure=None), Column("taken", "应到人次", measure=None),
@@ -434,58 +437,46 @@ def _children(user, communities, period: Period) -> dict:
     return table
 
 
-def _volunteers(user, communities, period: Period) -> dict:
+def _child_counts(user, period: Period, ids) -> dict:
+    """Per community (of `ids`, None: the whole scope; None among them: the points of no community)."""
+    end = day_range(period.as_of, period.as_of)[1]
+    start = day_range(period.first, period.first)[0]
+    running = Q(starts_on__lte=period.as_of, ends_on__gte=period.first)
+    values: dict = {}
+    for row in (_within(Programme.objects.visible_to(user), "point__community_id", ids).filter(running)
+                .values("point__community_id").annotate(programmes=Count("id"), places=Sum("capacity")).order_by()):
+        values[row.pop("point__community_id")] = row
+    # As it stood at `end`: enrolled by then and not withdrawn by then; waiting, not yet enrolled nor withdrawn.
+    not_gone = Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=end)
+    for row in (_within(Enrolment.objects.visible_to(user), "programme__point__community_id", ids).filter(
+            programme__starts_on__lte=period.as_of, programme__ends_on__gte=period.first)
+            .values("programme__point__community_id")
+            .annotate(enrolled=Count("id", filter=Q(enrolled_at__lt=end) & not_gone),
+                      waiting=Count("id", filter=Q(created_at__lt=end) & not_gone
+                                    & (Q(enrolled_at__isnull=True) | Q(enrolled_at__gte=end)))).order_by()):
+        values.setdefault(row.pop("programme__point__community_id"), {}).update(row)
+    for row in (_within(Attendance.objects.visible_to(user), "session__programme__point__community_id", ids)
+                .filter(session__starts_at__gte=start, session__starts_at__lt=end)
+                .values("session__programme__point__community_id")
+                .annotate(came=Count("id", filter=Q(present=True)), taken=Count("id")).order_by()):
+        values.setdefault(row.pop("session__programme__point__community_id"), {}).update(row)
+    # Nutrition packs by the child's community: the month's rounds, brought and missed; children's wishes
+    # (微心愿) by the state each was in at the month's end. Every child has a community.
+    places = None if ids is None else [pk for pk in ids if pk is not None]
+    for community_id, counts in nutrition_figures(user, period.first, places).items():
+        values.setdefault(community_id, {}).update({f"packs_{key}": n for key, n in counts.items()})
+    for community_id, counts in wish_figures(user, period.first, places).items():
+        values.setdefault(community_id, {}).update({f"wishes_{state}": n for state, n in counts.items()})
+    return values
+
+
+def _volunteers(user, communities, period: Period, cells=None) -> dict:
     """志愿服务: volunteers by their home community, activities by their team's, orders and pairings by their
     resident's. What serves the whole sub-district (a volunteer or team without a community) is its own row,
     街道（不分社区）, before the (sub)total. Six questions, however many communities."""
-    start, end = day_range(period.first, period.as_of)
-    values: dict = {}  # community id → column → n
-    unplaced: dict = {}  # subdistrict id → column → n (no community)
-
-    def add(subdistrict_id, community_id, found):
-        (values.setdefault(community_id, {}) if community_id else unplaced.setdefault(subdistrict_id, {})).update(
-            {k: v for k, v in found.items() if v is not None})
-
-    volunteers = Volunteer.objects.visible_to(user)
-    for row in (volunteers.values("subdistrict_id", "community_id").annotate(
-            registered=Count("id", filter=Q(created_at__lt=end)),
-            active=Count("id", filter=Q(created_at__lt=end, status=VolunteerStatus.ACTIVE)),
-            served=Count("id", filter=served_between(period.first, period.as_of))).order_by()):
-        add(row.pop("subdistrict_id"), row.pop("community_id"), row)
-    for row in (hours_between(period.first, period.as_of).filter(volunteer__in=volunteers.values("pk"))
-                .values("volunteer__subdistrict_id", "volunteer__community_id").annotate(hours=Sum("hours"))
-                .order_by()):
-        add(row.pop("volunteer__subdistrict_id"), row.pop("volunteer__community_id"), row)
-    for row in (Activity.objects.visible_to(user).filter(starts_at__gte=start, starts_at__lt=end)
-                .values("team__subdistrict_id", "team__community_id").annotate(activities=Count("id")).order_by()):
-        add(row.pop("team__subdistrict_id"), row.pop("team__community_id"), row)
-    # Orders taken in the month by the state each was in at the month's end (now, in the current month).
-    orders = ServiceOrder.objects.visible_to(user)
-    if period.current:
-        state = F("state")
-    else:
-        state = Subquery(OrderTransition.objects.filter(order=OuterRef("pk"), at__lt=end)
-                         .order_by("-at", "-id").values("to_state")[:1])
-    for community_id, now, n in (orders.filter(created_at__gte=start, created_at__lt=end).annotate(then=state)
-                                 .values_list("resident__community_id", "then").annotate(n=Count("id")).order_by()):
-        found = values.setdefault(community_id, {})
-        found["orders"] = found.get("orders", 0) + n
-        if now in ORDER_STATES:
-            found[f"orders_{now}"] = found.get(f"orders_{now}", 0) + n
-    done = Q(done_at__gte=start, done_at__lt=end)
-    rated = Q(rated_at__gte=start, rated_at__lt=end, rating__isnull=False)
-    points: dict = {}  # community id → the sum of the month's ratings (for each row's average)
-    for row in (orders.filter(done | rated).values("resident__community_id").annotate(
-            done=Count("id", filter=done), on_time=Count("id", filter=done & Q(done_at__lte=F("deadline"))),
-            rated=Count("id", filter=rated), points=Sum("rating", filter=rated)).order_by()):
-        community_id = row.pop("resident__community_id")
-        points[community_id] = row.pop("points") or 0
-        values.setdefault(community_id, {}).update(row)
-    pairings = Pairing.objects.visible_to(user).filter(current_on(period.as_of))
-    for row in (pairings.values("resident__community_id").annotate(
-            pairings=Count("id"), pairings_kept=Count("id", filter=kept_rhythm(period.as_of))).order_by()):
-        values.setdefault(row.pop("resident__community_id"), {}).update(row)
-
+    values = dict((cells or _counted)("volunteers", lambda ids: _volunteer_counts(user, period, ids), rest=True))
+    unplaced = values.pop(None, {})  # subdistrict id → column → n (no community)
+    points = {pk: found.get("points", 0) for pk, found in values.items()}  # each row's average from its sum
     columns = [Column("registered", "登记志愿者"), Column("active", "在册志愿者"), Column("served", "当月活跃"),
                Column("hours", "当月服务时长（小时）", kind="hours", measure="hours"), Column("activities", "当月活动"),
                Column("orders", "当月点单"),
@@ -546,6 +537,61 @@ def _volunteers(user, communities, period: Period) -> dict:
                      "点单按月末（本月为当前）状态分列；按期完成率 = 按期完成 ÷ 当月完成；平均评分为当月评价的平均分；"
                      "在册志愿者按当前状态统计。" + RHYTHM_NOTE)
     return table
+
+
+def _volunteer_counts(user, period: Period, ids) -> dict:
+    """Per community (of `ids`, None: the whole scope; None among them: what has no community, by its
+    sub-district under the key None)."""
+    start, end = day_range(period.first, period.as_of)
+    values: dict = {}  # community id → column → n
+    unplaced: dict = {}  # subdistrict id → column → n (no community)
+
+    def add(subdistrict_id, community_id, found):
+        (values.setdefault(community_id, {}) if community_id else unplaced.setdefault(subdistrict_id, {})).update(
+            {k: v for k, v in found.items() if v is not None})
+
+    volunteers = _within(Volunteer.objects.visible_to(user), "community_id", ids)
+    for row in (volunteers.values("subdistrict_id", "community_id").annotate(
+            registered=Count("id", filter=Q(created_at__lt=end)),
+            active=Count("id", filter=Q(created_at__lt=end, status=VolunteerStatus.ACTIVE)),
+            served=Count("id", filter=served_between(period.first, period.as_of))).order_by()):
+        add(row.pop("subdistrict_id"), row.pop("community_id"), row)
+    for row in (hours_between(period.first, period.as_of).filter(volunteer__in=volunteers.values("pk"))
+                .values("volunteer__subdistrict_id", "volunteer__community_id").annotate(hours=Sum("hours"))
+                .order_by()):
+        add(row.pop("volunteer__subdistrict_id"), row.pop("volunteer__community_id"), row)
+    for row in (_within(Activity.objects.visible_to(user), "team__community_id", ids)
+                .filter(starts_at__gte=start, starts_at__lt=end)
+                .values("team__subdistrict_id", "team__community_id").annotate(activities=Count("id")).order_by()):
+        add(row.pop("team__subdistrict_id"), row.pop("team__community_id"), row)
+    # Orders taken in the month by the state each was in at the month's end (now, in the current month).
+    orders = _within(ServiceOrder.objects.visible_to(user), "resident__community_id", ids)
+    if period.current:
+        state = F("state")
+    else:
+        state = Subquery(OrderTransition.objects.filter(order=OuterRef("pk"), at__lt=end)
+                         .order_by("-at", "-id").values("to_state")[:1])
+    for community_id, now, n in (orders.filter(created_at__gte=start, created_at__lt=end).annotate(then=state)
+                                 .values_list("resident__community_id", "then").annotate(n=Count("id")).order_by()):
+        found = values.setdefault(community_id, {})
+        found["orders"] = found.get("orders", 0) + n
+        if now in ORDER_STATES:
+            found[f"orders_{now}"] = found.get(f"orders_{now}", 0) + n
+    done = Q(done_at__gte=start, done_at__lt=end)
+    rated = Q(rated_at__gte=start, rated_at__lt=end, rating__isnull=False)
+    for row in (orders.filter(done | rated).values("resident__community_id").annotate(
+            done=Count("id", filter=done), on_time=Count("id", filter=done & Q(done_at__lte=F("deadline"))),
+            rated=Count("id", filter=rated), points=Sum("rating", filter=rated)).order_by()):
+        row["points"] = row["points"] or 0  # the sum of the month's ratings (for each row's average)
+        values.setdefault(row.pop("resident__community_id"), {}).update(row)
+    pairings = _within(Pairing.objects.visible_to(user), "resident__community_id", ids).filter(
+        current_on(period.as_of))
+    for row in (pairings.values("resident__community_id").annotate(
+            pairings=Count("id"), pairings_kept=Count("id", filter=kept_rhythm(period.as_of))).order_by()):
+        values.setdefault(row.pop("resident__community_id"), {}).update(row)
+    if unplaced:
+        values[None] = unplaced
+    return values
 
 
 def _kind_state(by_kind: dict, period: Period, where: dict | None = None) -> list[dict]:
@@ -631,8 +677,9 @@ def monthly_figures(user, month: date, *, fresh: bool = False) -> dict:
     """Every figure of the dashboard and the report pack for `month`, in `user`'s scope.
 
     Each part is cached for its scope, month and day until a row it reads is saved or deleted
-    (figures_changed), so a cached figure is never one the database no longer gives. `fresh` skips the
-    cache (the report pack is built from the database itself)."""
+    (figures_changed), so a cached figure is never one the database no longer gives; within a part, each
+    community's counts are cached apart (_cached_cells), so that a change in one community counts that one
+    again, not the scope's. `fresh` skips the cache (the report pack is built from the database itself)."""
     period = Period.of(month)
     communities = list(Community.objects.visible_to(user).select_related("subdistrict")
                        .order_by("subdistrict__name", "name"))
@@ -640,18 +687,35 @@ def monthly_figures(user, month: date, *, fresh: bool = False) -> dict:
     def part(name, compute):
         return compute() if fresh else _cached(name, user, period, compute)
 
-    visits = _visit_days(user, communities, period, part)
+    def cells(name, compute, rest=False):
+        return _counted(name, compute) if fresh else _cached_cells(name, user, period, communities, compute, rest)
+
+    visits = _visit_days(user, communities, period, part, cells)
     schedule = part("schedule", lambda: _schedule(user, period, visits["planned"], communities))
     return {
         "month": period.first.strftime("%Y-%m"), "as_of": period.as_of.isoformat(), "current": period.current,
-        "areas": [part("population", lambda: _population(user, communities, period)),
+        "areas": [part("population", lambda: _population(user, communities, period, cells)),
                   _visits(user, communities, period, visits),
-                  _meals(user, communities, period, part),
-                  part("cases", lambda: _cases(user, communities, period)),
-                  part("children", lambda: _children(user, communities, period)),
-                  part("volunteers", lambda: _volunteers(user, communities, period))],
+                  _meals(user, communities, period, part, cells),
+                  part("cases", lambda: _cases(user, communities, period, cells)),
+                  part("children", lambda: _children(user, communities, period, cells)),
+                  part("volunteers", lambda: _volunteers(user, communities, period, cells))],
         **schedule,
     }
+
+
+def _counted(name: str, compute, rest: bool = False) -> dict:
+    """A part's counts for the whole scope, uncached (the report pack; a test's look at one part)."""
+    return compute(None)
+
+
+def _within(rows, field: str, ids):
+    """`rows` whose `field` (a community) is one of `ids`; None among them: also those of no community. `ids`
+    None: all of them (the scope's own filter is enough)."""
+    if ids is None:
+        return rows
+    asked = Q(**{f"{field}__in": [pk for pk in ids if pk is not None]})
+    return rows.filter(asked | Q(**{f"{field}__isnull": True}) if None in ids else asked)
 
 
 def schedule_figures(user, month: date) -> dict:
@@ -715,14 +779,15 @@ ALL_PARTS = {"residents.community", "residents.subdistrict"}
 
 
 def figures_changed(model, instance=None, fields: set[str] | None = None,
-                    subdistricts: set[int] | None = None) -> None:
+                    subdistricts: set[int] | None = None, communities: set[int] | None = None) -> None:
     """A row of `model` (`instance`, when one row is known; `fields`, the resident's fields whose values
-    changed, when known; `subdistricts`, every sub-district the write touched, when the caller knows them)
-    was written: the cached parts that read it get a new generation (their old entries are never read again
-    and expire). A meal of today's is only in today's slice of the meals (the canteens check in all day: the
-    month's earlier days stay cached). A row whose sub-district is known starts afresh only the figures of that
-    sub-district and the district's: a check-in at one sub-district's canteen leaves the nine others'
-    dashboards warm."""
+    changed, when known; `subdistricts` and `communities`, every sub-district and community the write touched,
+    when the caller knows them) was written: the cached parts that read it get a new generation (their old
+    entries are never read again and expire). A meal of today's is only in today's slice of the meals (the
+    canteens check in all day: the month's earlier days stay cached). A row whose sub-district is known starts
+    afresh only the figures of that sub-district and the district's: a check-in at one sub-district's canteen
+    leaves the nine others' dashboards warm. Within them, a row whose community is known starts afresh that
+    community's counts alone (_cached_cells); else every community's of its sub-district."""
     label = model._meta.label_lower
     names = [name for name, sources in PART_SOURCES.items() if label in sources or label in ALL_PARTS]
     if label == "elderly_care.meal" and instance is not None and instance.date == timezone.localdate():
@@ -733,13 +798,21 @@ def figures_changed(model, instance=None, fields: set[str] | None = None,
     elif label == "residents.resident" and fields is not None:
         names = [name for name in names if fields & RESIDENT_FIELDS.get(name, COMMUNITY_ONLY)]
     if subdistricts:
-        scopes = [*(f"subdistrict{pk}" for pk in sorted(subdistricts)), "district"]
+        where = set(subdistricts)
     else:
         # A resident who moved (or one whose changes are not known) may leave one sub-district for another; the
         # places themselves are named in every scope's figures.
         moved = label in ALL_PARTS or label == "residents.resident" and (fields is None or "community_id" in fields)
-        where = None if moved else _subdistrict_of(instance)
-        scopes = ["all"] if where is None else [f"subdistrict{where}", "district"]
+        one = None if moved else _subdistrict_of(instance)
+        where = None if one is None else {one}
+    if where is None:
+        scopes = ["all"]
+    else:
+        if communities is None and label != "residents.resident":
+            communities = _communities_of(label, instance)
+        places = ([f"community{pk}" for pk in sorted(communities)] if communities is not None
+                  else [f"places{pk}" for pk in sorted(where)])
+        scopes = [*(f"subdistrict{pk}" for pk in sorted(where)), "district", *places]
 
     def bump():
         # A fresh, never-reused value rather than a counter: if the cache lost the generation, a counter
@@ -751,6 +824,31 @@ def figures_changed(model, instance=None, fields: set[str] | None = None,
     # old figures under the new generation (outside a transaction, on_commit runs at once).
     bump()
     transaction.on_commit(bump)
+
+
+# The resident a written row is counted by, in every part that reads it (its diner, its visited, its case's
+# applicant): her community is the row's. Rows the parts count by another community (a programme by its point's,
+# a volunteer by their own) are not here: a write of them starts afresh every community of its sub-district.
+COUNTED_BY = {"residents.residenttag": "resident", "visits.visit": "resident", "elderly_care.meal": "resident",
+              "assistance.case": "resident", "assistance.disbursement": "case.resident",
+              "assistance.casetransition": "case.resident"}
+
+
+def _communities_of(label: str, instance) -> set[int] | None:
+    """The community a written row is counted in, when what was loaded with it tells it (never a query); an
+    empty set for a row of no resident (a guest's meal: counted with the scope's rest); None when not known."""
+    path = COUNTED_BY.get(label)
+    if path is None or instance is None:
+        return None
+    obj = instance
+    for step in path.split("."):
+        field = obj._meta.get_field(step)
+        if getattr(obj, field.attname) is None:
+            return set()
+        if not field.is_cached(obj):
+            return None
+        obj = getattr(obj, step)
+    return {obj.community_id}
 
 
 # Where a written row names its sub-district, nearest first: its own column, its canteen or service point, its
@@ -795,8 +893,27 @@ def _scope(user) -> str | None:
 
 # Moves on when what a part caches changes shape, so that a deployment never reads an entry an older
 # release left (2: the visits and meals parts hold the sums of their days, not their tables; 3: the register
-# links name status=active; 4: the meals parts keep no total, it is their rows' sum).
-FIGURES_SHAPE = 4
+# links name status=active; 4: the meals parts keep no total, it is their rows' sum; 5: counts per community).
+FIGURES_SHAPE = 5
+
+
+def _generations(name: str, scopes) -> dict:
+    """{scope: generation} of a part, each made (now) where the cache has none yet."""
+    keys = {scope: f"figures:generation:{name}:{scope}" for scope in scopes}
+    found = cache.get_many(list(keys.values()))
+    missing = {key: time_ns() for key in keys.values() if key not in found}
+    if missing:
+        cache.set_many(missing, None)
+        found.update(missing)
+    return {scope: found[key] for scope, key in keys.items()}
+
+
+def _counting(generation: int):
+    """Where to count a part started afresh at `generation` (the time of the write that started it): moments
+    ago, on the primary; a replica a moment behind would cache the figures from before that write under the
+    new generation for FIGURES_CACHE_SECONDS. Later misses may read the replica."""
+    just_written = time_ns() - generation < settings.REPLICA_LAG_SECONDS * 1_000_000_000
+    return reading_primary() if just_written else nullcontext()
 
 
 def _cached(name: str, user, period: Period, compute):
@@ -805,25 +922,45 @@ def _cached(name: str, user, period: Period, compute):
         return compute()
     # Two generations: a write anywhere (or in a place not known) moves the first, a write in this scope's
     # sub-district the second.
-    keys = [f"figures:generation:{name}:all", f"figures:generation:{name}:{scope}"]
-    generations = cache.get_many(keys)
-    missing = {key: time_ns() for key in keys if key not in generations}
-    if missing:
-        cache.set_many(missing, None)
-        generations.update(missing)
-    generation = max(generations.values())
+    generations = _generations(name, ["all", scope])
     key = (f"figures:{name}:{FIGURES_SHAPE}:{scope}:{period.first:%Y-%m}:{timezone.localdate():%Y%m%d}:"
-           f"{generations[keys[0]]}.{generations[keys[1]]}")
+           f"{generations['all']}.{generations[scope]}")
     found = cache.get(key)
     if found is None:
-        # A part started afresh moments ago (the generation is the time of the write that started it) is
-        # counted on the primary: a replica a moment behind would cache the figures from before that write
-        # under the new generation for FIGURES_CACHE_SECONDS. Later misses may read the replica.
-        just_written = time_ns() - generation < settings.REPLICA_LAG_SECONDS * 1_000_000_000
-        with reading_primary() if just_written else nullcontext():
+        with _counting(max(generations.values())):
             found = compute()
         cache.set(key, found, settings.FIGURES_CACHE_SECONDS)
     return found
+
+
+def _cached_cells(name: str, user, period: Period, communities, compute, rest: bool) -> dict:
+    """A part's counts per community ({community id: counts}), each community's cached apart under three
+    generations: the one for every scope, its sub-district's communities' (`places`) and its own. A write whose
+    community is known (a resident moved or registered, a tag, a visit or a meal of hers, a case) starts afresh
+    that community's counts only, and the part is then counted for that community alone: one of a district's
+    two hundred, not its million residents. `compute(ids)` counts the communities `ids` (None: all of them).
+    `rest`: the part also counts what is in none of the scope's communities (key None: guests, a point of the
+    whole sub-district), cached with the scope's own generation, as any write in the scope may change it."""
+    scope = _scope(user)
+    if scope is None:
+        return compute(None)
+    generations = _generations(name, {"all", scope, *(f"places{c.subdistrict_id}" for c in communities),
+                                      *(f"community{c.id}" for c in communities)})
+    head = f"figures:cell:{name}:{FIGURES_SHAPE}:{scope}:{period.first:%Y-%m}:{timezone.localdate():%Y%m%d}"
+    mine = {c.id: ("all", f"places{c.subdistrict_id}", f"community{c.id}") for c in communities}
+    if rest:
+        mine[None] = ("all", scope)
+    keys = {pk: f"{head}:{pk or 'rest'}:" + ".".join(str(generations[g]) for g in names) for pk, names in mine.items()}
+    found = cache.get_many(list(keys.values()))
+    counts = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in keys if pk not in counts]
+    if missing:
+        with _counting(max(generations[g] for pk in missing for g in mine[pk])):
+            fresh = compute(None if len(missing) == len(keys) else missing)
+        counted = {pk: fresh.get(pk, {}) for pk in missing}
+        cache.set_many({keys[pk]: found for pk, found in counted.items()}, settings.FIGURES_CACHE_SECONDS)
+        counts.update(counted)
+    return counts
 
 
 # ---------------------------------------------------------------------------------------------------

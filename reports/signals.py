@@ -17,13 +17,25 @@ BULK_ONLY = {"visits.duedate"}
 READ_OF_A_RESIDENT = sorted(set().union(*RESIDENT_FIELDS.values()))
 
 
-def _changed(sender, instance=None, subdistricts=None, origin=None, **kwargs):
+def _changed(sender, instance=None, subdistricts=None, communities=None, origin=None, **kwargs):
     if subdistricts is None and isinstance(instance, ResidentTag) and _tags_deleted(origin):
-        # A tag taken from a resident (a form's save, not a check-in): her sub-district, one indexed read. Not
-        # when her own deletion took it (that starts every part afresh: no read per tag of an import undone).
-        subdistricts = set(Resident.objects.using(kwargs.get("using") or "default").filter(pk=instance.resident_id)
-                           .values_list("community__subdistrict_id", flat=True)) or None
-    figures_changed(sender, instance, subdistricts=subdistricts)
+        # A tag taken from a resident (a form's save, not a check-in): her community and sub-district, one indexed
+        # read. Not when her own deletion took it (that starts every part afresh: no read per tag of an import
+        # undone).
+        communities, subdistricts = _places_of(kwargs.get("using"), [instance.resident_id], resident=True)
+    figures_changed(sender, instance, subdistricts=subdistricts, communities=communities)
+
+
+def _places_of(using, pks, *, resident=False) -> tuple[set[int] | None, set[int] | None]:
+    """The communities (`pks`, or the residents' of `pks`) and their sub-districts, one indexed read; (None, None)
+    when none is found."""
+    if resident:
+        rows = Resident.objects.using(using or "default").filter(pk__in=pks).values_list(
+            "community_id", "community__subdistrict_id")
+    else:
+        rows = Community.objects.using(using or "default").filter(pk__in=pks).values_list("pk", "subdistrict_id")
+    rows = list(rows)
+    return ({c for c, _ in rows}, {s for _, s in rows}) if rows else (None, None)
 
 
 def _tags_deleted(origin) -> bool:
@@ -42,14 +54,17 @@ def _resident_before(sender, instance, **kwargs):
 def _resident_saved(sender, instance, created=False, **kwargs):
     before = None if created else getattr(instance, "_figures_before", None)
     fields = None if before is None else {f for f in READ_OF_A_RESIDENT if getattr(instance, f) != before[f]}
-    subdistricts = None
-    if fields and "community_id" in fields:
-        # A move starts afresh the sub-districts she left and joined (and the district's), not every one: one
-        # indexed read, on a save that moved someone.
-        subdistricts = set(Community.objects.using(kwargs.get("using") or "default")
-                           .filter(pk__in=[before["community_id"], instance.community_id])
-                           .values_list("subdistrict_id", flat=True))
-    figures_changed(sender, instance, fields, subdistricts)
+    if fields == set():
+        return  # a phone number, an address, a note: no figure counts them
+    # A resident registered, or changed in what the figures count, starts afresh the communities she is counted
+    # in (she left and joined, for a move) and their sub-districts' figures (and the district's), not every one:
+    # one indexed read, on a save that some figure counts.
+    places = {instance.community_id} if before is None else {before["community_id"], instance.community_id}
+    if places == {instance.community_id} and Resident.community.is_cached(instance):  # loaded with her: no read
+        communities, subdistricts = places, {instance.community.subdistrict_id}
+    else:
+        communities, subdistricts = _places_of(kwargs.get("using"), places)
+    figures_changed(sender, instance, fields, subdistricts, communities)
 
 
 def _connect() -> None:

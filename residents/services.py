@@ -143,7 +143,8 @@ def _save(resident: Resident, *, actor, tags: list[str] | None, update_fields: l
         have = set(ResidentTag.objects.filter(resident=resident).values_list("tag", flat=True))
         ResidentTag.objects.bulk_create([ResidentTag(resident=resident, tag=t) for t in tags if t not in have])
         # bulk_create sends no post_save; her community is the one loaded with her, or one indexed read
-        rows_changed.send(sender=ResidentTag, subdistricts={resident.community.subdistrict_id})
+        rows_changed.send(sender=ResidentTag, subdistricts={resident.community.subdistrict_id},
+                      communities={resident.community_id})
 
 
 def resident_create(*, actor, data: dict[str, Any]) -> Resident:
