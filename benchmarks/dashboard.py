@@ -10,9 +10,10 @@ leader through the whole Django stack (this month, and last month as it stood at
 dashboard page, and building last month's report pack.
 
 Then the first read after one change of each kind the day brings (a visit recorded, a canteen check-in,
-a resident saved, a case moved on a step, a resident moved to the next community, a tag given), each through its service as the pages make it: the change is
-untimed, the read after it is timed, and its ratio is to the raw SQL of the same read (the statements that
-read ran, replayed on the same connection without Django).
+a resident saved, a case moved on a step, a resident moved to the next community, a tag given), each
+through its service as the pages make it: the change is untimed, the read after it is timed, and its ratio
+is to the raw SQL of the same read (the statements that read ran, replayed on the same connection without
+Django).
 """
 
 import argparse
