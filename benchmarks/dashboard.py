@@ -182,7 +182,7 @@ def _first_reads_after_changes(runs: int, subdistrict, client) -> dict:
         resident = Resident.objects.get(pk=next(movers))
         grid = next(g for g in grids if g.community_id > resident.community_id) if any(
             g.community_id > resident.community_id for g in grids) else grids[0]
-        resident_update(actor=admin, resident=resident, data={"grid": grid})
+        resident_update(actor=admin, resident=resident, data={"grid": grid, "household": None})
 
     def tag_given():
         resident = Resident.objects.get(pk=next(tagged))

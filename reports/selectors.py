@@ -269,6 +269,8 @@ def _meal_sums(meals, ours: list[int], diners, ids=None, *, everyone=False) -> d
     query for it. `ids`: only these communities' (None among them: the others'), else all; `everyone`: `ours`
     are all the communities there are (the district's), so the others are the guests."""
     sums = {"meals": Count("id"), "diners": diners, "paid": Sum("price"), "subsidy": Sum("subsidy")}
+    if ids == [None] and everyone:  # the district's guests alone: no resident to join (it hashed the million)
+        return {None: meals.filter(resident__isnull=True).aggregate(**sums)}
     if ids is not None:
         asked = Q(resident__community_id__in=[pk for pk in ids if pk is not None])
         if None in ids:
