@@ -960,7 +960,7 @@ def _cached_cells(name: str, user, period: Period, communities, compute, rest: b
         with _counting(max(generations[g] for pk in missing for g in mine[pk])):
             fresh = compute(None if len(missing) == len(keys) else missing)
         counted = {pk: fresh.get(pk, {}) for pk in missing}
-        cache.set_many({keys[pk]: found for pk, found in counted.items()}, settings.FIGURES_CACHE_SECONDS)
+        cache.set_many({keys[pk]: value for pk, value in counted.items()}, settings.FIGURES_CACHE_SECONDS)
         counts.update(counted)
     return counts
 
