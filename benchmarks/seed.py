@@ -139,8 +139,10 @@ def fresh_database(db: dict, url: str, env: dict) -> None:
                      "AND pid <> pg_backend_pid()", [name, template])
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
-        # A database's settings are not copied with its template: what migration jiedao 0022 set, set again.
-        conn.execute(sql.SQL("ALTER DATABASE {} SET jit = off").format(sql.Identifier(name)))
+        # A database's settings are not copied with its template: what migrations jiedao 0022 and 0024 set, set
+        # again.
+        for setting in ("jit = off", "random_page_cost = 1.1"):
+            conn.execute(sql.SQL("ALTER DATABASE {} SET " + setting).format(sql.Identifier(name)))
 
 
 if __name__ == "__main__":

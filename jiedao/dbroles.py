@@ -49,10 +49,10 @@ def grant_runtime(*, role: str, password: str | None = None, using: str = "defau
             sql.SQL(", ").join(map(sql.Identifier, APPEND_ONLY)), ident),
         sql.SQL("REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {} FROM {}").format(
             sql.SQL(", ").join(map(sql.Identifier, OWNER_WRITES)), ident),
-        # JIT off for the runtime role too, where the owner could not set it on the database (migration
-        # jiedao 0022): set on the role, not per connection, as PgBouncer refuses connection options.
-        sql.SQL("DO $$ BEGIN ALTER ROLE {} SET jit = off; EXCEPTION WHEN insufficient_privilege THEN NULL; END $$")
-        .format(ident),
+        # JIT off and SSD's page cost for the runtime role too, where the owner could not set them on the database
+        # (migrations jiedao 0022 and 0024): on the role, not per connection, as PgBouncer refuses connection options.
+        *(sql.SQL("DO $$ BEGIN ALTER ROLE {} SET " + setting + "; EXCEPTION WHEN insufficient_privilege THEN NULL; "
+                  "END $$").format(ident) for setting in ("jit = off", "random_page_cost = 1.1")),
     ]
     with connection.cursor() as cursor:
         for statement in statements:

@@ -142,6 +142,10 @@ class Visit(models.Model):
         ordering = ["-visited_at", "-id"]
         indexes = [
             models.Index(fields=["resident", "method", "-visited_at"], name="visit_last_idx"),
+            # A few communities' visits of the month, resident by resident (the dashboard after a move, a tag or a
+            # registration): without it the month's visits of every community were read and hashed (90 ms at a
+            # million; 25 ms with it).
+            models.Index(fields=["resident", "visited_at"], name="visit_resident_day_idx"),
             models.Index(fields=["visitor", "-visited_at"], name="visit_visitor_idx"),
         ]
 

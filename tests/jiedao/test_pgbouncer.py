@@ -109,8 +109,9 @@ def test_the_pool_is_strict(pool):
                          dbname=db["NAME"], autocommit=True, prepare_threshold=None) as conn:
         conn.execute("SET statement_timeout = '12345ms'")
         assert conn.execute("SHOW statement_timeout").fetchone()[0] != "12345ms"
-        # jit is off on the database itself (migration jiedao 0022), not per connection.
+        # jit is off and pages cost SSD's on the database itself (migrations jiedao 0022, 0024), not per connection.
         assert conn.execute("SHOW jit").fetchone()[0] == "off"
+        assert conn.execute("SHOW random_page_cost").fetchone()[0] == "1.1"
 
 
 def test_wang_li_signs_in_reads_her_list_opens_a_case_and_exports_through_the_pool(
