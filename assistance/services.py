@@ -78,7 +78,7 @@ def case_transition(*, actor, case: Case, to: str, comment: str = "", approved_a
     when the step itself is not allowed (skipped, backwards, after the end, publicity not over, rejection
     without reason, an approved amount out of bounds, paid on without a live payment or turned down with one).
     """
-    case = Case.objects.select_for_update().get(pk=case.pk)  # two reviewers at once: one wins, one is told
+    case = _locked(case)  # two reviewers at once: one wins, one is told
     if case.kind in RETIRED_KINDS:
         # Moved to a wish (one live record, not two): the wish carries the work on.
         raise ValidationError({"to": "微心愿已迁入“微心愿”管理，请在微心愿中办理，原案件仅供查阅。"})
@@ -211,9 +211,10 @@ def payer_only(actor) -> None:
 
 
 def _locked(case: Case) -> Case:
-    # Every write of a case's payments takes its row first: two clerks at once wait for each other, and
-    # each checks what the other wrote (the state as stored, not as the caller last saw it).
-    return Case.objects.select_for_update().get(pk=case.pk)
+    # Every step and every write of a case's payments takes its row first: two clerks at once wait for each other,
+    # and each checks what the other wrote (the state as stored, not as the caller last saw it). Her community
+    # comes with it (her row not locked): the dashboard then counts that community's cases again, not the scope's.
+    return Case.objects.select_for_update(of=("self",)).select_related("resident__community").get(pk=case.pk)
 
 
 @transaction.atomic
@@ -323,7 +324,8 @@ def disbursement_correct(*, actor, payment: Disbursement, reason: str, amount: D
 
 
 def _voidable(case: Case, payment: Disbursement, reason: str) -> Disbursement:
-    payment = Disbursement.objects.select_for_update().get(pk=payment.pk)
+    payment = (Disbursement.objects.select_for_update(of=("self",)).select_related("case__resident__community")
+               .get(pk=payment.pk))
     if payment.voided:
         raise ValidationError(f"该发放记录已于 {timezone.localtime(payment.voided_at):%Y-%m-%d %H:%M} 作废，"
                               "不能再作废或更正。")

@@ -842,7 +842,12 @@ def figures_changed(model, instance=None, fields: set[str] | None = None,
             communities = _communities_of(label, instance)
         places = ([f"community{pk}" for pk in sorted(communities)] if communities is not None
                   else [f"places{pk}" for pk in sorted(where)])
-        scopes = [*(f"subdistrict{pk}" for pk in sorted(where)), "district", *places]
+        whole = [*(f"subdistrict{pk}" for pk in sorted(where)), "district"]
+        # What is in none of a scope's communities (its rest: guests and other sub-districts' diners, the points
+        # and volunteers of a whole sub-district) is not changed by a resident or her tags while she stays within
+        # one sub-district: a move inside 和平里 counts its two communities again, not its canteens' guests.
+        kept = label in COUNTED_BY_HER and communities is not None and len(where) == 1
+        scopes = [*whole, *([] if kept else [f"{scope}:rest" for scope in whole]), *places]
 
     def bump():
         # A fresh, never-reused value rather than a counter: if the cache lost the generation, a counter
@@ -855,6 +860,9 @@ def figures_changed(model, instance=None, fields: set[str] | None = None,
     bump()
     transaction.on_commit(bump)
 
+
+# Rows whose write, while she stays in one sub-district, changes her communities' counts alone.
+COUNTED_BY_HER = {"residents.resident", "residents.residenttag"}
 
 # The resident a written row is counted by, in every part that reads it (its diner, its visited, its case's
 # applicant): her community is the row's. Rows the parts count by another community (a programme by its point's,
@@ -882,9 +890,11 @@ def _communities_of(label: str, instance) -> set[int] | None:
 
 
 # Where a written row names its sub-district, nearest first: its own column, its canteen or service point, its
-# community, its resident's community (a meal, a visit, a case, an enrolment's child …).
+# community, its resident's community (a meal, a visit, a case, an enrolment's child …), its case's resident's (a
+# case's step, a payment).
 SUBDISTRICT_PATHS = ("subdistrict_id", "point.subdistrict_id", "community.subdistrict_id",
-                     "resident.community.subdistrict_id", "child.community.subdistrict_id")
+                     "resident.community.subdistrict_id", "child.community.subdistrict_id",
+                     "case.resident.community.subdistrict_id")
 
 
 def _subdistrict_of(instance) -> int | None:
@@ -970,16 +980,17 @@ def _cached_cells(name: str, user, period: Period, communities, compute, rest: b
     that community's counts only, and the part is then counted for that community alone: one of a district's
     two hundred, not its million residents. `compute(ids)` counts the communities `ids` (None: all of them).
     `rest`: the part also counts what is in none of the scope's communities (key None: guests, a point of the
-    whole sub-district), cached with the scope's own generation, as any write in the scope may change it."""
+    whole sub-district), cached with the scope's rest's generation (`<scope>:rest`): any write in the scope may
+    change it but a resident's or her tags' within one sub-district (figures_changed)."""
     scope = _scope(user)
     if scope is None:
         return compute(None)
-    generations = _generations(name, {"all", scope, *(f"places{c.subdistrict_id}" for c in communities),
+    generations = _generations(name, {"all", f"{scope}:rest", *(f"places{c.subdistrict_id}" for c in communities),
                                       *(f"community{c.id}" for c in communities)})
     head = f"figures:cell:{name}:{FIGURES_SHAPE}:{scope}:{period.first:%Y-%m}:{timezone.localdate():%Y%m%d}"
     mine = {c.id: ("all", f"places{c.subdistrict_id}", f"community{c.id}") for c in communities}
     if rest:
-        mine[None] = ("all", scope)
+        mine[None] = ("all", f"{scope}:rest")
     keys = {pk: f"{head}:{pk or 'rest'}:" + ".".join(str(generations[g]) for g in names) for pk, names in mine.items()}
     found = cache.get_many(list(keys.values()))
     counts = {pk: found[key] for pk, key in keys.items() if key in found}
