@@ -973,6 +973,12 @@ def _cached(name: str, user, period: Period, compute):
     return found
 
 
+# Counted by their residents alone, a community's counts are the same in every scope that holds it: the district
+# reads those 和平里's leader counted (and hers, the district's). The meals (a sub-district counts its own
+# canteens'), the children's and the volunteers' (by a point's or a team's scope) are each scope's own.
+SHARED_CELLS = {"population", "visits", "cases"}
+
+
 def _cached_cells(name: str, user, period: Period, communities, compute, rest: bool) -> dict:
     """A part's counts per community ({community id: counts}), each community's cached apart under three
     generations: the one for every scope, its sub-district's communities' (`places`) and its own. A write whose
@@ -987,11 +993,12 @@ def _cached_cells(name: str, user, period: Period, communities, compute, rest: b
         return compute(None)
     generations = _generations(name, {"all", f"{scope}:rest", *(f"places{c.subdistrict_id}" for c in communities),
                                       *(f"community{c.id}" for c in communities)})
-    head = f"figures:cell:{name}:{FIGURES_SHAPE}:{scope}:{period.first:%Y-%m}:{timezone.localdate():%Y%m%d}"
+    head = f"figures:cell:{name}:{FIGURES_SHAPE}:{{}}:{period.first:%Y-%m}:{timezone.localdate():%Y%m%d}"
     mine = {c.id: ("all", f"places{c.subdistrict_id}", f"community{c.id}") for c in communities}
     if rest:
         mine[None] = ("all", f"{scope}:rest")
-    keys = {pk: f"{head}:{pk or 'rest'}:" + ".".join(str(generations[g]) for g in names) for pk, names in mine.items()}
+    keys = {pk: head.format("any" if pk is not None and name in SHARED_CELLS else scope) + f":{pk or 'rest'}:"
+            + ".".join(str(generations[g]) for g in names) for pk, names in mine.items()}
     found = cache.get_many(list(keys.values()))
     counts = {pk: found[key] for pk, key in keys.items() if key in found}
     missing = [pk for pk in keys if pk not in counts]
