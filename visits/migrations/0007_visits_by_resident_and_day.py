@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='visit',
-            index=models.Index(fields=['resident', 'visited_at'], name='visit_resident_day_idx'),
+            index=models.Index(fields=['resident', 'visited_at'], include=('method', 'overdue_days', 'id'), name='visit_resident_day_idx'),
         ),
     ]
