@@ -245,10 +245,12 @@ class Resident(AddressParts):
                          name="resident_pinyin_covering_idx"),
             models.Index(fields=["community", "name_pinyin"], name="resident_community_pinyin_idx"),
             models.Index(fields=["grid", "name_pinyin"], name="resident_grid_pinyin_idx"),
-            # A sub-district's or a community's count of its active residents, from the index alone; and a few
+            # A sub-district's or a community's count of its active residents, from the index alone; a few
             # communities' elders by age, without the table's every elder (the dashboard after a move: a bitmap
-            # of 250,000 birth dates at a million, 20 ms, and their rows' recheck).
-            models.Index(fields=["community", "status", "birth_date"], name="resident_register_age_idx"),
+            # of 250,000 birth dates at a million, 20 ms, and their rows' recheck); and a few communities' residents
+            # joined to their visits, cases or tags without reading their rows (8–25 ms → 1.5 ms for two).
+            models.Index(fields=["community", "status", "birth_date"], include=["id"],
+                         name="resident_register_age_idx"),
             # Columns compared only for equality (keyed indexes, choices) are indexed here rather than by
             # db_index, which on PostgreSQL adds a varchar_pattern_ops twin for LIKE 'x%' that nothing asks:
             # seven indexes that every write of a resident kept and a district's seed built (4 s at a million).

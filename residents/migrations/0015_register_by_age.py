@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='resident',
-            index=models.Index(fields=['community', 'status', 'birth_date'], name='resident_register_age_idx'),
+            index=models.Index(fields=['community', 'status', 'birth_date'], include=('id',), name='resident_register_age_idx'),
         ),
     ]
