@@ -213,8 +213,10 @@ def payer_only(actor) -> None:
 def _locked(case: Case) -> Case:
     # Every step and every write of a case's payments takes its row first: two clerks at once wait for each other,
     # and each checks what the other wrote (the state as stored, not as the caller last saw it). Her community
-    # comes with it (her row not locked): the dashboard then counts that community's cases again, not the scope's.
-    return Case.objects.select_for_update(of=("self",)).select_related("resident__community").get(pk=case.pk)
+    # comes with it, her row locked too: the dashboard then counts that community's cases again, not the scope's,
+    # and a move of hers being saved is waited for (resident_update locks her row), so the community named is hers.
+    return (Case.objects.select_for_update(of=("self", "resident")).select_related("resident__community")
+            .get(pk=case.pk))
 
 
 @transaction.atomic
@@ -324,8 +326,8 @@ def disbursement_correct(*, actor, payment: Disbursement, reason: str, amount: D
 
 
 def _voidable(case: Case, payment: Disbursement, reason: str) -> Disbursement:
-    payment = (Disbursement.objects.select_for_update(of=("self",)).select_related("case__resident__community")
-               .get(pk=payment.pk))
+    payment = (Disbursement.objects.select_for_update(of=("self", "case__resident"))
+               .select_related("case__resident__community").get(pk=payment.pk))
     if payment.voided:
         raise ValidationError(f"该发放记录已于 {timezone.localtime(payment.voided_at):%Y-%m-%d %H:%M} 作废，"
                               "不能再作废或更正。")
