@@ -75,15 +75,10 @@ def _entries(urlconf, prefix) -> tuple:
     return tuple(found)
 
 
-def path_to(name: str) -> str:
-    """reverse(name) of a URL that takes no arguments, once per URLconf and script prefix: the district's
-    dashboard links some 5,000 cells to a handful of lists (reversing each was 100 ms of a read)."""
-    return _path(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-
-
 def paths() -> Callable[[str], str]:
-    """path_to, with this request's URLconf and script prefix read once: reading the two (thread- and
-    context-local) was most of a path's cost, and the district's dashboard asks for 13,000."""
+    """path(name): reverse(name) of a URL that takes no arguments, once per URLconf and script prefix, the two
+    read once for all the paths asked of it: reading them (thread- and context-local) was most of a path's cost,
+    and the district's dashboard links some 13,000 cells to a handful of lists."""
     urlconf, prefix = get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
     return lambda name: _path(name, urlconf, prefix)
 
